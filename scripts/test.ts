@@ -1,0 +1,41 @@
+/**
+ * Runs the whole suite: starts one Firestore emulator for every test file (each test uses its own
+ * project id, so tests never see each other's data), then node's test runner with the network guard.
+ * Usage: tsx scripts/test.ts [test files...]
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFirestoreEmulator } from '../src/sandbox/firestore-emulator.js';
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return testFiles(path);
+      return name.endsWith('.test.ts') ? [path] : [];
+    })
+    .sort();
+}
+
+const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles('test');
+const prefer = process.env.GPUBOT_TEST_FIRESTORE === 'lite' ? 'lite' : 'auto';
+const emulator = await startFirestoreEmulator({ prefer, onNote: (line) => console.log(line) });
+console.log(`Firestore: ${emulator.kind === 'official' ? 'official emulator' : 'in-process npm emulator'} at ${emulator.host}`);
+
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--import', './test/support/network-guard.ts', '--test', '--test-concurrency=2', ...files],
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      FIRESTORE_EMULATOR_HOST: emulator.host,
+      GPUBOT_TEST_FIRESTORE: emulator.kind,
+      METADATA_SERVER_DETECTION: 'none',
+    },
+  },
+);
+const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+await emulator.stop();
+process.exit(code);

@@ -1,0 +1,154 @@
+/**
+ * What the use cases and controllers need from the outside world, shaped by their needs rather than by
+ * the SDKs. Adapters in gcp/, store/ and slack/ implement these.
+ */
+import type { Box, BoxFailure } from '../domain/box.js';
+import type { InstancePlan } from '../domain/instance-plan.js';
+import type { NoticeDraft, Notice } from '../domain/notice.js';
+
+export type { Logger } from '../log.js';
+
+export interface Clock {
+  now(): number;
+}
+
+// ---------------------------------------------------------------- Google Cloud: Compute Engine
+
+export type InstanceStatus =
+  | 'PROVISIONING'
+  | 'STAGING'
+  | 'RUNNING'
+  | 'STOPPING'
+  | 'SUSPENDING'
+  | 'SUSPENDED'
+  | 'REPAIRING'
+  | 'TERMINATED';
+
+/** A VM as the bot sees it in one listing. */
+export interface ObservedInstance {
+  id: string;
+  name: string;
+  zone: string;
+  status: InstanceStatus;
+  /** `gpubot-id` label: the box record it belongs to, if it carries one. */
+  boxId: string | null;
+  ownerLabel: string | null;
+  spot: boolean;
+  /** The inverting proxy's Jupyter URL, once its agent wrote it back. */
+  proxyUrl: string | null;
+  machineType: string;
+}
+
+/** Why a cloud call failed, in the words the controller decides by. */
+export interface CloudFailure {
+  kind: 'stockout' | 'quota' | 'not-found' | 'already-exists' | 'invalid' | 'permission' | 'transient' | 'other';
+  message: string;
+  /** For quota failures: the quota's name, e.g. NVIDIA_T4_GPUS. */
+  quota?: string;
+  /** Google's own error code, e.g. ZONE_RESOURCE_POOL_EXHAUSTED. */
+  code?: string;
+}
+
+export type CloudResult<T> = { ok: true; value: T } | { ok: false; failure: CloudFailure };
+
+export interface OperationRef {
+  name: string;
+  zone: string;
+}
+
+export interface OperationState {
+  done: boolean;
+  failure: CloudFailure | null;
+}
+
+export interface ComputePort {
+  /** Every VM labelled `managed-by=gpubot`, across zones, in as few calls as the API pages allow. */
+  listManagedInstances(): Promise<ObservedInstance[]>;
+  getInstance(zone: string, name: string): Promise<CloudResult<ObservedInstance | null>>;
+  /** `requestId` makes a repeated insert return the first one's operation instead of a second VM. */
+  insertInstance(plan: InstancePlan, requestId: string): Promise<CloudResult<OperationRef>>;
+  startInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>>;
+  stopInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>>;
+  deleteInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>>;
+  getOperation(ref: OperationRef): Promise<CloudResult<OperationState>>;
+  /** Zones of `region` that offer the accelerator type, in name order. */
+  zonesOffering(region: string, acceleratorType: string): Promise<CloudResult<string[]>>;
+  /** Whether Compute recorded a Spot preemption of this VM since `sinceMs`. */
+  wasPreempted(zone: string, name: string, sinceMs: number): Promise<CloudResult<boolean>>;
+}
+
+// ---------------------------------------------------------------- Firestore
+
+/** The lease fence a leader's writes carry; a write with a stale fence is refused. */
+export interface Fence {
+  holder: string;
+  fence: number;
+}
+
+/** Thrown inside a transaction when the writer no longer holds the lease. */
+export class LostLeaseError extends Error {
+  readonly code = 'LOST_LEASE';
+  constructor(message = 'this replica no longer holds the worker lease') {
+    super(message);
+    this.name = 'LostLeaseError';
+  }
+}
+
+/** Reads and writes inside one Firestore transaction: all reads happen before the first write. */
+export interface BoxTx {
+  getBox(id: string): Promise<Box | null>;
+  /** The live box with this name, if any. */
+  liveBoxNamed(name: string): Promise<Box | null>;
+  putBox(box: Box): void;
+  /** Reserves a live box's name; released when the box is deleted or failed. */
+  claimName(name: string, boxId: string): void;
+  releaseName(name: string): void;
+  /** Records notices in the same transaction; a box's notices go to its thread and its owner. */
+  notify(box: Pick<Box, 'id' | 'owner' | 'channel'> | null, drafts: readonly NoticeDraft[]): void;
+}
+
+export interface BoxStore {
+  /**
+   * Runs `work` in one transaction. With a `requestKey`, the first run's result is stored under that
+   * key and every later run with the same key returns it without running `work` again: that is how a
+   * retried Slack request changes nothing twice. With a `fence`, the transaction fails with
+   * LostLeaseError unless the lease is still held with that fence.
+   */
+  transact<T>(options: { requestKey?: string; fence?: Fence }, work: (tx: BoxTx) => Promise<T>): Promise<T>;
+  getBox(id: string): Promise<Box | null>;
+  liveBoxes(): Promise<Box[]>;
+  liveBoxNamed(name: string): Promise<Box | null>;
+  boxesOwnedBy(owner: string, options: { includeEnded: boolean; limit: number }): Promise<Box[]>;
+  /** Boxes whose Slack card is behind their record. */
+  boxesWithStaleCards(limit: number): Promise<Box[]>;
+  markCardShown(boxId: string, rev: number, card: { channel: string; ts: string }): Promise<void>;
+  /** Remembers an orphan VM once; returns false when it was already reported. */
+  rememberOrphan(instanceId: string, fence: Fence | undefined): Promise<boolean>;
+}
+
+export interface NoticeStore {
+  pending(limit: number): Promise<Notice[]>;
+  /** Marks a notice as being sent; false if another sender claimed it first. */
+  claim(id: string, holder: string, untilMs: number): Promise<boolean>;
+  markSent(id: string, delivery: { channel: string; ts: string }): Promise<void>;
+  markFailed(id: string, error: string, retryAtMs: number | null): Promise<void>;
+}
+
+export interface LeaseStore {
+  /** Takes or renews the lease; returns the fence while held, null when another replica holds it. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<Fence | null>;
+  release(name: string, fence: Fence): Promise<void>;
+}
+
+// ---------------------------------------------------------------- the rest
+
+export interface Policy {
+  isAdmin(userId: string): boolean;
+}
+
+/** Wakes the worker after a listener recorded an intent, so people do not wait for the next tick. */
+export interface Nudge {
+  nudge(): void;
+}
+
+export type { Box, BoxFailure };

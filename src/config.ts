@@ -1,0 +1,220 @@
+/**
+ * The only reader of process.env. Every setting is validated once at start-up; a wrong value stops the
+ * process with a message naming the variable and what it should look like.
+ */
+import { parseDuration } from './domain/duration.js';
+
+export type SlackMode =
+  | { kind: 'http'; signingSecret: string; botToken: string; apiUrl: string | null }
+  | { kind: 'socket'; appToken: string; botToken: string; signingSecret: string | null; apiUrl: string | null }
+  /** No Slack settings: the embedded terminal console drives an in-process Slack simulator. */
+  | { kind: 'console' };
+
+export type CloudMode =
+  | { kind: 'real'; project: string }
+  /** GCP_ENDPOINT set: every Google REST API goes there; loopback endpoints get no credentials. */
+  | { kind: 'endpoint'; project: string; endpoint: string; loopback: boolean }
+  /** Neither: the in-process sandbox serves the Google APIs. */
+  | { kind: 'sandbox'; project: string };
+
+export type FirestoreMode =
+  | { kind: 'emulator'; host: string; project: string }
+  | { kind: 'real'; project: string; databaseId: string }
+  /** Start an emulator in-process or as a child (the official one when the Google Cloud CLI is here). */
+  | { kind: 'embedded'; project: string };
+
+export interface Config {
+  port: number;
+  slack: SlackMode;
+  cloud: CloudMode;
+  firestore: FirestoreMode;
+  /** Region boxes go to when a command names none; its zones are tried in order on stockouts. */
+  region: string;
+  /** Slack user ids allowed to act on anyone's boxes and jobs. */
+  admins: ReadonlySet<string>;
+  /** Where orphan VMs and other operator news go; null: DM the admins. */
+  adminChannel: string | null;
+  tickIntervalMs: number;
+  idleAfterMs: number;
+  idleGraceMs: number;
+  /** Bearer secret for POST /tasks/tick; null: only a Cloud Scheduler OIDC token is accepted. */
+  tickSecret: string | null;
+  /** Audience expected in Cloud Scheduler's OIDC token (usually the service URL); null: OIDC off. */
+  tickOidcAudience: string | null;
+  /** Service account email allowed to call /tasks/tick with OIDC; null: any Google-signed token for the audience. */
+  tickOidcServiceAccount: string | null;
+  /** VPC network and subnetwork for boxes. */
+  network: string;
+  subnetwork: string | null;
+  /** Service account the boxes run as (the inverting proxy and Ops Agent use it); null: the default one. */
+  boxServiceAccount: string | null;
+  minDiskGb: number;
+  maxDiskGb: number;
+  logLevel: 'debug' | 'info' | 'warning' | 'error';
+  /** Warnings found while reading the settings, logged once at start-up. */
+  warnings: readonly string[];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly string[]) {
+    super(`gpubot cannot start; fix these settings:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const REGION = /^[a-z]+-[a-z]+\d+$/;
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+const PROJECT = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
+
+/** Reads and validates the environment. Throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const get = (name: string): string | null => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? null : v;
+  };
+
+  const port = intSetting(get('PORT'), 'PORT', 3000, 0, 65535, problems);
+
+  const slack = readSlack(get, problems);
+  const cloud = readCloud(get, problems);
+  const firestore = readFirestore(get, cloud, problems);
+
+  const region = get('GPUBOT_REGION') ?? 'us-central1';
+  if (!REGION.test(region)) problems.push(`GPUBOT_REGION is "${region}"; it should be a region such as us-central1.`);
+
+  const admins = new Set<string>();
+  for (const id of (get('GPUBOT_ADMINS') ?? '').split(/[\s,]+/).filter(Boolean)) {
+    if (SLACK_USER.test(id)) admins.add(id);
+    else problems.push(`GPUBOT_ADMINS has "${id}"; list Slack user ids such as U024BE7LH, separated by commas.`);
+  }
+  const adminChannel = get('GPUBOT_ADMIN_CHANNEL');
+  if (adminChannel !== null && !/^[CGD][A-Z0-9]{2,}$/.test(adminChannel)) {
+    problems.push(`GPUBOT_ADMIN_CHANNEL is "${adminChannel}"; it should be a channel id such as C024BE91L.`);
+  }
+
+  const tickIntervalMs = durationSetting(get('TICK_INTERVAL'), 'TICK_INTERVAL', '30s', 10_000, problems, warnings);
+  const idleAfterMs = durationSetting(get('IDLE_AFTER'), 'IDLE_AFTER', '60m', 10 * 60_000, problems, warnings);
+  const idleGraceMs = durationSetting(get('IDLE_GRACE'), 'IDLE_GRACE', '15m', 5 * 60_000, problems, warnings);
+
+  const tickSecret = get('TICK_SECRET');
+  if (tickSecret !== null && tickSecret.length < 16) problems.push('TICK_SECRET is too short; use at least 16 random characters.');
+  const tickOidcAudience = get('TICK_OIDC_AUDIENCE');
+  if (tickOidcAudience !== null && !/^https:\/\//.test(tickOidcAudience)) {
+    problems.push('TICK_OIDC_AUDIENCE should be the https URL Cloud Scheduler calls, such as https://gpubot-abc-uc.a.run.app/tasks/tick.');
+  }
+
+  const minDiskGb = intSetting(get('GPUBOT_MIN_DISK_GB'), 'GPUBOT_MIN_DISK_GB', 50, 10, 65536, problems);
+  const maxDiskGb = intSetting(get('GPUBOT_MAX_DISK_GB'), 'GPUBOT_MAX_DISK_GB', 4000, 10, 65536, problems);
+  if (minDiskGb > maxDiskGb) problems.push('GPUBOT_MIN_DISK_GB is larger than GPUBOT_MAX_DISK_GB.');
+
+  const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warning', 'error'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL is "${logLevel}"; use one of debug, info, warning, error.`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    port,
+    slack,
+    cloud,
+    firestore,
+    region,
+    admins,
+    adminChannel,
+    tickIntervalMs,
+    idleAfterMs,
+    idleGraceMs,
+    tickSecret,
+    tickOidcAudience,
+    tickOidcServiceAccount: get('TICK_OIDC_SERVICE_ACCOUNT'),
+    network: get('GPUBOT_NETWORK') ?? 'default',
+    subnetwork: get('GPUBOT_SUBNETWORK'),
+    boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
+    minDiskGb,
+    maxDiskGb,
+    logLevel: logLevel as Config['logLevel'],
+    warnings,
+  });
+}
+
+function readSlack(get: (n: string) => string | null, problems: string[]): SlackMode {
+  const signingSecret = get('SLACK_SIGNING_SECRET');
+  const botToken = get('SLACK_BOT_TOKEN');
+  const appToken = get('SLACK_APP_TOKEN');
+  const apiUrl = get('SLACK_API_URL');
+  if (apiUrl !== null && !/^https?:\/\/[^\s]+\/$/.test(apiUrl)) {
+    problems.push(`SLACK_API_URL is "${apiUrl}"; it should be a URL ending in a slash, such as https://slack.com/api/.`);
+  }
+  if (botToken !== null && !botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN should be a bot token starting with xoxb-.');
+  if (appToken !== null && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN should be an app-level token starting with xapp-.');
+  if (appToken !== null) {
+    if (botToken === null) problems.push('SLACK_APP_TOKEN is set (Socket Mode) but SLACK_BOT_TOKEN is not; set both.');
+    return { kind: 'socket', appToken, botToken: botToken ?? '', signingSecret, apiUrl };
+  }
+  if (signingSecret === null && botToken === null) return { kind: 'console' };
+  if (signingSecret === null) problems.push('SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not; HTTP mode needs both (or set SLACK_APP_TOKEN for Socket Mode).');
+  if (botToken === null) problems.push('SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not; HTTP mode needs both.');
+  return { kind: 'http', signingSecret: signingSecret ?? '', botToken: botToken ?? '', apiUrl };
+}
+
+function readCloud(get: (n: string) => string | null, problems: string[]): CloudMode {
+  const project = get('GOOGLE_CLOUD_PROJECT');
+  const endpoint = get('GCP_ENDPOINT');
+  if (project !== null && !PROJECT.test(project)) {
+    problems.push(`GOOGLE_CLOUD_PROJECT is "${project}"; it should be a project id such as ml-team-123 (6-30 lowercase letters, digits, hyphens).`);
+  }
+  if (endpoint !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      problems.push(`GCP_ENDPOINT is "${endpoint}"; it should be a URL such as http://127.0.0.1:8089.`);
+    }
+    const loopback = url !== null && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+    return { kind: 'endpoint', project: project ?? 'gpubot-sandbox', endpoint: endpoint.replace(/\/+$/, ''), loopback };
+  }
+  if (project !== null) return { kind: 'real', project };
+  return { kind: 'sandbox', project: 'gpubot-sandbox' };
+}
+
+function readFirestore(get: (n: string) => string | null, cloud: CloudMode, problems: string[]): FirestoreMode {
+  const host = get('FIRESTORE_EMULATOR_HOST');
+  if (host !== null) {
+    if (!/^[^\s:/]+:\d+$/.test(host)) problems.push(`FIRESTORE_EMULATOR_HOST is "${host}"; it should be host:port, such as 127.0.0.1:8080.`);
+    return { kind: 'emulator', host, project: cloud.project };
+  }
+  if (cloud.kind === 'real') return { kind: 'real', project: cloud.project, databaseId: get('FIRESTORE_DATABASE') ?? '(default)' };
+  return { kind: 'embedded', project: cloud.project };
+}
+
+function intSetting(raw: string | null, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name} is "${raw}"; it should be a whole number from ${min} to ${max}.`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function durationSetting(
+  raw: string | null,
+  name: string,
+  fallback: string,
+  shortBelowMs: number,
+  problems: string[],
+  warnings: string[],
+): number {
+  const ms = parseDuration(raw ?? fallback);
+  if (ms === null || ms <= 0) {
+    problems.push(`${name} is "${raw ?? ''}"; write a duration such as 90s, 15m or 2h.`);
+    return parseDuration(fallback) ?? 0;
+  }
+  // Short values are how tests and demos run; they are allowed and only pointed out.
+  if (ms < shortBelowMs) warnings.push(`${name} is ${raw ?? fallback}, shorter than usual; fine for a demo, costly in production.`);
+  return ms;
+}

@@ -1,0 +1,102 @@
+/** A GPU notebook box as Firestore records it: what its owner asked for and what we last saw. */
+import type { GpuKey } from './gpus.js';
+
+/** Where the owner wants the box to be. Listeners set this; the box controller makes it so. */
+export type BoxDesire = 'running' | 'stopped' | 'deleted';
+
+/** Where the box is, as the controller last observed or moved it. */
+export type BoxStatus =
+  | 'requested' // accepted from Slack; no VM yet
+  | 'creating' // insert issued in `zone`
+  | 'booting' // VM RUNNING; driver and Jupyter not ready yet
+  | 'ready' // Jupyter reachable
+  | 'stopping'
+  | 'stopped' // VM TERMINATED: only the disk is billed
+  | 'starting'
+  | 'deleting'
+  | 'deleted'
+  | 'failed'; // could not be created; `failure` says why and what to do
+
+/** What the owner asked for, already validated and filled with defaults. */
+export interface BoxSpec {
+  gpu: GpuKey;
+  gpuCount: number;
+  machineType: string;
+  region: string;
+  /** An explicit zone pins the box there; null lets the controller try each zone of the region. */
+  zone: string | null;
+  diskGb: number;
+  imageFamily: string;
+  imageProject: string;
+  spot: boolean;
+}
+
+export interface BoxFailure {
+  /** Stable code: `STOCKOUT`, `QUOTA_EXCEEDED`, `NAME_TAKEN`, `ZONE_UNAVAILABLE`, `CLOUD_ERROR`, ... */
+  code: string;
+  message: string;
+  /** What the owner can do about it, in one sentence. */
+  hint: string;
+}
+
+/** A cloud operation in flight, recorded before the next step so a restarted process can resume it. */
+export interface PendingOperation {
+  name: string;
+  zone: string;
+  action: 'insert' | 'start' | 'stop' | 'delete';
+  startedAt: number;
+}
+
+export interface ZoneAttempt {
+  zone: string;
+  outcome: 'stockout' | 'unavailable';
+  message: string;
+  at: number;
+}
+
+/** A point in the box's observed life: status changes with the time they were seen (cost needs these). */
+export interface BoxEvent {
+  status: BoxStatus;
+  at: number;
+  note?: string;
+}
+
+export interface Box {
+  /** Record id: lowercase, short, also the VM's `gpubot-id` label. */
+  id: string;
+  /** The owner's name for it; unique among live boxes; also the VM name. */
+  name: string;
+  /** Slack user id of the person who asked for it. */
+  owner: string;
+  /** Slack conversation the request came from: the box's card and thread live there. */
+  channel: string;
+  spec: BoxSpec;
+  desired: BoxDesire;
+  status: BoxStatus;
+  /** Zone of the VM, once an insert was issued. */
+  zone: string | null;
+  zonesTried: ZoneAttempt[];
+  operation: PendingOperation | null;
+  jupyterUrl: string | null;
+  failure: BoxFailure | null;
+  history: BoxEvent[];
+  createdAt: number;
+  updatedAt: number;
+  /** Incremented on every write; the card notice compares it to what Slack shows. */
+  rev: number;
+}
+
+export const LIVE_STATUSES: readonly BoxStatus[] = [
+  'requested',
+  'creating',
+  'booting',
+  'ready',
+  'stopping',
+  'stopped',
+  'starting',
+  'deleting',
+];
+
+export function isLive(box: Pick<Box, 'status'>): boolean {
+  return LIVE_STATUSES.includes(box.status);
+}

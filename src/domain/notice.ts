@@ -1,0 +1,35 @@
+/**
+ * Notices: what the bot has to tell people, recorded in the same transaction as the change they
+ * announce and delivered later by the Slack notifier (the outbox). They carry facts, not Block Kit:
+ * the notifier renders them when it sends.
+ */
+
+export type NoticeEvent =
+  | { type: 'box-zone-retry'; zone: string; nextZone: string; reason: string }
+  | { type: 'box-ready'; url: string | null }
+  | { type: 'box-failed'; code: string; message: string; hint: string }
+  | { type: 'box-stopped'; cause: 'request' | 'outside' | 'preempted' }
+  | { type: 'box-started' }
+  | { type: 'box-deleted'; cause: 'request' | 'outside' }
+  | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string } };
+
+/** Who hears it: the box's thread, its owner by DM, or the admins (admin channel or DMs). */
+export type NoticeAudience = 'thread' | 'dm' | 'admins';
+
+export interface NoticeDraft {
+  event: NoticeEvent;
+  to: NoticeAudience;
+}
+
+export interface Notice extends NoticeDraft {
+  id: string;
+  boxId: string | null;
+  /** Who to DM for `dm`; the box's channel for `thread`. Copied in so a notice outlives its box. */
+  owner: string | null;
+  channel: string | null;
+  createdAt: number;
+  state: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  /** Not before this time (backoff after a failure). */
+  notBefore: number;
+}

@@ -1,0 +1,186 @@
+/** Boxes, their names, request keys and the notices their changes produce, in Firestore. */
+import { createHash, randomUUID } from 'node:crypto';
+import type { DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
+import { isLive, type Box } from '../domain/box.js';
+import type { Notice, NoticeDraft } from '../domain/notice.js';
+import { LostLeaseError, type BoxStore, type BoxTx, type Clock, type Fence } from '../app/ports.js';
+import { LEASES } from './lease-store.js';
+
+export const BOXES = 'boxes';
+export const BOX_NAMES = 'boxNames';
+export const REQUESTS = 'requests';
+export const NOTICES = 'notices';
+export const ORPHANS = 'orphans';
+
+/** How long a request key is remembered: well past Slack's last retry (about 5 minutes). */
+const REQUEST_TTL_MS = 24 * 3600_000;
+
+interface BoxDoc extends Box {
+  live: boolean;
+  /** True while the Slack card shows an older revision than the record. */
+  cardStale: boolean;
+  card: { channel: string; ts: string } | null;
+}
+
+export class FirestoreBoxStore implements BoxStore {
+  constructor(
+    private readonly db: Firestore,
+    private readonly clock: Clock,
+  ) {}
+
+  async transact<T>(options: { requestKey?: string; fence?: Fence }, work: (tx: BoxTx) => Promise<T>): Promise<T> {
+    return this.db.runTransaction(async (t) => {
+      const requestRef = options.requestKey !== undefined ? this.db.collection(REQUESTS).doc(hashKey(options.requestKey)) : null;
+      if (requestRef !== null) {
+        const seen = await t.get(requestRef);
+        if (seen.exists) return (seen.data() as { result: T }).result;
+      }
+      if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
+      const tx = new FirestoreBoxTx(this.db, t, this.clock);
+      const result = await work(tx);
+      tx.flush();
+      if (requestRef !== null) {
+        t.set(requestRef, { result: result ?? null, at: this.clock.now(), expiresAt: new Date(this.clock.now() + REQUEST_TTL_MS) });
+      }
+      return result;
+    });
+  }
+
+  async getBox(id: string): Promise<Box | null> {
+    const snap = await this.db.collection(BOXES).doc(id).get();
+    return snap.exists ? toBox(snap.data() as BoxDoc) : null;
+  }
+
+  async liveBoxes(): Promise<Box[]> {
+    const snap = await this.db.collection(BOXES).where('live', '==', true).get();
+    return snap.docs.map((d) => toBox(d.data() as BoxDoc));
+  }
+
+  async liveBoxNamed(name: string): Promise<Box | null> {
+    const snap = await this.db.collection(BOXES).where('live', '==', true).where('name', '==', name).limit(1).get();
+    const doc = snap.docs[0];
+    return doc === undefined ? null : toBox(doc.data() as BoxDoc);
+  }
+
+  async boxesOwnedBy(owner: string, options: { includeEnded: boolean; limit: number }): Promise<Box[]> {
+    let q = this.db.collection(BOXES).where('owner', '==', owner);
+    if (!options.includeEnded) q = q.where('live', '==', true);
+    const snap = await q.get();
+    return snap.docs
+      .map((d) => toBox(d.data() as BoxDoc))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, options.limit);
+  }
+
+  async boxesWithStaleCards(limit: number): Promise<Box[]> {
+    const snap = await this.db.collection(BOXES).where('cardStale', '==', true).limit(limit).get();
+    return snap.docs.map((d) => toBox(d.data() as BoxDoc));
+  }
+
+  async cardOf(boxId: string): Promise<{ channel: string; ts: string } | null> {
+    const snap = await this.db.collection(BOXES).doc(boxId).get();
+    return snap.exists ? ((snap.data() as BoxDoc).card ?? null) : null;
+  }
+
+  async markCardShown(boxId: string, rev: number, card: { channel: string; ts: string }): Promise<void> {
+    const ref = this.db.collection(BOXES).doc(boxId);
+    await this.db.runTransaction(async (t) => {
+      const snap = await t.get(ref);
+      if (!snap.exists) return;
+      const doc = snap.data() as BoxDoc;
+      // Only the newest render clears the flag; a write that raced in keeps the card stale.
+      t.update(ref, { card, cardStale: doc.rev > rev });
+    });
+  }
+
+  async rememberOrphan(instanceId: string, fence: Fence | undefined): Promise<boolean> {
+    const ref = this.db.collection(ORPHANS).doc(instanceId);
+    return this.db.runTransaction(async (t) => {
+      const snap = await t.get(ref);
+      if (fence !== undefined) await checkFence(t, this.db, fence, this.clock.now());
+      if (snap.exists) return false;
+      t.set(ref, { at: this.clock.now() });
+      return true;
+    });
+  }
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 40);
+}
+
+async function checkFence(t: Transaction, db: Firestore, fence: Fence, now: number): Promise<void> {
+  const snap = await t.get(db.collection(LEASES).doc('worker'));
+  const lease = snap.data() as { holder?: string; fence?: number; expiresAt?: number } | undefined;
+  if (lease?.holder !== fence.holder || lease.fence !== fence.fence || (lease.expiresAt ?? 0) <= now) {
+    throw new LostLeaseError();
+  }
+}
+
+function toBox(doc: BoxDoc): Box {
+  const { live: _live, cardStale: _stale, card: _card, ...box } = doc;
+  return box;
+}
+
+/** Collects writes so that all of a transaction's reads happen before its first write. */
+class FirestoreBoxTx implements BoxTx {
+  private readonly writes: Array<() => void> = [];
+
+  constructor(
+    private readonly db: Firestore,
+    private readonly t: Transaction,
+    private readonly clock: Clock,
+  ) {}
+
+  async getBox(id: string): Promise<Box | null> {
+    const snap = await this.t.get(this.db.collection(BOXES).doc(id));
+    return snap.exists ? toBox(snap.data() as BoxDoc) : null;
+  }
+
+  async liveBoxNamed(name: string): Promise<Box | null> {
+    const snap = await this.t.get(this.db.collection(BOX_NAMES).doc(name));
+    if (!snap.exists) return null;
+    const { boxId } = snap.data() as { boxId: string };
+    const box = await this.getBox(boxId);
+    return box !== null && isLive(box) ? box : null;
+  }
+
+  putBox(box: Box): void {
+    const ref: DocumentReference = this.db.collection(BOXES).doc(box.id);
+    // merge keeps the card fields, which only the notifier writes.
+    this.writes.push(() => this.t.set(ref, { ...box, live: isLive(box), cardStale: true }, { merge: true }));
+  }
+
+  claimName(name: string, boxId: string): void {
+    this.writes.push(() => this.t.set(this.db.collection(BOX_NAMES).doc(name), { boxId }));
+  }
+
+  releaseName(name: string): void {
+    this.writes.push(() => this.t.delete(this.db.collection(BOX_NAMES).doc(name)));
+  }
+
+  notify(box: Pick<Box, 'id' | 'owner' | 'channel'> | null, drafts: readonly NoticeDraft[]): void {
+    const now = this.clock.now();
+    for (const draft of drafts) {
+      this.writes.push(() => {
+        const id = randomUUID();
+        const notice: Notice = {
+          ...draft,
+          id,
+          boxId: box?.id ?? null,
+          owner: box?.owner ?? null,
+          channel: box?.channel ?? null,
+          createdAt: now,
+          state: 'pending',
+          attempts: 0,
+          notBefore: now,
+        };
+        this.t.set(this.db.collection(NOTICES).doc(id), notice);
+      });
+    }
+  }
+
+  flush(): void {
+    for (const write of this.writes) write();
+  }
+}

@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FirestoreBoxStore } from '../../src/store/box-store.js';
+import { FirestoreLeaseStore } from '../../src/store/lease-store.js';
+import { FirestoreNoticeStore } from '../../src/store/notice-store.js';
+import { LostLeaseError } from '../../src/app/ports.js';
+import type { Box } from '../../src/domain/box.js';
+import { ManualClock } from '../support/clock.js';
+import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
+
+function box(id: string, name: string, overrides: Partial<Box> = {}): Box {
+  return {
+    id,
+    name,
+    owner: 'U1',
+    channel: 'C1',
+    spec: { gpu: 't4', gpuCount: 1, machineType: 'n1-standard-8', region: 'us-central1', zone: null, diskGb: 200, imageFamily: 'f', imageProject: 'p', spot: false },
+    desired: 'running',
+    status: 'requested',
+    zone: null,
+    zonesTried: [],
+    operation: null,
+    jupyterUrl: null,
+    failure: null,
+    history: [],
+    createdAt: 1,
+    updatedAt: 1,
+    rev: 1,
+    ...overrides,
+  };
+}
+
+test('a request key makes the second run return the first result without running the work again', async () => {
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, new ManualClock());
+  let runs = 0;
+  const work = async (tx: Parameters<Parameters<typeof store.transact>[1]>[0]) => {
+    runs++;
+    tx.putBox(box(`b${runs}`, 'exp42'));
+    return { id: `b${runs}` };
+  };
+  const first = await store.transact({ requestKey: 'cmd:T1:trigger-1' }, work);
+  const second = await store.transact({ requestKey: 'cmd:T1:trigger-1' }, work);
+  assert.deepEqual(second, first);
+  assert.equal(runs, 1);
+  assert.equal((await store.liveBoxes()).length, 1);
+  await db.terminate();
+});
+
+test('a claimed name finds its live box, and a released one finds nothing', async () => {
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, new ManualClock());
+  await store.transact({}, async (tx) => {
+    tx.putBox(box('b1', 'exp42'));
+    tx.claimName('exp42', 'b1');
+  });
+  assert.equal((await store.transact({}, (tx) => tx.liveBoxNamed('exp42')))?.id, 'b1');
+  await store.transact({}, async (tx) => {
+    tx.putBox(box('b1', 'exp42', { status: 'deleted' }));
+    tx.releaseName('exp42');
+  });
+  assert.equal(await store.transact({}, (tx) => tx.liveBoxNamed('exp42')), null);
+  assert.equal((await store.liveBoxes()).length, 0);
+  await db.terminate();
+});
+
+test('two concurrent requests for the same name create one box', async (t) => {
+  if (!needsOfficialEmulator(t)) return;
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, new ManualClock());
+  const attempt = (id: string) =>
+    store.transact({ requestKey: `k-${id}` }, async (tx) => {
+      if ((await tx.liveBoxNamed('exp42')) !== null) return 'taken';
+      tx.putBox(box(id, 'exp42'));
+      tx.claimName('exp42', id);
+      return 'created';
+    });
+  const results = await Promise.all([attempt('b1'), attempt('b2'), attempt('b3')]);
+  assert.deepEqual(results.filter((r) => r === 'created').length, 1);
+  assert.equal((await store.liveBoxes()).length, 1);
+  await db.terminate();
+});
+
+test('the lease goes to one holder, moves on after it expires with a higher fence, and fences out the old holder', async () => {
+  const db = testFirestore();
+  const clock = new ManualClock();
+  const leases = new FirestoreLeaseStore(db, clock);
+  const store = new FirestoreBoxStore(db, clock);
+  const a = await leases.acquire('worker', 'a', 30_000);
+  assert.ok(a);
+  assert.equal(await leases.acquire('worker', 'b', 30_000), null);
+  assert.deepEqual(await leases.acquire('worker', 'a', 30_000), a, 'renewing keeps the fence');
+  clock.advance(31_000);
+  const b = await leases.acquire('worker', 'b', 30_000);
+  assert.ok(b);
+  assert.ok(b.fence > a.fence);
+  await assert.rejects(
+    store.transact({ fence: a }, async (tx) => tx.putBox(box('b1', 'x'))),
+    (error: unknown) => error instanceof LostLeaseError,
+  );
+  await store.transact({ fence: b }, async (tx) => tx.putBox(box('b1', 'x')));
+  assert.equal((await store.liveBoxes()).length, 1);
+  await db.terminate();
+});
+
+test('a notice is claimed by one sender, and one whose sender died is offered again after its claim', async () => {
+  const db = testFirestore();
+  const clock = new ManualClock();
+  const store = new FirestoreBoxStore(db, clock);
+  const notices = new FirestoreNoticeStore(db, clock);
+  await store.transact({}, async (tx) => tx.notify(box('b1', 'x'), [{ to: 'dm', event: { type: 'box-started' } }]));
+  const [pending] = await notices.pending(10);
+  assert.ok(pending);
+  assert.equal(pending.owner, 'U1');
+  assert.equal(await notices.claim(pending.id, 'a', clock.now() + 60_000), true);
+  assert.equal(await notices.claim(pending.id, 'b', clock.now() + 60_000), false);
+  assert.equal((await notices.pending(10)).length, 0);
+  clock.advance(61_000);
+  assert.equal((await notices.pending(10)).length, 1);
+  await notices.markSent(pending.id, { channel: 'D1', ts: '1.2' });
+  assert.equal((await notices.pending(10)).length, 0);
+  await db.terminate();
+});
