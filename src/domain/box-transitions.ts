@@ -1,0 +1,24 @@
+/** Small pure helpers the box controller and use cases share to change a box record. */
+import type { Box, BoxFailure, BoxStatus } from './box.js';
+
+/** Returns the box moved to `status` at `now`, with the change in its history. */
+export function moveTo(box: Box, status: BoxStatus, now: number, note?: string): Box {
+  if (box.status === status) return { ...box, updatedAt: now, rev: box.rev + 1 };
+  const event = note === undefined ? { status, at: now } : { status, at: now, note };
+  return { ...box, status, updatedAt: now, rev: box.rev + 1, history: [...box.history, event].slice(-200) };
+}
+
+export function fail(box: Box, failure: BoxFailure, now: number): Box {
+  return { ...moveTo(box, 'failed', now, failure.code), failure, operation: null, desired: 'deleted' };
+}
+
+/** Zones still worth trying for a box that is being created, in order. */
+export function remainingZones(box: Box, offering: readonly string[]): string[] {
+  const tried = new Set(box.zonesTried.map((a) => a.zone));
+  const candidates = box.spec.zone !== null ? [box.spec.zone] : offering;
+  return candidates.filter((z) => !tried.has(z));
+}
+
+export function regionOfZone(zone: string): string {
+  return zone.replace(/-[a-z]$/, '');
+}

@@ -1,0 +1,570 @@
+/** Reads the text after `/gpu` into a typed command; every refusal says what was wrong and what would work. */
+import { DEFAULT_DISK_GB, checkBoxName, isValidBoxName } from './box-request.js';
+import { DEFAULT_GPU, GPU_KEYS, gpuForMachine, machineShape, parseGpuKey, type GpuKey } from './gpus.js';
+import { closestWord, quoteUserText as q, splitShellWords } from './shell-words.js';
+
+export type GpuCommand =
+  | { kind: 'help'; topic?: string }
+  /** request null: `up` without a name, which opens the form. */
+  | { kind: 'up'; request: BoxRequest | null }
+  | { kind: 'list'; all: boolean }
+  | { kind: 'stop' | 'start' | 'delete' | 'connect'; name: string }
+  /** No arguments at all: open the form. */
+  | { kind: 'form' };
+
+export interface BoxRequest {
+  name: string;
+  gpu: GpuKey;
+  gpuCount: number;
+  /** null: the default machine for the GPU and count. */
+  machineType: string | null;
+  zone: string | null;
+  region: string | null;
+  diskGb: number;
+  imageFamily: string | null;
+  spot: boolean;
+}
+
+export interface UserError {
+  /** Stable, for code and tests; the message is for people. */
+  code: string;
+  message: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: UserError };
+
+/** Longer text is refused before it is read: no real command comes near it. */
+export const MAX_COMMAND_LENGTH = 2000;
+
+/** Stable codes `parseGpuCommand` answers with. */
+export const GPU_COMMAND_ERROR_CODES = [
+  'TOO_LONG',
+  'UNBALANCED_QUOTE',
+  'UNKNOWN_SUBCOMMAND',
+  'UNKNOWN_TOPIC',
+  'UNKNOWN_FLAG',
+  'MISSING_VALUE',
+  'BAD_VALUE',
+  'MISSING_NAME',
+  'BAD_NAME',
+  'BAD_NUMBER',
+  'CONFLICTING_FLAGS',
+  'UNKNOWN_GPU',
+  'EXTRA_ARGUMENT',
+] as const;
+export type GpuCommandErrorCode = (typeof GPU_COMMAND_ERROR_CODES)[number];
+
+type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'help';
+
+const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, help';
+
+/**
+ * What each word after `/gpu` means. `down` stops rather than deletes: stopping can be undone,
+ * deleting loses the disk, so the ambiguous word gets the safe meaning.
+ */
+const SUBCOMMAND_WORDS: Readonly<Record<string, Subcommand>> = {
+  up: 'up',
+  create: 'up',
+  new: 'up',
+  launch: 'up',
+  list: 'list',
+  ls: 'list',
+  ps: 'list',
+  stop: 'stop',
+  down: 'stop',
+  halt: 'stop',
+  start: 'start',
+  resume: 'start',
+  delete: 'delete',
+  rm: 'delete',
+  del: 'delete',
+  remove: 'delete',
+  destroy: 'delete',
+  connect: 'connect',
+  open: 'connect',
+  jupyter: 'connect',
+  help: 'help',
+  '?': 'help',
+};
+
+/** Topics `help` knows; the help text itself is written elsewhere. */
+export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'gpus'] as const;
+export type HelpTopic = (typeof HELP_TOPICS)[number];
+
+const TOPIC_WORDS: Readonly<Record<string, HelpTopic>> = (() => {
+  const words: Record<string, HelpTopic> = { gpu: 'gpus', gpus: 'gpus' };
+  for (const [word, sub] of Object.entries(SUBCOMMAND_WORDS)) if (sub !== 'help') words[word] = sub;
+  return words;
+})();
+
+type FlagValue = 'text' | 'bool';
+interface FlagSpec {
+  field: UpField | 'all';
+  value: FlagValue;
+}
+type UpField = 'gpu' | 'count' | 'machine' | 'zone' | 'region' | 'disk' | 'image' | 'spot' | 'accelerator';
+
+/**
+ * `/gpu up` flags. The second names are Cloud Datalab's and gcloud's, so a pasted
+ * `datalab create --machine-type ... --accelerator-type ...` line works as well.
+ */
+const UP_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  gpu: { field: 'gpu', value: 'text' },
+  'accelerator-type': { field: 'gpu', value: 'text' },
+  count: { field: 'count', value: 'text' },
+  'accelerator-count': { field: 'count', value: 'text' },
+  'gpu-count': { field: 'count', value: 'text' },
+  machine: { field: 'machine', value: 'text' },
+  'machine-type': { field: 'machine', value: 'text' },
+  zone: { field: 'zone', value: 'text' },
+  region: { field: 'region', value: 'text' },
+  disk: { field: 'disk', value: 'text' },
+  'disk-size-gb': { field: 'disk', value: 'text' },
+  'boot-disk-size': { field: 'disk', value: 'text' },
+  image: { field: 'image', value: 'text' },
+  'image-family': { field: 'image', value: 'text' },
+  spot: { field: 'spot', value: 'bool' },
+  preemptible: { field: 'spot', value: 'bool' },
+  accelerator: { field: 'accelerator', value: 'text' },
+};
+const UP_FLAGS_TEXT = '--gpu, --count, --machine, --zone, --region, --disk, --image, --spot';
+
+const LIST_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  all: { field: 'all', value: 'bool' },
+  a: { field: 'all', value: 'bool' },
+};
+
+const EXAMPLES: Readonly<Record<UpField | 'all', string>> = {
+  gpu: 'a100',
+  count: '2',
+  machine: 'n1-standard-8',
+  zone: 'us-central1-a',
+  region: 'us-central1',
+  disk: String(DEFAULT_DISK_GB),
+  image: 'pytorch-2-7-cu128-ubuntu-2204-nvidia-570',
+  spot: 'true',
+  accelerator: 'type=nvidia-tesla-t4,count=1',
+  all: 'true',
+};
+
+function ok<T>(value: T): Parsed<T> {
+  return { ok: true, value };
+}
+
+function fail(code: GpuCommandErrorCode, message: string): { ok: false; error: UserError } {
+  return { ok: false, error: { code, message } };
+}
+
+function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  // Own keys only: `constructor` or `__proto__` typed by someone must not find Object's.
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** Slack and phones turn a typed `--` into a dash (`—gpu`); a person meant the flag. */
+function undoSmartDash(word: string): string {
+  return /^[\u2013\u2014\u2212]\S/u.test(word) ? `--${word.slice(1)}` : word;
+}
+
+function isHelpFlag(word: string): boolean {
+  const w = word.toLowerCase();
+  return w === '-h' || w === '--help' || w === '-help';
+}
+
+/** A word that is a flag rather than a value: `--zone`, `-h`, `--__x`; not `-1`, `-.5` or `--`. */
+function isFlagLike(word: string): boolean {
+  return /^-+[^\d.\s-]/u.test(word);
+}
+
+function countChars(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/** Parses the text of a `/gpu` slash command. Never throws; people's mistakes come back as errors. */
+export function parseGpuCommand(text: string): Parsed<GpuCommand> {
+  const src = typeof text === 'string' ? text : '';
+  if (src.length > MAX_COMMAND_LENGTH) {
+    const n = countChars(src);
+    if (n > MAX_COMMAND_LENGTH) {
+      return fail(
+        'TOO_LONG',
+        `That is ${n} characters; \`/gpu\` reads at most ${MAX_COMMAND_LENGTH}. Send \`/gpu up NAME --gpu t4\`, or \`/gpu\` alone to open the form.`,
+      );
+    }
+  }
+  const split = splitShellWords(src);
+  if (!split.ok) return { ok: false, error: split.error };
+  const words = split.words.map(undoSmartDash);
+  const first = words[0];
+  if (first === undefined) return ok({ kind: 'form' });
+  const rest = words.slice(1);
+
+  if (isHelpFlag(first)) return parseHelp(rest);
+  const sub = lookup(SUBCOMMAND_WORDS, first.toLowerCase());
+  if (sub === undefined) return unknownSubcommand(first);
+  if (sub === 'help') return parseHelp(rest);
+
+  const endOfFlags = rest.indexOf('--');
+  const flagPart = endOfFlags < 0 ? rest : rest.slice(0, endOfFlags);
+  if (flagPart.some(isHelpFlag)) return ok({ kind: 'help', topic: sub });
+
+  const said = first.toLowerCase();
+  switch (sub) {
+    case 'up':
+      return parseUp(said, rest);
+    case 'list':
+      return parseList(said, rest);
+    case 'stop':
+    case 'start':
+    case 'delete':
+    case 'connect':
+      return parseTarget(sub, said, rest);
+  }
+}
+
+function parseHelp(rest: readonly string[]): Parsed<GpuCommand> {
+  const word = rest.find((w) => !w.startsWith('-'));
+  if (word === undefined) return ok({ kind: 'help' });
+  const w = word.toLowerCase();
+  if (w === 'help' || w === '?') return ok({ kind: 'help' });
+  const topic = lookup(TOPIC_WORDS, w);
+  if (topic !== undefined) return ok({ kind: 'help', topic });
+  const near = closestWord(w, Object.keys(TOPIC_WORDS));
+  const hint = near ? ` Did you mean \`/gpu help ${near}\`?` : '';
+  return fail('UNKNOWN_TOPIC', `I have no help on ${q(word)}.${hint} Topics: ${HELP_TOPICS.join(', ')}.`);
+}
+
+function unknownSubcommand(word: string): Parsed<GpuCommand> {
+  const w = word.toLowerCase();
+  if (w.trim() === '' || w.startsWith('-')) {
+    return fail(
+      'UNKNOWN_SUBCOMMAND',
+      `Start with what to do, then the flags, like \`/gpu up exp42 --gpu a100\`. Subcommands: ${SUBCOMMANDS_TEXT}.`,
+    );
+  }
+  const near = closestWord(
+    w,
+    Object.keys(SUBCOMMAND_WORDS).filter((k) => k !== '?'),
+  );
+  const hint = near
+    ? ` Did you mean \`/gpu ${near}\`?`
+    : isValidBoxName(w)
+      ? ` To make a box called \`${w}\`, send \`/gpu up ${w}\`.`
+      : '';
+  return fail('UNKNOWN_SUBCOMMAND', `I don't know ${q(word)}.${hint} Subcommands: ${SUBCOMMANDS_TEXT}.`);
+}
+
+interface FlagUse {
+  /** The flag as written, without any `=value`, normalized to `--name`. */
+  flag: string;
+  spec: FlagSpec;
+  /** The value; `true`/`false` text for switches. */
+  value: string;
+}
+
+interface ReadArgs {
+  positionals: string[];
+  flags: FlagUse[];
+}
+
+/**
+ * Splits arguments into positionals and flags (`--flag value`, `--flag=value`, switches), resolving
+ * flag names against `table`. `--` ends the flags.
+ */
+function readArgs(
+  args: readonly string[],
+  table: Readonly<Record<string, FlagSpec>>,
+  unknownFlag: (written: string) => UserError,
+): Parsed<ReadArgs> {
+  const positionals: string[] = [];
+  const flags: FlagUse[] = [];
+  let literal = false;
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] ?? '';
+    if (!literal && word === '--') {
+      literal = true;
+      continue;
+    }
+    if (literal || !isFlagLike(word)) {
+      positionals.push(word);
+      continue;
+    }
+    const eq = word.indexOf('=');
+    const written = eq < 0 ? word : word.slice(0, eq);
+    const inline = eq < 0 ? null : word.slice(eq + 1);
+    const name = written.replace(/^-+/, '').toLowerCase().replace(/_/g, '-');
+    const spec = lookup(table, name);
+    if (spec === undefined) return { ok: false, error: unknownFlag(written) };
+    const flag = `--${name}`;
+    if (spec.value === 'bool') {
+      const value = inline === null ? 'true' : parseSwitch(inline);
+      if (value === null) {
+        return fail('BAD_VALUE', `\`${flag}\` is a switch: write \`${flag}\` alone (or \`${flag}=false\`), not ${q(word)}.`);
+      }
+      flags.push({ flag, spec, value });
+      continue;
+    }
+    let value = inline;
+    if (value === null) {
+      const next = args[i + 1];
+      if (next !== undefined && next !== '--' && !isFlagLike(next)) {
+        value = next;
+        i++;
+      }
+    }
+    if (value === null || value.trim() === '') {
+      return fail('MISSING_VALUE', `\`${flag}\` needs a value, like \`${flag} ${EXAMPLES[spec.field]}\`.`);
+    }
+    flags.push({ flag, spec, value: value.trim() });
+  }
+  return ok({ positionals, flags });
+}
+
+function parseSwitch(text: string): 'true' | 'false' | null {
+  const t = text.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1', ''].includes(t)) return 'true';
+  if (['false', 'no', 'off', '0'].includes(t)) return 'false';
+  return null;
+}
+
+function unknownFlagError(
+  written: string,
+  table: Readonly<Record<string, FlagSpec>>,
+  takes: string,
+): UserError {
+  const name = written.replace(/^-+/, '').toLowerCase().replace(/_/g, '-');
+  const near = closestWord(
+    name,
+    Object.keys(table).filter((k) => k.length > 1),
+  );
+  const hint = near ? ` Did you mean \`--${near}\`?` : '';
+  return { code: 'UNKNOWN_FLAG', message: `I don't know ${q(written)}.${hint} ${takes}` };
+}
+
+/** A whole number as people type it (`2`, `２`), or null. */
+function parseWhole(text: string): number | null {
+  const t = text.normalize('NFKC').trim();
+  return /^\d{1,9}$/.test(t) ? Number(t) : null;
+}
+
+function parseDiskGb(text: string): number | null {
+  const m = /^(\d{1,9})\s*(?:gb|g|gib)?$/i.exec(text.normalize('NFKC').trim());
+  return m ? Number(m[1]) : null;
+}
+
+interface Setting<T> {
+  value: T;
+  /** How the person wrote it, e.g. `--gpu a100`, for messages. */
+  said: string;
+}
+
+function settle<T>(current: Setting<T> | undefined, next: Setting<T>, what: string): Parsed<Setting<T>> {
+  if (current === undefined || current.value === next.value) return ok(next);
+  return fail('CONFLICTING_FLAGS', `${q(current.said)} and ${q(next.said)} both set ${what}. Keep one.`);
+}
+
+function unknownGpu(text: string): UserError {
+  const bare = text.toLowerCase().replace(/^nvidia[-_]/, '').replace(/^tesla[-_]/, '');
+  const near = closestWord(bare, GPU_KEYS);
+  const hint = near ? ` Did you mean \`${near}\`?` : '';
+  return { code: 'UNKNOWN_GPU', message: `I don't know the GPU ${q(text)}.${hint} GPUs: ${GPU_KEYS.join(', ')}.` };
+}
+
+/** `type=nvidia-tesla-t4,count=2`, gcloud's `--accelerator` value. */
+function parseAccelerator(text: string): { gpu: string | null; count: string | null } | null {
+  let gpu: string | null = null;
+  let count: string | null = null;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) return null;
+    const key = part.slice(0, eq).trim().toLowerCase();
+    const value = part.slice(eq + 1).trim();
+    if (key === 'type' && gpu === null) gpu = value;
+    else if (key === 'count' && count === null) count = value;
+    else return null;
+  }
+  return gpu === null ? null : { gpu, count };
+}
+
+interface UpSettings {
+  gpu?: Setting<GpuKey>;
+  count?: Setting<number>;
+  machine?: Setting<string>;
+  zone?: Setting<string>;
+  region?: Setting<string>;
+  disk?: Setting<number>;
+  image?: Setting<string>;
+  spot?: Setting<boolean>;
+}
+
+function parseUp(said: string, args: readonly string[]): Parsed<GpuCommand> {
+  const takes = `\`/gpu ${said}\` takes a box name and ${UP_FLAGS_TEXT}.`;
+  const read = readArgs(args, UP_FLAGS, (written) => unknownFlagError(written, UP_FLAGS, takes));
+  if (!read.ok) return read;
+  const { positionals, flags } = read.value;
+
+  const s: UpSettings = {};
+  for (const { flag, spec, value } of flags) {
+    const written = `${flag} ${value}`;
+    switch (spec.field) {
+      case 'gpu': {
+        const gpu = parseGpuKey(value);
+        if (gpu === null) return { ok: false, error: unknownGpu(value) };
+        const r = settle(s.gpu, { value: gpu, said: written }, 'the GPU');
+        if (!r.ok) return r;
+        s.gpu = r.value;
+        break;
+      }
+      case 'count': {
+        const count = parseWhole(value);
+        if (count === null || count < 1) {
+          return fail(
+            'BAD_NUMBER',
+            `\`${flag}\` takes a whole number of GPUs, 1 or more, like \`${flag} 2\`; ${q(value)} isn't one.`,
+          );
+        }
+        const r = settle(s.count, { value: count, said: written }, 'the GPU count');
+        if (!r.ok) return r;
+        s.count = r.value;
+        break;
+      }
+      case 'accelerator': {
+        const acc = parseAccelerator(value);
+        if (acc === null || acc.gpu === null) {
+          return fail('BAD_VALUE', `\`${flag}\` looks like \`${flag}=${EXAMPLES.accelerator}\`; ${q(value)} doesn't. Or use \`--gpu t4 --count 1\`.`);
+        }
+        const gpu = parseGpuKey(acc.gpu);
+        if (gpu === null) return { ok: false, error: unknownGpu(acc.gpu) };
+        const g = settle(s.gpu, { value: gpu, said: written }, 'the GPU');
+        if (!g.ok) return g;
+        s.gpu = g.value;
+        if (acc.count !== null) {
+          const count = parseWhole(acc.count);
+          if (count === null || count < 1) {
+            return fail('BAD_NUMBER', `The \`count=\` in \`${flag}\` is a whole number of GPUs, like \`count=2\`; ${q(acc.count)} isn't one.`);
+          }
+          const c = settle(s.count, { value: count, said: written }, 'the GPU count');
+          if (!c.ok) return c;
+          s.count = c.value;
+        }
+        break;
+      }
+      case 'disk': {
+        const disk = parseDiskGb(value);
+        if (disk === null) {
+          return fail('BAD_NUMBER', `\`${flag}\` takes a size in GB, like \`${flag} ${DEFAULT_DISK_GB}\`; ${q(value)} isn't one.`);
+        }
+        const r = settle(s.disk, { value: disk, said: written }, 'the disk size');
+        if (!r.ok) return r;
+        s.disk = r.value;
+        break;
+      }
+      case 'spot': {
+        const r = settle(s.spot, { value: value === 'true', said: written }, 'Spot');
+        if (!r.ok) return r;
+        s.spot = r.value;
+        break;
+      }
+      case 'machine':
+      case 'zone':
+      case 'region':
+      case 'image': {
+        const field = spec.field;
+        const what = { machine: 'the machine type', zone: 'the zone', region: 'the region', image: 'the image' }[field];
+        const r = settle(s[field], { value: value.toLowerCase(), said: written }, what);
+        if (!r.ok) return r;
+        s[field] = r.value;
+        break;
+      }
+      case 'all':
+        break;
+    }
+  }
+
+  const [name, extra] = positionals;
+  if (name === undefined) {
+    if (flags.length === 0) return ok({ kind: 'up', request: null });
+    return fail(
+      'MISSING_NAME',
+      `\`/gpu ${said}\` needs a box name before the flags, like \`/gpu ${said} exp42 --gpu a100\`. Or send \`/gpu ${said}\` alone to open the form.`,
+    );
+  }
+  if (extra !== undefined) {
+    return fail('EXTRA_ARGUMENT', `\`/gpu ${said}\` takes one box name, then flags; ${q(extra)} is one word too many.${extraHint(extra)}`);
+  }
+  const nameError = checkBoxName(name);
+  if (nameError) return { ok: false, error: nameError };
+
+  // A machine type with built-in GPUs says which GPU and how many; the flags only have to agree.
+  const machine = s.machine?.value ?? null;
+  const shape = machine === null ? null : machineShape(machine);
+  const builtIn = machine === null ? null : gpuForMachine(machine);
+  const gpu = s.gpu?.value ?? builtIn ?? DEFAULT_GPU;
+  const gpuCount = s.count?.value ?? (shape !== null && builtIn === gpu ? shape.gpus : 1);
+
+  return ok({
+    kind: 'up',
+    request: {
+      name,
+      gpu,
+      gpuCount,
+      machineType: machine,
+      zone: s.zone?.value ?? null,
+      region: s.region?.value ?? null,
+      diskGb: s.disk?.value ?? DEFAULT_DISK_GB,
+      imageFamily: s.image?.value ?? null,
+      spot: s.spot?.value ?? false,
+    },
+  });
+}
+
+/** Guesses which flag a stray word after the name was meant for. */
+function extraHint(word: string): string {
+  const w = word.toLowerCase();
+  const gpu = parseGpuKey(w);
+  if (gpu !== null) return ` Did you mean \`--gpu ${gpu}\`?`;
+  const n = parseWhole(w);
+  if (n !== null) return n <= 16 ? ` Did you mean \`--count ${n}\`?` : ` Did you mean \`--disk ${n}\`?`;
+  if (w.length <= 64 && machineShape(w) !== null) return ` Did you mean \`--machine ${w}\`?`;
+  if (/^[a-z]+-[a-z]+\d+-[a-z]$/.test(w)) return ` Did you mean \`--zone ${w}\`?`;
+  if (/^[a-z]+-[a-z]+\d+$/.test(w)) return ` Did you mean \`--region ${w}\`?`;
+  if (w === 'spot' || w === 'preemptible') return ' Did you mean `--spot`?';
+  return ' Box names have no spaces; use hyphens, like `exp-42`.';
+}
+
+function parseList(said: string, args: readonly string[]): Parsed<GpuCommand> {
+  const takes = `\`/gpu ${said}\` takes only \`--all\`, to show everyone's boxes.`;
+  const read = readArgs(args, LIST_FLAGS, (written) => unknownFlagError(written, LIST_FLAGS, takes));
+  if (!read.ok) return read;
+  const extra = read.value.positionals[0];
+  if (extra !== undefined) {
+    const hint = extra.toLowerCase() === 'all' ? ' Did you mean `--all`?' : '';
+    return fail('EXTRA_ARGUMENT', `\`/gpu ${said}\` takes no names; ${q(extra)} is extra.${hint} ${takes}`);
+  }
+  // The last `--all` wins, so `--all --all=false` reads as written.
+  const all = read.value.flags.at(-1)?.value === 'true';
+  return ok({ kind: 'list', all });
+}
+
+function parseTarget(
+  kind: 'stop' | 'start' | 'delete' | 'connect',
+  said: string,
+  args: readonly string[],
+): Parsed<GpuCommand> {
+  const takes = `\`/gpu ${said}\` takes just a box name, like \`/gpu ${said} exp42\`.`;
+  const read = readArgs(args, {}, (written) => ({ code: 'UNKNOWN_FLAG', message: `I don't know ${q(written)}. ${takes}` }));
+  if (!read.ok) return read;
+  const [name, extra] = read.value.positionals;
+  if (name === undefined) {
+    return fail('MISSING_NAME', `${takes} \`/gpu list\` shows your boxes.`);
+  }
+  if (extra !== undefined) {
+    return fail('EXTRA_ARGUMENT', `One box at a time: ${takes} ${q(extra)} is extra.`);
+  }
+  // Box names are always lowercase, so a capital letter here cannot name a different box.
+  const lower = name.toLowerCase();
+  const nameError = checkBoxName(lower);
+  if (nameError) return { ok: false, error: nameError };
+  return ok({ kind, name: lower });
+}

@@ -1,0 +1,77 @@
+/**
+ * The Compute Engine VM a box needs, worked out from the box alone: same box, same plan, so a
+ * controller that restarts half-way issues the same request again.
+ */
+import type { Box } from './box.js';
+import { GPUS } from './gpus.js';
+
+export interface InstancePlan {
+  name: string;
+  zone: string;
+  machineType: string;
+  /** GPUs attached through guestAccelerators (N1 only); empty when the machine type includes them. */
+  accelerators: { type: string; count: number }[];
+  bootDisk: { sizeGb: number; type: 'pd-balanced'; imageProject: string; imageFamily: string };
+  labels: Record<string, string>;
+  metadata: Record<string, string>;
+  spot: boolean;
+  network: string;
+  subnetwork: string | null;
+  serviceAccount: string | null;
+}
+
+export interface PlanContext {
+  network: string;
+  subnetwork: string | null;
+  serviceAccount: string | null;
+}
+
+/** Labels every VM the bot creates carries (DESIGN.md "Contracts"). */
+export function boxLabels(box: Pick<Box, 'id' | 'owner'>): Record<string, string> {
+  return {
+    'managed-by': 'gpubot',
+    'gpubot-owner': box.owner.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63),
+    'gpubot-id': box.id,
+  };
+}
+
+/**
+ * Runs at every boot. The Deep Learning VM image brings Jupyter and (with install-nvidia-driver) the
+ * driver; this adds the Ops Agent, whose NVML receiver writes agent.googleapis.com/gpu/* metrics that
+ * the idle check reads. It is idempotent: the agent's installer does nothing when already installed.
+ */
+export const STARTUP_SCRIPT = `#!/bin/bash
+# gpubot box startup: install the Ops Agent (GPU metrics for idle detection) once.
+set -u
+if ! systemctl is-active --quiet google-cloud-ops-agent; then
+  curl -sSO https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh
+  bash add-google-cloud-ops-agent-repo.sh --also-install || echo "gpubot: Ops Agent install failed; GPU idle metrics will be missing"
+fi
+`;
+
+export function instancePlan(box: Box, zone: string, ctx: PlanContext): InstancePlan {
+  const gpu = GPUS[box.spec.gpu];
+  return {
+    name: box.name,
+    zone,
+    machineType: box.spec.machineType,
+    accelerators: gpu.attached ? [{ type: gpu.acceleratorType, count: box.spec.gpuCount }] : [],
+    bootDisk: {
+      sizeGb: box.spec.diskGb,
+      type: 'pd-balanced',
+      imageProject: box.spec.imageProject,
+      imageFamily: box.spec.imageFamily,
+    },
+    labels: boxLabels(box),
+    metadata: {
+      'install-nvidia-driver': 'True',
+      // The inverting proxy gives an https Jupyter URL without opening any port to the internet.
+      'proxy-mode': 'project_editors',
+      'startup-script': STARTUP_SCRIPT,
+    },
+    spot: box.spec.spot,
+    network: ctx.network,
+    subnetwork: ctx.subnetwork,
+    serviceAccount: ctx.serviceAccount,
+  };
+}
