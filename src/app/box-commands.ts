@@ -1,0 +1,146 @@
+/**
+ * What people ask of boxes from Slack: each use case checks who is asking, records the intent in one
+ * transaction keyed by the Slack request, and leaves the cloud work to the box controller.
+ */
+import type { Box, BoxDesire } from '../domain/box.js';
+import { isLive } from '../domain/box.js';
+import { moveTo } from '../domain/box-transitions.js';
+import type { BoxRequest, UserError } from '../domain/gpu-command.js';
+import { resolveBoxSpec } from '../domain/box-request.js';
+import type { BoxStore, Clock, Nudge, Policy } from './ports.js';
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: UserError };
+
+export interface BoxCommandsDeps {
+  store: BoxStore;
+  policy: Policy;
+  clock: Clock;
+  nudge: Nudge;
+  newId: () => string;
+  defaultRegion: string;
+  minDiskGb: number;
+  maxDiskGb: number;
+}
+
+/** Who asked, and the key that makes a retried Slack request a no-op. */
+export interface Asker {
+  userId: string;
+  channelId: string;
+  requestKey: string;
+}
+
+export class BoxCommands {
+  constructor(private readonly deps: BoxCommandsDeps) {}
+
+  /** `/gpu up`: records the box; the controller creates the VM. A retry returns the first answer. */
+  async requestBox(asker: Asker, request: BoxRequest): Promise<Outcome<{ box: Box }>> {
+    const spec = resolveBoxSpec(request, {
+      defaultRegion: this.deps.defaultRegion,
+      minDiskGb: this.deps.minDiskGb,
+      maxDiskGb: this.deps.maxDiskGb,
+    });
+    if (!spec.ok) return spec;
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ box: Box }>> => {
+      const existing = await tx.liveBoxNamed(request.name);
+      if (existing !== null) {
+        const whose = existing.owner === asker.userId ? 'You already have' : `<@${existing.owner}> already has`;
+        return {
+          ok: false,
+          error: {
+            code: 'NAME_TAKEN',
+            message: `${whose} a box named \`${request.name}\` (${existing.status}). Pick another name, such as \`${request.name}-2\`.`,
+          },
+        };
+      }
+      const box: Box = {
+        id: this.deps.newId(),
+        name: request.name,
+        owner: asker.userId,
+        channel: asker.channelId,
+        spec: spec.value,
+        desired: 'running',
+        status: 'requested',
+        zone: spec.value.zone,
+        zonesTried: [],
+        operation: null,
+        jupyterUrl: null,
+        failure: null,
+        history: [{ status: 'requested', at: now }],
+        createdAt: now,
+        updatedAt: now,
+        rev: 1,
+      };
+      tx.putBox(box);
+      tx.claimName(box.name, box.id);
+      return { ok: true, value: { box } };
+    });
+    if (result.ok) this.deps.nudge.nudge();
+    return result;
+  }
+
+  stop(asker: Asker, target: BoxTarget): Promise<Outcome<{ box: Box; changed: boolean }>> {
+    return this.setDesired(asker, target, 'stopped');
+  }
+
+  start(asker: Asker, target: BoxTarget): Promise<Outcome<{ box: Box; changed: boolean }>> {
+    return this.setDesired(asker, target, 'running');
+  }
+
+  delete(asker: Asker, target: BoxTarget): Promise<Outcome<{ box: Box; changed: boolean }>> {
+    return this.setDesired(asker, target, 'deleted');
+  }
+
+  /** A box the asker may look at closely (its Jupyter link): the owner's or, for admins, anyone's. */
+  async connect(asker: Pick<Asker, 'userId'>, target: BoxTarget): Promise<Outcome<Box>> {
+    const box = 'id' in target ? await this.deps.store.getBox(target.id) : await this.deps.store.liveBoxNamed(target.name);
+    const refusal = this.refuse(box, asker.userId, target);
+    if (refusal !== null) return { ok: false, error: refusal };
+    return { ok: true, value: box as Box };
+  }
+
+  async list(asker: Pick<Asker, 'userId'>, all: boolean): Promise<Box[]> {
+    const boxes = all ? await this.deps.store.liveBoxes() : await this.deps.store.boxesOwnedBy(asker.userId, { includeEnded: false, limit: 100 });
+    return boxes.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private async setDesired(asker: Asker, target: BoxTarget, desired: BoxDesire): Promise<Outcome<{ box: Box; changed: boolean }>> {
+    const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ box: Box; changed: boolean }>> => {
+      const box = 'id' in target ? await tx.getBox(target.id) : await tx.liveBoxNamed(target.name);
+      const refusal = this.refuse(box, asker.userId, target);
+      if (refusal !== null || box === null) return { ok: false, error: refusal ?? notFound(target) };
+      if (!isLive(box)) return { ok: false, error: { code: 'BOX_ENDED', message: `\`${box.name}\` is already ${box.status}.` } };
+      // Level-triggered: asking again for what is already asked (a double click) changes nothing.
+      if (box.desired === desired) return { ok: true, value: { box, changed: false } };
+      if (box.desired === 'deleted') return { ok: false, error: { code: 'BOX_DELETING', message: `\`${box.name}\` is being deleted.` } };
+      if (desired === 'stopped' && (box.status === 'requested' || box.status === 'creating')) {
+        return {
+          ok: false,
+          error: { code: 'NOT_YET', message: `\`${box.name}\` is still being created, so there is nothing to stop yet. Delete it instead, or stop it once it is ready.` },
+        };
+      }
+      const now = this.deps.clock.now();
+      const updated: Box = { ...moveTo(box, box.status, now), desired };
+      tx.putBox(updated);
+      return { ok: true, value: { box: updated, changed: true } };
+    });
+    if (result.ok && result.value.changed) this.deps.nudge.nudge();
+    return result;
+  }
+
+  private refuse(box: Box | null, userId: string, target: BoxTarget): UserError | null {
+    if (box === null) return notFound(target);
+    if (box.owner !== userId && !this.deps.policy.isAdmin(userId)) {
+      return { code: 'NOT_YOURS', message: `\`${box.name}\` belongs to <@${box.owner}>; only its owner or an admin can do that.` };
+    }
+    return null;
+  }
+}
+
+export type BoxTarget = { id: string } | { name: string };
+
+function notFound(target: BoxTarget): UserError {
+  return 'name' in target
+    ? { code: 'NO_SUCH_BOX', message: `There is no live box named \`${target.name}\`. \`/gpu list --all\` shows every box.` }
+    : { code: 'NO_SUCH_BOX', message: 'That box no longer exists.' };
+}

@@ -1,0 +1,129 @@
+/**
+ * The tick: on the replica holding the Firestore lease, run the controllers and deliver notices. Runs
+ * on an in-process timer and on POST /tasks/tick (Cloud Scheduler); both go through `tick()`, and the
+ * lease makes sure only one replica acts at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Fence, LeaseStore, Logger } from '../app/ports.js';
+
+export interface TickStep {
+  name: string;
+  /** Returns true when work is in flight and the next tick should come soon. */
+  run(fence: Fence): Promise<boolean>;
+}
+
+export interface WorkerOptions {
+  leases: LeaseStore;
+  steps: TickStep[];
+  log: Logger;
+  intervalMs: number;
+  /** While boxes are changing state, ticks come this often instead. */
+  busyIntervalMs?: number;
+  holder?: string;
+}
+
+export interface TickResult {
+  leader: boolean;
+  busy: boolean;
+  errors: number;
+}
+
+const LEASE = 'worker';
+
+export class Worker {
+  readonly holder: string;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<TickResult> | null = null;
+  private again = false;
+  private stopped = true;
+  private busy = false;
+  private fence: Fence | null = null;
+
+  /** Whether this replica held the lease at its last tick. */
+  get isLeader(): boolean {
+    return this.fence !== null;
+  }
+
+  constructor(private readonly options: WorkerOptions) {
+    this.holder = options.holder ?? `replica-${randomUUID().slice(0, 8)}`;
+  }
+
+  /** Starts the timer. */
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Asks for a tick soon (a listener just recorded an intent). */
+  nudge(): void {
+    if (this.stopped) return;
+    this.schedule(50);
+  }
+
+  /** One tick; concurrent calls share the tick in progress and ask for one more after it. */
+  tick(): Promise<TickResult> {
+    if (this.running !== null) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.runTick().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.schedule(0);
+      }
+    });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+    const fence = this.fence;
+    if (fence !== null) await this.options.leases.release(LEASE, fence).catch(() => undefined);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick().then(
+        () => this.schedule(this.busy ? (this.options.busyIntervalMs ?? 2000) : this.options.intervalMs),
+        () => this.schedule(this.options.intervalMs),
+      );
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async runTick(): Promise<TickResult> {
+    let fence: Fence | null;
+    try {
+      // The lease outlives a few missed ticks, so a leader that pauses briefly keeps it.
+      fence = await this.options.leases.acquire(LEASE, this.holder, Math.max(3 * this.options.intervalMs, 30_000));
+    } catch (error) {
+      this.options.log.error('could not read the worker lease', { error });
+      return { leader: false, busy: false, errors: 1 };
+    }
+    this.fence = fence;
+    if (fence === null) return { leader: false, busy: false, errors: 0 };
+    let busy = false;
+    let errors = 0;
+    for (const step of this.options.steps) {
+      try {
+        busy = (await step.run(fence)) || busy;
+      } catch (error) {
+        errors++;
+        if ((error as { code?: string }).code === 'LOST_LEASE') {
+          this.options.log.warn('lost the worker lease mid-tick; another replica carries on', { step: step.name });
+          break;
+        }
+        this.options.log.error('tick step failed', { step: step.name, error });
+      }
+    }
+    this.busy = busy;
+    return { leader: true, busy, errors };
+  }
+}

@@ -1,0 +1,251 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BoxCommands } from '../../src/app/box-commands.js';
+import { BoxController } from '../../src/app/box-controller.js';
+import type { Box } from '../../src/domain/box.js';
+import type { Notice } from '../../src/domain/notice.js';
+import { parseGpuCommand } from '../../src/domain/gpu-command.js';
+import { FirestoreBoxStore } from '../../src/store/box-store.js';
+import { FirestoreNoticeStore } from '../../src/store/notice-store.js';
+import { memoryLogger } from '../../src/log.js';
+import { ManualClock } from '../support/clock.js';
+import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { testFirestore } from '../support/firestore.js';
+
+process.on('unhandledRejection', (reason) => {
+  throw reason;
+});
+
+interface World {
+  clock: ManualClock;
+  cloud: TestCloud;
+  store: FirestoreBoxStore;
+  notices: FirestoreNoticeStore;
+  commands: BoxCommands;
+  controller: BoxController;
+  up(text: string, user?: string): Promise<Box>;
+  tickUntil(boxName: string, done: (b: Box) => boolean, maxTicks?: number): Promise<Box>;
+  noticesFor(boxId: string | null): Promise<Notice[]>;
+  close(): Promise<void>;
+}
+
+async function world(): Promise<World> {
+  const clock = new ManualClock();
+  const cloud = await startTestCloud(clock, { provisioningMs: 2000, stagingMs: 2000, jupyterReadyMs: 5000, stoppingMs: 2000, operationMs: 1000 });
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, clock);
+  const notices = new FirestoreNoticeStore(db, clock);
+  let ids = 0;
+  const commands = new BoxCommands({
+    store,
+    policy: { isAdmin: (u) => u === 'UADMIN' },
+    clock,
+    nudge: { nudge: () => undefined },
+    newId: () => `box${++ids}`,
+    defaultRegion: 'us-central1',
+    minDiskGb: 50,
+    maxDiskGb: 4000,
+  });
+  const controller = new BoxController({
+    compute: cloud.compute,
+    store,
+    clock,
+    log: memoryLogger(),
+    plan: { network: 'default', subnetwork: null, serviceAccount: null },
+    project: 'gpubot-test',
+  });
+  let requests = 0;
+  const w: World = {
+    clock,
+    cloud,
+    store,
+    notices,
+    commands,
+    controller,
+    async up(text, user = 'UALICE') {
+      const parsed = parseGpuCommand(text);
+      assert.ok(parsed.ok && parsed.value.kind === 'up' && parsed.value.request, `bad command ${text}`);
+      const result = await commands.requestBox({ userId: user, channelId: 'CTEAM', requestKey: `k${++requests}` }, parsed.value.request);
+      assert.ok(result.ok, JSON.stringify(result));
+      return result.value.box;
+    },
+    async tickUntil(name, done, maxTicks = 40) {
+      for (let i = 0; i < maxTicks; i++) {
+        await controller.reconcileAll();
+        const all = await store.boxesOwnedBy('UALICE', { includeEnded: true, limit: 100 });
+        const box = all.find((b) => b.name === name);
+        if (box && done(box)) return box;
+        clock.advance(1000);
+      }
+      const all = await store.boxesOwnedBy('UALICE', { includeEnded: true, limit: 100 });
+      assert.fail(`box ${name} never got there: ${JSON.stringify(all.find((b) => b.name === name))}`);
+    },
+    async noticesFor(boxId) {
+      const all = await notices.pending(500);
+      return all.filter((n) => n.boxId === boxId);
+    },
+    async close() {
+      await cloud.close();
+      await db.terminate();
+    },
+  };
+  return w;
+}
+
+test('/gpu up reaches ready with the Jupyter link, on a VM built the way its GPU needs', async () => {
+  const w = await world();
+  const box = await w.up('up exp42 --gpu t4');
+  const ready = await w.tickUntil('exp42', (b) => b.status === 'ready');
+  assert.match(ready.jupyterUrl ?? '', /^https:\/\/.*notebooks\.googleusercontent\.com/);
+  const [vm] = w.cloud.sandbox.instances();
+  assert.ok(vm);
+  const raw = vm as unknown as { resource: Record<string, unknown> } & Record<string, unknown>;
+  const resource = (raw.resource ?? raw) as {
+    labels?: Record<string, string>;
+    scheduling?: { onHostMaintenance?: string };
+    guestAccelerators?: { acceleratorType?: string; acceleratorCount?: number }[];
+    metadata?: { items?: { key: string; value: string }[] };
+  };
+  assert.deepEqual(resource.labels, { 'managed-by': 'gpubot', 'gpubot-owner': 'ualice', 'gpubot-id': box.id });
+  assert.equal(resource.scheduling?.onHostMaintenance, 'TERMINATE');
+  assert.match(resource.guestAccelerators?.[0]?.acceleratorType ?? '', /nvidia-tesla-t4$/);
+  const keys = (resource.metadata?.items ?? []).map((i) => i.key);
+  for (const key of ['install-nvidia-driver', 'proxy-mode', 'startup-script']) assert.ok(keys.includes(key), `metadata ${key}`);
+  const notices = await w.noticesFor(box.id);
+  assert.deepEqual(notices.map((n) => `${n.to}:${n.event.type}`).sort(), ['dm:box-ready', 'thread:box-ready']);
+  await w.close();
+});
+
+test('a stockout in the first zone lands the box in the next zone and the thread says so', async () => {
+  const w = await world();
+  w.cloud.sandbox.stockout('us-central1-a');
+  const box = await w.up('up exp43 --gpu t4');
+  const ready = await w.tickUntil('exp43', (b) => b.status === 'ready');
+  assert.notEqual(ready.zone, 'us-central1-a');
+  assert.deepEqual(ready.zonesTried.map((z) => z.zone), ['us-central1-a']);
+  const retries = (await w.noticesFor(box.id)).filter((n) => n.event.type === 'box-zone-retry');
+  assert.equal(retries.length, 1);
+  assert.deepEqual(retries[0]?.event, { type: 'box-zone-retry', zone: 'us-central1-a', nextZone: ready.zone, reason: 'no capacity for this GPU right now' });
+  assert.equal(w.cloud.sandbox.instances().length, 1);
+  await w.close();
+});
+
+test('every zone out of stock fails the box with what to try instead', async () => {
+  const w = await world();
+  for (const z of ['us-central1-a', 'us-central1-b', 'us-central1-c', 'us-central1-f']) w.cloud.sandbox.stockout(z);
+  await w.up('up exp44 --gpu t4');
+  const failed = await w.tickUntil('exp44', (b) => b.status === 'failed');
+  assert.equal(failed.failure?.code, 'STOCKOUT');
+  assert.match(failed.failure?.hint ?? '', /region|Spot|another GPU/);
+  assert.equal(w.cloud.sandbox.instances().length, 0);
+  await w.close();
+});
+
+test('quota exhaustion fails the box naming the quota and how to raise it, leaving no VM', async () => {
+  const w = await world();
+  w.cloud.sandbox.quota('NVIDIA_T4_GPUS', 'us-central1', 0);
+  const box = await w.up('up exp45 --gpu t4');
+  const failed = await w.tickUntil('exp45', (b) => b.status === 'failed');
+  assert.equal(failed.failure?.code, 'QUOTA_EXCEEDED');
+  assert.match(failed.failure?.message ?? '', /NVIDIA_T4_GPUS/);
+  assert.match(failed.failure?.hint ?? '', /iam-admin\/quotas/);
+  assert.equal(w.cloud.sandbox.instances().length, 0);
+  assert.equal(await w.store.liveBoxNamed('exp45'), null, 'the name is free again');
+  const types = (await w.noticesFor(box.id)).map((n) => `${n.to}:${n.event.type}`).sort();
+  assert.deepEqual(types, ['dm:box-failed', 'thread:box-failed']);
+  await w.close();
+});
+
+test('a VM stopped in the console is noticed, recorded as stopped and said in the thread and DM', async () => {
+  const w = await world();
+  const box = await w.up('up exp46 --gpu t4');
+  await w.tickUntil('exp46', (b) => b.status === 'ready');
+  w.cloud.sandbox.consoleStop('exp46');
+  const stopped = await w.tickUntil('exp46', (b) => b.status === 'stopped');
+  assert.equal(stopped.desired, 'stopped', 'observed state wins');
+  const stops = (await w.noticesFor(box.id)).filter((n) => n.event.type === 'box-stopped');
+  assert.deepEqual(stops.map((n) => [n.to, n.event.type === 'box-stopped' ? n.event.cause : '']).sort(), [['dm', 'outside'], ['thread', 'outside']]);
+  await w.close();
+});
+
+test('a preempted Spot box is told apart from a console stop', async () => {
+  const w = await world();
+  const box = await w.up('up exp47 --gpu t4 --spot');
+  await w.tickUntil('exp47', (b) => b.status === 'ready');
+  w.cloud.sandbox.preempt('exp47');
+  await w.tickUntil('exp47', (b) => b.status === 'stopped');
+  const causes = (await w.noticesFor(box.id)).flatMap((n) => (n.event.type === 'box-stopped' ? [n.event.cause] : []));
+  assert.deepEqual(causes, ['preempted', 'preempted']);
+  await w.close();
+});
+
+test('a VM deleted in the console ends the box and frees its name', async () => {
+  const w = await world();
+  await w.up('up exp48 --gpu t4');
+  await w.tickUntil('exp48', (b) => b.status === 'ready');
+  w.cloud.sandbox.consoleDelete('exp48');
+  await w.tickUntil('exp48', (b) => b.status === 'deleted');
+  assert.equal(await w.store.liveBoxNamed('exp48'), null);
+  await w.close();
+});
+
+test('stop, start and delete requested from Slack are carried out by the controller', async () => {
+  const w = await world();
+  const box = await w.up('up exp49 --gpu l4');
+  await w.tickUntil('exp49', (b) => b.status === 'ready');
+  const asker = { userId: 'UALICE', channelId: 'CTEAM', requestKey: 'stop-1' };
+  assert.ok((await w.commands.stop(asker, { name: 'exp49' })).ok);
+  await w.tickUntil('exp49', (b) => b.status === 'stopped');
+  assert.equal(w.cloud.sandbox.instance('exp49')?.status, 'TERMINATED');
+  assert.ok((await w.commands.start({ ...asker, requestKey: 'start-1' }, { id: box.id })).ok);
+  await w.tickUntil('exp49', (b) => b.status === 'ready');
+  assert.ok((await w.commands.delete({ ...asker, requestKey: 'delete-1' }, { id: box.id })).ok);
+  await w.tickUntil('exp49', (b) => b.status === 'deleted');
+  assert.equal(w.cloud.sandbox.instances().length, 0);
+  await w.close();
+});
+
+test('nobody but the owner or an admin can stop a box', async () => {
+  const w = await world();
+  const box = await w.up('up exp50 --gpu t4');
+  const refused = await w.commands.stop({ userId: 'UBOB', channelId: 'CTEAM', requestKey: 'bob-1' }, { id: box.id });
+  assert.equal(refused.ok, false);
+  assert.equal(!refused.ok && refused.error.code, 'NOT_YOURS');
+  assert.equal((await w.store.getBox(box.id))?.desired, 'running');
+  await w.tickUntil('exp50', (b) => b.status === 'ready');
+  const admin = await w.commands.stop({ userId: 'UADMIN', channelId: 'CTEAM', requestKey: 'admin-1' }, { id: box.id });
+  assert.ok(admin.ok && admin.value.changed);
+  await w.close();
+});
+
+test('a VM labelled as ours that Firestore does not know is reported once to the admins and never deleted', async () => {
+  const w = await world();
+  w.cloud.sandbox.consoleCreate({
+    name: 'mystery',
+    zone: 'us-central1-b',
+    machineType: 'n1-standard-4',
+    labels: { 'managed-by': 'gpubot', 'gpubot-owner': 'ucarol', 'gpubot-id': 'bgone' },
+  } as Parameters<typeof w.cloud.sandbox.consoleCreate>[0]);
+  const first = await w.controller.reconcileAll();
+  const second = await w.controller.reconcileAll();
+  assert.equal(first.orphans, 1);
+  assert.equal(second.orphans, 0);
+  const orphanNotices = (await w.noticesFor(null)).filter((n) => n.event.type === 'orphan-found');
+  assert.equal(orphanNotices.length, 1);
+  assert.equal(orphanNotices[0]?.to, 'admins');
+  assert.equal(w.cloud.sandbox.instances().length, 1);
+  assert.equal(w.cloud.sandbox.count('instances.delete'), 0);
+  await w.close();
+});
+
+test('a controller that restarts after the insert was sent, before it was recorded, adopts the VM instead of making another', async () => {
+  const w = await world();
+  const box = await w.up('up exp51 --gpu t4');
+  // Simulate a crash right after Compute accepted the insert: the call happens, the record does not.
+  const plan = (await import('../../src/domain/instance-plan.js')).instancePlan(box, 'us-central1-a', { network: 'default', subnetwork: null, serviceAccount: null });
+  const { stepRequestId } = await import('../../src/domain/request-id.js');
+  await w.cloud.compute.insertInstance(plan, stepRequestId(box.id, 'insert', 'us-central1-a', 0));
+  await w.tickUntil('exp51', (b) => b.status === 'ready');
+  assert.equal(w.cloud.sandbox.instances().length, 1);
+  await w.close();
+});
