@@ -60,7 +60,7 @@ export class ComputeAdapter implements ComputePort {
       filter: 'labels.managed-by = "gpubot"',
       returnPartialSuccess: true,
       maxResults: 500,
-    });
+    }, { autoPaginate: false });
     for await (const [, scoped] of pages) {
       for (const instance of scoped.instances ?? []) found.push(observe(instance));
     }
@@ -117,7 +117,7 @@ export class ComputeAdapter implements ComputePort {
       try {
         this.count('acceleratorTypes.aggregatedList');
         const zones: string[] = [];
-        const pages = this.accelerators.aggregatedListAsync({ project: this.options.project, filter: `name = "${acceleratorType}"` });
+        const pages = this.accelerators.aggregatedListAsync({ project: this.options.project, filter: `name = "${acceleratorType}"` }, { autoPaginate: false });
         for await (const [key, scoped] of pages) {
           if ((scoped.acceleratorTypes ?? []).some((a) => a.name === acceleratorType)) zones.push(key.replace(/^zones\//, ''));
         }

@@ -1,0 +1,232 @@
+/**
+ * Composition root: config -> adapters -> use cases -> Slack app + worker. The only module that wires
+ * concrete things together (besides the sandbox), and the one that owns the process: signals,
+ * unhandled rejections, shutdown.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CustomRoute } from '@slack/bolt';
+import { GoogleAuth, OAuth2Client, type AuthClient } from 'google-auth-library';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import type { Clock } from './app/ports.js';
+import { BoxCommands } from './app/box-commands.js';
+import { BoxController } from './app/box-controller.js';
+import { ComputeAdapter } from './gcp/compute.js';
+import { createFirestore } from './store/firestore.js';
+import { FirestoreBoxStore } from './store/box-store.js';
+import { FirestoreLeaseStore } from './store/lease-store.js';
+import { FirestoreNoticeStore } from './store/notice-store.js';
+import { createSlackApp, type SlackConnection } from './slack/app.js';
+import { SlackNotifier } from './slack/notifier.js';
+import { Worker } from './worker/worker.js';
+import { tickRoute } from './worker/tick-route.js';
+import type { Embedded } from './sandbox/embedded.js';
+
+const REGIONS = ['us-central1', 'us-east1', 'us-west1', 'europe-west4', 'asia-east1'];
+
+export interface Running {
+  port: number;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+function newBoxId(): string {
+  // Lowercase letters and digits only: the id is also a label value on the VM.
+  return 'b' + randomBytes(8).toString('hex').slice(0, 11);
+}
+
+async function googleAuth(config: Config): Promise<AuthClient> {
+  if (config.cloud.kind !== 'real' && (config.cloud.kind === 'sandbox' || config.cloud.loopback)) {
+    // Local stand-ins take any token; a real credential must never be sent to them.
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: 'sandbox-token', expiry_date: Date.now() + 365 * 24 * 3600_000 });
+    return client;
+  }
+  return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
+}
+
+/** Starts everything the configuration asks for; returns a handle that stops it all. */
+export async function startGpubot(config: Config, log: Logger, clock: Clock = { now: () => Date.now() }): Promise<Running> {
+  for (const warning of config.warnings) log.warn(warning);
+
+  let embedded: Embedded | null = null;
+  if (config.slack.kind === 'console' || config.cloud.kind === 'sandbox' || config.firestore.kind === 'embedded') {
+    const { startEmbedded } = await import('./sandbox/embedded.js');
+    embedded = await startEmbedded(config, log, clock);
+  }
+
+  const project = config.cloud.project;
+  const firestore =
+    config.firestore.kind === 'emulator'
+      ? createFirestore({ projectId: config.firestore.project, emulatorHost: config.firestore.host })
+      : config.firestore.kind === 'real'
+        ? createFirestore({ projectId: config.firestore.project, databaseId: config.firestore.databaseId })
+        : createFirestore({ projectId: config.firestore.project, emulatorHost: embedded?.firestoreHost ?? '' });
+
+  const endpoint = config.cloud.kind === 'endpoint' ? config.cloud.endpoint : config.cloud.kind === 'sandbox' ? (embedded?.gcpEndpoint ?? null) : null;
+  const compute = new ComputeAdapter({ project, authClient: await googleAuth(config), endpoint, clock });
+
+  const boxStore = new FirestoreBoxStore(firestore, clock);
+  const noticeStore = new FirestoreNoticeStore(firestore, clock);
+  const leases = new FirestoreLeaseStore(firestore, clock);
+
+  let worker: Worker | null = null;
+  const boxes = new BoxCommands({
+    store: boxStore,
+    policy: { isAdmin: (user) => config.admins.has(user) },
+    clock,
+    nudge: { nudge: () => worker?.nudge() },
+    newId: newBoxId,
+    defaultRegion: config.region,
+    minDiskGb: config.minDiskGb,
+    maxDiskGb: config.maxDiskGb,
+  });
+
+  const connection: SlackConnection =
+    config.slack.kind === 'http'
+      ? config.slack
+      : config.slack.kind === 'socket'
+        ? { kind: 'socket', appToken: config.slack.appToken, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl }
+        : { kind: 'http', ...(embedded?.slack ?? { signingSecret: '', botToken: '', apiUrl: null }) };
+
+  let ready = false;
+  const routes: CustomRoute[] = [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: ready, leader: worker?.isLeader ?? false }));
+      },
+    },
+    {
+      path: '/tasks/tick',
+      method: ['POST'],
+      handler: tickRoute(
+        {
+          secret: config.tickSecret,
+          verifyOidc: config.tickOidcAudience === null ? null : oidcVerifier(config.tickOidcAudience, config.tickOidcServiceAccount),
+        },
+        () => (worker ? worker.tick() : Promise.resolve(null)),
+        log,
+      ),
+    },
+  ];
+
+  const app = createSlackApp({
+    connection,
+    port: config.port,
+    routes,
+    log,
+    deps: { boxes, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])] },
+  });
+
+  const controller = new BoxController({
+    compute,
+    store: boxStore,
+    clock,
+    log: log.child({ component: 'box-controller' }),
+    plan: { network: config.network, subnetwork: config.subnetwork, serviceAccount: config.boxServiceAccount },
+    project,
+  });
+  const holder = `replica-${randomBytes(4).toString('hex')}`;
+  const notifier = new SlackNotifier({
+    client: app.client,
+    boxes: boxStore,
+    notices: noticeStore,
+    clock,
+    log: log.child({ component: 'notifier' }),
+    project,
+    admins: config.admins,
+    adminChannel: config.adminChannel,
+    holder,
+  });
+  worker = new Worker({
+    leases,
+    holder,
+    log: log.child({ component: 'worker' }),
+    intervalMs: config.tickIntervalMs,
+    busyIntervalMs: Math.min(2000, config.tickIntervalMs),
+    steps: [
+      { name: 'boxes', run: async (fence) => (await controller.reconcileAll(fence)).inFlight > 0 },
+      { name: 'notices', run: () => notifier.deliver() },
+    ],
+  });
+
+  const server = await app.start(config.port);
+  const address = (server as { address?: () => unknown } | undefined)?.address?.();
+  const port = typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : config.port;
+  worker.start();
+  ready = true;
+  log.info('gpubot is up', {
+    port,
+    slack: config.slack.kind,
+    cloud: config.cloud.kind,
+    firestore: config.firestore.kind === 'embedded' ? `embedded (${embedded?.firestoreKind ?? '?'})` : config.firestore.kind,
+  });
+  embedded?.attachConsole(`http://127.0.0.1:${port}/slack/events`);
+
+  const runningWorker = worker;
+  return {
+    port,
+    worker: runningWorker,
+    stop: async () => {
+      ready = false;
+      await runningWorker.stop();
+      await app.stop().catch(() => undefined);
+      await compute.close();
+      await firestore.terminate().catch(() => undefined);
+      await embedded?.stop();
+    },
+  };
+}
+
+function oidcVerifier(audience: string, serviceAccount: string | null): (token: string) => Promise<string | null> {
+  const client = new OAuth2Client();
+  return async (token) => {
+    const ticket = await client.verifyIdToken({ idToken: token, audience });
+    const payload = ticket.getPayload();
+    if (payload?.email === undefined || payload.email_verified !== true) return null;
+    if (serviceAccount !== null && payload.email !== serviceAccount) return null;
+    return payload.email;
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + '\n');
+      process.exit(2);
+    }
+    throw error;
+  }
+  // In console mode the terminal belongs to the person: logs go to stderr, warnings and up only.
+  const consoleMode = config.slack.kind === 'console';
+  const log = createLogger({
+    level: consoleMode && config.logLevel === 'info' ? 'warning' : config.logLevel,
+    ...(consoleMode ? { write: (line: string) => process.stderr.write(line + '\n') } : {}),
+  });
+  process.on('unhandledRejection', (reason) => log.error('unhandled promise rejection', { error: reason }));
+  process.on('uncaughtException', (error) => {
+    log.error('uncaught exception; exiting', { error });
+    process.exit(1);
+  });
+  const running = await startGpubot(config, log);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void running.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const entry = process.argv[1] ?? '';
+if (/main\.(ts|js)$/.test(entry)) void main();

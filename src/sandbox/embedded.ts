@@ -1,0 +1,84 @@
+/**
+ * The embedded default: whatever the configuration leaves unset runs here, in-process or as a child —
+ * the sandbox Google Cloud, a Firestore emulator, and a Slack simulator driven from the terminal.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Clock, Logger } from '../app/ports.js';
+import { ComputeSandbox } from './google/compute.js';
+import { startGoogleSandbox, type GoogleSandbox } from './google/server.js';
+import { startFirestoreEmulator, type RunningEmulator } from './firestore-emulator.js';
+import { SlackSimulator } from './slack/web-api-server.js';
+import { runConsole } from './console/console.js';
+
+export interface Embedded {
+  gcpEndpoint: string | null;
+  firestoreHost: string | null;
+  firestoreKind: 'official' | 'lite' | null;
+  slack: { signingSecret: string; botToken: string; apiUrl: string } | null;
+  /** Points the simulator at the bot and hands the terminal to the person. */
+  attachConsole(botUrl: string): void;
+  stop(): Promise<void>;
+}
+
+const DEMO_USER = 'U0DEMO';
+const DEMO_CHANNEL = 'C0DEMO';
+
+export async function startEmbedded(config: Config, log: Logger, clock: Clock): Promise<Embedded> {
+  let google: GoogleSandbox | null = null;
+  let emulator: RunningEmulator | null = null;
+  let simulator: SlackSimulator | null = null;
+  const say = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+
+  if (config.cloud.kind === 'sandbox') {
+    const compute = new ComputeSandbox({ project: config.cloud.project, now: () => clock.now() });
+    google = await startGoogleSandbox({ handlers: [compute], onError: (error) => log.error('sandbox handler failed', { error }) });
+  }
+  if (config.firestore.kind === 'embedded') {
+    emulator = await startFirestoreEmulator({ onNote: say });
+  }
+  let slack: Embedded['slack'] = null;
+  if (config.slack.kind === 'console') {
+    const signingSecret = randomBytes(16).toString('hex');
+    const botToken = `xoxb-sandbox-${randomBytes(6).toString('hex')}`;
+    simulator = new SlackSimulator({
+      signingSecret,
+      botToken,
+      channels: { [DEMO_CHANNEL]: 'ml-team' },
+      users: [{ id: DEMO_USER, name: 'you' }],
+    });
+    await simulator.start();
+    slack = { signingSecret, botToken, apiUrl: simulator.apiUrl };
+  }
+
+  return {
+    gcpEndpoint: google?.url ?? null,
+    firestoreHost: emulator?.host ?? null,
+    firestoreKind: emulator?.kind ?? null,
+    slack,
+    attachConsole(botUrl) {
+      if (simulator === null) return;
+      simulator.botUrl = botUrl;
+      const parts = [
+        google ? 'sandbox Google Cloud' : 'real Google Cloud',
+        emulator ? `embedded Firestore (${emulator.kind === 'official' ? 'official emulator' : 'npm emulator'})` : 'configured Firestore',
+      ];
+      say(`gpubot console: ${parts.join(', ')}. You are <@${DEMO_USER}> in #ml-team.`);
+      void runConsole({
+        simulator,
+        input: process.stdin,
+        output: process.stdout,
+        userId: DEMO_USER,
+        channelId: DEMO_CHANNEL,
+        onExit: () => process.kill(process.pid, 'SIGTERM'),
+      });
+    },
+    async stop() {
+      await simulator?.close().catch(() => undefined);
+      await google?.close().catch(() => undefined);
+      await emulator?.stop().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/** Builds the Bolt app for the configured Slack mode, with the project's HTTP routes beside Slack's. */
+import { App, HTTPReceiver, LogLevel, type CustomRoute } from '@slack/bolt';
+import type { Logger } from '../app/ports.js';
+import { boltLogger } from './bolt-logger.js';
+import type { ListenerDeps } from './context.js';
+import { registerListeners } from './listeners/index.js';
+
+export type SlackConnection =
+  | { kind: 'http'; signingSecret: string; botToken: string; apiUrl: string | null }
+  | { kind: 'socket'; appToken: string; botToken: string; apiUrl: string | null };
+
+export interface SlackAppOptions {
+  connection: SlackConnection;
+  port: number;
+  routes: CustomRoute[];
+  log: Logger;
+  deps: ListenerDeps;
+}
+
+export function createSlackApp(options: SlackAppOptions): App {
+  const { connection, log } = options;
+  const logger = boltLogger(log.child({ component: 'bolt' }));
+  const clientOptions = connection.apiUrl !== null ? { slackApiUrl: connection.apiUrl } : {};
+  let app: App;
+  if (connection.kind === 'http') {
+    const receiver = new HTTPReceiver({
+      signingSecret: connection.signingSecret,
+      port: options.port,
+      customRoutes: options.routes,
+      logger,
+      // Listeners answer inside ack(); the response goes out as soon as they call it.
+      processBeforeResponse: false,
+      unhandledRequestTimeoutMillis: 2500,
+    });
+    app = new App({ token: connection.botToken, receiver, logger, logLevel: LogLevel.INFO, clientOptions });
+  } else {
+    app = new App({
+      token: connection.botToken,
+      appToken: connection.appToken,
+      socketMode: true,
+      // Socket Mode has no Slack HTTP endpoint, but health checks and Cloud Scheduler still need one.
+      customRoutes: options.routes,
+      installerOptions: { port: options.port },
+      logger,
+      logLevel: LogLevel.INFO,
+      clientOptions,
+    });
+  }
+  app.error(async (error) => {
+    log.error('unhandled error in a Slack listener', { error });
+  });
+  registerListeners(app, options.deps);
+  return app;
+}

@@ -1,0 +1,108 @@
+/**
+ * `/gpu`: parse, authorize, record the intent, and answer inside the ack (within Slack's 3 seconds).
+ * The ack body is the answer, so a slow Slack API never delays it.
+ */
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import { parseGpuCommand, type GpuCommand } from '../../../domain/gpu-command.js';
+import type { Asker } from '../../../app/box-commands.js';
+import type { ListenerDeps } from '../../context.js';
+import { boxList } from '../../views/box-list.js';
+import { connectMessage } from '../../views/connect.js';
+import { gpuHelp } from '../../views/help.js';
+import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
+import { upForm } from '../../views/up-form.js';
+import { deletePrompt, requestedMessage } from '../../views/replies.js';
+
+type Reply = { text: string; blocks?: unknown[] } | 'form';
+
+export function registerGpuCommand(app: App, deps: ListenerDeps): void {
+  app.command('/gpu', async (args) => handleGpuCommand(args, deps));
+}
+
+/** Past this, the ack goes out without the answer, which follows through response_url. */
+const ACK_DEADLINE_MS = 2000;
+
+export async function handleGpuCommand(
+  { command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs,
+  deps: ListenerDeps,
+): Promise<void> {
+  const work = answer(command, deps).catch((error: unknown): Reply => {
+    const errorId = randomUUID().slice(0, 8);
+    deps.log.error('/gpu failed', { errorId, error, user: command.user_id });
+    return apologyMessage(errorId);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ACK_DEADLINE_MS);
+  });
+  const first = await Promise.race([work, deadline]);
+  clearTimeout(timer);
+  if (first === 'late') {
+    // Slack gives up after 3 s; the intent is recorded either way, so say so now and answer later.
+    await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' });
+    const reply = await work;
+    const late = reply === 'form' ? errorMessage('That took too long to open the form; run the command again.') : reply;
+    await respond({ response_type: 'ephemeral', replace_original: true, text: late.text, ...(late.blocks ? { blocks: late.blocks as never } : {}) }).catch(
+      (error: unknown) => deps.log.warn('could not send a late /gpu answer', { error }),
+    );
+    return;
+  }
+  const reply = first;
+  if (reply !== 'form') {
+    await ack({ response_type: 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+    return;
+  }
+  // trigger_id lives 3 seconds: open the modal right after the ack, before anything slow.
+  await ack();
+  try {
+    await client.views.open({
+      trigger_id: command.trigger_id,
+      view: upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
+    });
+  } catch (error) {
+    deps.log.warn('could not open the /gpu form', { error });
+  }
+}
+
+async function answer(
+  command: SlackCommandMiddlewareArgs['command'],
+  deps: ListenerDeps,
+): Promise<Reply> {
+  const parsed = parseGpuCommand(command.text ?? '');
+  if (!parsed.ok) return errorMessage(parsed.error.message);
+  const cmd: GpuCommand = parsed.value;
+  // trigger_id is unique per invocation and identical in Slack's retries of it.
+  const asker: Asker = { userId: command.user_id, channelId: command.channel_id, requestKey: `cmd:${command.team_id}:${command.trigger_id}` };
+  switch (cmd.kind) {
+    case 'help':
+      return gpuHelp(cmd.topic);
+    case 'form':
+      return 'form';
+    case 'up': {
+      if (cmd.request === null) return 'form';
+      const result = await deps.boxes.requestBox(asker, cmd.request);
+      return result.ok ? requestedMessage(result.value.box) : errorMessage(result.error.message);
+    }
+    case 'list': {
+      const boxes = await deps.boxes.list(asker, cmd.all);
+      return boxList(boxes, { now: deps.clock.now(), project: deps.project, all: cmd.all, viewer: asker.userId });
+    }
+    case 'stop':
+    case 'start': {
+      const result = cmd.kind === 'stop' ? await deps.boxes.stop(asker, { name: cmd.name }) : await deps.boxes.start(asker, { name: cmd.name });
+      if (!result.ok) return errorMessage(result.error.message);
+      const verb = cmd.kind === 'stop' ? 'Stopping' : 'Starting';
+      return okMessage(result.value.changed ? `${verb} \`${result.value.box.name}\`; its card in <#${result.value.box.channel}> shows progress.` : `\`${result.value.box.name}\` is already ${cmd.kind === 'stop' ? 'stopping or stopped' : 'starting or running'}.`);
+    }
+    case 'delete': {
+      // Deleting loses the disk: the command only asks; the button in the answer does it.
+      const found = await deps.boxes.connect(asker, { name: cmd.name });
+      return found.ok ? deletePrompt(found.value) : errorMessage(found.error.message);
+    }
+    case 'connect': {
+      const found = await deps.boxes.connect(asker, { name: cmd.name });
+      return found.ok ? connectMessage(found.value, { project: deps.project }) : errorMessage(found.error.message);
+    }
+  }
+}

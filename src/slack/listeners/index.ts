@@ -1,0 +1,24 @@
+/** Registers every listener, one file each, grouped by Slack surface. */
+import type { App } from '@slack/bolt';
+import type { ListenerDeps } from '../context.js';
+import { registerGpuCommand } from './commands/gpu.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerBoxStop } from './actions/box-stop.js';
+import { registerBoxStart } from './actions/box-start.js';
+import { registerBoxDelete } from './actions/box-delete.js';
+import { registerBoxConnect } from './actions/box-connect.js';
+import { registerBoxOpen } from './actions/box-open.js';
+import { registerGpuUpForm } from './views/gpu-up-form.js';
+import { registerAppHomeOpened } from './events/app-home-opened.js';
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  registerGpuCommand(app, deps);
+  registerTrainCommand(app);
+  registerBoxStop(app, deps);
+  registerBoxStart(app, deps);
+  registerBoxDelete(app, deps);
+  registerBoxConnect(app, deps);
+  registerBoxOpen(app);
+  registerGpuUpForm(app, deps);
+  registerAppHomeOpened(app, deps);
+}

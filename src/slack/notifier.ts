@@ -1,0 +1,138 @@
+/**
+ * Delivers what the outbox holds: each box's card (posted once, then updated in place with
+ * chat.update) and each notice (a thread reply, a DM, or a word to the admins), exactly once per notice
+ * under normal operation. Rate limits are handled by the Web API client, which waits Retry-After.
+ */
+import type { WebClient } from '@slack/web-api';
+import type { Box } from '../domain/box.js';
+import type { Notice } from '../domain/notice.js';
+import type { BoxStore, Clock, Logger, NoticeStore } from '../app/ports.js';
+import { boxCard } from './views/box-card.js';
+import { noticeMessage } from './views/notices.js';
+
+export interface NotifierDeps {
+  client: WebClient;
+  boxes: BoxStore & { cardOf(boxId: string): Promise<{ channel: string; ts: string } | null> };
+  notices: NoticeStore;
+  clock: Clock;
+  log: Logger;
+  project: string;
+  admins: ReadonlySet<string>;
+  adminChannel: string | null;
+  holder: string;
+}
+
+/** Errors after which posting to that conversation will not work: fall back to the owner's DM. */
+const UNREACHABLE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'cannot_dm_bot']);
+const CLAIM_MS = 60_000;
+
+export class SlackNotifier {
+  constructor(private readonly deps: NotifierDeps) {}
+
+  /** One delivery pass; returns true when something is still waiting (the next tick should come soon). */
+  async deliver(): Promise<boolean> {
+    const cards = await this.deps.boxes.boxesWithStaleCards(50);
+    for (const box of cards) await this.showCard(box).catch((error: unknown) => this.deps.log.error('card update failed', { boxId: box.id, error }));
+    const pending = await this.deps.notices.pending(100);
+    let waiting = false;
+    for (const notice of pending) {
+      try {
+        waiting = (await this.send(notice)) || waiting;
+      } catch (error) {
+        this.deps.log.error('notice delivery failed', { noticeId: notice.id, error });
+      }
+    }
+    return waiting || cards.length === 50;
+  }
+
+  private async showCard(box: Box): Promise<void> {
+    const message = boxCard(box, { now: this.deps.clock.now(), project: this.deps.project });
+    const card = await this.deps.boxes.cardOf(box.id);
+    if (card !== null) {
+      await this.deps.client.chat.update({ channel: card.channel, ts: card.ts, text: message.text, blocks: message.blocks });
+      await this.deps.boxes.markCardShown(box.id, box.rev, card);
+      return;
+    }
+    const posted = await this.post(box.channel, message, undefined, box.owner);
+    await this.deps.boxes.markCardShown(box.id, box.rev, posted);
+  }
+
+  /** Sends one notice; returns true if it must wait (its thread is not posted yet). */
+  private async send(notice: Notice): Promise<boolean> {
+    const box = notice.boxId !== null ? await this.deps.boxes.getBox(notice.boxId) : null;
+    let card: { channel: string; ts: string } | null = null;
+    if (notice.to === 'thread') {
+      card = notice.boxId !== null ? await this.deps.boxes.cardOf(notice.boxId) : null;
+      if (card === null) return true;
+    }
+    if (!(await this.deps.notices.claim(notice.id, this.deps.holder, this.deps.clock.now() + CLAIM_MS))) return false;
+    const message = noticeMessage(notice.event, box, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to });
+    try {
+      let delivered: { channel: string; ts: string };
+      if (notice.to === 'thread' && card !== null) {
+        delivered = await this.post(card.channel, message, card.ts, notice.owner);
+      } else if (notice.to === 'dm' && notice.owner !== null) {
+        delivered = await this.post(notice.owner, message, undefined, null);
+      } else {
+        delivered = await this.toAdmins(message);
+      }
+      await this.deps.notices.markSent(notice.id, delivered);
+    } catch (error) {
+      const code = slackError(error);
+      const permanent = code !== null && (UNREACHABLE.has(code) || code === 'invalid_blocks' || code === 'user_not_found');
+      const retryAt = permanent || notice.attempts >= 8 ? null : this.deps.clock.now() + Math.min(2 ** notice.attempts * 5_000, 600_000);
+      await this.deps.notices.markFailed(notice.id, code ?? String(error), retryAt);
+      this.deps.log.warn('notice not delivered', { noticeId: notice.id, slackError: code, willRetry: retryAt !== null });
+    }
+    return false;
+  }
+
+  /**
+   * Posts to a conversation; when the bot cannot post there (a private channel it was not invited to,
+   * say), posts to the owner's DM instead, with a line saying how to invite the bot.
+   */
+  private async post(
+    channel: string,
+    message: { text: string; blocks: unknown[] },
+    threadTs: string | undefined,
+    fallbackUser: string | null,
+  ): Promise<{ channel: string; ts: string }> {
+    try {
+      const res = await this.deps.client.chat.postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks as never,
+        ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+        unfurl_links: false,
+      });
+      return { channel: res.channel ?? channel, ts: res.ts ?? '' };
+    } catch (error) {
+      const code = slackError(error);
+      if (fallbackUser === null || code === null || !UNREACHABLE.has(code)) throw error;
+      this.deps.log.info('cannot post in the channel; using the owner DM', { channel, slackError: code });
+      const res = await this.deps.client.chat.postMessage({
+        channel: fallbackUser,
+        text: `${message.text}\n(I can't post in <#${channel}>: invite me there with \`/invite @gpubot\` to keep box threads in the channel.)`,
+        blocks: message.blocks as never,
+        unfurl_links: false,
+      });
+      return { channel: res.channel ?? fallbackUser, ts: res.ts ?? '' };
+    }
+  }
+
+  private async toAdmins(message: { text: string; blocks: unknown[] }): Promise<{ channel: string; ts: string }> {
+    if (this.deps.adminChannel !== null) return this.post(this.deps.adminChannel, message, undefined, null);
+    let last: { channel: string; ts: string } | null = null;
+    for (const admin of this.deps.admins) last = await this.post(admin, message, undefined, null);
+    if (last === null) {
+      this.deps.log.warn('an admin notice has nowhere to go: set GPUBOT_ADMINS or GPUBOT_ADMIN_CHANNEL', { text: message.text });
+      return { channel: 'log', ts: '' };
+    }
+    return last;
+  }
+}
+
+function slackError(error: unknown): string | null {
+  const data = (error as { data?: { error?: unknown } }).data;
+  return typeof data?.error === 'string' ? data.error : null;
+}

@@ -1,0 +1,56 @@
+/** The one message per box in its channel, updated in place as the box moves through its life. */
+import type { Box } from '../../domain/box.js';
+import { LIMITS, mrkdwn, type KnownBlock, type MrkdwnElement, type SlackMessage } from './block-kit.js';
+import { boxButtons, gpuText, nameText, placeText, statusLine, statusWord, timeInState } from './box-parts.js';
+import { consoleInstanceUrl, link, mention, slackDate } from './format.js';
+import { contextLine, escapeMrkdwn, fallbackText, truncate, truncateMrkdwn } from './messages.js';
+
+export { ACTIONS, OPEN_ACTION } from './box-parts.js';
+
+export interface BoxCardContext {
+  now: number;
+  project: string;
+}
+
+/** The spec as section fields: what the box is and whose. */
+export function boxFields(box: Box): MrkdwnElement[] {
+  const place = placeText(box);
+  const where = place.label === 'Zone' ? escapeMrkdwn(place.value) : `${escapeMrkdwn(place.value)} (zone not chosen yet)`;
+  const field = (title: string, value: string) => mrkdwn(truncateMrkdwn(`*${title}*\n${value}`, LIMITS.sectionField));
+  return [
+    field('GPU', escapeMrkdwn(gpuText(box))),
+    field('Machine', escapeMrkdwn(truncate(box.spec.machineType, 100))),
+    field(place.label, where),
+    field('Spot', box.spec.spot ? 'Yes: cheaper, but Google Cloud may stop it' : 'No'),
+    field('Disk', `${box.spec.diskGb} GB`),
+    field('Owner', mention(box.owner)),
+  ];
+}
+
+/** Statuses in which a VM exists in a known zone, so its console page shows something. */
+function hasConsolePage(box: Box): boolean {
+  return box.zone !== null && box.status !== 'requested' && box.status !== 'deleted' && box.status !== 'failed';
+}
+
+export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      text: mrkdwn(truncateMrkdwn(`*${nameText(box)}*\n${statusLine(box)}`, LIMITS.sectionText)),
+      fields: boxFields(box),
+    },
+  ];
+  const buttons = boxButtons(box, 'full');
+  if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
+
+  const facts = [`Requested ${slackDate(box.createdAt)}`, timeInState(box, ctx.now)];
+  if (hasConsolePage(box) && box.zone !== null) {
+    facts.push(link(consoleInstanceUrl(ctx.project, box.zone, box.name), 'Cloud console'));
+  }
+  blocks.push(contextLine(facts.join(' · ')));
+
+  const place = placeText(box);
+  const summary = `${box.name}: ${statusWord(box.status)} (${gpuText(box)}, ${place.value})`;
+  const failure = box.status === 'failed' && box.failure !== null ? `. ${truncate(box.failure.message, 300)}` : '';
+  return { text: fallbackText(escapeMrkdwn(summary + failure)), blocks };
+}

@@ -1,0 +1,219 @@
+/** Pieces of a box that the card, the list, the Home tab and the notices all show the same way. */
+import type { Box, BoxStatus } from '../../domain/box.js';
+import { formatDuration } from '../../domain/duration.js';
+import { GPUS, type GpuKey } from '../../domain/gpus.js';
+import { LIMITS, mrkdwn, plain, type Button, type ConfirmationDialog } from './block-kit.js';
+import { link, listText, safeUrl } from './format.js';
+import { escapeMrkdwn, truncate, truncateMrkdwn } from './messages.js';
+
+/** Action ids of the box buttons; each button's `value` is the box id. */
+export const ACTIONS = {
+  stop: 'box_stop',
+  start: 'box_start',
+  delete: 'box_delete',
+  connect: 'box_connect',
+} as const;
+
+/** The Open JupyterLab button is a link; Slack still reports its click under this id. */
+export const OPEN_ACTION = 'box_open';
+
+/** Box names are at most 63 characters; this keeps a forged longer one from crowding everything out. */
+const NAME_MAX = 80;
+
+/** The box name as mrkdwn-safe text (not yet bold or quoted). */
+export function nameText(box: Pick<Box, 'name'>): string {
+  return escapeMrkdwn(truncate(box.name, NAME_MAX));
+}
+
+export function gpuLabel(gpu: GpuKey | string): string {
+  return Object.hasOwn(GPUS, gpu) ? GPUS[gpu as GpuKey].label : truncate(String(gpu), 40);
+}
+
+/** `NVIDIA T4 × 2` (plain text; escape before putting it in mrkdwn). */
+export function gpuText(box: Pick<Box, 'spec'>): string {
+  return `${gpuLabel(box.spec.gpu)} × ${box.spec.gpuCount}`;
+}
+
+/** Where the box is: its zone once one is chosen, else the region the controller will try. */
+export function placeText(box: Pick<Box, 'zone' | 'spec'>): { label: 'Zone' | 'Region'; value: string } {
+  const zone = box.zone ?? box.spec.zone;
+  return zone !== null ? { label: 'Zone', value: zone } : { label: 'Region', value: box.spec.region };
+}
+
+const WORDS: Readonly<Record<BoxStatus, string>> = {
+  requested: 'Queued',
+  creating: 'Creating',
+  booting: 'Booting',
+  ready: 'Ready',
+  stopping: 'Stopping',
+  stopped: 'Stopped',
+  starting: 'Starting',
+  deleting: 'Deleting',
+  deleted: 'Deleted',
+  failed: 'Failed',
+};
+
+const EMOJI: Readonly<Record<BoxStatus, string>> = {
+  requested: ':hourglass_flowing_sand:',
+  creating: ':construction:',
+  booting: ':gear:',
+  ready: ':large_green_circle:',
+  stopping: ':double_vertical_bar:',
+  stopped: ':black_square_for_stop:',
+  starting: ':arrow_forward:',
+  deleting: ':wastebasket:',
+  deleted: ':wastebasket:',
+  failed: ':x:',
+};
+
+export function statusWord(status: BoxStatus): string {
+  return WORDS[status] ?? String(status);
+}
+
+export function statusEmoji(status: BoxStatus): string {
+  return EMOJI[status] ?? ':grey_question:';
+}
+
+/** The note the controller left on the latest change, e.g. `preempted` or `outside` for a stop. */
+function lastNote(box: Pick<Box, 'history' | 'status'>): string | undefined {
+  const last = box.history.at(-1);
+  return last?.status === box.status ? last.note : undefined;
+}
+
+function triedText(box: Pick<Box, 'zonesTried'>): string {
+  const noCapacity = box.zonesTried.filter((a) => a.outcome === 'stockout').map((a) => escapeMrkdwn(a.zone));
+  const unavailable = box.zonesTried.filter((a) => a.outcome !== 'stockout').map((a) => escapeMrkdwn(a.zone));
+  const parts: string[] = [];
+  if (noCapacity.length > 0) parts.push(`no capacity in ${listText(noCapacity)}`);
+  if (unavailable.length > 0) parts.push(`not available in ${listText(unavailable)}`);
+  return parts.join('; ');
+}
+
+/** Longest failure message and hint shown; the rest is in the logs and would drown the card. */
+const FAILURE_MESSAGE_MAX = 1500;
+const FAILURE_HINT_MAX = 700;
+
+/** Where the box is in its life, in one or two lines of mrkdwn, user text escaped. */
+export function statusLine(box: Box, opts: { short?: boolean } = {}): string {
+  const emoji = statusEmoji(box.status);
+  const place = placeText(box);
+  switch (box.status) {
+    case 'requested': {
+      const tried = triedText(box);
+      return `${emoji} Queued${tried === '' ? '' : `: ${tried}; trying the next zone`}`;
+    }
+    case 'creating': {
+      const tried = triedText(box);
+      return `${emoji} Creating in ${place.label === 'Zone' ? 'zone' : 'region'} ${escapeMrkdwn(place.value)}${tried === '' ? '' : ` (${tried})`}`;
+    }
+    case 'booting':
+      return `${emoji} Booting: installing the driver and starting Jupyter`;
+    case 'ready': {
+      const url = safeUrl(box.jupyterUrl);
+      if (url === null) return `${emoji} Ready: use Connect for the tunnel command`;
+      return opts.short === true ? `${emoji} Ready` : `${emoji} Ready: ${link(url, 'open JupyterLab')}`;
+    }
+    case 'stopping':
+      return `${emoji} Stopping`;
+    case 'stopped': {
+      const note = lastNote(box);
+      const why = note === 'preempted' ? ' (preempted by Google Cloud: Spot)' : note === 'outside' ? ' (outside gpubot)' : '';
+      return opts.short === true
+        ? `${emoji} Stopped${why}`
+        : `${emoji} Stopped${why}: the disk and files are kept; only the disk is billed`;
+    }
+    case 'starting':
+      return `${emoji} Starting`;
+    case 'deleting':
+      return `${emoji} Deleting the VM and its disk`;
+    case 'deleted':
+      return lastNote(box) === 'outside' ? `${emoji} Deleted outside gpubot (console or gcloud)` : `${emoji} Deleted`;
+    case 'failed': {
+      const f = box.failure;
+      if (f === null) return `${emoji} Failed`;
+      if (opts.short === true) return `${emoji} Failed: ${escapeMrkdwn(truncate(f.message, 200))}`;
+      const hint = f.hint.trim() === '' ? '' : `\n*What to do:* ${escapeMrkdwn(truncate(f.hint, FAILURE_HINT_MAX))}`;
+      return `${emoji} Failed: ${escapeMrkdwn(truncate(f.message, FAILURE_MESSAGE_MAX))}${hint}`;
+    }
+    default:
+      return `${emoji} ${escapeMrkdwn(String(box.status))}`;
+  }
+}
+
+/** When the box entered its current status: its latest history entry, if that entry is about it. */
+export function statusSince(box: Pick<Box, 'history' | 'status' | 'updatedAt'>): number {
+  const last = box.history.at(-1);
+  return last !== undefined && last.status === box.status ? last.at : box.updatedAt;
+}
+
+/** `Ready for 12m`, or `Deleted 3h ago` once it is over. */
+export function timeInState(box: Pick<Box, 'history' | 'status' | 'updatedAt'>, now: number): string {
+  const d = formatDuration(now - statusSince(box));
+  return box.status === 'deleted' || box.status === 'failed' ? `${statusWord(box.status)} ${d} ago` : `${statusWord(box.status)} for ${d}`;
+}
+
+function button(text: string, actionId: string, box: Pick<Box, 'id'>): Button {
+  return { type: 'button', text: plain(truncate(text, LIMITS.buttonText)), action_id: actionId, value: truncate(box.id, LIMITS.buttonValue) };
+}
+
+export function openButton(box: Box): Button | null {
+  const url = safeUrl(box.jupyterUrl);
+  return url === null ? null : { ...button('Open JupyterLab', OPEN_ACTION, box), url };
+}
+
+export function connectButton(box: Box): Button {
+  return button('Connect', ACTIONS.connect, box);
+}
+
+export function stopButton(box: Box, text = 'Stop'): Button {
+  return button(text, ACTIONS.stop, box);
+}
+
+export function startButton(box: Box, text = 'Start'): Button {
+  return { ...button(text, ACTIONS.start, box), style: 'primary' };
+}
+
+function deleteConfirm(box: Box): ConfirmationDialog {
+  return {
+    title: plain('Delete this box?'),
+    // mrkdwn with the name escaped, like everywhere else: what a reader sees is the same either way.
+    text: mrkdwn(truncateMrkdwn(`Delete ${nameText(box)}? Its disk and every file on it are deleted too.`, LIMITS.confirmText)),
+    confirm: plain('Delete'),
+    deny: plain('Keep it'),
+    style: 'danger',
+  };
+}
+
+/** Delete loses the disk, so it asks first unless the message around it already asked. */
+export function deleteButton(box: Box, opts: { confirm: boolean } = { confirm: true }): Button {
+  const b: Button = { ...button('Delete', ACTIONS.delete, box), style: 'danger' };
+  return opts.confirm ? { ...b, confirm: deleteConfirm(box) } : b;
+}
+
+/** Whether a Start button still makes sense: the box exists and is not on its way out. */
+export function canStart(box: Pick<Box, 'status'>): boolean {
+  return !['deleting', 'deleted', 'failed'].includes(box.status);
+}
+
+/**
+ * The buttons that fit the box's status. `full` (card, Home tab) offers Delete too; `short` (the list)
+ * keeps to the everyday ones and leaves Delete to the card.
+ */
+export function boxButtons(box: Box, set: 'full' | 'short'): Button[] {
+  const out: Button[] = [];
+  const open = openButton(box);
+  switch (box.status) {
+    case 'ready':
+      if (open !== null) out.push(open);
+      out.push(connectButton(box), stopButton(box));
+      break;
+    case 'stopped':
+      out.push(startButton(box));
+      break;
+    default:
+      break;
+  }
+  const deletable: readonly BoxStatus[] = ['requested', 'creating', 'booting', 'ready', 'stopping', 'stopped', 'starting'];
+  if (set === 'full' && deletable.includes(box.status)) out.push(deleteButton(box));
+  return out;
+}

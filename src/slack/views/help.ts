@@ -1,0 +1,92 @@
+/** `/gpu help` and `/gpu help TOPIC`. */
+import { DEFAULT_DISK_GB } from '../../domain/box-request.js';
+import { DEFAULT_GPU, DEFAULT_IMAGE, GPUS, GPU_KEYS, KNOWN_IMAGE_FAMILIES, familyLabel } from '../../domain/gpus.js';
+import type { KnownBlock, SlackMessage } from './block-kit.js';
+import { contextLine, fallbackText, section } from './messages.js';
+
+const UP_USAGE = `/gpu up NAME [--gpu ${GPU_KEYS.join('|')}] [--count N] [--machine TYPE] [--zone Z | --region R] [--disk GB] [--image FAMILY] [--spot]`;
+
+const ALIASES =
+  'Cloud Datalab and gcloud spellings work too: `--machine-type`, `--accelerator-type`, `--accelerator-count`, ' +
+  '`--disk-size-gb`, `--accelerator type=nvidia-tesla-t4,count=1`, `--image-family`, `--preemptible`.';
+
+const EXAMPLES = [
+  '/gpu up exp42 --gpu t4',
+  '/gpu up big-run --gpu a100 --count 2 --region us-central1 --spot',
+  '/gpu up dl1 --machine-type n1-standard-8 --accelerator-type nvidia-tesla-t4 --accelerator-count 1 --disk-size-gb 300',
+];
+
+const NAME_RULE = 'Names: lowercase letters, digits and hyphens, starting with a letter, at most 63 characters; the name is also the VM’s.';
+
+const COMMANDS: Readonly<Record<string, string>> = {
+  list: '`/gpu list [--all]`: your boxes, with buttons; `--all` shows everyone’s.',
+  stop: '`/gpu stop NAME`: stops the VM. The disk and its files are kept; only the disk is billed until you start it again.',
+  start: '`/gpu start NAME`: starts a stopped box; its card shows when Jupyter is back.',
+  delete: '`/gpu delete NAME`: deletes the VM *and its disk*, with every file on it. It asks before it does.',
+  connect: '`/gpu connect NAME`: the JupyterLab link and the IAP tunnel command for a running box.',
+  help: '`/gpu help [up|gpus|list|stop|start|delete|connect]`: this, or more on one command.',
+};
+
+/** Every GPU with its machine family and the machine a box gets by default, as a fixed-width table. */
+export function gpuTable(): string {
+  const rows = GPU_KEYS.map((key) => {
+    const g = GPUS[key];
+    const machine = g.defaultMachine(1);
+    return [key, g.label, familyLabel({ name: machine, family: g.family }), machine, g.counts.join(',')];
+  });
+  const head = ['--gpu', 'GPU', 'Family', 'Default machine', 'Counts'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+function upHelp(): SlackMessage {
+  const blocks: KnownBlock[] = [
+    section(`*Create a GPU box*\n\`${UP_USAGE}\`\n${ALIASES}`),
+    section(`*GPUs*\n\`\`\`${gpuTable()}\`\`\``),
+    section(
+      [
+        '*Defaults*',
+        `• \`--gpu ${DEFAULT_GPU}\`, \`--count 1\`; the default machine above is for one GPU, and more GPUs get the matching bigger machine.`,
+        '• `--machine` picks another machine type of the same family (N1 takes a GPU attached; A2, A3 and G2 come with theirs).',
+        '• No `--zone`: each zone of the region is tried in turn until one has capacity. `--zone` pins the box there.',
+        `• \`--disk ${DEFAULT_DISK_GB}\` GB; \`--image ${DEFAULT_IMAGE.family}\` (Deep Learning VM images, e.g. ${KNOWN_IMAGE_FAMILIES.filter((f) => f !== DEFAULT_IMAGE.family)
+          .slice(0, 2)
+          .map((f) => `\`${f}\``)
+          .join(', ')}).`,
+        '• `--spot`: much cheaper, but Google Cloud may stop it at any time; the disk is kept and Start brings it back.',
+      ].join('\n'),
+    ),
+    section(`*Examples*\n\`\`\`${EXAMPLES.join('\n')}\`\`\``),
+    contextLine(`${NAME_RULE} \`/gpu\` alone opens a form.`),
+  ];
+  return { text: fallbackText(`Usage: ${UP_USAGE}`), blocks };
+}
+
+function overview(): SlackMessage {
+  const blocks: KnownBlock[] = [
+    section(
+      '*GPU boxes*: a Compute Engine VM with a GPU and JupyterLab, made from Slack. Each box gets a card in the channel that shows its progress. Type `/gpu` alone for a form.',
+    ),
+    section(`*Create*\n\`${UP_USAGE}\`\n${ALIASES}\n\`/gpu help up\` lists the GPUs and defaults.`),
+    section(`*Manage*\n${['list', 'stop', 'start', 'delete', 'connect', 'help'].map((k) => COMMANDS[k] ?? '').join('\n')}`),
+    section(`*Examples*\n\`\`\`${EXAMPLES.join('\n')}\`\`\``),
+    contextLine(NAME_RULE),
+  ];
+  return { text: fallbackText(`/gpu: up, list, stop, start, delete, connect, help. Usage: ${UP_USAGE}`), blocks };
+}
+
+/**
+ * The overview, or one command's help. `up` and `gpus` show the GPU table; an unknown topic gets the
+ * overview (the command parser has already said it does not know the topic).
+ */
+export function gpuHelp(topic?: string): SlackMessage {
+  const t = typeof topic === 'string' ? topic.trim().toLowerCase() : '';
+  if (t === 'up' || t === 'gpus' || t === 'gpu') return upHelp();
+  const one = Object.hasOwn(COMMANDS, t) && t !== 'help' ? COMMANDS[t] : undefined;
+  if (one === undefined) return overview();
+  return {
+    text: fallbackText(one.replace(/[`*]/g, '')),
+    blocks: [section(one), contextLine('`/gpu help` for every command.')],
+  };
+}

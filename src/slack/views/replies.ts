@@ -1,0 +1,44 @@
+/** Answers to `/gpu` commands that are about one box: only the asker sees them. */
+import type { Box } from '../../domain/box.js';
+import type { EphemeralMessage, KnownBlock } from './block-kit.js';
+import { deleteButton, gpuText, nameText, placeText, stopButton } from './box-parts.js';
+import { channelRef } from './format.js';
+import { escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
+
+/** A box was asked for: what it will be and where to watch it. */
+export function requestedMessage(box: Box): EphemeralMessage {
+  const name = nameText(box);
+  const place = placeText(box);
+  const what = [
+    escapeMrkdwn(gpuText(box)),
+    escapeMrkdwn(truncate(box.spec.machineType, 100)),
+    `${place.label === 'Zone' ? 'zone' : 'region'} ${escapeMrkdwn(truncate(place.value, 64))}`,
+    `${box.spec.diskGb} GB disk`,
+    ...(box.spec.spot ? ['Spot'] : []),
+  ].join(', ');
+  const channel = channelRef(box.channel);
+  const where = channel !== null ? `Its card in ${channel} shows progress` : 'Its card in your DM with me shows progress';
+  const text = `:hourglass_flowing_sand: Creating \`${name}\`: ${what}. ${where}, and I will DM you when Jupyter is ready.`;
+  return { response_type: 'ephemeral', text: fallbackText(text), blocks: [section(text)] };
+}
+
+/**
+ * `/gpu delete NAME` only asks: deleting loses the disk, so the Delete button here does it (this
+ * message is the question, so the button asks nothing more). A running box is offered Stop instead.
+ */
+export function deletePrompt(box: Box): EphemeralMessage {
+  const name = nameText(box);
+  if (box.status === 'deleting' || box.status === 'deleted' || box.status === 'failed') {
+    const text = `\`${name}\` is already ${box.status === 'deleting' ? 'being deleted' : 'gone'}.`;
+    return { response_type: 'ephemeral', text: fallbackText(text), blocks: [section(`:information_source: ${text}`)] };
+  }
+  const stoppable = box.status === 'ready' || box.status === 'booting' || box.status === 'starting';
+  const text =
+    `:warning: Delete \`${name}\`? Its disk and every file on it are deleted too.` +
+    (stoppable ? ' To keep the files and stop paying for the GPU, stop it instead.' : '');
+  const blocks: KnownBlock[] = [
+    section(text),
+    { type: 'actions', elements: [deleteButton(box, { confirm: false }), ...(stoppable ? [stopButton(box, 'Stop instead')] : [])] },
+  ];
+  return { response_type: 'ephemeral', text: fallbackText(text), blocks };
+}

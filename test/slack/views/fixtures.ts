@@ -1,0 +1,142 @@
+/** Boxes for view tests, and the checks every Block Kit payload in them must pass. */
+import assert from 'node:assert/strict';
+import type { Box, BoxSpec, BoxStatus } from '../../../src/domain/box.js';
+import { checkBlockKit, type BlockKitSurface } from '../../../src/sandbox/slack/block-kit-limits.js';
+
+/** 2026-07-14 09:30 UTC; tests pass time in, nothing reads the clock. */
+export const T0 = Date.UTC(2026, 6, 14, 9, 30);
+export const MIN = 60_000;
+
+export const OWNER = 'U0123ABCD';
+export const CHANNEL = 'C0456EFGH';
+export const PROJECT = 'ml-research-123';
+
+export type BoxOverrides = Partial<Omit<Box, 'spec'>> & { spec?: Partial<BoxSpec> };
+
+/** A complete box, ready in us-central1-a with a T4 and a Jupyter link; override what a test is about. */
+export function makeBox(overrides: BoxOverrides = {}): Box {
+  const { spec, ...rest } = overrides;
+  const base: Box = {
+    id: 'bx7k2m9q',
+    name: 'exp42',
+    owner: OWNER,
+    channel: CHANNEL,
+    spec: {
+      gpu: 't4',
+      gpuCount: 1,
+      machineType: 'n1-standard-8',
+      region: 'us-central1',
+      zone: null,
+      diskGb: 200,
+      imageFamily: 'common-cu128-ubuntu-2204-nvidia-570',
+      imageProject: 'deeplearning-platform-release',
+      spot: false,
+      ...spec,
+    },
+    desired: 'running',
+    status: 'ready',
+    zone: 'us-central1-a',
+    zonesTried: [],
+    operation: null,
+    jupyterUrl: 'https://abc123-dot-us-central1.notebooks.googleusercontent.com/lab',
+    failure: null,
+    history: [
+      { status: 'requested', at: T0 },
+      { status: 'creating', at: T0 + 1 * MIN, note: 'us-central1-a' },
+      { status: 'booting', at: T0 + 2 * MIN },
+      { status: 'ready', at: T0 + 6 * MIN },
+    ],
+    createdAt: T0,
+    updatedAt: T0 + 6 * MIN,
+    rev: 4,
+  };
+  return { ...base, ...rest };
+}
+
+export const ALL_STATUSES: readonly BoxStatus[] = [
+  'requested',
+  'creating',
+  'booting',
+  'ready',
+  'stopping',
+  'stopped',
+  'starting',
+  'deleting',
+  'deleted',
+  'failed',
+];
+
+/** A box as it would look in `status`: no zone before creation, no link unless ready, a failure if failed. */
+export function makeBoxIn(status: BoxStatus, overrides: BoxOverrides = {}): Box {
+  const at = T0 + 10 * MIN;
+  const fields: BoxOverrides = {
+    status,
+    history: [...makeBox().history, { status, at }],
+    updatedAt: at,
+    zone: status === 'requested' ? null : 'us-central1-a',
+    jupyterUrl: status === 'ready' ? makeBox().jupyterUrl : null,
+    desired: status === 'stopped' || status === 'stopping' ? 'stopped' : status === 'deleting' || status === 'deleted' || status === 'failed' ? 'deleted' : 'running',
+  };
+  if (status === 'failed') {
+    fields.failure = {
+      code: 'QUOTA_EXCEEDED',
+      message: "The project is out of quota `NVIDIA_T4_GPUS` in us-central1: Quota 'NVIDIA_T4_GPUS' exceeded. Limit: 0.0 in region us-central1.",
+      hint: 'Ask your admin to raise `NVIDIA_T4_GPUS` for us-central1, or pick a GPU or region with quota left.',
+    };
+  }
+  return makeBox({ ...fields, ...overrides });
+}
+
+/** Text that would ping, link or mention if it reached mrkdwn unescaped, repeated past every limit. */
+export const HOSTILE_UNIT = '<!channel> <!here|here> <@U999HOSTILE> <#C999HOSTILE> <https://evil.example/x|click me> & ';
+export const HOSTILE = HOSTILE_UNIT.repeat(40);
+
+/** Every way the hostile text could have survived as markup. */
+export const RAW_MARKUP = ['<!channel>', '<!here', '<@U999HOSTILE>', '<#C999HOSTILE>', '<https://evil.example'];
+
+export function assertBlockKit(surface: BlockKitSurface, payload: unknown, what = ''): void {
+  const problems = checkBlockKit(surface, payload);
+  assert.deepEqual(problems, [], `${what} breaks Block Kit limits:\n${problems.join('\n')}`);
+}
+
+/** Asserts that none of the hostile markup survived anywhere in the payload (blocks and fallback text). */
+export function assertNoRawMarkup(payload: unknown, what = ''): void {
+  const json = JSON.stringify(payload);
+  for (const raw of RAW_MARKUP) assert.ok(!json.includes(raw), `${what} contains raw ${raw}`);
+}
+
+interface ButtonLike {
+  type: string;
+  action_id?: string;
+  value?: string;
+  url?: string;
+  style?: string;
+  text?: { text: string };
+  confirm?: { title?: { text: string }; text: { text: string }; confirm?: { text: string }; deny?: { text: string }; style?: string };
+}
+
+/** Every button anywhere in a list of blocks, in order (actions elements and section accessories). */
+export function buttonsIn(blocks: readonly unknown[]): ButtonLike[] {
+  const out: ButtonLike[] = [];
+  for (const block of blocks as { type: string; elements?: ButtonLike[]; accessory?: ButtonLike }[]) {
+    if (block.type === 'actions') out.push(...(block.elements ?? []).filter((e) => e.type === 'button'));
+    if (block.accessory?.type === 'button') out.push(block.accessory);
+  }
+  return out;
+}
+
+/** The text of every block, joined: what a reader sees, markup included. */
+export function textOf(blocks: readonly unknown[]): string {
+  const parts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (typeof node === 'object' && node !== null) {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'text' && typeof v === 'string') parts.push(v);
+        else walk(v);
+      }
+    }
+  };
+  walk(blocks);
+  return parts.join('\n');
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GPUS, GPU_KEYS } from '../../../src/domain/gpus.js';
+import { HELP_TOPICS } from '../../../src/domain/gpu-command.js';
+import { gpuHelp } from '../../../src/slack/views/help.js';
+import { assertBlockKit, textOf } from './fixtures.js';
+
+describe('gpuHelp', () => {
+  it('shows the usage of every subcommand, the Datalab spellings and examples', () => {
+    const text = textOf(gpuHelp().blocks);
+    for (const part of [
+      '/gpu up NAME [--gpu t4|l4|v100|p100|a100|a100-80gb|h100] [--count N] [--machine TYPE] [--zone Z | --region R] [--disk GB] [--image FAMILY] [--spot]',
+      '--machine-type',
+      '--accelerator-type',
+      '--accelerator-count',
+      '--disk-size-gb',
+      '/gpu list [--all]',
+      '/gpu stop NAME',
+      '/gpu start NAME',
+      '/gpu delete NAME',
+      '/gpu connect NAME',
+      '/gpu help',
+      '/gpu up exp42 --gpu t4',
+    ]) {
+      assert.ok(text.includes(part), `missing ${part}`);
+    }
+  });
+
+  it('lists every GPU with its label, family and default machine for `up`', () => {
+    const text = textOf(gpuHelp('up').blocks);
+    for (const key of GPU_KEYS) {
+      const g = GPUS[key];
+      const row = text.split('\n').find((line) => line.startsWith(`${key} `));
+      assert.ok(row, `no row for ${key}`);
+      assert.ok(row.includes(g.label), `${key}: label`);
+      assert.ok(row.includes(g.defaultMachine(1)), `${key}: default machine`);
+    }
+    assert.match(text, /^a100-80gb\s+NVIDIA A100 80GB\s+A2 Ultra\s+a2-ultragpu-1g\s+1,2,4,8$/m);
+  });
+
+  it('answers every topic the command parser knows, within limits', () => {
+    for (const topic of [undefined, ...HELP_TOPICS, 'nonsense', '<!channel>']) {
+      const m = gpuHelp(topic);
+      assertBlockKit('message', m, `help ${topic}`);
+      assert.ok(m.text.length > 0);
+      assert.ok(!JSON.stringify(m).includes('<!channel>'));
+    }
+  });
+
+  it('gives one command its own help', () => {
+    assert.ok(textOf(gpuHelp('stop').blocks).includes('only the disk is billed'));
+  });
+});

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { NoticeAudience, NoticeEvent } from '../../../src/domain/notice.js';
+import { noticeMessage } from '../../../src/slack/views/notices.js';
+import {
+  CHANNEL,
+  HOSTILE,
+  PROJECT,
+  T0,
+  assertBlockKit,
+  assertNoRawMarkup,
+  buttonsIn,
+  makeBox,
+  makeBoxIn,
+  textOf,
+} from './fixtures.js';
+
+const ctx = (audience: NoticeAudience) => ({ now: T0, project: PROJECT, audience });
+const URL = 'https://abc123-dot-us-central1.notebooks.googleusercontent.com/lab';
+
+const EVERY_EVENT: NoticeEvent[] = [
+  { type: 'box-zone-retry', zone: 'us-central1-a', nextZone: 'us-central1-b', reason: 'no capacity for this GPU right now' },
+  { type: 'box-ready', url: URL },
+  { type: 'box-ready', url: null },
+  { type: 'box-failed', code: 'STOCKOUT', message: 'us-central1-a has no capacity to start this box right now.', hint: 'Press Start again later; the disk and its files are kept.' },
+  { type: 'box-stopped', cause: 'request' },
+  { type: 'box-stopped', cause: 'outside' },
+  { type: 'box-stopped', cause: 'preempted' },
+  { type: 'box-started' },
+  { type: 'box-deleted', cause: 'request' },
+  { type: 'box-deleted', cause: 'outside' },
+  { type: 'orphan-found', instance: { id: '123', name: 'old-exp', zone: 'us-central1-f', owner: 'u0123abcd', status: 'RUNNING' } },
+];
+
+describe('noticeMessage', () => {
+  it('says which zone had no capacity and which is next', () => {
+    const m = noticeMessage(EVERY_EVENT[0] as NoticeEvent, makeBoxIn('requested'), ctx('thread'));
+    assert.equal(textOf(m.blocks), ':arrows_counterclockwise: us-central1-a has no NVIDIA T4 capacity right now; trying us-central1-b.');
+  });
+
+  it('uses the reason when the box is gone', () => {
+    const m = noticeMessage(EVERY_EVENT[0] as NoticeEvent, null, ctx('thread'));
+    assert.ok(textOf(m.blocks).includes('us-central1-a: no capacity for this GPU right now; trying us-central1-b.'));
+  });
+
+  it('gives the Jupyter link when ready, and in a DM names the box and its channel', () => {
+    const thread = noticeMessage({ type: 'box-ready', url: URL }, makeBox(), ctx('thread'));
+    assert.ok(textOf(thread.blocks).includes(`<${URL}|open JupyterLab>`));
+    assert.equal(buttonsIn(thread.blocks).length, 0);
+
+    const dm = noticeMessage({ type: 'box-ready', url: URL }, makeBox(), ctx('dm'));
+    const text = textOf(dm.blocks);
+    assert.ok(text.startsWith(':large_green_circle: *exp42*: Jupyter is ready'), text);
+    assert.ok(text.includes(`Its thread is in <#${CHANNEL}>.`));
+    assert.ok(dm.text.startsWith('exp42: '));
+    assert.deepEqual(
+      buttonsIn(dm.blocks).map((b) => b.action_id),
+      ['box_open', 'box_connect'],
+    );
+  });
+
+  it('points to Connect when ready without a link', () => {
+    const m = noticeMessage({ type: 'box-ready', url: null }, makeBox({ jupyterUrl: null }), ctx('thread'));
+    assert.ok(textOf(m.blocks).includes('press Connect for the tunnel command'));
+  });
+
+  it('says what failed and what to do', () => {
+    const m = noticeMessage(EVERY_EVENT[3] as NoticeEvent, makeBoxIn('failed'), ctx('thread'));
+    const text = textOf(m.blocks);
+    assert.ok(text.includes('us-central1-a has no capacity to start this box right now.'));
+    assert.ok(text.includes('*What to do:* Press Start again later; the disk and its files are kept.'));
+    assert.ok(text.includes('`STOCKOUT`'));
+  });
+
+  it('says why a box stopped', () => {
+    const box = makeBoxIn('stopped');
+    const said = (cause: 'request' | 'outside' | 'preempted') => textOf(noticeMessage({ type: 'box-stopped', cause }, box, ctx('thread')).blocks);
+    assert.ok(said('request').includes('Stopped. The disk and its files are kept'));
+    assert.ok(said('outside').includes('Stopped outside gpubot (console or gcloud)'));
+    assert.ok(said('preempted').includes('Preempted by Google Cloud (Spot)'));
+  });
+
+  it('offers Start again after a preemption, and only then', () => {
+    const box = makeBoxIn('stopped');
+    const preempted = buttonsIn(noticeMessage({ type: 'box-stopped', cause: 'preempted' }, box, ctx('dm')).blocks);
+    assert.deepEqual(
+      preempted.map((b) => [b.action_id, b.text?.text, b.value]),
+      [['box_start', 'Start again', 'bx7k2m9q']],
+    );
+    assert.equal(buttonsIn(noticeMessage({ type: 'box-stopped', cause: 'request' }, box, ctx('dm')).blocks).length, 0);
+    // A box deleted since then has nothing to start.
+    assert.equal(buttonsIn(noticeMessage({ type: 'box-stopped', cause: 'preempted' }, makeBoxIn('deleted'), ctx('dm')).blocks).length, 0);
+  });
+
+  it('says who deleted a box', () => {
+    const box = makeBoxIn('deleted');
+    assert.ok(textOf(noticeMessage({ type: 'box-deleted', cause: 'request' }, box, ctx('thread')).blocks).includes('Deleted, together with its disk.'));
+    assert.ok(textOf(noticeMessage({ type: 'box-deleted', cause: 'outside' }, box, ctx('dm')).blocks).includes('Deleted outside gpubot (console or gcloud)'));
+  });
+
+  it('tells admins about an orphan VM, leaves it alone and links to the console', () => {
+    const m = noticeMessage(EVERY_EVENT[10] as NoticeEvent, null, ctx('admins'));
+    const text = textOf(m.blocks);
+    for (const part of ['old-exp', 'us-central1-f', '<@U0123ABCD>', '`u0123abcd`', 'RUNNING', 'gpubot will not touch it; delete it in the console if nobody needs it']) {
+      assert.ok(text.includes(part), `missing ${part}`);
+    }
+    assert.ok(
+      text.includes(`<https://console.cloud.google.com/compute/instancesDetail/zones/us-central1-f/instances/old-exp?project=${PROJECT}|`),
+      text,
+    );
+  });
+
+  it('names the box in a DM but not in its thread', () => {
+    const event: NoticeEvent = { type: 'box-started' };
+    assert.ok(!textOf(noticeMessage(event, makeBox(), ctx('thread')).blocks).includes('*exp42*'));
+    assert.ok(textOf(noticeMessage(event, makeBox(), ctx('dm')).blocks).includes('*exp42*: '));
+  });
+
+  for (const audience of ['thread', 'dm', 'admins'] as const) {
+    for (const event of EVERY_EVENT) {
+      it(`${event.type} ${'cause' in event ? event.cause : ''} to ${audience} stays within limits, with or without its box`, () => {
+        for (const box of [makeBox(), makeBoxIn('stopped'), null]) {
+          const m = noticeMessage(event, box, ctx(audience));
+          assertBlockKit('message', m, `${event.type} to ${audience}`);
+          assert.ok(m.text.length > 0);
+        }
+      });
+    }
+  }
+
+  it('escapes hostile names, messages and instance fields', () => {
+    const box = makeBox({ name: HOSTILE, channel: '<!channel>', jupyterUrl: null });
+    const hostileEvents: NoticeEvent[] = [
+      { type: 'box-zone-retry', zone: HOSTILE, nextZone: HOSTILE, reason: HOSTILE },
+      { type: 'box-ready', url: `https://x.example/${HOSTILE}` },
+      { type: 'box-failed', code: HOSTILE, message: HOSTILE, hint: HOSTILE },
+      { type: 'box-stopped', cause: 'preempted' },
+      { type: 'orphan-found', instance: { id: HOSTILE, name: HOSTILE, zone: HOSTILE, owner: HOSTILE, status: HOSTILE } },
+    ];
+    for (const audience of ['thread', 'dm', 'admins'] as const) {
+      for (const event of hostileEvents) {
+        for (const b of [box, null]) {
+          const m = noticeMessage(event, b, ctx(audience));
+          assertBlockKit('message', m, `hostile ${event.type}`);
+          assertNoRawMarkup(m, `hostile ${event.type}`);
+        }
+      }
+    }
+  });
+});
