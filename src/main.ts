@@ -113,7 +113,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     },
   ];
 
-  const app = createSlackApp({
+  const { app, drain } = createSlackApp({
     connection,
     port: config.port,
     routes,
@@ -153,6 +153,13 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     ],
   });
 
+  // The first Firestore call opens the gRPC channel (about a second on a cold process); pay it before
+  // /healthz says ready rather than inside the first person's 3-second ack.
+  await firestore
+    .collection('leases')
+    .doc('worker')
+    .get()
+    .catch((error: unknown) => log.warn('Firestore is not reachable yet', { error }));
   const server = await app.start(config.port);
   const address = (server as { address?: () => unknown } | undefined)?.address?.();
   const port = typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : config.port;
@@ -172,8 +179,10 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     worker: runningWorker,
     stop: async () => {
       ready = false;
-      await runningWorker.stop();
+      // Stop taking requests, let the ones accepted finish, then stop ticking and close the stores.
       await app.stop().catch(() => undefined);
+      await drain(8000);
+      await runningWorker.stop();
       await compute.close();
       await firestore.terminate().catch(() => undefined);
       await embedded?.stop();

@@ -40,19 +40,17 @@ export class BoxCommands {
       maxDiskGb: this.deps.maxDiskGb,
     });
     if (!spec.ok) return spec;
+    // Fast paths outside the transaction: a retry gets its first answer, and a name already in use is
+    // refused without queueing on the name's lock. The transaction below checks both again.
+    const prior = await this.deps.store.priorResult<Outcome<{ box: Box }>>(asker.requestKey);
+    if (prior !== undefined) return prior;
+    const taken = await this.deps.store.liveBoxNamed(request.name);
+    if (taken !== null) return { ok: false, error: nameTaken(taken, asker.userId, request.name) };
     const now = this.deps.clock.now();
-    const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ box: Box }>> => {
+    const lock = { requestKey: asker.requestKey, lockKeys: [`name:${request.name}`] };
+    const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box }>> => {
       const existing = await tx.liveBoxNamed(request.name);
-      if (existing !== null) {
-        const whose = existing.owner === asker.userId ? 'You already have' : `<@${existing.owner}> already has`;
-        return {
-          ok: false,
-          error: {
-            code: 'NAME_TAKEN',
-            message: `${whose} a box named \`${request.name}\` (${existing.status}). Pick another name, such as \`${request.name}-2\`.`,
-          },
-        };
-      }
+      if (existing !== null) return { ok: false, error: nameTaken(existing, asker.userId, request.name) };
       const box: Box = {
         id: this.deps.newId(),
         name: request.name,
@@ -105,8 +103,14 @@ export class BoxCommands {
   }
 
   private async setDesired(asker: Asker, target: BoxTarget, desired: BoxDesire): Promise<Outcome<{ box: Box; changed: boolean }>> {
-    const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ box: Box; changed: boolean }>> => {
-      const box = 'id' in target ? await tx.getBox(target.id) : await tx.liveBoxNamed(target.name);
+    // Read first, outside the transaction: refusals and repeats (a double click) need no lock at all.
+    const seen = 'id' in target ? await this.deps.store.getBox(target.id) : await this.deps.store.liveBoxNamed(target.name);
+    const early = this.refuse(seen, asker.userId, target);
+    if (early !== null || seen === null) return { ok: false, error: early ?? notFound(target) };
+    if (seen.desired === desired && isLive(seen)) return { ok: true, value: { box: seen, changed: false } };
+    const lock = { requestKey: asker.requestKey, lockKeys: [seen.id] };
+    const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box; changed: boolean }>> => {
+      const box = await tx.getBox(seen.id);
       const refusal = this.refuse(box, asker.userId, target);
       if (refusal !== null || box === null) return { ok: false, error: refusal ?? notFound(target) };
       if (!isLive(box)) return { ok: false, error: { code: 'BOX_ENDED', message: `\`${box.name}\` is already ${box.status}.` } };
@@ -135,6 +139,11 @@ export class BoxCommands {
     }
     return null;
   }
+}
+
+function nameTaken(existing: Box, userId: string, name: string): UserError {
+  const whose = existing.owner === userId ? 'You already have' : `<@${existing.owner}> already has`;
+  return { code: 'NAME_TAKEN', message: `${whose} a box named \`${name}\` (${existing.status}). Pick another name, such as \`${name}-2\`.` };
 }
 
 export type BoxTarget = { id: string } | { name: string };

@@ -91,7 +91,7 @@ export class BoxController {
   async reconcile(box: Box, observed: ObservedInstance | null, fence?: Fence): Promise<void> {
     const change = await this.nextStep(box, observed);
     if (change === null) return;
-    await this.deps.store.transact(fence ? { fence } : {}, async (tx) => {
+    await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: [box.id] }, async (tx) => {
       const current = await tx.getBox(box.id);
       // A listener changed the box since we read it (e.g. Stop pressed mid-tick): next tick decides.
       if (current === null || current.rev !== box.rev) return;

@@ -107,6 +107,13 @@ export interface BoxTx {
   notify(box: Pick<Box, 'id' | 'owner' | 'channel'> | null, drafts: readonly NoticeDraft[]): void;
 }
 
+export interface TransactOptions {
+  requestKey?: string;
+  fence?: Fence;
+  /** Box ids (or `name:NAME`) this transaction works on: this process runs one at a time per key. */
+  lockKeys?: readonly string[];
+}
+
 export interface BoxStore {
   /**
    * Runs `work` in one transaction. With a `requestKey`, the first run's result is stored under that
@@ -114,7 +121,9 @@ export interface BoxStore {
    * retried Slack request changes nothing twice. With a `fence`, the transaction fails with
    * LostLeaseError unless the lease is still held with that fence.
    */
-  transact<T>(options: { requestKey?: string; fence?: Fence }, work: (tx: BoxTx) => Promise<T>): Promise<T>;
+  transact<T>(options: TransactOptions, work: (tx: BoxTx) => Promise<T>): Promise<T>;
+  /** The stored result of a request key, read outside any transaction (a fast path for retries). */
+  priorResult<T>(requestKey: string): Promise<T | undefined>;
   getBox(id: string): Promise<Box | null>;
   liveBoxes(): Promise<Box[]>;
   liveBoxNamed(name: string): Promise<Box | null>;

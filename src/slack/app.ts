@@ -17,7 +17,13 @@ export interface SlackAppOptions {
   deps: ListenerDeps;
 }
 
-export function createSlackApp(options: SlackAppOptions): App {
+export interface SlackApp {
+  app: App;
+  /** Resolves once no listener is running (or after `timeoutMs`): call after app.stop() on shutdown. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { connection, log } = options;
   const logger = boltLogger(log.child({ component: 'bolt' }));
   const clientOptions = connection.apiUrl !== null ? { slackApiUrl: connection.apiUrl } : {};
@@ -49,6 +55,28 @@ export function createSlackApp(options: SlackAppOptions): App {
   app.error(async (error) => {
     log.error('unhandled error in a Slack listener', { error });
   });
+  // Counts requests still being handled, so shutdown finishes what was accepted before closing stores.
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+  app.use(async ({ next }) => {
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    }
+  });
   registerListeners(app, options.deps);
-  return app;
+  const drain = async (timeoutMs: number): Promise<void> => {
+    if (inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  };
+  return { app, drain };
 }

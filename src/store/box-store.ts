@@ -3,7 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
 import { isLive, type Box } from '../domain/box.js';
 import type { Notice, NoticeDraft } from '../domain/notice.js';
-import { LostLeaseError, type BoxStore, type BoxTx, type Clock, type Fence } from '../app/ports.js';
+import { LostLeaseError, type BoxStore, type BoxTx, type Clock, type Fence, type TransactOptions } from '../app/ports.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
 
 export const BOXES = 'boxes';
@@ -23,12 +24,18 @@ interface BoxDoc extends Box {
 }
 
 export class FirestoreBoxStore implements BoxStore {
+  private readonly mutex = new KeyedMutex();
+
   constructor(
     private readonly db: Firestore,
     private readonly clock: Clock,
   ) {}
 
-  async transact<T>(options: { requestKey?: string; fence?: Fence }, work: (tx: BoxTx) => Promise<T>): Promise<T> {
+  async transact<T>(options: TransactOptions, work: (tx: BoxTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(options.lockKeys ?? [], () => this.runTransaction(options, work));
+  }
+
+  private async runTransaction<T>(options: TransactOptions, work: (tx: BoxTx) => Promise<T>): Promise<T> {
     return this.db.runTransaction(async (t) => {
       const requestRef = options.requestKey !== undefined ? this.db.collection(REQUESTS).doc(hashKey(options.requestKey)) : null;
       if (requestRef !== null) {
@@ -44,6 +51,11 @@ export class FirestoreBoxStore implements BoxStore {
       }
       return result;
     });
+  }
+
+  async priorResult<T>(requestKey: string): Promise<T | undefined> {
+    const snap = await this.db.collection(REQUESTS).doc(hashKey(requestKey)).get();
+    return snap.exists ? (snap.data() as { result: T }).result : undefined;
   }
 
   async getBox(id: string): Promise<Box | null> {
@@ -84,13 +96,15 @@ export class FirestoreBoxStore implements BoxStore {
 
   async markCardShown(boxId: string, rev: number, card: { channel: string; ts: string }): Promise<void> {
     const ref = this.db.collection(BOXES).doc(boxId);
-    await this.db.runTransaction(async (t) => {
-      const snap = await t.get(ref);
-      if (!snap.exists) return;
-      const doc = snap.data() as BoxDoc;
-      // Only the newest render clears the flag; a write that raced in keeps the card stale.
-      t.update(ref, { card, cardStale: doc.rev > rev });
-    });
+    await this.mutex.run([boxId], () =>
+      this.db.runTransaction(async (t) => {
+        const snap = await t.get(ref);
+        if (!snap.exists) return;
+        const doc = snap.data() as BoxDoc;
+        // Only the newest render clears the flag; a write that raced in keeps the card stale.
+        t.update(ref, { card, cardStale: doc.rev > rev });
+      }),
+    );
   }
 
   async rememberOrphan(instanceId: string, fence: Fence | undefined): Promise<boolean> {

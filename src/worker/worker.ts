@@ -101,8 +101,9 @@ export class Worker {
   private async runTick(): Promise<TickResult> {
     let fence: Fence | null;
     try {
-      // The lease outlives a few missed ticks, so a leader that pauses briefly keeps it.
-      fence = await this.options.leases.acquire(LEASE, this.holder, Math.max(3 * this.options.intervalMs, 30_000));
+      // The lease outlives two missed ticks, so a leader that pauses briefly keeps it, and a leader
+      // that died is replaced within three intervals.
+      fence = await this.options.leases.acquire(LEASE, this.holder, Math.max(3 * this.options.intervalMs, 2_000));
     } catch (error) {
       this.options.log.error('could not read the worker lease', { error });
       return { leader: false, busy: false, errors: 1 };

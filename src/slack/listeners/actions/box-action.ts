@@ -1,6 +1,7 @@
 /** Shared body of the box buttons: who clicked is checked against the box, the intent recorded, the answer ephemeral. */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
+import { raceAckDeadline } from '../../ack-deadline.js';
 import type { Asker, Outcome } from '../../../app/box-commands.js';
 import type { Box } from '../../../domain/box.js';
 import type { ListenerDeps } from '../../context.js';
@@ -35,15 +36,16 @@ export async function runBoxAction(
   act: (asker: Asker, boxId: string) => Promise<Outcome<{ box: Box; changed: boolean }>>,
   said: (box: Box, changed: boolean) => string,
 ): Promise<void> {
+  const work = act(askerOf(args.body), args.action.value ?? '').then(
+    (result): Reply => (result.ok ? okMessage(said(result.value.box, result.value.changed)) : errorMessage(result.error.message)),
+    (error: unknown): Reply => {
+      const errorId = randomUUID().slice(0, 8);
+      deps.log.error(`${what} button failed`, { errorId, error, user: args.body.user.id });
+      return apologyMessage(errorId);
+    },
+  );
+  // The intent is recorded before the ack, so a click Slack saw acknowledged is never lost.
+  await raceAckDeadline(work);
   await args.ack();
-  let reply: Reply;
-  try {
-    const result = await act(askerOf(args.body), args.action.value ?? '');
-    reply = result.ok ? okMessage(said(result.value.box, result.value.changed)) : errorMessage(result.error.message);
-  } catch (error) {
-    const errorId = randomUUID().slice(0, 8);
-    deps.log.error(`${what} button failed`, { errorId, error, user: args.body.user.id });
-    reply = apologyMessage(errorId);
-  }
-  await replyTo(args, reply).catch((error: unknown) => deps.log.warn('could not answer a button', { error }));
+  await replyTo(args, await work).catch((error: unknown) => deps.log.warn('could not answer a button', { error }));
 }

@@ -4,6 +4,7 @@
  */
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
+import { raceAckDeadline } from '../../ack-deadline.js';
 import { parseGpuCommand, type GpuCommand } from '../../../domain/gpu-command.js';
 import type { Asker } from '../../../app/box-commands.js';
 import type { ListenerDeps } from '../../context.js';
@@ -20,9 +21,6 @@ export function registerGpuCommand(app: App, deps: ListenerDeps): void {
   app.command('/gpu', async (args) => handleGpuCommand(args, deps));
 }
 
-/** Past this, the ack goes out without the answer, which follows through response_url. */
-const ACK_DEADLINE_MS = 2000;
-
 export async function handleGpuCommand(
   { command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs,
   deps: ListenerDeps,
@@ -32,12 +30,7 @@ export async function handleGpuCommand(
     deps.log.error('/gpu failed', { errorId, error, user: command.user_id });
     return apologyMessage(errorId);
   });
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ACK_DEADLINE_MS);
-  });
-  const first = await Promise.race([work, deadline]);
-  clearTimeout(timer);
+  const first = await raceAckDeadline(work);
   if (first === 'late') {
     // Slack gives up after 3 s; the intent is recorded either way, so say so now and answer later.
     await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' });

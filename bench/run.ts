@@ -1,0 +1,622 @@
+/**
+ * `npm run bench`: ack latency and cold start of gpubot beside a bare Bolt app, on this machine.
+ *
+ * The benchmark hosts what gpubot talks to (a Firestore emulator, the Compute sandbox, the Slack
+ * simulator), starts each app as a child process configured through the environment, and plays Slack
+ * from a separate sender process. It prints two tables and writes the same numbers to
+ * bench/results.json. It reports targets as PASS/FAIL; it exits non-zero only when something broke.
+ *
+ * Flags: --no-build (use the dist/ already there), --tsx (run src/main.ts through tsx, no build).
+ */
+import { writeFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { ComputeSandbox } from '../src/sandbox/google/compute.js';
+import { startGoogleSandbox, type GoogleSandbox } from '../src/sandbox/google/server.js';
+import { startFirestoreEmulator, type RunningEmulator } from '../src/sandbox/firestore-emulator.js';
+import { SlackSimulator } from '../src/sandbox/slack/web-api-server.js';
+import { createFirestore } from '../src/store/firestore.js';
+import type { LoadJob, LoadResult, LoadSample } from './load.js';
+import { freePort, killAllNow, runToEnd, startChild, startIpcChild, stopAll, stopChild, waitForHealthy, type Started } from './processes.js';
+import { median, ms, round1, summarize, table, type Summary } from './stats.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(ROOT, 'bench', 'results.json');
+
+const PROJECT = 'gpubot-bench';
+const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+const BOT_TOKEN = 'xoxb-bench-000000000000-abcdefabcdef';
+const CHANNEL = 'C0BENCH';
+const USERS = Array.from({ length: 20 }, (_, i) => `U0BENCH${String(i).padStart(2, '0')}`);
+
+const REQUESTS = 200;
+const IN_FLIGHT = 20;
+const WARMUP = 20;
+const COLD_RUNS = 5;
+const POLL_MS = 10;
+const REQUEST_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 60_000;
+/** After the /gpu up run, how long the worker is watched before the Compute calls are counted again. */
+const GRACE_MS = 10_000;
+
+const ACK_P99_TARGET_MS = 250;
+const COLD_RATIO_TARGET = 2;
+
+type AppName = 'gpubot' | 'bare Bolt';
+type CommandName = '/gpu up' | '/gpu list';
+
+interface AppSpec {
+  name: AppName;
+  command: string;
+  args: string[];
+}
+
+interface AckRow {
+  app: AppName;
+  command: CommandName;
+  summary: Summary;
+  ok: number;
+  failed: number;
+  reqPerSec: number;
+  firstFailure: string | null;
+}
+
+interface Sanity {
+  boxes: number;
+  uniqueNames: number;
+  byStatus: Record<string, number>;
+  computeCallsAtEndOfRun: number;
+  computeCallsAfterGrace: number;
+  insertsAfterGrace: number;
+  graceMs: number;
+  slackCalls: number;
+  slackViolations: number;
+}
+
+interface WarmUp {
+  app: AppName;
+  summary: Summary;
+  /** Answered with the late "Working on it" ack because the answer took longer than the ack deadline. */
+  late: number;
+}
+
+interface ColdRun {
+  spawnToHealthyMs: number;
+  /** From healthy to the first signed /gpu list answered. */
+  firstAckMs: number;
+}
+
+/** What must stop even when the benchmark is interrupted (the emulator is not a tracked child). */
+const onInterrupt: Array<() => Promise<void>> = [];
+
+const args = new Set(process.argv.slice(2));
+const useTsx = args.has('--tsx');
+const build = !useTsx && !args.has('--no-build');
+
+// ------------------------------------------------------------------------------------------------ setup
+
+function say(line: string): void {
+  console.log(line);
+}
+
+async function buildDist(): Promise<number> {
+  const started = performance.now();
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = await runToEnd(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, timeoutMs: 300_000 });
+  if (result.code !== 0) throw new Error(`the build failed (tsc -p tsconfig.json):\n  ${result.output.slice(-20).join('\n  ')}`);
+  return performance.now() - started;
+}
+
+/** The bare Bolt app as plain JavaScript, so it runs without a loader exactly as dist/main.js does. */
+async function bareBoltJs(): Promise<string> {
+  const { default: ts } = await import('typescript');
+  const source = readFileSync(join(ROOT, 'bench', 'bare-bolt.ts'), 'utf8');
+  return ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+}
+
+async function appSpecs(): Promise<{ gpubot: AppSpec; bare: AppSpec; runner: string }> {
+  if (useTsx) {
+    return {
+      gpubot: { name: 'gpubot', command: process.execPath, args: ['--import', 'tsx', 'src/main.ts'] },
+      bare: { name: 'bare Bolt', command: process.execPath, args: ['--import', 'tsx', 'bench/bare-bolt.ts'] },
+      runner: 'node --import tsx src/main.ts (no build)',
+    };
+  }
+  // The container's command line; the bare app gets the same flags and no loader either.
+  return {
+    gpubot: { name: 'gpubot', command: process.execPath, args: ['--enable-source-maps', 'dist/main.js'] },
+    bare: { name: 'bare Bolt', command: process.execPath, args: ['--enable-source-maps', '--input-type=module', '-e', await bareBoltJs()] },
+    runner: 'node --enable-source-maps dist/main.js (built dist)',
+  };
+}
+
+function appEnv(urls: { slackApiUrl: string; gcpEndpoint: string; firestoreHost: string }, port: number): NodeJS.ProcessEnv {
+  // A clean environment: only what the container would be given, nothing inherited from this shell.
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? os.tmpdir(),
+    NODE_ENV: 'production',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: urls.slackApiUrl,
+    GOOGLE_CLOUD_PROJECT: PROJECT,
+    GCP_ENDPOINT: urls.gcpEndpoint,
+    FIRESTORE_EMULATOR_HOST: urls.firestoreHost,
+    PORT: String(port),
+    METADATA_SERVER_DETECTION: 'none',
+    LOG_LEVEL: 'warning',
+    TICK_INTERVAL: '30s',
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ payloads
+
+/** A slash command's form body, field for field as Slack (and the simulator) sends it. */
+function commandBody(sim: SlackSimulator, userId: string, text: string): string {
+  return new URLSearchParams({
+    token: sim.verificationToken,
+    team_id: sim.teamId,
+    team_domain: sim.teamDomain,
+    channel_id: CHANNEL,
+    channel_name: sim.channelName(CHANNEL),
+    user_id: userId,
+    user_name: sim.user(userId)?.name ?? userId.toLowerCase(),
+    command: '/gpu',
+    text,
+    api_app_id: sim.appId,
+    is_enterprise_install: 'false',
+    response_url: sim.responseUrl(CHANNEL, userId),
+    trigger_id: sim.mintTrigger(userId),
+  }).toString();
+}
+
+interface Payloads {
+  warmup: string[];
+  up: string[];
+  list: string[];
+}
+
+function payloads(sim: SlackSimulator): Payloads {
+  const user = (i: number): string => USERS[i % USERS.length] ?? 'U0BENCH00';
+  return {
+    warmup: Array.from({ length: WARMUP }, () => commandBody(sim, 'U0WARMUP', 'list')),
+    up: Array.from({ length: REQUESTS }, (_, i) => commandBody(sim, user(i), `up bench-${String(i).padStart(3, '0')} --gpu t4`)),
+    list: Array.from({ length: REQUESTS }, (_, i) => commandBody(sim, user(i), 'list')),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ sender
+
+class Sender {
+  private nextId = 1;
+  private constructor(private readonly child: ChildProcess) {}
+
+  static start(): Sender {
+    return new Sender(startIpcChild(process.execPath, ['--import', 'tsx', 'bench/load.ts'], { cwd: ROOT, env: process.env }));
+  }
+
+  run(url: string, bodies: string[]): Promise<LoadResult> {
+    const id = this.nextId++;
+    const job: LoadJob = { type: 'run', id, url, signingSecret: SIGNING_SECRET, concurrency: IN_FLIGHT, bodies, requestTimeoutMs: REQUEST_TIMEOUT_MS };
+    const limitMs = Math.ceil(bodies.length / IN_FLIGHT) * REQUEST_TIMEOUT_MS + 10_000;
+    return new Promise<LoadResult>((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+      };
+      const onMessage = (message: LoadResult): void => {
+        if (message.type !== 'done' || message.id !== id) return;
+        cleanup();
+        resolve(message);
+      };
+      const onExit = (code: number | null): void => {
+        cleanup();
+        reject(new Error(`the sender process exited (${String(code)})`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`the sender did not finish ${bodies.length} requests within ${limitMs} ms`));
+      }, limitMs);
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+      this.child.send(job);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.connected) this.child.disconnect();
+    await stopChild(this.child, 3000);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ checks
+
+function accepted(app: AppName, command: CommandName, sample: LoadSample): boolean {
+  if (sample.status !== 200) return false;
+  if (app === 'bare Bolt') return sample.text.includes('ok');
+  if (command === '/gpu up') return sample.text.includes('Creating');
+  return sample.text.includes('Your GPU boxes') || sample.text.includes('You have no GPU boxes');
+}
+
+function ackRow(app: AppName, command: CommandName, result: LoadResult): AckRow {
+  const good = result.samples.filter((s) => accepted(app, command, s));
+  const bad = result.samples.find((s) => !accepted(app, command, s));
+  return {
+    app,
+    command,
+    // Every request counts towards latency, answered well or not: Slack waits either way.
+    summary: summarize(result.samples.map((s) => s.ms)),
+    ok: good.length,
+    failed: result.samples.length - good.length,
+    reqPerSec: (result.samples.length * 1000) / result.wallMs,
+    firstFailure: bad === undefined ? null : `HTTP ${bad.status}${bad.error ? ` (${bad.error})` : ''}: ${bad.text.slice(0, 200)}`,
+  };
+}
+
+async function firestoreBoxes(host: string): Promise<Pick<Sanity, 'boxes' | 'uniqueNames' | 'byStatus'>> {
+  const db = createFirestore({ projectId: PROJECT, emulatorHost: host });
+  try {
+    const snap = await db.collection('boxes').get();
+    const names = new Set<string>();
+    const byStatus: Record<string, number> = {};
+    for (const doc of snap.docs) {
+      const data = doc.data() as { name?: string; status?: string };
+      names.add(data.name ?? '');
+      const status = data.status ?? '?';
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+    }
+    return { boxes: snap.size, uniqueNames: names.size, byStatus };
+  } finally {
+    await db.terminate();
+  }
+}
+
+/**
+ * The emulator is a JVM: its first few hundred requests run slowly while it warms up. Without this,
+ * whichever app touches Firestore first would pay for that in its numbers. Uses its own project.
+ */
+async function warmEmulator(host: string): Promise<number> {
+  const started = performance.now();
+  const db = createFirestore({ projectId: `${PROJECT}-warmup`, emulatorHost: host });
+  try {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < 200) {
+        const i = next++;
+        await db.runTransaction(async (t) => {
+          const a = await t.get(db.collection('requests').doc(`r${i}`));
+          await t.get(db.collection('boxNames').doc(`n${i}`));
+          if (!a.exists) t.set(db.collection('boxes').doc(`b${i}`), { name: `n${i}`, owner: `U${i % 20}`, live: true });
+          t.set(db.collection('requests').doc(`r${i}`), { at: i });
+        });
+        await db.collection('boxes').where('owner', '==', `U${i % 20}`).where('live', '==', true).get();
+      }
+    };
+    await Promise.all(Array.from({ length: 10 }, lane));
+  } finally {
+    await db.terminate();
+  }
+  return performance.now() - started;
+}
+
+// ------------------------------------------------------------------------------------------------ phases
+
+interface Infra {
+  sim: SlackSimulator;
+  compute: ComputeSandbox;
+  google: GoogleSandbox;
+  emulator: RunningEmulator;
+}
+
+function urlsOf(infra: Infra): { slackApiUrl: string; gcpEndpoint: string; firestoreHost: string } {
+  return { slackApiUrl: infra.sim.apiUrl, gcpEndpoint: infra.google.url, firestoreHost: infra.emulator.host };
+}
+
+async function startApp(spec: AppSpec, infra: Infra): Promise<{ started: Started; port: number; spawnToHealthyMs: number }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const started = startChild(spec.command, spec.args, { cwd: ROOT, env: appEnv(urlsOf(infra), port) });
+  try {
+    const t1 = await waitForHealthy(`http://127.0.0.1:${port}/healthz`, started, { intervalMs: POLL_MS, timeoutMs: START_TIMEOUT_MS });
+    return { started, port, spawnToHealthyMs: t1 - t0 };
+  } catch (error) {
+    await stopChild(started.child, 3000);
+    throw error;
+  }
+}
+
+async function ackPhase(
+  spec: AppSpec,
+  infra: Infra,
+  sender: Sender,
+  bodies: Payloads,
+): Promise<{ rows: AckRow[]; warmup: WarmUp; sanity: Sanity | null; logLines: string[] }> {
+  const { started, port } = await startApp(spec, infra);
+  try {
+    const url = `http://127.0.0.1:${port}/slack/events`;
+    // The first burst after start pays for connections and lazy loading; it is reported on its own.
+    const warm = await sender.run(url, bodies.warmup);
+    const warmFailure = warm.samples.find((s) => s.status !== 200);
+    if (warmFailure !== undefined) {
+      throw new Error(`${spec.name} refused the warm-up requests: HTTP ${warmFailure.status} ${warmFailure.error ?? ''} ${warmFailure.text.slice(0, 200)}`);
+    }
+    const warmup: WarmUp = {
+      app: spec.name,
+      summary: summarize(warm.samples.map((s) => s.ms)),
+      late: warm.samples.filter((s) => s.text.includes('Working on it')).length,
+    };
+
+    // /gpu list first, on a quiet bot; then /gpu up, which also sets the worker going.
+    const list = ackRow(spec.name, '/gpu list', await sender.run(url, bodies.list));
+    const callsBefore = infra.compute.calls.length;
+    const up = ackRow(spec.name, '/gpu up', await sender.run(url, bodies.up));
+    let sanity: Sanity | null = null;
+    if (spec.name === 'gpubot') {
+      const computeCallsAtEndOfRun = infra.compute.calls.length - callsBefore;
+      const stored = await firestoreBoxes(infra.emulator.host);
+      await new Promise((r) => setTimeout(r, GRACE_MS));
+      sanity = {
+        ...stored,
+        computeCallsAtEndOfRun,
+        computeCallsAfterGrace: infra.compute.calls.length - callsBefore,
+        insertsAfterGrace: infra.compute.count('instances.insert'),
+        graceMs: GRACE_MS,
+        slackCalls: infra.sim.calls.length,
+        slackViolations: infra.sim.violations.length,
+      };
+    }
+    return { rows: [up, list], warmup, sanity, logLines: started.output() };
+  } finally {
+    await stopChild(started.child);
+  }
+}
+
+async function coldStarts(specs: AppSpec[], infra: Infra, sender: Sender): Promise<Map<AppName, ColdRun[]>> {
+  const runs = new Map<AppName, ColdRun[]>(specs.map((s) => [s.name, []]));
+  // Interleaved, so drift on the machine (other load, the emulator's JIT) hits both apps alike.
+  for (let i = 0; i < COLD_RUNS; i++) {
+    for (const spec of specs) {
+      const { started, port, spawnToHealthyMs } = await startApp(spec, infra);
+      try {
+        // What a person waiting on a scaled-from-zero bot sees: its very first slash command.
+        const first = await sender.run(`http://127.0.0.1:${port}/slack/events`, [commandBody(infra.sim, 'U0COLD', 'list')]);
+        const sample = first.samples[0];
+        if (sample === undefined || sample.status !== 200) throw new Error(`${spec.name} did not answer its first /gpu list: ${JSON.stringify(sample)}`);
+        runs.get(spec.name)?.push({ spawnToHealthyMs, firstAckMs: sample.ms });
+      } finally {
+        await stopChild(started.child);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return runs;
+}
+
+// ------------------------------------------------------------------------------------------------ report
+
+function passFail(ok: boolean): string {
+  return ok ? 'PASS' : 'FAIL';
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
+}
+
+/** Which code was measured: the commit, and whether src/ had uncommitted changes (read-only git). */
+async function sourceState(): Promise<{ commit: string | null; uncommittedSrcFiles: number | null }> {
+  const head = await runToEnd('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, timeoutMs: 10_000 }).catch(() => null);
+  const status = await runToEnd('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, timeoutMs: 10_000 }).catch(() => null);
+  return {
+    commit: head !== null && head.code === 0 ? (head.output[0] ?? null) : null,
+    uncommittedSrcFiles: status !== null && status.code === 0 ? status.output.length : null,
+  };
+}
+
+function coldStats(runs: readonly ColdRun[]): { healthy: number[]; firstAck: number[]; healthyMedian: number; firstAckMedian: number; toFirstAckMedian: number } {
+  const healthy = runs.map((r) => r.spawnToHealthyMs);
+  const firstAck = runs.map((r) => r.firstAckMs);
+  return {
+    healthy,
+    firstAck,
+    healthyMedian: median(healthy),
+    firstAckMedian: median(firstAck),
+    toFirstAckMedian: median(runs.map((r) => r.spawnToHealthyMs + r.firstAckMs)),
+  };
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const source = await sourceState();
+  const loadBefore = loadAverage();
+  say(`gpubot benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), node ${process.version}, load average ${loadBefore}`);
+  say(`source: ${source.commit ?? 'unknown commit'}${source.uncommittedSrcFiles ? ` + ${source.uncommittedSrcFiles} uncommitted file(s) in src/` : ''}`);
+
+  let buildMs: number | null = null;
+  if (build) {
+    say('building dist/ (tsc -p tsconfig.json)...');
+    buildMs = await buildDist();
+    say(`  built in ${(buildMs / 1000).toFixed(1)} s`);
+  }
+  const { gpubot, bare, runner } = await appSpecs();
+
+  let emulator: RunningEmulator | null = null;
+  let google: GoogleSandbox | null = null;
+  let sim: SlackSimulator | null = null;
+  let sender: Sender | null = null;
+  try {
+    emulator = await startFirestoreEmulator({ onNote: say });
+    onInterrupt.push(emulator.stop);
+    const firestoreServed = emulator.kind === 'official' ? 'official emulator (gcloud)' : 'npm emulator (@firestore-emulator/server, in this process)';
+    say(`Firestore: ${firestoreServed} at ${emulator.host}`);
+    const warmMs = await warmEmulator(emulator.host);
+    say(`  warmed with 200 transactions and queries in ${(warmMs / 1000).toFixed(1)} s`);
+    const compute = new ComputeSandbox({ project: PROJECT });
+    google = await startGoogleSandbox({ handlers: [compute] });
+    sim = await new SlackSimulator({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, channels: { [CHANNEL]: 'ml-team' } }).start();
+    const infra: Infra = { sim, compute, google, emulator };
+    sender = Sender.start();
+    say(`gpubot runs as: ${runner}`);
+
+    const bodies = payloads(sim);
+    say(`ack latency: bare Bolt (${WARMUP} warm-up, ${REQUESTS} /gpu list, ${REQUESTS} /gpu up, ${IN_FLIGHT} in flight)...`);
+    const bareAck = await ackPhase(bare, infra, sender, bodies);
+    say(`ack latency: gpubot (the same payloads; then ${GRACE_MS / 1000} s for the worker)...`);
+    const botAck = await ackPhase(gpubot, infra, sender, bodies);
+    say(`cold start: ${COLD_RUNS} runs each, interleaved...`);
+    const cold = await coldStarts([gpubot, bare], infra, sender);
+    const loadAfter = loadAverage();
+
+    // ---- ack table
+    const rows = [botAck.rows[0], bareAck.rows[0], botAck.rows[1], bareAck.rows[1]].filter((r): r is AckRow => r !== undefined);
+    const rowPass = (r: AckRow): boolean => r.summary.p99 < ACK_P99_TARGET_MS && r.failed === 0;
+    say('');
+    say(`Ack latency (ms), measured by the sender: ${REQUESTS} signed requests per row, ${IN_FLIGHT} in flight (keep-alive); target: gpubot /gpu p99 < ${ACK_P99_TARGET_MS} ms`);
+    say(
+      table(
+        ['app', 'command', 'n', 'ok', 'p50', 'p95', 'p99', 'max', 'req/s', 'target'],
+        rows.map((r) => [
+          r.app,
+          r.command,
+          String(r.summary.n),
+          String(r.ok),
+          ms(r.summary.p50),
+          ms(r.summary.p95),
+          ms(r.summary.p99),
+          ms(r.summary.max),
+          r.reqPerSec.toFixed(0),
+          r.app === 'gpubot' ? passFail(rowPass(r)) : '',
+        ]),
+      ),
+    );
+    for (const r of rows) if (r.firstFailure !== null) say(`  ${r.app} ${r.command}: ${r.failed} not accepted; first: ${r.firstFailure}`);
+    for (const w of [botAck.warmup, bareAck.warmup]) {
+      say(
+        `  warm-up, first ${w.summary.n} /gpu list after start (not in the table): ${w.app} p50 ${ms(w.summary.p50)}, max ${ms(w.summary.max)}` +
+          (w.late > 0 ? `; ${w.late} answered late ("Working on it", answer via response_url)` : ''),
+      );
+    }
+
+    // ---- cold start table
+    const botCold = coldStats(cold.get('gpubot') ?? []);
+    const bareCold = coldStats(cold.get('bare Bolt') ?? []);
+    const ratio = botCold.healthyMedian / bareCold.healthyMedian;
+    say('');
+    say(`Cold start (ms): spawn -> first GET /healthz 200 (polled every ${POLL_MS} ms), median of ${COLD_RUNS}; target: gpubot < ${COLD_RATIO_TARGET}x bare Bolt`);
+    const coldRow = (name: AppName, c: ReturnType<typeof coldStats>): string[] => [
+      name,
+      ms(c.healthyMedian),
+      ms(Math.min(...c.healthy)),
+      ms(Math.max(...c.healthy)),
+      c.healthy.map((v) => v.toFixed(0)).join(' '),
+      ms(c.firstAckMedian),
+      ms(c.toFirstAckMedian),
+    ];
+    say(table(['app', 'median', 'min', 'max', 'runs', 'then 1st ack', 'spawn->1st ack'], [coldRow('gpubot', botCold), coldRow('bare Bolt', bareCold)]));
+    say(`ratio gpubot / bare Bolt (spawn -> healthy, medians): ${ratio.toFixed(2)}x  ${passFail(ratio < COLD_RATIO_TARGET)}`);
+
+    // ---- sanity
+    const s = botAck.sanity;
+    say('');
+    if (s !== null) {
+      const statuses = Object.entries(s.byStatus)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      say(`Sanity (/gpu up run): Firestore holds ${s.boxes} boxes, ${s.uniqueNames} unique names (expected ${REQUESTS}): ${passFail(s.boxes === REQUESTS && s.uniqueNames === REQUESTS)}; statuses right after the run: ${statuses}`);
+      say(`  Compute API calls the sandbox recorded: ${s.computeCallsAtEndOfRun} by the end of the run, ${s.computeCallsAfterGrace} ${s.graceMs / 1000} s later (instances.insert: ${s.insertsAfterGrace})`);
+      say(`  Slack Web API calls the simulator recorded: ${s.slackCalls}; Block Kit / protocol violations: ${s.slackViolations}`);
+    }
+    say(`Firestore served by: ${firestoreServed}; gpubot ran as: ${runner}; load average before ${loadBefore}, after ${loadAfter}`);
+    const logs = botAck.logLines;
+    if (logs.length > 0) say(`gpubot logged ${logs.length} line(s) at warning or above during the ack run; last: ${logs[logs.length - 1]?.slice(0, 300) ?? ''}`);
+
+    const results = {
+      startedAt: startedAt.toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model.trim() ?? null,
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadAfter,
+      },
+      source,
+      firestore: emulator.kind,
+      gpubotRunner: runner,
+      buildMs: buildMs === null ? null : round1(buildMs),
+      ack: {
+        requests: REQUESTS,
+        inFlight: IN_FLIGHT,
+        targetP99Ms: ACK_P99_TARGET_MS,
+        rows: rows.map((r) => ({
+          app: r.app,
+          command: r.command,
+          n: r.summary.n,
+          ok: r.ok,
+          failed: r.failed,
+          p50: round1(r.summary.p50),
+          p95: round1(r.summary.p95),
+          p99: round1(r.summary.p99),
+          max: round1(r.summary.max),
+          mean: round1(r.summary.mean),
+          reqPerSec: round1(r.reqPerSec),
+          pass: r.app === 'gpubot' ? rowPass(r) : null,
+          firstFailure: r.firstFailure,
+        })),
+        warmup: [botAck.warmup, bareAck.warmup].map((w) => ({
+          app: w.app,
+          n: w.summary.n,
+          p50: round1(w.summary.p50),
+          max: round1(w.summary.max),
+          late: w.late,
+        })),
+      },
+      coldStart: {
+        runs: COLD_RUNS,
+        pollMs: POLL_MS,
+        gpubot: { spawnToHealthyMs: botCold.healthy.map(round1), firstAckMs: botCold.firstAck.map(round1), medianMs: round1(botCold.healthyMedian), medianFirstAckMs: round1(botCold.firstAckMedian), medianSpawnToFirstAckMs: round1(botCold.toFirstAckMedian) },
+        bareBolt: { spawnToHealthyMs: bareCold.healthy.map(round1), firstAckMs: bareCold.firstAck.map(round1), medianMs: round1(bareCold.healthyMedian), medianFirstAckMs: round1(bareCold.firstAckMedian), medianSpawnToFirstAckMs: round1(bareCold.toFirstAckMedian) },
+        ratio: Math.round(ratio * 100) / 100,
+        targetRatio: COLD_RATIO_TARGET,
+        pass: ratio < COLD_RATIO_TARGET,
+      },
+      sanity: s,
+    };
+    writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
+    say(`\nwrote ${join('bench', 'results.json')}`);
+  } finally {
+    await sender?.stop().catch(() => undefined);
+    await stopAll();
+    await sim?.close().catch(() => undefined);
+    await google?.close().catch(() => undefined);
+    await emulator?.stop().catch(() => undefined);
+  }
+}
+
+let stopping = false;
+const interrupt = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  say(`\n${signal}: stopping the child processes`);
+  void Promise.allSettled([stopAll(), ...onInterrupt.map((stop) => stop())]).finally(() => process.exit(130));
+};
+process.on('SIGINT', () => interrupt('SIGINT'));
+process.on('SIGTERM', () => interrupt('SIGTERM'));
+process.on('exit', killAllNow);
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    killAllNow();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,105 @@
+/**
+ * A whole gpubot in the test process: the real Bolt app on a local port, the real Google and Firestore
+ * client libraries, against the Compute sandbox, the Firestore emulator and the Slack simulator. The
+ * bot's clock is the sandbox's clock, and tests move it; ticks run when a test asks.
+ */
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config.js';
+import { memoryLogger } from '../../src/log.js';
+import { startGpubot, type Running } from '../../src/main.js';
+import { ComputeSandbox } from '../../src/sandbox/google/compute.js';
+import { startGoogleSandbox, type GoogleSandbox } from '../../src/sandbox/google/server.js';
+import { SlackSimulator, type SimMessage } from '../../src/sandbox/slack/web-api-server.js';
+import { ManualClock } from '../support/clock.js';
+import { emulatorHost, freshProjectId } from '../support/firestore.js';
+
+export const CHANNEL = 'CTEAM';
+export const ALICE = 'UALICE';
+export const BOB = 'UBOB';
+export const ADMIN = 'UADMIN';
+
+export interface Bot {
+  clock: ManualClock;
+  compute: ComputeSandbox;
+  google: GoogleSandbox;
+  slack: SlackSimulator;
+  gpubot: Running;
+  log: ReturnType<typeof memoryLogger>;
+  /** Runs ticks, moving the clock a second each, until `done` holds (or fails the test). */
+  tickUntil(done: () => boolean, what: string, maxTicks?: number): Promise<void>;
+  /** The box's card: the top-level bot message in the channel whose text names the box. */
+  card(name: string): SimMessage | undefined;
+  threadOf(name: string): SimMessage[];
+  dmsTo(user: string): SimMessage[];
+  stop(): Promise<void>;
+}
+
+export async function startBot(options: { env?: Record<string, string> } = {}): Promise<Bot> {
+  const clock = new ManualClock();
+  const project = freshProjectId('e2e');
+  const compute = new ComputeSandbox({
+    project,
+    now: () => clock.now(),
+    timings: { provisioningMs: 2000, stagingMs: 2000, jupyterReadyMs: 4000, stoppingMs: 2000, operationMs: 1000, waitMaxMs: 0 },
+  });
+  const google = await startGoogleSandbox({ handlers: [compute] });
+  const signingSecret = 'e2e-signing-secret-0123456789';
+  const botToken = 'xoxb-e2e-token';
+  const slack = new SlackSimulator({ signingSecret, botToken, channels: { [CHANNEL]: 'ml-team' } });
+  await slack.start();
+  const log = memoryLogger();
+  const config = loadConfig({
+    PORT: '0',
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_API_URL: slack.apiUrl,
+    GOOGLE_CLOUD_PROJECT: project,
+    GCP_ENDPOINT: google.url,
+    FIRESTORE_EMULATOR_HOST: emulatorHost(),
+    GPUBOT_ADMINS: ADMIN,
+    // Ticks happen when the test says, plus the nudges listeners give.
+    TICK_INTERVAL: '1h',
+    ...options.env,
+  });
+  const gpubot = await startGpubot(config, log, clock);
+  slack.botUrl = `http://127.0.0.1:${gpubot.port}/slack/events`;
+
+  const bot: Bot = {
+    clock,
+    compute,
+    google,
+    slack,
+    gpubot,
+    log,
+    async tickUntil(done, what, maxTicks = 40) {
+      for (let i = 0; i < maxTicks; i++) {
+        await gpubot.worker.tick();
+        if (done()) return;
+        clock.advance(1000);
+      }
+      assert.fail(`never happened: ${what}\nchannel: ${JSON.stringify(slack.messages(CHANNEL).map((m) => m.text))}`);
+    },
+    card(name) {
+      return slack.messages(CHANNEL).find((m) => m.fromBot && (m.threadTs === undefined || m.threadTs === m.ts) && m.text.includes(name));
+    },
+    threadOf(name) {
+      const card = bot.card(name);
+      return card === undefined ? [] : slack.thread(CHANNEL, card.ts).filter((m) => m.ts !== card.ts);
+    },
+    dmsTo(user) {
+      return slack.dms(user);
+    },
+    async stop() {
+      await gpubot.stop();
+      await slack.close();
+      await google.close();
+    },
+  };
+  return bot;
+}
+
+/** The text of an ack or response_url answer. */
+export function answerText(body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'text' in body) return String((body as { text: unknown }).text);
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
