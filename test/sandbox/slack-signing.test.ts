@@ -14,7 +14,7 @@ interface Vector {
 }
 
 const vector = JSON.parse(
-  readFileSync(new URL('../../../shared/fixtures/slack-signing-vector.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/slack-signing-vector.json', import.meta.url), 'utf8'),
 ) as Vector;
 
 describe('signing requests as Slack does', () => {
