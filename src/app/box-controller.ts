@@ -131,10 +131,17 @@ export class BoxController {
     }
     const gpu = GPUS[box.spec.gpu];
     let zone = box.zone;
-    if (zone === null) {
+    if (zone === null || box.zonesTried.length === 0) {
       const offering = await this.deps.compute.zonesOffering(box.spec.region, gpu.acceleratorType);
       if (!offering.ok) return this.transient(box, offering.failure);
-      const next = remainingZones(box, offering.value)[0];
+      if (box.spec.zone !== null && !offering.value.includes(box.spec.zone)) {
+        return this.failedChange(box, {
+          code: 'ZONE_UNAVAILABLE',
+          message: `Zone ${box.spec.zone} does not offer ${gpu.label} GPUs.`,
+          hint: offering.value.length > 0 ? `Pick one that does: ${offering.value.join(', ')}, or drop \`--zone\`.` : `No zone of ${box.spec.region} offers them; pick another region or GPU.`,
+        }, now);
+      }
+      const next = zone ?? remainingZones(box, offering.value)[0];
       if (next === undefined) return this.noZoneLeft(box, offering.value);
       zone = next;
     }

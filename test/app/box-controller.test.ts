@@ -249,3 +249,13 @@ test('a controller that restarts after the insert was sent, before it was record
   assert.equal(w.cloud.sandbox.instances().length, 1);
   await w.close();
 });
+
+test('a pinned zone that does not offer the GPU fails the box naming the zones that do', async () => {
+  const w = await world();
+  await w.up('up exp52 --gpu h100 --zone us-central1-c');
+  const failed = await w.tickUntil('exp52', (b) => b.status === 'failed');
+  assert.equal(failed.failure?.code, 'ZONE_UNAVAILABLE');
+  assert.match(failed.failure?.hint ?? '', /us-central1-a/);
+  assert.equal(w.cloud.sandbox.count('instances.insert'), 0);
+  await w.close();
+});
