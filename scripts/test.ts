@@ -1,7 +1,7 @@
 /**
  * Runs the whole suite: starts one Firestore emulator for every test file (each test uses its own
  * project id, so tests never see each other's data), then node's test runner with the network guard.
- * Usage: tsx scripts/test.ts [test files...]
+ * Usage: tsx scripts/test.ts [test files or folders...]
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -18,7 +18,8 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
-const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles('test');
+const args = process.argv.slice(2);
+const files = (args.length > 0 ? args : ['test']).flatMap((arg) => (statSync(arg).isDirectory() ? testFiles(arg) : [arg]));
 const prefer = process.env.GPUBOT_TEST_FIRESTORE === 'lite' ? 'lite' : 'auto';
 const emulator = await startFirestoreEmulator({ prefer, onNote: (line) => console.log(line) });
 console.log(`Firestore: ${emulator.kind === 'official' ? 'official emulator' : 'in-process npm emulator'} at ${emulator.host}`);

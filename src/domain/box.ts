@@ -86,7 +86,7 @@ export interface Box {
   rev: number;
 }
 
-export const LIVE_STATUSES: readonly BoxStatus[] = [
+export const BOX_STATUSES: readonly BoxStatus[] = [
   'requested',
   'creating',
   'booting',
@@ -95,7 +95,12 @@ export const LIVE_STATUSES: readonly BoxStatus[] = [
   'stopped',
   'starting',
   'deleting',
+  'deleted',
+  'failed',
 ];
+
+/** A live box holds its name and may hold a VM; deleted and failed boxes are history. */
+export const LIVE_STATUSES: readonly BoxStatus[] = BOX_STATUSES.filter((s) => s !== 'deleted' && s !== 'failed');
 
 export function isLive(box: Pick<Box, 'status'>): boolean {
   return LIVE_STATUSES.includes(box.status);

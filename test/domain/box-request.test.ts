@@ -10,21 +10,9 @@ import {
 } from '../../src/domain/box-request.js';
 import type { BoxSpec } from '../../src/domain/box.js';
 import type { BoxRequest } from '../../src/domain/gpu-command.js';
+import { makeRequest, makeSpec } from '../support/boxes.js';
 
-function request(overrides: Partial<BoxRequest> = {}): BoxRequest {
-  return {
-    name: 'exp42',
-    gpu: 't4',
-    gpuCount: 1,
-    machineType: null,
-    zone: null,
-    region: null,
-    diskGb: 200,
-    imageFamily: null,
-    spot: false,
-    ...overrides,
-  };
-}
+const request = makeRequest;
 
 const OFFERS: Readonly<Record<string, readonly string[]>> = {
   'nvidia-tesla-t4': ['us-central1-a', 'us-central1-b', 'us-central1-f', 'europe-west4-a', 'asia-east1-c'],
@@ -38,20 +26,7 @@ const ctx: BoxContext = {
   zonesOffering: (type) => OFFERS[type] ?? null,
 };
 
-function spec(overrides: Partial<BoxSpec> = {}): BoxSpec {
-  return {
-    gpu: 't4',
-    gpuCount: 1,
-    machineType: 'n1-standard-8',
-    region: 'us-central1',
-    zone: null,
-    diskGb: 200,
-    imageFamily: 'common-cu128-ubuntu-2204-nvidia-570',
-    imageProject: 'deeplearning-platform-release',
-    spot: false,
-    ...overrides,
-  };
-}
+const spec = makeSpec;
 
 test('a plain request gets the default machine, the default region and the default Deep Learning VM image', () => {
   assert.deepEqual(resolveBoxSpec(request(), ctx), { ok: true, value: spec() });

@@ -7,6 +7,7 @@ import {
   type BoxRequest,
   type GpuCommand,
 } from '../../src/domain/gpu-command.js';
+import { makeRequest } from '../support/boxes.js';
 
 function parsed(text: string): GpuCommand {
   const result = parseGpuCommand(text);
@@ -14,20 +15,7 @@ function parsed(text: string): GpuCommand {
   return result.value;
 }
 
-function request(overrides: Partial<BoxRequest> = {}): BoxRequest {
-  return {
-    name: 'exp42',
-    gpu: 't4',
-    gpuCount: 1,
-    machineType: null,
-    zone: null,
-    region: null,
-    diskGb: 200,
-    imageFamily: null,
-    spot: false,
-    ...overrides,
-  };
-}
+const request = makeRequest;
 
 function up(overrides: Partial<BoxRequest> = {}): GpuCommand {
   return { kind: 'up', request: request(overrides) };

@@ -5,29 +5,12 @@ import { FirestoreLeaseStore } from '../../src/store/lease-store.js';
 import { FirestoreNoticeStore } from '../../src/store/notice-store.js';
 import { LostLeaseError } from '../../src/app/ports.js';
 import type { Box } from '../../src/domain/box.js';
+import { makeBox } from '../support/boxes.js';
 import { ManualClock } from '../support/clock.js';
 import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
 
 function box(id: string, name: string, overrides: Partial<Box> = {}): Box {
-  return {
-    id,
-    name,
-    owner: 'U1',
-    channel: 'C1',
-    spec: { gpu: 't4', gpuCount: 1, machineType: 'n1-standard-8', region: 'us-central1', zone: null, diskGb: 200, imageFamily: 'f', imageProject: 'p', spot: false },
-    desired: 'running',
-    status: 'requested',
-    zone: null,
-    zonesTried: [],
-    operation: null,
-    jupyterUrl: null,
-    failure: null,
-    history: [],
-    createdAt: 1,
-    updatedAt: 1,
-    rev: 1,
-    ...overrides,
-  };
+  return makeBox({ id, name, owner: 'U1', channel: 'C1', status: 'requested', ...overrides });
 }
 
 test('a request key makes the second run return the first result without running the work again', async () => {
