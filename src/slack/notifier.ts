@@ -46,14 +46,18 @@ export class SlackNotifier {
   }
 
   private async showCard(box: Box): Promise<void> {
-    const message = boxCard(box, { now: this.deps.clock.now(), project: this.deps.project });
+    const ctx = { now: this.deps.clock.now(), project: this.deps.project };
     const card = await this.deps.boxes.cardOf(box.id);
     if (card !== null) {
+      const message = boxCard(box, { ...ctx, shownInDm: card.channel !== box.channel });
       await this.deps.client.chat.update({ channel: card.channel, ts: card.ts, text: message.text, blocks: message.blocks });
       await this.deps.boxes.markCardShown(box.id, box.rev, card);
       return;
     }
-    const posted = await this.post(box.channel, message, undefined, box.owner);
+    const posted = await this.post(box.channel, boxCard(box, ctx), undefined, {
+      user: box.owner,
+      message: boxCard(box, { ...ctx, shownInDm: true }),
+    });
     await this.deps.boxes.markCardShown(box.id, box.rev, posted);
   }
 
@@ -70,7 +74,7 @@ export class SlackNotifier {
     try {
       let delivered: { channel: string; ts: string };
       if (notice.to === 'thread' && card !== null) {
-        delivered = await this.post(card.channel, message, card.ts, notice.owner);
+        delivered = await this.post(card.channel, message, card.ts, notice.owner === null ? null : { user: notice.owner, message });
       } else if (notice.to === 'dm' && notice.owner !== null) {
         delivered = await this.post(notice.owner, message, undefined, null);
       } else {
@@ -89,13 +93,13 @@ export class SlackNotifier {
 
   /**
    * Posts to a conversation; when the bot cannot post there (a private channel it was not invited to,
-   * say), posts to the owner's DM instead, with a line saying how to invite the bot.
+   * say), posts `fallback.message` to `fallback.user`'s DM instead.
    */
   private async post(
     channel: string,
     message: { text: string; blocks: unknown[] },
     threadTs: string | undefined,
-    fallbackUser: string | null,
+    fallback: { user: string; message: { text: string; blocks: unknown[] } } | null,
   ): Promise<{ channel: string; ts: string }> {
     try {
       const res = await this.deps.client.chat.postMessage({
@@ -108,15 +112,15 @@ export class SlackNotifier {
       return { channel: res.channel ?? channel, ts: res.ts ?? '' };
     } catch (error) {
       const code = slackError(error);
-      if (fallbackUser === null || code === null || !UNREACHABLE.has(code)) throw error;
+      if (fallback === null || code === null || !UNREACHABLE.has(code)) throw error;
       this.deps.log.info('cannot post in the channel; using the owner DM', { channel, slackError: code });
       const res = await this.deps.client.chat.postMessage({
-        channel: fallbackUser,
-        text: `${message.text}\n(I can't post in <#${channel}>: invite me there with \`/invite @gpubot\` to keep box threads in the channel.)`,
-        blocks: message.blocks as never,
+        channel: fallback.user,
+        text: fallback.message.text,
+        blocks: fallback.message.blocks as never,
         unfurl_links: false,
       });
-      return { channel: res.channel ?? fallbackUser, ts: res.ts ?? '' };
+      return { channel: res.channel ?? fallback.user, ts: res.ts ?? '' };
     }
   }
 

@@ -1,4 +1,5 @@
 /** The one message per box in its channel, updated in place as the box moves through its life. */
+import { channelRef } from './format.js';
 import type { Box } from '../../domain/box.js';
 import { LIMITS, mrkdwn, type KnownBlock, type MrkdwnElement, type SlackMessage } from './block-kit.js';
 import { boxButtons, gpuText, nameText, placeText, statusLine, statusWord, timeInState } from './box-parts.js';
@@ -10,6 +11,8 @@ export { ACTIONS, OPEN_ACTION } from './box-parts.js';
 export interface BoxCardContext {
   now: number;
   project: string;
+  /** The card sits in the owner's DM because the bot cannot post where the box was asked for. */
+  shownInDm?: boolean;
 }
 
 /** The spec as section fields: what the box is and whose. */
@@ -48,6 +51,11 @@ export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
     facts.push(link(consoleInstanceUrl(ctx.project, box.zone, box.name), 'Cloud console'));
   }
   blocks.push(contextLine(facts.join(' · ')));
+  if (ctx.shownInDm === true) {
+    // The bot could not post where the box was asked for (a private channel it is not in).
+    const where = channelRef(box.channel) ?? 'that channel';
+    blocks.push(contextLine(`I can't post in ${where}: invite me there with \`/invite @gpubot\` to keep box cards in the channel.`));
+  }
 
   const place = placeText(box);
   const summary = `${box.name}: ${statusWord(box.status)} (${gpuText(box)}, ${place.value})`;
