@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
-import { GoogleAuth, OAuth2Client, type AuthClient } from 'google-auth-library';
+import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
@@ -35,14 +35,14 @@ function newBoxId(): string {
   return 'b' + randomBytes(8).toString('hex').slice(0, 11);
 }
 
-async function googleAuth(config: Config): Promise<AuthClient> {
+function googleAuth(config: Config): GoogleAuth | OAuth2Client {
   if (config.cloud.kind !== 'real' && (config.cloud.kind === 'sandbox' || config.cloud.loopback)) {
     // Local stand-ins take any token; a real credential must never be sent to them.
     const client = new OAuth2Client();
     client.setCredentials({ access_token: 'sandbox-token', expiry_date: Date.now() + 365 * 24 * 3600_000 });
     return client;
   }
-  return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
+  return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
 }
 
 /** Starts everything the configuration asks for; returns a handle that stops it all. */
@@ -64,7 +64,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
         : createFirestore({ projectId: config.firestore.project, emulatorHost: embedded?.firestoreHost ?? '' });
 
   const endpoint = config.cloud.kind === 'endpoint' ? config.cloud.endpoint : config.cloud.kind === 'sandbox' ? (embedded?.gcpEndpoint ?? null) : null;
-  const compute = new ComputeAdapter({ project, authClient: await googleAuth(config), endpoint, clock });
+  const compute = new ComputeAdapter({ project, authClient: googleAuth(config), endpoint, clock });
 
   const boxStore = new FirestoreBoxStore(firestore, clock);
   const noticeStore = new FirestoreNoticeStore(firestore, clock);

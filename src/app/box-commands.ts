@@ -40,12 +40,6 @@ export class BoxCommands {
       maxDiskGb: this.deps.maxDiskGb,
     });
     if (!spec.ok) return spec;
-    // Fast paths outside the transaction: a retry gets its first answer, and a name already in use is
-    // refused without queueing on the name's lock. The transaction below checks both again.
-    const prior = await this.deps.store.priorResult<Outcome<{ box: Box }>>(asker.requestKey);
-    if (prior !== undefined) return prior;
-    const taken = await this.deps.store.liveBoxNamed(request.name);
-    if (taken !== null) return { ok: false, error: nameTaken(taken, asker.userId, request.name) };
     const now = this.deps.clock.now();
     const lock = { requestKey: asker.requestKey, lockKeys: [`name:${request.name}`] };
     const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box }>> => {

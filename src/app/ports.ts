@@ -122,8 +122,6 @@ export interface BoxStore {
    * LostLeaseError unless the lease is still held with that fence.
    */
   transact<T>(options: TransactOptions, work: (tx: BoxTx) => Promise<T>): Promise<T>;
-  /** The stored result of a request key, read outside any transaction (a fast path for retries). */
-  priorResult<T>(requestKey: string): Promise<T | undefined>;
   getBox(id: string): Promise<Box | null>;
   liveBoxes(): Promise<Box[]>;
   liveBoxNamed(name: string): Promise<Box | null>;

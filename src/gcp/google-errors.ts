@@ -26,9 +26,11 @@ export function classifyOperationError(code: string | null | undefined, message:
 
 /** Classifies an error thrown by a client library call (HTTP or gRPC status). */
 export function classifyThrown(error: unknown): CloudFailure {
-  const e = error as { code?: unknown; status?: unknown; message?: unknown; errors?: unknown; reason?: unknown };
+  const e = error as { code?: unknown; status?: unknown; message?: unknown; response?: { status?: unknown } };
   const message = typeof e.message === 'string' ? e.message : String(error);
-  const code = typeof e.code === 'number' ? e.code : typeof e.status === 'number' ? e.status : null;
+  // gax errors carry a number `code`; gaxios (googleapis) errors an HTTP `status` and a string `code`.
+  const numeric = [e.status, e.response?.status, e.code].find((v) => typeof v === 'number' || (typeof v === 'string' && /^\d{3}$/.test(v)));
+  const code = numeric === undefined ? null : Number(numeric);
   if (QUOTA_NAME.test(message) || /QUOTA_EXCEEDED/.test(message)) return withQuota({ kind: 'quota', message, code: 'QUOTA_EXCEEDED' });
   if (/ZONE_RESOURCE_POOL_EXHAUSTED|does not have enough resources available/.test(message)) {
     return { kind: 'stockout', message, code: 'ZONE_RESOURCE_POOL_EXHAUSTED' };

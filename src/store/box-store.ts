@@ -53,11 +53,6 @@ export class FirestoreBoxStore implements BoxStore {
     });
   }
 
-  async priorResult<T>(requestKey: string): Promise<T | undefined> {
-    const snap = await this.db.collection(REQUESTS).doc(hashKey(requestKey)).get();
-    return snap.exists ? (snap.data() as { result: T }).result : undefined;
-  }
-
   async getBox(id: string): Promise<Box | null> {
     const snap = await this.db.collection(BOXES).doc(id).get();
     return snap.exists ? toBox(snap.data() as BoxDoc) : null;
@@ -69,9 +64,11 @@ export class FirestoreBoxStore implements BoxStore {
   }
 
   async liveBoxNamed(name: string): Promise<Box | null> {
-    const snap = await this.db.collection(BOXES).where('live', '==', true).where('name', '==', name).limit(1).get();
-    const doc = snap.docs[0];
-    return doc === undefined ? null : toBox(doc.data() as BoxDoc);
+    // Two document reads instead of a query: cheaper, and it does not slow down as boxes pile up.
+    const claim = await this.db.collection(BOX_NAMES).doc(name).get();
+    if (!claim.exists) return null;
+    const box = await this.getBox((claim.data() as { boxId: string }).boxId);
+    return box !== null && isLive(box) ? box : null;
   }
 
   async boxesOwnedBy(owner: string, options: { includeEnded: boolean; limit: number }): Promise<Box[]> {

@@ -27,7 +27,7 @@ function startBotProcess(env: Record<string, string>): ChildProcess {
   });
 }
 
-async function waitHealthy(port: number, timeoutMs = 30_000): Promise<void> {
+async function waitHealthy(port: number, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
@@ -37,7 +37,7 @@ async function waitHealthy(port: number, timeoutMs = 30_000): Promise<void> {
   assert.fail(`the bot did not become healthy on port ${port}`);
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (check()) return;
@@ -49,7 +49,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
 test('killing the bot between VM insert and ready, then starting it again, gives one ready box and one ready notice', async () => {
   const project = freshProjectId('restart');
   // Real time here: the bot is another process. Boot is slow enough to kill it mid-way.
-  const compute = new ComputeSandbox({ project, timings: { provisioningMs: 1500, stagingMs: 1500, jupyterReadyMs: 1500, operationMs: 500, waitMaxMs: 0 } });
+  const compute = new ComputeSandbox({ project, timings: { provisioningMs: 4000, stagingMs: 2000, jupyterReadyMs: 1500, operationMs: 500, waitMaxMs: 0 } });
   const google = await startGoogleSandbox({ handlers: [compute] });
   const slack = new SlackSimulator({ signingSecret: 'restart-secret-0123456789', botToken: 'xoxb-restart', channels: { CTEAM: 'ml-team' } });
   await slack.start();

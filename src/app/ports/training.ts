@@ -1,0 +1,88 @@
+/** What the training-job use cases and the job watcher need from Vertex AI and Cloud Logging. */
+import type { CustomJobBody } from '../../domain/train-command.js';
+import type { CloudFailure, CloudResult } from '../ports.js';
+
+export type { CustomJobBody };
+
+/** Vertex AI's `JobState` values a custom job can show. */
+export type JobState =
+  | 'JOB_STATE_QUEUED'
+  | 'JOB_STATE_PENDING'
+  | 'JOB_STATE_RUNNING'
+  | 'JOB_STATE_SUCCEEDED'
+  | 'JOB_STATE_FAILED'
+  | 'JOB_STATE_CANCELLING'
+  | 'JOB_STATE_CANCELLED'
+  | 'JOB_STATE_PAUSED'
+  | 'JOB_STATE_EXPIRED'
+  | 'JOB_STATE_UPDATING'
+  | 'JOB_STATE_PARTIALLY_SUCCEEDED';
+
+/** States after which a job never changes again. */
+export const FINAL_JOB_STATES: readonly JobState[] = [
+  'JOB_STATE_SUCCEEDED',
+  'JOB_STATE_FAILED',
+  'JOB_STATE_CANCELLED',
+  'JOB_STATE_EXPIRED',
+  'JOB_STATE_PARTIALLY_SUCCEEDED',
+];
+
+/** A custom job as the bot sees it in one listing or read. Times are epoch milliseconds. */
+export interface ObservedJob {
+  /** Vertex AI's numeric job id (the last part of `name`). */
+  id: string;
+  /** `projects/{project number}/locations/{region}/customJobs/{id}`. */
+  name: string;
+  displayName: string;
+  region: string;
+  state: JobState;
+  labels: Record<string, string>;
+  /** `gpubot-id` label: the job record it belongs to, if it carries one. */
+  recordId: string | null;
+  /** `gpubot-owner` label. */
+  ownerLabel: string | null;
+  createTime: number | null;
+  /** First time it ran; null while it has not. */
+  startTime: number | null;
+  /** When it reached SUCCEEDED, FAILED or CANCELLED. */
+  endTime: number | null;
+  /** Set when the job FAILED (and on CANCELLED, as Vertex AI writes it). */
+  error: { code: number; message: string } | null;
+}
+
+export interface TrainingPort {
+  /**
+   * Creates a custom job in `region`. Vertex AI's create takes no request id, so with `requestId` (the
+   * job record's id, which the body carries as its `gpubot-id` label) a job already carrying it is
+   * returned instead of a second one: a retried submit creates one job.
+   */
+  createJob(region: string, body: CustomJobBody, requestId?: string): Promise<CloudResult<ObservedJob>>;
+  /**
+   * Every job labelled `managed-by=gpubot` in `region`: one list call per page, never one per job.
+   * Throws TrainingUnavailableError when Vertex AI cannot be listed: half a listing would make running
+   * jobs look gone, so a pass gets all jobs of the region or none.
+   */
+  listManagedJobs(region: string): Promise<ObservedJob[]>;
+  /** The job, or null when Vertex AI has no such job. */
+  getJob(region: string, jobId: string): Promise<CloudResult<ObservedJob | null>>;
+  /** Asks Vertex AI to cancel; the job goes CANCELLING, then CANCELLED. */
+  cancelJob(region: string, jobId: string): Promise<CloudResult<void>>;
+  /** The last `limit` error lines the job wrote to Cloud Logging, oldest first. */
+  failureLog(jobId: string, region: string, limit: number): Promise<CloudResult<string[]>>;
+}
+
+/** Vertex AI could not be listed (permissions, quota, outage): nothing about the region's jobs is known this pass. */
+export class TrainingUnavailableError extends Error {
+  readonly code = 'TRAINING_UNAVAILABLE';
+  constructor(
+    readonly region: string,
+    readonly failure: CloudFailure,
+  ) {
+    super(`could not list Vertex AI custom jobs in ${region}: ${failure.message}`);
+    this.name = 'TrainingUnavailableError';
+  }
+}
+
+export function isTrainingUnavailable(error: unknown): error is TrainingUnavailableError {
+  return error instanceof TrainingUnavailableError;
+}
