@@ -3,6 +3,7 @@
  * making sure none outlives the benchmark (every child is tracked and killed on the way out).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -83,6 +84,27 @@ export function killAllNow(): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc; null where there is no /proc.
+ * Resolution is one clock tick (10 ms), fine for runs that take seconds.
+ */
+export function cpuTimeMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at state; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / CLOCK_TICKS : null;
+  } catch {
+    return null;
   }
 }
 

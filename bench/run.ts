@@ -6,7 +6,9 @@
  * from a separate sender process. It prints two tables and writes the same numbers to
  * bench/results.json. It reports targets as PASS/FAIL; it exits non-zero only when something broke.
  *
- * Flags: --no-build (use the dist/ already there), --tsx (run src/main.ts through tsx, no build).
+ * Flags: --no-build (use the dist/ already there), --tsx (run src/main.ts through tsx, no build),
+ * --worker-idle (a diagnostic: another "replica" holds the worker lease, so gpubot's worker never
+ * reconciles and the acks are measured without its background load; the sanity counts then read 0).
  */
 import { writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,7 +22,7 @@ import { startFirestoreEmulator, type RunningEmulator } from '../src/sandbox/fir
 import { SlackSimulator } from '../src/sandbox/slack/web-api-server.js';
 import { createFirestore } from '../src/store/firestore.js';
 import type { LoadJob, LoadResult, LoadSample } from './load.js';
-import { freePort, killAllNow, runToEnd, startChild, startIpcChild, stopAll, stopChild, waitForHealthy, type Started } from './processes.js';
+import { cpuTimeMs, freePort, killAllNow, runToEnd, startChild, startIpcChild, stopAll, stopChild, waitForHealthy, type Started } from './processes.js';
 import { median, ms, round1, summarize, table, type Summary } from './stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +63,8 @@ interface AckRow {
   ok: number;
   failed: number;
   reqPerSec: number;
+  /** CPU time the app's process used during the run, per request (null where /proc is missing). */
+  cpuMsPerRequest: number | null;
   firstFailure: string | null;
 }
 
@@ -95,6 +99,10 @@ const onInterrupt: Array<() => Promise<void>> = [];
 const args = new Set(process.argv.slice(2));
 const useTsx = args.has('--tsx');
 const build = !useTsx && !args.has('--no-build');
+const workerIdle = args.has('--worker-idle');
+for (const arg of args) {
+  if (!['--tsx', '--no-build', '--worker-idle'].includes(arg)) throw new Error(`unknown flag ${arg}; use --no-build, --tsx or --worker-idle`);
+}
 
 // ------------------------------------------------------------------------------------------------ setup
 
@@ -244,7 +252,7 @@ function accepted(app: AppName, command: CommandName, sample: LoadSample): boole
   return sample.text.includes('Your GPU boxes') || sample.text.includes('You have no GPU boxes');
 }
 
-function ackRow(app: AppName, command: CommandName, result: LoadResult): AckRow {
+function ackRow(app: AppName, command: CommandName, result: LoadResult, cpuMs: number | null): AckRow {
   const good = result.samples.filter((s) => accepted(app, command, s));
   const bad = result.samples.find((s) => !accepted(app, command, s));
   return {
@@ -255,6 +263,7 @@ function ackRow(app: AppName, command: CommandName, result: LoadResult): AckRow 
     ok: good.length,
     failed: result.samples.length - good.length,
     reqPerSec: (result.samples.length * 1000) / result.wallMs,
+    cpuMsPerRequest: cpuMs === null || result.samples.length === 0 ? null : cpuMs / result.samples.length,
     firstFailure: bad === undefined ? null : `HTTP ${bad.status}${bad.error ? ` (${bad.error})` : ''}: ${bad.text.slice(0, 200)}`,
   };
 }
@@ -305,6 +314,16 @@ async function warmEmulator(host: string): Promise<number> {
   return performance.now() - started;
 }
 
+/** Makes a made-up replica the worker's leader for the next hour (the --worker-idle diagnostic). */
+async function holdWorkerLease(host: string): Promise<void> {
+  const db = createFirestore({ projectId: PROJECT, emulatorHost: host });
+  try {
+    await db.collection('leases').doc('worker').set({ holder: 'bench-other-replica', expiresAt: Date.now() + 3600_000, fence: 1 });
+  } finally {
+    await db.terminate();
+  }
+}
+
 // ------------------------------------------------------------------------------------------------ phases
 
 interface Infra {
@@ -353,9 +372,15 @@ async function ackPhase(
     };
 
     // /gpu list first, on a quiet bot; then /gpu up, which also sets the worker going.
-    const list = ackRow(spec.name, '/gpu list', await sender.run(url, bodies.list));
+    const measured = async (command: CommandName, batch: string[]): Promise<AckRow> => {
+      const cpuBefore = cpuTimeMs(started.child.pid);
+      const result = await sender.run(url, batch);
+      const cpuAfter = cpuTimeMs(started.child.pid);
+      return ackRow(spec.name, command, result, cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore);
+    };
+    const list = await measured('/gpu list', bodies.list);
     const callsBefore = infra.compute.calls.length;
-    const up = ackRow(spec.name, '/gpu up', await sender.run(url, bodies.up));
+    const up = await measured('/gpu up', bodies.up);
     let sanity: Sanity | null = null;
     if (spec.name === 'gpubot') {
       const computeCallsAtEndOfRun = infra.compute.calls.length - callsBefore;
@@ -459,6 +484,10 @@ async function main(): Promise<void> {
     say(`Firestore: ${firestoreServed} at ${emulator.host}`);
     const warmMs = await warmEmulator(emulator.host);
     say(`  warmed with 200 transactions and queries in ${(warmMs / 1000).toFixed(1)} s`);
+    if (workerIdle) {
+      await holdWorkerLease(emulator.host);
+      say('--worker-idle: another replica holds the worker lease; gpubot only acks (no reconciling, no notices)');
+    }
     const compute = new ComputeSandbox({ project: PROJECT });
     google = await startGoogleSandbox({ handlers: [compute] });
     sim = await new SlackSimulator({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, channels: { [CHANNEL]: 'ml-team' } }).start();
@@ -482,7 +511,7 @@ async function main(): Promise<void> {
     say(`Ack latency (ms), measured by the sender: ${REQUESTS} signed requests per row, ${IN_FLIGHT} in flight (keep-alive); target: gpubot /gpu p99 < ${ACK_P99_TARGET_MS} ms`);
     say(
       table(
-        ['app', 'command', 'n', 'ok', 'p50', 'p95', 'p99', 'max', 'req/s', 'target'],
+        ['app', 'command', 'n', 'ok', 'p50', 'p95', 'p99', 'max', 'req/s', 'cpu ms/req', 'target'],
         rows.map((r) => [
           r.app,
           r.command,
@@ -493,6 +522,7 @@ async function main(): Promise<void> {
           ms(r.summary.p99),
           ms(r.summary.max),
           r.reqPerSec.toFixed(0),
+          r.cpuMsPerRequest === null ? '-' : r.cpuMsPerRequest.toFixed(1),
           r.app === 'gpubot' ? passFail(rowPass(r)) : '',
         ]),
       ),
@@ -549,6 +579,7 @@ async function main(): Promise<void> {
         loadAverageAfter: loadAfter,
       },
       source,
+      workerIdle,
       firestore: emulator.kind,
       gpubotRunner: runner,
       buildMs: buildMs === null ? null : round1(buildMs),
@@ -568,6 +599,7 @@ async function main(): Promise<void> {
           max: round1(r.summary.max),
           mean: round1(r.summary.mean),
           reqPerSec: round1(r.reqPerSec),
+          cpuMsPerRequest: r.cpuMsPerRequest === null ? null : round1(r.cpuMsPerRequest),
           pass: r.app === 'gpubot' ? rowPass(r) : null,
           firstFailure: r.firstFailure,
         })),

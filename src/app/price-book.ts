@@ -75,8 +75,12 @@ export class PriceBook {
     }
     if (known !== null && !this.stale(known)) return known.table;
 
-    const lastTry = this.attempts.get(region);
-    if (lastTry === undefined || this.deps.clock.now() - lastTry >= this.retryAfterMs) {
+    // A read already under way may bring this region's prices: wait for it. If it was started before
+    // this region was asked for, it did not cover it, and a second read does.
+    for (let round = 0; round < 2; round++) {
+      const lastTry = this.attempts.get(region);
+      const due = lastTry === undefined || this.deps.clock.now() - lastTry >= this.retryAfterMs;
+      if (!due && this.inFlight === null) break;
       await this.refresh([region]);
       const fresh = this.memory.get(region) ?? null;
       if (fresh !== null && !this.stale(fresh)) return fresh.table;

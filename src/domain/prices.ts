@@ -334,17 +334,19 @@ export function hasComputePrices(table: PriceTable): boolean {
 
 /**
  * When the Cloud Billing Catalog cannot be read (API not enabled, not permitted, unreachable), these
- * list prices are shown, with their date. They are not Google's word: they are the sample us-central1
- * list prices in the team's platform reference (REFERENCE.md "Prices"), which come from third-party
- * snapshots, taken 2025-26, of Google's public price pages (cloud.google.com/compute/gpus-pricing,
- * /compute/vm-instance-pricing, /compute/disks-image-pricing, /vertex-ai/pricing). Confirmed there:
- * T4 $0.35, L4 $0.56 and A100 40GB $2.93 per GPU-hour; N1 and A2 $0.031611 per vCPU-hour and $0.004237
- * per GiB-hour; G2 $0.024988 and $0.002927. Not confirmed, and marked so where they are set: V100,
- * P100, A100 80GB, H100 (chosen so that an a3-highgpu-1g costs the "about $10.98" the reference
- * quotes), A3's vCPU and memory (set to A2's), disks ($0.10 balanced, $0.04 standard, $0.17 SSD per
- * GiB-month), custom N1 shapes (predefined plus 5%), Spot (60% off; Google moves Spot prices up to
- * once a month), Vertex training (Compute's price plus 15%) and europe-west4 (Americas plus 10%).
- * us-east1 and us-west1 share the Americas SKUs with us-central1.
+ * list prices are shown, with their date. They are not read from Google: they are the sample
+ * us-central1 list prices of the team's platform reference (REFERENCE.md "Prices"), which come from
+ * third-party snapshots, taken 2025-26, of Google's public price pages (cloud.google.com/compute/
+ * gpus-pricing, /compute/vm-instance-pricing, /compute/disks-image-pricing, /vertex-ai/pricing).
+ * Given there: T4 $0.35, L4 $0.56 and A100 40GB $2.93 per GPU-hour; N1 and A2 $0.031611 per
+ * vCPU-hour and $0.004237 per GiB-hour; G2 $0.024988 and $0.002927. Not given there (or marked
+ * unconfirmed there), and marked unconfirmed where they are set below: V100, P100, A100 80GB, H100
+ * (chosen so that an a3-highgpu-1g costs the "about $10.98" the reference quotes), A3's vCPU and
+ * memory (set to A2's), disks ($0.10 balanced, $0.04 standard, $0.17 SSD per GiB-month), custom N1
+ * shapes, Spot (60% off; Google moves Spot prices up to once a month), Vertex training (Compute's
+ * price plus 15%) and europe-west4 (Americas plus 10%). us-east1 and us-west1 share the Americas SKUs
+ * with us-central1. The snapshots carry no single date; the table is dated the start of the year they
+ * were gathered for, so no message makes them look fresher than they are.
  */
 export const BUNDLED_AS_OF = '2026-01-01';
 
@@ -418,8 +420,17 @@ function bundledTable(region: string, base: BundledBase): PriceTable {
   return table;
 }
 
+// Frozen all the way down: every fallback answer shares these objects.
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) frozen(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Bundled list prices by region (see BUNDLED_AS_OF for where they come from). */
-export const BUNDLED_PRICES: Readonly<Record<string, PriceTable>> = Object.freeze({
+export const BUNDLED_PRICES: Readonly<Record<string, PriceTable>> = frozen({
   'us-central1': bundledTable('us-central1', AMERICAS),
   'us-east1': bundledTable('us-east1', AMERICAS),
   'us-west1': bundledTable('us-west1', AMERICAS),

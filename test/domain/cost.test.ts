@@ -293,8 +293,8 @@ test('a job on an accelerator the table does not know says so instead of pricing
 test('hourlyPrice: an N1 + T4 box costs $0.7300 an hour running plus its disk, and $20 a month stopped', () => {
   const price = hourlyPrice(makeBox().spec, prices());
   near(price.vmPerHour, 0.729998, 'VM');
-  near(price.diskPerHour, 20 / 744, 'disk');
-  near(price.running, 0.729998 + 20 / 744, 'running');
+  near(price.diskPerHour, DISK_PER_H, 'disk');
+  near(price.running, VM_PER_H + DISK_PER_H, 'running');
   near(price.stoppedPerMonth, 20, 'stopped per month');
   assert.deepEqual(
     price.parts.map((p) => p.label),
@@ -314,8 +314,8 @@ test('hourlyPrice: A2 and A3 machines bring their GPUs; a3-highgpu-1g is the ref
 
 test('hourlyPrice names what it could not price, and a Spot box without Spot prices is priced on-demand, saying so', () => {
   const p = prices();
-  const noT4: PriceTable = { ...p, gpus: { ...p.gpus, t4: undefined } };
-  delete noT4.gpus.t4;
+  const { t4: _t4, ...otherGpus } = p.gpus;
+  const noT4: PriceTable = { ...p, gpus: otherGpus };
   const price = hourlyPrice(makeBox().spec, noT4);
   assert.deepEqual(price.missing, ['NVIDIA T4 GPUs in us-central1']);
   near(price.vmPerHour, 8 * N1_VCPU + 30 * N1_GIB, 'the rest is priced');
