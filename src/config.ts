@@ -37,6 +37,15 @@ export interface Config {
   tickIntervalMs: number;
   idleAfterMs: number;
   idleGraceMs: number;
+  /** Idle policy: thresholds, the longest window `--idle` may ask for, the Keep cap, the `--hours` ceiling. */
+  idle: {
+    gpuBelowPercent: number;
+    cpuBelowFraction: number;
+    maxWindowMs: number;
+    offAllowed: boolean;
+    maxKeepMs: number;
+    maxRunningMs: number;
+  };
   /** Bearer secret for POST /tasks/tick; null: only a Cloud Scheduler OIDC token is accepted. */
   tickSecret: string | null;
   /** Audience expected in Cloud Scheduler's OIDC token (usually the service URL); null: OIDC off. */
@@ -101,6 +110,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const idleAfterMs = durationSetting(get('IDLE_AFTER'), 'IDLE_AFTER', '60m', 10 * 60_000, problems, warnings);
   const idleGraceMs = durationSetting(get('IDLE_GRACE'), 'IDLE_GRACE', '15m', 5 * 60_000, problems, warnings);
 
+  const idle = {
+    gpuBelowPercent: intSetting(get('GPUBOT_IDLE_GPU_PERCENT'), 'GPUBOT_IDLE_GPU_PERCENT', 5, 0, 100, problems),
+    cpuBelowFraction: intSetting(get('GPUBOT_IDLE_CPU_PERCENT'), 'GPUBOT_IDLE_CPU_PERCENT', 5, 0, 100, problems) / 100,
+    maxWindowMs: durationSetting(get('GPUBOT_IDLE_MAX'), 'GPUBOT_IDLE_MAX', '8h', 10 * 60_000, problems, warnings),
+    offAllowed: boolSetting(get('GPUBOT_IDLE_OFF_ALLOWED'), 'GPUBOT_IDLE_OFF_ALLOWED', true, problems),
+    maxKeepMs: durationSetting(get('GPUBOT_KEEP_MAX'), 'GPUBOT_KEEP_MAX', '8h', 10 * 60_000, problems, warnings),
+    maxRunningMs: durationSetting(get('GPUBOT_MAX_RUNNING'), 'GPUBOT_MAX_RUNNING', '72h', 60 * 60_000, problems, warnings),
+  };
+  if (idle.maxWindowMs < idleAfterMs) problems.push('GPUBOT_IDLE_MAX is shorter than IDLE_AFTER; the default window must be allowed.');
+
   const tickSecret = get('TICK_SECRET');
   if (tickSecret !== null && tickSecret.length < 16) problems.push('TICK_SECRET is too short; use at least 16 random characters.');
   const tickOidcAudience = get('TICK_OIDC_AUDIENCE');
@@ -129,6 +148,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tickIntervalMs,
     idleAfterMs,
     idleGraceMs,
+    idle,
     tickSecret,
     tickOidcAudience,
     tickOidcServiceAccount: get('TICK_OIDC_SERVICE_ACCOUNT'),
@@ -199,6 +219,14 @@ function intSetting(raw: string | null, name: string, fallback: number, min: num
     return fallback;
   }
   return Number(raw);
+}
+
+function boolSetting(raw: string | null, name: string, fallback: boolean, problems: string[]): boolean {
+  if (raw === null) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  problems.push(`${name} is "${raw}"; write true or false.`);
+  return fallback;
 }
 
 function durationSetting(

@@ -5,13 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
-import { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import { GoogleAuth, OAuth2Client, type AuthClient } from 'google-auth-library';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
 import { BoxCommands } from './app/box-commands.js';
 import { BoxController } from './app/box-controller.js';
 import { ComputeAdapter } from './gcp/compute.js';
+import { MonitoringAdapter } from './gcp/monitoring.js';
+import { BillingAdapter } from './gcp/billing.js';
+import { PriceBook } from './app/price-book.js';
+import { FirestorePriceStore } from './store/price-store.js';
+import { IdleController } from './app/idle-controller.js';
 import { createFirestore } from './store/firestore.js';
 import { FirestoreBoxStore } from './store/box-store.js';
 import { FirestoreLeaseStore } from './store/lease-store.js';
@@ -27,6 +32,8 @@ const REGIONS = ['us-central1', 'us-east1', 'us-west1', 'europe-west4', 'asia-ea
 export interface Running {
   port: number;
   worker: Worker;
+  /** Settles once the first price table is loaded (or has failed over to the bundled one). */
+  pricesReady: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,14 +42,14 @@ function newBoxId(): string {
   return 'b' + randomBytes(8).toString('hex').slice(0, 11);
 }
 
-function googleAuth(config: Config): GoogleAuth | OAuth2Client {
+async function googleAuth(config: Config): Promise<AuthClient> {
   if (config.cloud.kind !== 'real' && (config.cloud.kind === 'sandbox' || config.cloud.loopback)) {
     // Local stand-ins take any token; a real credential must never be sent to them.
     const client = new OAuth2Client();
     client.setCredentials({ access_token: 'sandbox-token', expiry_date: Date.now() + 365 * 24 * 3600_000 });
     return client;
   }
-  return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+  return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
 }
 
 /** Starts everything the configuration asks for; returns a handle that stops it all. */
@@ -64,7 +71,22 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
         : createFirestore({ projectId: config.firestore.project, emulatorHost: embedded?.firestoreHost ?? '' });
 
   const endpoint = config.cloud.kind === 'endpoint' ? config.cloud.endpoint : config.cloud.kind === 'sandbox' ? (embedded?.gcpEndpoint ?? null) : null;
-  const compute = new ComputeAdapter({ project, authClient: googleAuth(config), endpoint, clock });
+  const auth = await googleAuth(config);
+  const compute = new ComputeAdapter({ project, authClient: auth, endpoint, clock });
+  const monitoring = new MonitoringAdapter({ project, authClient: auth, rootUrl: endpoint });
+  const priceBook = new PriceBook({
+    catalog: new BillingAdapter({ authClient: auth, rootUrl: endpoint }),
+    store: new FirestorePriceStore(firestore, clock),
+    clock,
+    log: log.child({ component: 'prices' }),
+    regions: [config.region],
+  });
+  const prices = (region: string) => priceBook.prices(region);
+  // Loaded in the background from the start, so the first /gpu up can quote a price inside its ack.
+  const pricesReady = prices(config.region).then(
+    () => undefined,
+    (error: unknown) => log.warn('prices could not be loaded yet', { error }),
+  );
 
   const boxStore = new FirestoreBoxStore(firestore, clock);
   const noticeStore = new FirestoreNoticeStore(firestore, clock);
@@ -80,6 +102,13 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     defaultRegion: config.region,
     minDiskGb: config.minDiskGb,
     maxDiskGb: config.maxDiskGb,
+    idle: {
+      defaultWindowMs: config.idleAfterMs,
+      maxWindowMs: config.idle.maxWindowMs,
+      offAllowed: config.idle.offAllowed,
+      maxKeepMs: config.idle.maxKeepMs,
+      maxRunningMs: config.idle.maxRunningMs,
+    },
   });
 
   const connection: SlackConnection =
@@ -118,7 +147,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     port: config.port,
     routes,
     log,
-    deps: { boxes, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])] },
+    deps: { boxes, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices },
   });
 
   const controller = new BoxController({
@@ -128,6 +157,15 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     log: log.child({ component: 'box-controller' }),
     plan: { network: config.network, subnetwork: config.subnetwork, serviceAccount: config.boxServiceAccount },
     project,
+  });
+  const idleController = new IdleController({
+    signals: monitoring,
+    store: boxStore,
+    clock,
+    log: log.child({ component: 'idle' }),
+    policy: { gpuBelowPercent: config.idle.gpuBelowPercent, cpuBelowFraction: config.idle.cpuBelowFraction, defaultWindowMs: config.idleAfterMs },
+    graceMs: config.idleGraceMs,
+    maxKeepMs: config.idle.maxKeepMs,
   });
   const holder = `replica-${randomBytes(4).toString('hex')}`;
   const notifier = new SlackNotifier({
@@ -140,6 +178,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     admins: config.admins,
     adminChannel: config.adminChannel,
     holder,
+    prices,
   });
   worker = new Worker({
     leases,
@@ -149,6 +188,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     busyIntervalMs: Math.min(2000, config.tickIntervalMs),
     steps: [
       { name: 'boxes', run: async (fence) => (await controller.reconcileAll(fence)).inFlight > 0 },
+      { name: 'idle', run: async (fence) => (await idleController.run(fence)).stopped > 0 },
       { name: 'notices', run: () => notifier.deliver() },
     ],
   });
@@ -177,12 +217,14 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
   return {
     port,
     worker: runningWorker,
+    pricesReady,
     stop: async () => {
       ready = false;
       // Stop taking requests, let the ones accepted finish, then stop ticking and close the stores.
       await app.stop().catch(() => undefined);
       await drain(8000);
       await runningWorker.stop();
+      await pricesReady;
       await compute.close();
       await firestore.terminate().catch(() => undefined);
       await embedded?.stop();

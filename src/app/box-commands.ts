@@ -7,6 +7,8 @@ import { isLive } from '../domain/box.js';
 import { moveTo } from '../domain/box-transitions.js';
 import type { BoxRequest, UserError } from '../domain/gpu-command.js';
 import { resolveBoxSpec } from '../domain/box-request.js';
+import { formatDuration } from '../domain/duration.js';
+import { applyKeep, NOT_WARNED } from '../domain/idle.js';
 import type { BoxStore, Clock, Nudge, Policy } from './ports.js';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: UserError };
@@ -20,6 +22,16 @@ export interface BoxCommandsDeps {
   defaultRegion: string;
   minDiskGb: number;
   maxDiskGb: number;
+  idle: IdleRules;
+}
+
+/** What the configuration allows for idle stops (see config.ts). */
+export interface IdleRules {
+  defaultWindowMs: number;
+  maxWindowMs: number;
+  offAllowed: boolean;
+  maxKeepMs: number;
+  maxRunningMs: number;
 }
 
 /** Who asked, and the key that makes a retried Slack request a no-op. */
@@ -40,6 +52,8 @@ export class BoxCommands {
       maxDiskGb: this.deps.maxDiskGb,
     });
     if (!spec.ok) return spec;
+    const idle = this.idleSettings(request);
+    if (!idle.ok) return idle;
     const now = this.deps.clock.now();
     const lock = { requestKey: asker.requestKey, lockKeys: [`name:${request.name}`] };
     const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box }>> => {
@@ -50,7 +64,7 @@ export class BoxCommands {
         name: request.name,
         owner: asker.userId,
         channel: asker.channelId,
-        spec: spec.value,
+        spec: { ...spec.value, ...idle.value },
         desired: 'running',
         status: 'requested',
         zone: spec.value.zone,
@@ -69,6 +83,27 @@ export class BoxCommands {
     });
     if (result.ok) this.deps.nudge.nudge();
     return result;
+  }
+
+  /** [Keep 1h] / [Keep 4h] / `/gpu keep NAME 2h`: postpones idle stops, within the configured cap. */
+  async keep(asker: Asker, target: BoxTarget, forMs: number): Promise<Outcome<{ box: Box; keepUntil: number; capped: boolean }>> {
+    const seen = 'id' in target ? await this.deps.store.getBox(target.id) : await this.deps.store.liveBoxNamed(target.name);
+    const early = this.refuse(seen, asker.userId, target);
+    if (early !== null || seen === null) return { ok: false, error: early ?? notFound(target) };
+    const lock = { requestKey: asker.requestKey, lockKeys: [seen.id] };
+    return this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box; keepUntil: number; capped: boolean }>> => {
+      const box = await tx.getBox(seen.id);
+      if (box === null || !isLive(box)) return { ok: false, error: notFound(target) };
+      if (box.status !== 'ready' && box.status !== 'booting') {
+        return { ok: false, error: { code: 'NOT_RUNNING', message: `\`${box.name}\` is ${box.status}; Keep is for a running box.` } };
+      }
+      const now = this.deps.clock.now();
+      const kept = applyKeep(box.idle ?? NOT_WARNED, forMs, now, { maxKeepMs: this.deps.idle.maxKeepMs });
+      if (!kept.ok) return { ok: false, error: { code: kept.code, message: kept.message } };
+      const updated: Box = { ...box, idle: kept.idle, updatedAt: now, rev: box.rev + 1 };
+      tx.putBox(updated);
+      return { ok: true, value: { box: updated, keepUntil: kept.keepUntil, capped: kept.capped } };
+    });
   }
 
   stop(asker: Asker, target: BoxTarget): Promise<Outcome<{ box: Box; changed: boolean }>> {
@@ -124,6 +159,22 @@ export class BoxCommands {
     });
     if (result.ok && result.value.changed) this.deps.nudge.nudge();
     return result;
+  }
+
+  private idleSettings(request: BoxRequest): Outcome<{ idleWindowMs: number | null; maxRunningMs: number | null }> {
+    const rules = this.deps.idle;
+    const window = request.idleWindowMs === undefined ? rules.defaultWindowMs : request.idleWindowMs;
+    if (window === null && !rules.offAllowed) {
+      return { ok: false, error: { code: 'IDLE_OFF_NOT_ALLOWED', message: `Idle stop cannot be turned off here; ask for a longer window instead, up to \`--idle ${formatDuration(rules.maxWindowMs)}\`.` } };
+    }
+    if (window !== null && window > rules.maxWindowMs) {
+      return { ok: false, error: { code: 'IDLE_TOO_LONG', message: `\`--idle ${formatDuration(window)}\` is longer than allowed; the longest is \`--idle ${formatDuration(rules.maxWindowMs)}\`.` } };
+    }
+    const hours = request.maxRunningMs ?? null;
+    if (hours !== null && hours > rules.maxRunningMs) {
+      return { ok: false, error: { code: 'HOURS_TOO_LONG', message: `\`--hours\` can be at most ${formatDuration(rules.maxRunningMs)} here.` } };
+    }
+    return { ok: true, value: { idleWindowMs: window, maxRunningMs: hours } };
   }
 
   private refuse(box: Box | null, userId: string, target: BoxTarget): UserError | null {

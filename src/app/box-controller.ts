@@ -7,6 +7,7 @@ import type { Box } from '../domain/box.js';
 import { fail, moveTo, regionOfZone, remainingZones } from '../domain/box-transitions.js';
 import { GPUS } from '../domain/gpus.js';
 import { instancePlan, type PlanContext } from '../domain/instance-plan.js';
+import { NOT_WARNED } from '../domain/idle.js';
 import type { NoticeDraft } from '../domain/notice.js';
 import { stepRequestId } from '../domain/request-id.js';
 import type {
@@ -237,7 +238,7 @@ export class BoxController {
         return { box: moveTo(cleared, 'booting', now), notices: [] };
       case 'stop':
         if (failure !== null) return this.transient(cleared, failure);
-        return { box: moveTo(cleared, 'stopped', now), notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };
+        return { box: { ...moveTo(cleared, 'stopped', now), idle: NOT_WARNED }, notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };
       case 'delete':
         if (failure !== null && failure.kind !== 'not-found') return this.transient(cleared, failure);
         return this.deletedChange(cleared, 'request');
@@ -265,6 +266,10 @@ export class BoxController {
       };
     }
     if (observed.status !== 'RUNNING') return null;
+    if (box.instanceId !== observed.id && observed.id !== '') {
+      // Cloud Monitoring keys utilization by this id; record it before anything else.
+      return { box: { ...box, instanceId: observed.id, rev: box.rev + 1, updatedAt: now }, notices: [] };
+    }
     if (box.status === 'booting' || box.status === 'starting') {
       const runningFor = now - (box.history.at(-1)?.at ?? now);
       if (observed.proxyUrl === null && runningFor < READY_WITHOUT_PROXY_MS) {

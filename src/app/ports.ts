@@ -159,3 +159,6 @@ export interface Nudge {
 }
 
 export type { Box, BoxFailure };
+export * from './ports/idle.js';
+export * from './ports/prices.js';
+export * from './ports/training.js';

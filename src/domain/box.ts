@@ -1,5 +1,6 @@
 /** A GPU notebook box as Firestore records it: what its owner asked for and what we last saw. */
 import type { GpuKey } from './gpus.js';
+import type { BoxIdleRecord } from './idle.js';
 
 /** Where the owner wants the box to be. Listeners set this; the box controller makes it so. */
 export type BoxDesire = 'running' | 'stopped' | 'deleted';
@@ -29,6 +30,10 @@ export interface BoxSpec {
   imageFamily: string;
   imageProject: string;
   spot: boolean;
+  /** How long the box must stay idle before it is warned; null: idle stop is off (`--idle off`). Absent on older records: the configured default. */
+  idleWindowMs?: number | null;
+  /** The longest the box may run in one go (`--hours`); null or absent: no limit. */
+  maxRunningMs?: number | null;
 }
 
 export interface BoxFailure {
@@ -84,6 +89,12 @@ export interface Box {
   updatedAt: number;
   /** Incremented on every write; the card notice compares it to what Slack shows. */
   rev: number;
+  /** Compute's numeric id of the VM, once seen: Cloud Monitoring keys its series by it. */
+  instanceId?: string;
+  /** What the owner has been told about stopping an idle box; absent: nothing pending. */
+  idle?: BoxIdleRecord;
+  /** The one notice about GPU metrics not arriving has been sent. */
+  gpuMetricsNoticeSent?: boolean;
 }
 
 export const BOX_STATUSES: readonly BoxStatus[] = [

@@ -2,6 +2,7 @@
 import { DEFAULT_DISK_GB, checkBoxName, isValidBoxName } from './box-request.js';
 import { DEFAULT_GPU, GPU_KEYS, gpuForMachine, machineShape, parseGpuKey, type GpuKey } from './gpus.js';
 import { closestWord, quoteUserText as q, splitShellWords } from './shell-words.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 export type GpuCommand =
   | { kind: 'help'; topic?: string }
@@ -9,6 +10,8 @@ export type GpuCommand =
   | { kind: 'up'; request: BoxRequest | null }
   | { kind: 'list'; all: boolean }
   | { kind: 'stop' | 'start' | 'delete' | 'connect'; name: string }
+  /** Postpone idle stops; `forMs` null: the default keep (1 hour). */
+  | { kind: 'keep'; name: string; forMs: number | null }
   /** No arguments at all: open the form. */
   | { kind: 'form' };
 
@@ -23,6 +26,10 @@ export interface BoxRequest {
   diskGb: number;
   imageFamily: string | null;
   spot: boolean;
+  /** `--idle 90m` or `--idle off` (null); absent: the configured default. */
+  idleWindowMs?: number | null;
+  /** `--hours 8`: stop after this long even when busy; absent: no limit. */
+  maxRunningMs?: number;
 }
 
 export interface UserError {
@@ -54,9 +61,9 @@ export const GPU_COMMAND_ERROR_CODES = [
 ] as const;
 export type GpuCommandErrorCode = (typeof GPU_COMMAND_ERROR_CODES)[number];
 
-type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'help';
+type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'help';
 
-const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, help';
+const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, help';
 
 /**
  * What each word after `/gpu` means. `down` stops rather than deletes: stopping can be undone,
@@ -83,12 +90,13 @@ const SUBCOMMAND_WORDS: Readonly<Record<string, Subcommand>> = {
   connect: 'connect',
   open: 'connect',
   jupyter: 'connect',
+  keep: 'keep',
   help: 'help',
   '?': 'help',
 };
 
 /** Topics `help` knows; the help text itself is written elsewhere. */
-export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'gpus'] as const;
+export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'gpus'] as const;
 export type HelpTopic = (typeof HELP_TOPICS)[number];
 
 const TOPIC_WORDS: Readonly<Record<string, HelpTopic>> = (() => {
@@ -102,7 +110,7 @@ interface FlagSpec {
   field: UpField | 'all';
   value: FlagValue;
 }
-type UpField = 'gpu' | 'count' | 'machine' | 'zone' | 'region' | 'disk' | 'image' | 'spot' | 'accelerator';
+type UpField = 'gpu' | 'count' | 'machine' | 'zone' | 'region' | 'disk' | 'image' | 'spot' | 'accelerator' | 'idle' | 'hours';
 
 /**
  * `/gpu up` flags. The second names are Cloud Datalab's and gcloud's, so a pasted
@@ -126,8 +134,11 @@ const UP_FLAGS: Readonly<Record<string, FlagSpec>> = {
   spot: { field: 'spot', value: 'bool' },
   preemptible: { field: 'spot', value: 'bool' },
   accelerator: { field: 'accelerator', value: 'text' },
+  idle: { field: 'idle', value: 'text' },
+  'idle-timeout': { field: 'idle', value: 'text' },
+  hours: { field: 'hours', value: 'text' },
 };
-const UP_FLAGS_TEXT = '--gpu, --count, --machine, --zone, --region, --disk, --image, --spot';
+const UP_FLAGS_TEXT = '--gpu, --count, --machine, --zone, --region, --disk, --image, --spot, --idle, --hours';
 
 const LIST_FLAGS: Readonly<Record<string, FlagSpec>> = {
   all: { field: 'all', value: 'bool' },
@@ -144,6 +155,8 @@ const EXAMPLES: Readonly<Record<UpField | 'all', string>> = {
   image: 'pytorch-2-7-cu128-ubuntu-2204-nvidia-570',
   spot: 'true',
   accelerator: 'type=nvidia-tesla-t4,count=1',
+  idle: '90m',
+  hours: '8',
   all: 'true',
 };
 
@@ -220,7 +233,26 @@ export function parseGpuCommand(text: string): Parsed<GpuCommand> {
     case 'delete':
     case 'connect':
       return parseTarget(sub, said, rest);
+    case 'keep':
+      return parseKeep(said, rest);
   }
+}
+
+/** `/gpu keep NAME [DURATION]`: the name first, then how long (1 hour when not said). */
+function parseKeep(said: string, args: readonly string[]): Parsed<GpuCommand> {
+  const takes = `\`/gpu ${said}\` takes a box name and how long, like \`/gpu ${said} exp42 2h\`.`;
+  const read = readArgs(args, {}, (written) => ({ code: 'UNKNOWN_FLAG', message: `I don't know ${q(written)}. ${takes}` }));
+  if (!read.ok) return read;
+  const [name, length, extra] = read.value.positionals;
+  if (name === undefined) return fail('MISSING_NAME', takes);
+  if (extra !== undefined) return fail('EXTRA_ARGUMENT', `${takes} ${q(extra)} is extra.`);
+  const lower = name.toLowerCase();
+  const nameError = checkBoxName(lower);
+  if (nameError) return { ok: false, error: nameError };
+  if (length === undefined) return ok({ kind: 'keep', name: lower, forMs: null });
+  const ms = parseDuration(length);
+  if (ms === null || ms <= 0) return fail('BAD_VALUE', `${q(length)} is not a length of time. ${takes}`);
+  return ok({ kind: 'keep', name: lower, forMs: ms });
 }
 
 function parseHelp(rest: readonly string[]): Parsed<GpuCommand> {
@@ -396,6 +428,8 @@ interface UpSettings {
   disk?: Setting<number>;
   image?: Setting<string>;
   spot?: Setting<boolean>;
+  idle?: Setting<number | null>;
+  hours?: Setting<number>;
 }
 
 function parseUp(said: string, args: readonly string[]): Parsed<GpuCommand> {
@@ -466,6 +500,27 @@ function parseUp(said: string, args: readonly string[]): Parsed<GpuCommand> {
         s.spot = r.value;
         break;
       }
+      case 'idle': {
+        const off = /^(off|never|none|false|no)$/i.test(value);
+        const ms = off ? null : parseDuration(value);
+        if (!off && (ms === null || ms <= 0)) {
+          return fail('BAD_VALUE', `\`${flag}\` takes how long a box may sit idle before I warn you, like \`${flag} 90m\`, or \`${flag} off\`; ${q(value)} isn't one.`);
+        }
+        const r = settle(s.idle, { value: ms, said: written }, 'the idle window');
+        if (!r.ok) return r;
+        s.idle = r.value;
+        break;
+      }
+      case 'hours': {
+        const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 3_600_000 : parseDuration(value);
+        if (ms === null || !Number.isFinite(ms) || ms < 60_000) {
+          return fail('BAD_VALUE', `\`${flag}\` takes the longest the box may run, like \`${flag} 8\` (hours) or \`${flag} 90m\`; ${q(value)} isn't one.`);
+        }
+        const r = settle(s.hours, { value: ms, said: `${flag} ${formatDuration(ms)}` }, 'the running-time limit');
+        if (!r.ok) return r;
+        s.hours = r.value;
+        break;
+      }
       case 'machine':
       case 'zone':
       case 'region':
@@ -515,6 +570,8 @@ function parseUp(said: string, args: readonly string[]): Parsed<GpuCommand> {
       diskGb: s.disk?.value ?? DEFAULT_DISK_GB,
       imageFamily: s.image?.value ?? null,
       spot: s.spot?.value ?? false,
+      ...(s.idle !== undefined ? { idleWindowMs: s.idle.value } : {}),
+      ...(s.hours !== undefined ? { maxRunningMs: s.hours.value } : {}),
     },
   });
 }

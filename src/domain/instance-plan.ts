@@ -4,6 +4,7 @@
  */
 import type { Box } from './box.js';
 import { GPUS } from './gpus.js';
+import { NOTEBOOK_ACTIVITY_SCRIPT } from './notebook-activity-script.js';
 
 export interface InstancePlan {
   name: string;
@@ -37,8 +38,9 @@ export function boxLabels(box: Pick<Box, 'id' | 'owner'>): Record<string, string
 
 /**
  * Runs at every boot. The Deep Learning VM image brings Jupyter and (with install-nvidia-driver) the
- * driver; this adds the Ops Agent, whose NVML receiver writes agent.googleapis.com/gpu/* metrics that
- * the idle check reads. It is idempotent: the agent's installer does nothing when already installed.
+ * driver; this adds the Ops Agent, whose NVML receiver writes agent.googleapis.com/gpu/* metrics, and
+ * the notebook-activity reporter: the two signals the idle check reads besides CPU. Both parts are
+ * idempotent, and neither opens a port.
  */
 export const STARTUP_SCRIPT = `#!/bin/bash
 # gpubot box startup: install the Ops Agent (GPU metrics for idle detection) once.
@@ -47,6 +49,7 @@ if ! systemctl is-active --quiet google-cloud-ops-agent; then
   curl -sSO https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh
   bash add-google-cloud-ops-agent-repo.sh --also-install || echo "gpubot: Ops Agent install failed; GPU idle metrics will be missing"
 fi
+${NOTEBOOK_ACTIVITY_SCRIPT}
 `;
 
 export function instancePlan(box: Box, zone: string, ctx: PlanContext): InstancePlan {

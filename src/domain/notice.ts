@@ -11,6 +11,10 @@ export type NoticeEvent =
   | { type: 'box-stopped'; cause: 'request' | 'outside' | 'preempted' }
   | { type: 'box-started' }
   | { type: 'box-deleted'; cause: 'request' | 'outside' }
+  | { type: 'box-idle-warning'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null; stopAt: number }
+  | { type: 'box-idle-stopped'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null }
+  | { type: 'box-idle-cancelled'; reasons: string[] }
+  | { type: 'box-gpu-metrics-missing' }
   | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string } };
 
 /** Who hears it: the box's thread, its owner by DM, or the admins (admin channel or DMs). */

@@ -453,7 +453,11 @@ export function bundledPrices(region: string, note?: string): PriceTable {
 // ---------------------------------------------------------------------------------------------
 // Hourly prices
 
+/** What a part of a price pays for, so a message can name it in one word. */
+export type PricePartKind = 'gpu' | 'vcpu' | 'memory' | 'disk';
+
 export interface PricePart {
+  kind: PricePartKind;
   label: string;
   perHour: number;
 }
@@ -503,7 +507,7 @@ export function hourlyPrice(spec: PricedSpec, prices: PriceTable): HourlyPrice {
   const gpuRate = prices.gpus[spec.gpu];
   if (gpuCount > 0) {
     if (gpuRate === undefined) missing.push(`${gpu.label} GPUs in ${prices.region}`);
-    else parts.push({ label: `${gpuCount} × ${gpu.label}${spotWord}`, perHour: gpuCount * pick(gpuRate, spec.spot, `${gpu.label} GPUs`, missing) });
+    else parts.push({ kind: 'gpu', label: `${gpuCount} × ${gpu.label}${spotWord}`, perHour: gpuCount * pick(gpuRate, spec.spot, `${gpu.label} GPUs`, missing) });
   }
   if (shape === null || shape.family === 'other') {
     missing.push(`machine type ${spec.machineType}`);
@@ -513,8 +517,8 @@ export function hourlyPrice(spec: PricedSpec, prices: PriceTable): HourlyPrice {
     if (rates === undefined) {
       missing.push(`${family} vCPUs and memory in ${prices.region}`);
     } else {
-      parts.push({ label: `${shape.vcpus} vCPU (${family})${spotWord}`, perHour: shape.vcpus * pick(rates.vcpu, spec.spot, `${family} vCPUs`, missing) });
-      parts.push({ label: `${shape.memoryGb} GB memory${spotWord}`, perHour: shape.memoryGb * pick(rates.ramGib, spec.spot, `${family} memory`, missing) });
+      parts.push({ kind: 'vcpu', label: `${shape.vcpus} vCPU (${family})${spotWord}`, perHour: shape.vcpus * pick(rates.vcpu, spec.spot, `${family} vCPUs`, missing) });
+      parts.push({ kind: 'memory', label: `${shape.memoryGb} GB memory${spotWord}`, perHour: shape.memoryGb * pick(rates.ramGib, spec.spot, `${family} memory`, missing) });
     }
   }
   const vmPerHour = parts.reduce((sum, p) => sum + p.perHour, 0);
@@ -528,7 +532,7 @@ export function hourlyPrice(spec: PricedSpec, prices: PriceTable): HourlyPrice {
     // Disk sizes are GiB in Compute's API, whatever the field names say.
     stoppedPerMonth = spec.diskGb * disk.perGibMonth;
     diskPerHour = stoppedPerMonth / disk.hoursPerMonth;
-    parts.push({ label: `${spec.diskGb} GB balanced disk`, perHour: diskPerHour });
+    parts.push({ kind: 'disk', label: `${spec.diskGb} GB balanced disk`, perHour: diskPerHour });
   }
   return { running: vmPerHour + diskPerHour, vmPerHour, diskPerHour, stoppedPerMonth, parts, missing };
 }
@@ -564,8 +568,8 @@ export function trainingHourlyPrice(machine: TrainingMachine, prices: PriceTable
     if (rates === undefined) {
       missing.push(`training on ${family} machines in ${prices.region}`);
     } else {
-      parts.push({ label: `${shape.vcpus} vCPU (${family})`, perHour: shape.vcpus * rates.vcpu });
-      parts.push({ label: `${shape.memoryGb} GB memory`, perHour: shape.memoryGb * rates.ramGib });
+      parts.push({ kind: 'vcpu', label: `${shape.vcpus} vCPU (${family})`, perHour: shape.vcpus * rates.vcpu });
+      parts.push({ kind: 'memory', label: `${shape.memoryGb} GB memory`, perHour: shape.memoryGb * rates.ramGib });
     }
   }
   const named = machine.acceleratorType ?? null;
@@ -576,7 +580,7 @@ export function trainingHourlyPrice(machine: TrainingMachine, prices: PriceTable
   } else if (gpu !== null && count > 0) {
     const rate = prices.training.gpus[gpu];
     if (rate === undefined) missing.push(`training on ${GPUS[gpu].label} in ${prices.region}`);
-    else parts.push({ label: `${count} × ${GPUS[gpu].label}`, perHour: count * rate });
+    else parts.push({ kind: 'gpu', label: `${count} × ${GPUS[gpu].label}`, perHour: count * rate });
   }
   return { perHour: parts.reduce((sum, p) => sum + p.perHour, 0), parts, missing };
 }

@@ -8,7 +8,7 @@
  * Compute module of googleapis is imported; the package index loads every API.
  */
 import { compute_v1 } from 'googleapis/build/src/apis/compute/v1.js';
-import type { GoogleAuth, OAuth2Client } from 'google-auth-library';
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import type { InstancePlan } from '../domain/instance-plan.js';
 import type {
   Clock,
@@ -27,7 +27,7 @@ type IOperation = compute_v1.Schema$Operation;
 export interface ComputeAdapterOptions {
   project: string;
   /** Application Default Credentials for Google; a fixed-token client for local stand-ins. */
-  authClient: GoogleAuth | OAuth2Client;
+  authClient: AuthClient;
   /** A root URL such as http://127.0.0.1:8089 replaces Google's (GCP_ENDPOINT). */
   endpoint: string | null;
   clock: Clock;
@@ -44,7 +44,7 @@ export class ComputeAdapter implements ComputePort {
   constructor(private readonly options: ComputeAdapterOptions) {
     // Each API object gets its own rootUrl: google.options({ rootUrl }) does not redirect it.
     const rootUrl = options.endpoint === null ? 'https://compute.googleapis.com/' : `${options.endpoint.replace(/\/+$/, '')}/`;
-    this.api = new compute_v1.Compute({ auth: options.authClient, rootUrl });
+    this.api = new compute_v1.Compute({ auth: new GoogleAuth({ authClient: options.authClient }), rootUrl });
   }
 
   private count(method: string): void {

@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Clock, Logger } from '../app/ports.js';
 import { ComputeSandbox } from './google/compute.js';
+import { MonitoringSandbox } from './google/monitoring.js';
+import { BillingSandbox } from './google/billing.js';
+import { activitySampler, monitoredInstances } from './google/utilization.js';
 import { startGoogleSandbox, type GoogleSandbox } from './google/server.js';
 import { startFirestoreEmulator, type RunningEmulator } from './firestore-emulator.js';
 import { SlackSimulator } from './slack/web-api-server.js';
@@ -34,7 +37,14 @@ export async function startEmbedded(config: Config, log: Logger, clock: Clock): 
 
   if (config.cloud.kind === 'sandbox') {
     const compute = new ComputeSandbox({ project: config.cloud.project, now: () => clock.now() });
-    google = await startGoogleSandbox({ handlers: [compute], onError: (error) => log.error('sandbox handler failed', { error }) });
+    // Demo boxes sit idle (GPU 0 %, no kernel running), so a short IDLE_AFTER shows the warning and stop.
+    const monitoring = new MonitoringSandbox({
+      project: config.cloud.project,
+      now: () => clock.now(),
+      instances: monitoredInstances(compute),
+      sampler: activitySampler(() => 'idle', clock.now()),
+    });
+    google = await startGoogleSandbox({ handlers: [compute, monitoring, new BillingSandbox({ now: () => clock.now() })], onError: (error) => log.error('sandbox handler failed', { error }) });
   }
   if (config.firestore.kind === 'embedded') {
     emulator = await startFirestoreEmulator({ onNote: say });

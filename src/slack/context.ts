@@ -1,6 +1,7 @@
 /** What every listener needs, passed in by the composition root. */
 import type { BoxCommands } from '../app/box-commands.js';
 import type { Clock, Logger } from '../app/ports.js';
+import type { PriceLookup } from './price-lookup.js';
 
 export interface ListenerDeps {
   boxes: BoxCommands;
@@ -9,4 +10,6 @@ export interface ListenerDeps {
   project: string;
   region: string;
   regions: string[];
+  /** A region's list prices (the price book); without it, answers say nothing about money. */
+  prices?: PriceLookup;
 }

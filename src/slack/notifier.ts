@@ -7,6 +7,8 @@ import type { WebClient } from '@slack/web-api';
 import type { Box } from '../domain/box.js';
 import type { Notice } from '../domain/notice.js';
 import type { BoxStore, Clock, Logger, NoticeStore } from '../app/ports.js';
+import type { PriceTable } from '../domain/prices.js';
+import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { boxCard } from './views/box-card.js';
 import { noticeMessage } from './views/notices.js';
 
@@ -20,6 +22,8 @@ export interface NotifierDeps {
   admins: ReadonlySet<string>;
   adminChannel: string | null;
   holder: string;
+  /** A region's list prices (the price book): with it, cards and stop and delete notices show costs. */
+  prices?: PriceLookup;
 }
 
 /** Errors after which posting to that conversation will not work: fall back to the owner's DM. */
@@ -45,8 +49,18 @@ export class SlackNotifier {
     return waiting || cards.length === 50;
   }
 
+  /**
+   * The prices of the box's region, or none when they do not come in time: a card or notice without a
+   * cost is better than a delivery loop stalled behind a slow catalogue read.
+   */
+  private async pricesFor(box: Box | null): Promise<{ prices?: PriceTable }> {
+    if (box === null || this.deps.prices === undefined) return {};
+    const prices = await within(startLookup(this.deps.prices, box.spec.region, this.deps.log), PRICE_WAIT_MS);
+    return prices !== undefined ? { prices } : {};
+  }
+
   private async showCard(box: Box): Promise<void> {
-    const ctx = { now: this.deps.clock.now(), project: this.deps.project };
+    const ctx = { now: this.deps.clock.now(), project: this.deps.project, ...(await this.pricesFor(box)) };
     const card = await this.deps.boxes.cardOf(box.id);
     if (card !== null) {
       const message = boxCard(box, { ...ctx, shownInDm: card.channel !== box.channel });
@@ -69,8 +83,9 @@ export class SlackNotifier {
       card = notice.boxId !== null ? await this.deps.boxes.cardOf(notice.boxId) : null;
       if (card === null) return true;
     }
+    const prices = await this.pricesFor(box);
     if (!(await this.deps.notices.claim(notice.id, this.deps.holder, this.deps.clock.now() + CLAIM_MS))) return false;
-    const message = noticeMessage(notice.event, box, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to });
+    const message = noticeMessage(notice.event, box, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to, ...prices });
     try {
       let delivered: { channel: string; ts: string };
       if (notice.to === 'thread' && card !== null) {

@@ -45,6 +45,7 @@ async function world(): Promise<World> {
     defaultRegion: 'us-central1',
     minDiskGb: 50,
     maxDiskGb: 4000,
+    idle: { defaultWindowMs: 3_600_000, maxWindowMs: 8 * 3_600_000, offAllowed: true, maxKeepMs: 8 * 3_600_000, maxRunningMs: 72 * 3_600_000 },
   });
   const controller = new BoxController({
     compute: cloud.compute,

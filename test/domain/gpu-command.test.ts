@@ -155,7 +155,7 @@ const ERRORS: [string, string, string[]][] = [
   ['help dleete', 'UNKNOWN_TOPIC', ['Did you mean `/gpu help delete`?']],
   ['up exp42 --gpus a100', 'UNKNOWN_FLAG', ["I don't know `--gpus`.", 'Did you mean `--gpu`?', '--gpu, --count, --machine']],
   ['up exp42 --mach n1-standard-8', 'UNKNOWN_FLAG', ['Did you mean `--machine`?']],
-  ['up exp42 --idle-timeout 30m', 'UNKNOWN_FLAG', ['`--idle-timeout`']],
+  ['up exp42 --idle-after 30m', 'UNKNOWN_FLAG', ['`--idle-after`']],
   ['up exp42 --__proto__ 1', 'UNKNOWN_FLAG', ['`--__proto__`']],
   ['up exp42 --constructor', 'UNKNOWN_FLAG', ['`--constructor`']],
   ['list --everyone', 'UNKNOWN_FLAG', ['`--everyone`', '`--all`']],
@@ -251,4 +251,24 @@ test('text of exactly the maximum length is read, one character more is refused'
   // Characters are counted as people see them: 2000 emoji are 4000 UTF-16 units but still fit.
   const emoji = parseGpuCommand('🚀'.repeat(MAX_COMMAND_LENGTH));
   assert.ok(emoji.ok || emoji.error.code !== 'TOO_LONG');
+});
+
+test('idle flags: --idle takes a duration or off (Datalab’s --idle-timeout too), --hours a number of hours; keep takes a name and a length', () => {
+  const up = (text: string) => {
+    const c = parsed(text);
+    assert.ok(c.kind === 'up' && c.request !== null);
+    return c.request;
+  };
+  assert.equal(up('up a --idle 90m').idleWindowMs, 90 * 60_000);
+  assert.equal(up('up a --idle off').idleWindowMs, null);
+  assert.equal(up('up a --idle-timeout 2h').idleWindowMs, 2 * 3_600_000);
+  assert.equal(up('up a --hours 8').maxRunningMs, 8 * 3_600_000);
+  assert.equal(up('up a').idleWindowMs, undefined, 'absent: the configured default');
+  assert.deepEqual(parsed('keep exp42'), { kind: 'keep', name: 'exp42', forMs: null });
+  assert.deepEqual(parsed('keep exp42 2h'), { kind: 'keep', name: 'exp42', forMs: 2 * 3_600_000 });
+  for (const bad of ['up a --idle soon', 'up a --hours lots', 'keep exp42 forever', 'keep']) {
+    const result = parseGpuCommand(bad);
+    assert.equal(result.ok, false, `${bad} should be refused`);
+    assert.ok(!result.ok && result.error.message.length > 0);
+  }
 });

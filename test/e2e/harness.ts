@@ -8,6 +8,9 @@ import { loadConfig } from '../../src/config.js';
 import { memoryLogger } from '../../src/log.js';
 import { startGpubot, type Running } from '../../src/main.js';
 import { ComputeSandbox } from '../../src/sandbox/google/compute.js';
+import { MonitoringSandbox } from '../../src/sandbox/google/monitoring.js';
+import { BillingSandbox } from '../../src/sandbox/google/billing.js';
+import { activitySampler, monitoredInstances, type Activity } from '../../src/sandbox/google/utilization.js';
 import { startGoogleSandbox, type GoogleSandbox } from '../../src/sandbox/google/server.js';
 import { SlackSimulator, type SimMessage } from '../../src/sandbox/slack/web-api-server.js';
 import { ManualClock } from '../support/clock.js';
@@ -21,12 +24,20 @@ export const ADMIN = 'UADMIN';
 export interface Bot {
   clock: ManualClock;
   compute: ComputeSandbox;
+  monitoring: MonitoringSandbox;
+  billing: BillingSandbox;
+  /** What each VM (by name) is doing, as Monitoring reports it; unlisted VMs are busy on their GPU. */
+  activity: Map<string, Activity>;
   google: GoogleSandbox;
   slack: SlackSimulator;
   gpubot: Running;
   log: ReturnType<typeof memoryLogger>;
-  /** Runs ticks, moving the clock a second each, until `done` holds (or fails the test). */
-  tickUntil(done: () => boolean, what: string, maxTicks?: number): Promise<void>;
+  project: string;
+  config: ReturnType<typeof loadConfig>;
+  /** Runs ticks, moving the clock `stepMs` (a second) each, until `done` holds (or fails the test). */
+  tickUntil(done: () => boolean, what: string, maxTicks?: number, stepMs?: number): Promise<void>;
+  /** A second bot process's worth of gpubot on the same Firestore, cloud and Slack (another replica). */
+  startReplica(): Promise<Running>;
   /** The box's card: the top-level bot message in the channel whose text names the box. */
   card(name: string): SimMessage | undefined;
   threadOf(name: string): SimMessage[];
@@ -34,7 +45,7 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-export async function startBot(options: { env?: Record<string, string> } = {}): Promise<Bot> {
+export async function startBot(options: { env?: Record<string, string>; billingFailsWith?: 403 | 503 } = {}): Promise<Bot> {
   const clock = new ManualClock();
   const project = freshProjectId('e2e');
   const compute = new ComputeSandbox({
@@ -42,7 +53,17 @@ export async function startBot(options: { env?: Record<string, string> } = {}): 
     now: () => clock.now(),
     timings: { provisioningMs: 2000, stagingMs: 2000, jupyterReadyMs: 4000, stoppingMs: 2000, operationMs: 1000, waitMaxMs: 0 },
   });
-  const google = await startGoogleSandbox({ handlers: [compute] });
+  const activity = new Map<string, Activity>();
+  const nameOf = (id: string): string => compute.instances().find((i) => i.id === id)?.name ?? '';
+  const monitoring = new MonitoringSandbox({
+    project,
+    now: () => clock.now(),
+    instances: monitoredInstances(compute),
+    sampler: activitySampler((id) => activity.get(nameOf(id)) ?? 'gpu-busy', clock.now() - 3_600_000),
+  });
+  const billing = new BillingSandbox({ now: () => clock.now() });
+  if (options.billingFailsWith !== undefined) billing.fail(options.billingFailsWith);
+  const google = await startGoogleSandbox({ handlers: [compute, monitoring, billing] });
   const signingSecret = 'e2e-signing-secret-0123456789';
   const botToken = 'xoxb-e2e-token';
   const slack = new SlackSimulator({ signingSecret, botToken, channels: { [CHANNEL]: 'ml-team' } });
@@ -64,18 +85,24 @@ export async function startBot(options: { env?: Record<string, string> } = {}): 
   const gpubot = await startGpubot(config, log, clock);
   slack.botUrl = `http://127.0.0.1:${gpubot.port}/slack/events`;
 
+  const replicas: Running[] = [];
   const bot: Bot = {
     clock,
     compute,
+    monitoring,
+    billing,
+    activity,
     google,
     slack,
     gpubot,
     log,
-    async tickUntil(done, what, maxTicks = 40) {
+    project,
+    config,
+    async tickUntil(done, what, maxTicks = 40, stepMs = 1000) {
       for (let i = 0; i < maxTicks; i++) {
         await gpubot.worker.tick();
         if (done()) return;
-        clock.advance(1000);
+        clock.advance(stepMs);
       }
       assert.fail(`never happened: ${what}\nchannel: ${JSON.stringify(slack.messages(CHANNEL).map((m) => m.text))}`);
     },
@@ -89,7 +116,13 @@ export async function startBot(options: { env?: Record<string, string> } = {}): 
     dmsTo(user) {
       return slack.dms(user);
     },
+    async startReplica() {
+      const replica = await startGpubot(config, memoryLogger(), clock);
+      replicas.push(replica);
+      return replica;
+    },
     async stop() {
+      for (const replica of replicas) await replica.stop();
       await gpubot.stop();
       await slack.close();
       await google.close();

@@ -17,6 +17,7 @@ test('/healthz answers 200 once serving; /tasks/tick needs the bearer secret and
     assert.equal((await fetch(`${base}/tasks/tick`, { method: 'GET', headers: { authorization: `Bearer ${SECRET}` } })).status, 404);
 
     await bot.slack.sendCommand({ text: 'up ticked --gpu t4', userId: ALICE, channelId: CHANNEL });
+    await bot.gpubot.worker.tick(); // let the tick the command nudged finish first
     const before = bot.compute.count('instances.aggregatedList');
     const tick = await fetch(`${base}/tasks/tick`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
     assert.equal(tick.status, 200);

@@ -20,11 +20,18 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The bots' stderr, kept (and drained, so a full pipe never blocks a bot) for failure messages. */
+let botOutput = '';
+
 function startBotProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    botOutput = (botOutput + chunk.toString()).slice(-4000);
+  });
+  return child;
 }
 
 async function waitHealthy(port: number, timeoutMs = 60_000): Promise<void> {
@@ -43,7 +50,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 60_000): Pr
     if (check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert.fail(`timed out waiting for: ${what}`);
+  assert.fail(`timed out waiting for: ${what}\nbot output:\n${botOutput}`);
 }
 
 test('killing the bot between VM insert and ready, then starting it again, gives one ready box and one ready notice', async () => {

@@ -8,6 +8,7 @@ import { registerBoxStart } from './actions/box-start.js';
 import { registerBoxDelete } from './actions/box-delete.js';
 import { registerBoxConnect } from './actions/box-connect.js';
 import { registerBoxOpen } from './actions/box-open.js';
+import { registerBoxKeep } from './actions/box-keep.js';
 import { registerGpuUpForm } from './views/gpu-up-form.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
 
@@ -19,6 +20,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerBoxDelete(app, deps);
   registerBoxConnect(app, deps);
   registerBoxOpen(app);
+  registerBoxKeep(app, deps);
   registerGpuUpForm(app, deps);
   registerAppHomeOpened(app, deps);
 }

@@ -1,10 +1,13 @@
 /** The one message per box in its channel, updated in place as the box moves through its life. */
 import { channelRef } from './format.js';
 import type { Box } from '../../domain/box.js';
+import { formatUsd } from '../../domain/money.js';
+import type { PriceTable } from '../../domain/prices.js';
 import { LIMITS, mrkdwn, type KnownBlock, type MrkdwnElement, type SlackMessage } from './block-kit.js';
 import { boxButtons, gpuText, nameText, placeText, statusLine, statusWord, timeInState } from './box-parts.js';
 import { consoleInstanceUrl, link, mention, slackDate } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, truncate, truncateMrkdwn } from './messages.js';
+import { boxMoney, costIsFinal, perMonthText, priceBasisText, runningPriceText } from './price-parts.js';
 
 export { ACTIONS, OPEN_ACTION } from './box-parts.js';
 
@@ -13,13 +16,18 @@ export interface BoxCardContext {
   project: string;
   /** The card sits in the owner's DM because the bot cannot post where the box was asked for. */
   shownInDm?: boolean;
+  /** List prices of the box's region: with them the card says what the box costs per hour and so far. */
+  prices?: PriceTable;
+}
+
+function field(title: string, value: string): MrkdwnElement {
+  return mrkdwn(truncateMrkdwn(`*${title}*\n${value}`, LIMITS.sectionField));
 }
 
 /** The spec as section fields: what the box is and whose. */
 export function boxFields(box: Box): MrkdwnElement[] {
   const place = placeText(box);
   const where = place.label === 'Zone' ? escapeMrkdwn(place.value) : `${escapeMrkdwn(place.value)} (zone not chosen yet)`;
-  const field = (title: string, value: string) => mrkdwn(truncateMrkdwn(`*${title}*\n${value}`, LIMITS.sectionField));
   return [
     field('GPU', escapeMrkdwn(gpuText(box))),
     field('Machine', escapeMrkdwn(truncate(box.spec.machineType, 100))),
@@ -30,17 +38,34 @@ export function boxFields(box: Box): MrkdwnElement[] {
   ];
 }
 
+/**
+ * What the box costs per hour in its current state and what it has cost: two more fields (a section
+ * holds ten), and the basis of the figures for the context line. The card is redrawn only when the box
+ * changes, so the cost says when it was reckoned.
+ */
+function moneyFields(box: Box, prices: PriceTable, now: number): { fields: MrkdwnElement[]; basis: string } {
+  const money = boxMoney(box, prices, now);
+  const basis = priceBasisText([money.cost.source], money.price.missing);
+  const total = formatUsd(money.cost.total);
+  if (costIsFinal(box)) return { fields: [field('Cost', `${total} in all`)], basis };
+  const stopped = `Stopped: disk only, ${perMonthText(money.price.stoppedPerMonth)}`;
+  const price =
+    box.status === 'stopped' ? stopped : `${runningPriceText(money.price, { spot: box.spec.spot, parts: false })}\n${stopped.toLowerCase()}`;
+  return { fields: [field('Price', price), field('Cost so far', `${total} as of ${slackDate(now)}`)], basis };
+}
+
 /** Statuses in which a VM exists in a known zone, so its console page shows something. */
 function hasConsolePage(box: Box): boolean {
   return box.zone !== null && box.status !== 'requested' && box.status !== 'deleted' && box.status !== 'failed';
 }
 
 export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
+  const money = ctx.prices !== undefined ? moneyFields(box, ctx.prices, ctx.now) : null;
   const blocks: KnownBlock[] = [
     {
       type: 'section',
       text: mrkdwn(truncateMrkdwn(`*${nameText(box)}*\n${statusLine(box)}`, LIMITS.sectionText)),
-      fields: boxFields(box),
+      fields: [...boxFields(box), ...(money?.fields ?? [])],
     },
   ];
   const buttons = boxButtons(box, 'full');
@@ -50,6 +75,7 @@ export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
   if (hasConsolePage(box) && box.zone !== null) {
     facts.push(link(consoleInstanceUrl(ctx.project, box.zone, box.name), 'Cloud console'));
   }
+  if (money !== null) facts.push(money.basis);
   blocks.push(contextLine(facts.join(' · ')));
   if (ctx.shownInDm === true) {
     // The bot could not post where the box was asked for (a private channel it is not in).

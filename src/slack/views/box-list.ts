@@ -1,10 +1,15 @@
 /** The answer to `/gpu list`: one short entry per box, with the buttons it needs most. */
 import type { Box } from '../../domain/box.js';
 import { formatDuration } from '../../domain/duration.js';
+import type { PriceTable } from '../../domain/prices.js';
 import { LIMITS, type KnownBlock, type SlackMessage } from './block-kit.js';
 import { boxButtons, gpuText, nameText, placeText, statusLine, statusWord, timeInState } from './box-parts.js';
 import { listText, mention } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
+import { boxMoneyFact, burnText } from './price-parts.js';
+
+/** List prices by region, already at hand (a view waits for nothing); undefined where there are none. */
+export type PricesByRegion = (region: string) => PriceTable | undefined;
 
 export interface BoxListContext {
   now: number;
@@ -13,17 +18,23 @@ export interface BoxListContext {
   all: boolean;
   /** Slack user id of the person asking. */
   viewer: string;
+  /** With prices, each box says what it has cost and the list starts with what the running ones cost per hour. */
+  prices?: PricesByRegion;
 }
 
 export const CREATE_EXAMPLE = '/gpu up exp42 --gpu t4';
 
-/** The lines one box gets in a list (the list, and the Home tab). */
-export function boxSummary(box: Box, ctx: { now: number; viewer: string; showOwner: boolean }): string {
+/**
+ * The lines one box gets in a list (the list, and the Home tab). `prices` is the table of the box's
+ * region; the basis of its figures is the list's to say, once.
+ */
+export function boxSummary(box: Box, ctx: { now: number; viewer: string; showOwner: boolean; prices?: PriceTable }): string {
   const place = placeText(box);
   const facts = [escapeMrkdwn(gpuText(box)), escapeMrkdwn(truncate(place.value, 64))];
   if (box.spec.spot) facts.push('Spot');
   if (ctx.showOwner) facts.push(box.owner === ctx.viewer ? 'yours' : mention(box.owner));
   facts.push(`${timeInState(box, ctx.now).toLowerCase()}, created ${formatDuration(ctx.now - box.createdAt)} ago`);
+  if (ctx.prices !== undefined) facts.push(boxMoneyFact(box, ctx.prices, ctx.now));
   return `*${nameText(box)}*  ${statusLine(box, { short: true })}\n${facts.join(' · ')}`;
 }
 
@@ -60,12 +71,17 @@ export function boxList(boxes: Box[], ctx: BoxListContext): SlackMessage {
       : `You have no GPU boxes. Create one with \`${CREATE_EXAMPLE}\`, or type \`/gpu\` alone for a form.`;
     return { text: fallbackText(text), blocks: [section(`:sparkles: ${text}`)] };
   }
-  const title = ctx.all ? `*All GPU boxes* (${boxes.length})` : `*Your GPU boxes* (${boxes.length})`;
+  const prices = ctx.prices;
+  const burn = prices !== undefined ? burnText(boxes, ctx.now, prices) : null;
+  const title = (ctx.all ? `*All GPU boxes* (${boxes.length})` : `*Your GPU boxes* (${boxes.length})`) + (burn !== null ? `\n${burn}` : '');
   const footer = contextLine('`/gpu connect NAME` for the Jupyter link and tunnel command · `/gpu help` for everything else');
-  const { blocks } = boxEntries(boxes, LIMITS.messageBlocks - 2, (box) => ({
-    text: boxSummary(box, { now: ctx.now, viewer: ctx.viewer, showOwner: ctx.all }),
-    buttons: boxButtons(box, 'short'),
-  }));
+  const { blocks } = boxEntries(boxes, LIMITS.messageBlocks - 2, (box) => {
+    const table = prices?.(box.spec.region);
+    return {
+      text: boxSummary(box, { now: ctx.now, viewer: ctx.viewer, showOwner: ctx.all, ...(table !== undefined ? { prices: table } : {}) }),
+      buttons: boxButtons(box, 'short'),
+    };
+  });
   const names = listText(
     boxes.map((b) => `${truncate(b.name, 63)} (${statusWord(b.status).toLowerCase()})`),
     10,

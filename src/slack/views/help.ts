@@ -4,7 +4,7 @@ import { DEFAULT_GPU, DEFAULT_IMAGE, GPUS, GPU_KEYS, KNOWN_IMAGE_FAMILIES, famil
 import type { KnownBlock, SlackMessage } from './block-kit.js';
 import { contextLine, fallbackText, section } from './messages.js';
 
-const UP_USAGE = `/gpu up NAME [--gpu ${GPU_KEYS.join('|')}] [--count N] [--machine TYPE] [--zone Z | --region R] [--disk GB] [--image FAMILY] [--spot]`;
+const UP_USAGE = `/gpu up NAME [--gpu ${GPU_KEYS.join('|')}] [--count N] [--machine TYPE] [--zone Z | --region R] [--disk GB] [--image FAMILY] [--spot] [--idle 90m|off] [--hours N]`;
 
 const ALIASES =
   'Cloud Datalab and gcloud spellings work too: `--machine-type`, `--accelerator-type`, `--accelerator-count`, ' +
@@ -24,7 +24,8 @@ const COMMANDS: Readonly<Record<string, string>> = {
   start: '`/gpu start NAME`: starts a stopped box; its card shows when Jupyter is back.',
   delete: '`/gpu delete NAME`: deletes the VM *and its disk*, with every file on it. It asks before it does.',
   connect: '`/gpu connect NAME`: the JupyterLab link and the IAP tunnel command for a running box.',
-  help: '`/gpu help [up|gpus|list|stop|start|delete|connect]`: this, or more on one command.',
+  keep: '`/gpu keep NAME [2h]`: no idle stop for that long (1 hour if not said), like the Keep buttons on an idle warning.',
+  help: '`/gpu help [up|gpus|list|stop|start|delete|connect|keep]`: this, or more on one command.',
 };
 
 /** Every GPU with its machine family and the machine a box gets by default, as a fixed-width table. */
@@ -55,6 +56,8 @@ function upHelp(): SlackMessage {
           .map((f) => `\`${f}\``)
           .join(', ')}).`,
         '• `--spot`: much cheaper, but Google Cloud may stop it at any time; the disk is kept and Start brings it back.',
+        '• Idle boxes stop themselves: when the GPU, CPU and notebook have all been quiet for the idle window (`--idle 90m`; `--idle off` where allowed), I DM you and post in the thread with [Keep 1h] [Keep 4h] [Stop now], and stop it when the grace runs out. A busy kernel or GPU is never idle.',
+        '• `--hours 8`: stop after 8 hours even when busy, after the same warning.',
       ].join('\n'),
     ),
     section(`*Examples*\n\`\`\`${EXAMPLES.join('\n')}\`\`\``),

@@ -1,15 +1,18 @@
 /** The App Home tab: the viewer's boxes with their buttons, and how to make one. */
 import type { Box } from '../../domain/box.js';
 import { LIMITS, divider, type Home, type KnownBlock } from './block-kit.js';
-import { boxEntries, boxSummary, CREATE_EXAMPLE } from './box-list.js';
+import { boxEntries, boxSummary, CREATE_EXAMPLE, type PricesByRegion } from './box-list.js';
 import { boxButtons } from './box-parts.js';
 import { contextLine, header, section } from './messages.js';
+import { burnText } from './price-parts.js';
 
 export interface HomeContext {
   now: number;
   project: string;
   /** Slack user id of the person looking at their Home tab. */
   viewer: string;
+  /** With prices, each box says what it has cost, under a line with what the running ones cost per hour. */
+  prices?: PricesByRegion;
 }
 
 const HOW_TO = [
@@ -27,11 +30,17 @@ export function homeView(boxes: Box[], ctx: HomeContext): Home {
   if (mine.length === 0) {
     blocks.push(section(`You have no boxes right now. Type \`${CREATE_EXAMPLE}\` in a channel, or \`/gpu\` for a form.`));
   } else {
+    const prices = ctx.prices;
+    const burn = prices !== undefined ? burnText(mine, ctx.now, prices) : null;
+    if (burn !== null) blocks.push(contextLine(burn));
     const budget = LIMITS.viewBlocks - blocks.length - tail.length - 1;
-    const { blocks: entries } = boxEntries(mine, budget, (box) => ({
-      text: boxSummary(box, { now: ctx.now, viewer: ctx.viewer, showOwner: false }),
-      buttons: boxButtons(box, 'full'),
-    }));
+    const { blocks: entries } = boxEntries(mine, budget, (box) => {
+      const table = prices?.(box.spec.region);
+      return {
+        text: boxSummary(box, { now: ctx.now, viewer: ctx.viewer, showOwner: false, ...(table !== undefined ? { prices: table } : {}) }),
+        buttons: boxButtons(box, 'full'),
+      };
+    });
     blocks.push(...entries, contextLine('Buttons act on the box right away; Delete asks first.'));
   }
   return { type: 'home', blocks: [...blocks, ...tail] };

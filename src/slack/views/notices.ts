@@ -4,15 +4,20 @@
  */
 import type { Box } from '../../domain/box.js';
 import type { NoticeAudience, NoticeEvent } from '../../domain/notice.js';
+import type { PriceTable } from '../../domain/prices.js';
 import { LIMITS, mrkdwn, type Button, type KnownBlock, type SlackMessage } from './block-kit.js';
 import { connectButton, gpuLabel, canStart, nameText, openButton, startButton } from './box-parts.js';
 import { channelRef, consoleInstanceUrl, link, mention, safeUrl } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate, truncateMrkdwn } from './messages.js';
+import { endMoneyText } from './price-parts.js';
+import { idleNoticeMessage, isIdleEvent } from './idle-notices.js';
 
 export interface NoticeContext {
   now: number;
   project: string;
   audience: NoticeAudience;
+  /** List prices of the box's region: with them, stop and delete notices say what the box cost. */
+  prices?: PriceTable;
 }
 
 /** What one notice says: the sentence after its emoji, and what goes below it. */
@@ -98,7 +103,21 @@ function said(event: NoticeEvent, box: Box | null, audience: NoticeAudience): Sa
     case 'orphan-found':
       // Handled by orphanMessage; kept here so the switch covers every event.
       return { emoji: ':mag:', sentence: 'Found a VM labelled as gpubot’s that gpubot has no record of.' };
+    case 'box-idle-warning':
+    case 'box-idle-stopped':
+    case 'box-idle-cancelled':
+    case 'box-gpu-metrics-missing':
+      // Handled by idleNoticeMessage (idle-notices.ts); kept here so the switch covers every event.
+      return { emoji: ':zzz:', sentence: 'Idle news about this box.' };
   }
+}
+
+/** What a stop or a delete cost, when the notice has the box and its prices. */
+function moneyText(event: NoticeEvent, box: Box | null, prices: PriceTable | undefined, now: number): string | null {
+  if (box === null || prices === undefined) return null;
+  if (event.type === 'box-stopped') return endMoneyText('stop', box, prices, now);
+  if (event.type === 'box-deleted') return endMoneyText('delete', box, prices, now);
+  return null;
 }
 
 /** The owner label is the Slack user id, lowercased (labels allow no capitals). */
@@ -135,13 +154,16 @@ function orphanMessage(event: Extract<NoticeEvent, { type: 'orphan-found' }>, pr
 
 export function noticeMessage(event: NoticeEvent, box: Box | null, ctx: NoticeContext): SlackMessage {
   if (event.type === 'orphan-found') return orphanMessage(event, ctx.project);
+  if (isIdleEvent(event)) return idleNoticeMessage(event, box, ctx);
   const s = said(event, box, ctx.audience);
   const name = box !== null ? nameText(box) : null;
   // In a thread the card above names the box; anywhere else the message has to.
   const lead = ctx.audience !== 'thread' && name !== null ? `*${name}*: ` : '';
   const blocks: KnownBlock[] = [section(`${s.emoji} ${lead}${s.sentence}`)];
   if (s.buttons !== undefined && s.buttons.length > 0) blocks.push({ type: 'actions', elements: s.buttons });
+  const money = moneyText(event, box, ctx.prices, ctx.now);
+  if (money !== null) blocks.push(contextLine(`:moneybag: ${money}`));
   if (s.note !== undefined) blocks.push(contextLine(s.note));
-  const text = `${name !== null ? `${name}: ` : ''}${s.sentence}`;
+  const text = `${name !== null ? `${name}: ` : ''}${s.sentence}${money !== null ? ` ${money}.` : ''}`;
   return { text: fallbackText(text), blocks };
 }

@@ -1,12 +1,17 @@
 /** Answers to `/gpu` commands that are about one box: only the asker sees them. */
 import type { Box } from '../../domain/box.js';
+import { hourlyPrice, type PriceTable } from '../../domain/prices.js';
 import type { EphemeralMessage, KnownBlock } from './block-kit.js';
 import { deleteButton, gpuText, nameText, placeText, stopButton } from './box-parts.js';
 import { channelRef } from './format.js';
 import { escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
+import { priceBasisText, runningPriceText, stoppedPriceText } from './price-parts.js';
 
-/** A box was asked for: what it will be and where to watch it. */
-export function requestedMessage(box: Box): EphemeralMessage {
+/**
+ * A box was asked for: what it will be, what it will cost, and where to watch it. `prices` is the
+ * table of the box's region; without it the answer says nothing about money.
+ */
+export function requestedMessage(box: Box, prices?: PriceTable): EphemeralMessage {
   const name = nameText(box);
   const place = placeText(box);
   const what = [
@@ -18,7 +23,12 @@ export function requestedMessage(box: Box): EphemeralMessage {
   ].join(', ');
   const channel = channelRef(box.channel);
   const where = channel !== null ? `Its card in ${channel} shows progress` : 'Its card in your DM with me shows progress';
-  const text = `:hourglass_flowing_sand: Creating \`${name}\`: ${what}. ${where}, and I will DM you when Jupyter is ready.`;
+  let text = `:hourglass_flowing_sand: Creating \`${name}\`: ${what}. ${where}, and I will DM you when Jupyter is ready.`;
+  if (prices !== undefined) {
+    const price = hourlyPrice(box.spec, prices);
+    const basis = priceBasisText([prices.source], price.missing);
+    text += `\n:moneybag: ${runningPriceText(price, { spot: box.spec.spot, parts: true })}, ${stoppedPriceText(price)} · ${basis}`;
+  }
   return { response_type: 'ephemeral', text: fallbackText(text), blocks: [section(text)] };
 }
 

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BoxStatus } from '../../../src/domain/box.js';
+import { boxCost } from '../../../src/domain/cost.js';
+import { formatUsd } from '../../../src/domain/money.js';
+import { BUNDLED_AS_OF, hourlyPrice } from '../../../src/domain/prices.js';
 import { ACTIONS, boxCard } from '../../../src/slack/views/box-card.js';
 import {
   ALL_STATUSES,
   HOSTILE,
   MIN,
   OWNER,
+  PRICES,
   PROJECT,
   T0,
   assertBlockKit,
@@ -14,6 +18,7 @@ import {
   buttonsIn,
   makeBox,
   makeBoxIn,
+  occurrences,
   textOf,
 } from './fixtures.js';
 
@@ -161,6 +166,67 @@ describe('boxCard', () => {
       assert.ok(!JSON.stringify(card).includes('javascript:'));
     });
   }
+
+  describe('with prices', () => {
+    const priced = { ...ctx, prices: PRICES };
+    const fields = (card: ReturnType<typeof boxCard>) => {
+      const first = card.blocks[0];
+      return first?.type === 'section' ? (first.fields ?? []).map((f) => f.text) : [];
+    };
+
+    it('adds nothing about money without them', () => {
+      const card = boxCard(makeBox(), ctx);
+      assert.equal(fields(card).length, 6);
+      assert.ok(!textOf(card.blocks).includes('list price'));
+    });
+
+    it('shows the hourly price of a running N1 + T4 box and its cost so far, as of when the card was drawn', () => {
+      const box = makeBox();
+      const card = boxCard(box, priced);
+      const price = hourlyPrice(box.spec, PRICES);
+      const cost = boxCost(box, PRICES, ctx.now);
+      assert.ok(fields(card).includes(`*Price*\n≈ ${formatUsd(price.running)}/h while running\nstopped: disk only, ${formatUsd(price.stoppedPerMonth)}/month`), fields(card).join('|'));
+      assert.ok(fields(card).includes(`*Cost so far*\n${formatUsd(cost.total)} as of <!date^${ctx.now / 1000}^{date_short_pretty} {time}|2026-07-14 09:52 UTC>`), fields(card).join('|'));
+      // By hand: 20 min of VM at $0.73/h since booting, and the disk for 21 min since its insert.
+      assert.equal(formatUsd(cost.total), '$0.25');
+      assert.equal(formatUsd(price.running), '$0.76');
+    });
+
+    it('shows only the disk’s price for a stopped box', () => {
+      const card = boxCard(makeBoxIn('stopped'), priced);
+      const text = textOf(card.blocks);
+      assert.ok(fields(card).includes('*Price*\nStopped: disk only, $20.00/month'), fields(card).join('|'));
+      assert.ok(!text.includes('/h while running'));
+      assert.ok(fields(card).some((f) => f.startsWith(`*Cost so far*\n${formatUsd(boxCost(makeBoxIn('stopped'), PRICES, ctx.now).total)} `)));
+    });
+
+    it('shows what a deleted box cost in all, and no price', () => {
+      const box = makeBoxIn('deleted');
+      const card = boxCard(box, priced);
+      assert.ok(fields(card).includes(`*Cost*\n${formatUsd(boxCost(box, PRICES, ctx.now).total)} in all`), fields(card).join('|'));
+      assert.ok(!fields(card).some((f) => f.startsWith('*Price*')));
+    });
+
+    it('says once, in the context line, that these are list prices and from when', () => {
+      const card = boxCard(makeBox(), priced);
+      const text = textOf(card.blocks);
+      assert.equal(occurrences(text, 'list price,'), 1, text);
+      const context = card.blocks.at(-1);
+      assert.equal(context?.type, 'context');
+      assert.ok(textOf([context]).includes(`list price, prices as of ${BUNDLED_AS_OF}`), textOf([context]));
+    });
+
+    for (const status of ALL_STATUSES) {
+      it(`stays within Block Kit limits with prices when ${status}, hostile fields and all`, () => {
+        const box = makeBoxIn(status, { name: HOSTILE, spec: { machineType: HOSTILE, region: HOSTILE } });
+        const hostilePrices = { ...PRICES, region: HOSTILE, source: { kind: 'bundled' as const, asOf: HOSTILE, note: HOSTILE } };
+        for (const card of [boxCard(box, { ...ctx, prices: hostilePrices, shownInDm: true }), boxCard(makeBoxIn(status), priced)]) {
+          assertBlockKit('message', card, `boxCard(${status}) with prices`);
+          assertNoRawMarkup(card, `boxCard(${status}) with prices`);
+        }
+      });
+    }
+  });
 
   it('ignores an owner that is not a Slack user id instead of forming markup from it', () => {
     const card = boxCard(makeBox({ owner: '<!channel>' }), ctx);

@@ -5,6 +5,18 @@ import { ALL_STATUSES, CHANNEL, MIN, OWNER, PROJECT, T0, makeBox, type BoxOverri
 
 export { ALL_STATUSES, CHANNEL, MIN, OWNER, PROJECT, T0, makeBox, type BoxOverrides };
 import { checkBlockKit, type BlockKitSurface } from '../../../src/sandbox/slack/block-kit-limits.js';
+import { bundledPrices, type PriceTable } from '../../../src/domain/prices.js';
+
+/** The bundled us-central1 list prices: dated, with a note, as shown when the catalogue cannot be read. */
+export const PRICES: PriceTable = bundledPrices('us-central1');
+
+/** The same prices as if read from the catalogue today: no date or note to show. */
+export const CATALOG_PRICES: PriceTable = { ...PRICES, source: { kind: 'catalog', asOf: '2026-07-14' } };
+
+/** How many times `part` occurs in `text`. */
+export function occurrences(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
 
 /** A box as it would look in `status`: no zone before creation, no link unless ready, a failure if failed. */
 export function makeBoxIn(status: BoxStatus, overrides: BoxOverrides = {}): Box {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BoxStatus } from '../../../src/domain/box.js';
+import { boxCost } from '../../../src/domain/cost.js';
+import { formatUsd } from '../../../src/domain/money.js';
 import { homeView } from '../../../src/slack/views/home.js';
-import { ALL_STATUSES, HOSTILE, OWNER, PROJECT, T0, assertBlockKit, assertNoRawMarkup, buttonsIn, makeBox, makeBoxIn, textOf } from './fixtures.js';
+import { ALL_STATUSES, HOSTILE, OWNER, PRICES, PROJECT, T0, assertBlockKit, assertNoRawMarkup, buttonsIn, makeBox, makeBoxIn, textOf } from './fixtures.js';
 
 const ctx = { now: T0 + 60 * 60_000, project: PROJECT, viewer: OWNER };
 
@@ -43,6 +45,22 @@ describe('homeView', () => {
     const shown = view.blocks.filter((b) => b.type === 'section' && textOf([b]).startsWith('*exp-')).length;
     assert.ok(textOf(view.blocks).includes(`and ${200 - shown} more`));
     assert.ok(textOf(view.blocks).includes('How to'), 'the how-to survives a long list');
+  });
+
+  it('with prices, says what the viewer’s running boxes cost per hour and what each has cost so far', () => {
+    const box = makeBox();
+    const view = homeView([box, makeBox({ id: 'b9', name: 'not-mine', owner: 'U0999ZZZZ' })], { ...ctx, prices: () => PRICES });
+    const text = textOf(view.blocks);
+    assert.ok(text.includes('Running now: 1 box, ≈ $0.76/h'), text);
+    assert.ok(text.includes(`${formatUsd(boxCost(box, PRICES, ctx.now).total)} so far`), text);
+    assertBlockKit('home', view);
+  });
+
+  it('keeps 200 priced boxes within 100 blocks, how-to included', () => {
+    const boxes = Array.from({ length: 200 }, (_, i) => makeBoxIn(ALL_STATUSES[i % ALL_STATUSES.length] as BoxStatus, { id: `b${i}`, name: `exp-${i}` }));
+    const view = homeView(boxes, { ...ctx, prices: () => PRICES });
+    assertBlockKit('home', view, 'home(200) with prices');
+    assert.ok(textOf(view.blocks).includes('How to'));
   });
 
   it('escapes hostile boxes in every status', () => {

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { boxCost } from '../../../src/domain/cost.js';
+import { formatUsd } from '../../../src/domain/money.js';
 import type { NoticeAudience, NoticeEvent } from '../../../src/domain/notice.js';
+import { BUNDLED_AS_OF, hourlyPrice } from '../../../src/domain/prices.js';
 import { noticeMessage } from '../../../src/slack/views/notices.js';
 import {
   CHANNEL,
   HOSTILE,
+  MIN,
+  PRICES,
   PROJECT,
   T0,
   assertBlockKit,
@@ -12,6 +17,7 @@ import {
   buttonsIn,
   makeBox,
   makeBoxIn,
+  occurrences,
   textOf,
 } from './fixtures.js';
 
@@ -127,6 +133,65 @@ describe('noticeMessage', () => {
       });
     }
   }
+
+  describe('with prices', () => {
+    // The stop below was seen at T0 + 10 min; the notice goes out a minute later.
+    const now = T0 + 11 * MIN;
+    const priced = (audience: NoticeAudience) => ({ ...ctx(audience), now, prices: PRICES });
+
+    it('says what a stopped box has cost so far and what stopping saves per hour', () => {
+      const box = makeBoxIn('stopped');
+      const m = noticeMessage({ type: 'box-stopped', cause: 'request' }, box, priced('thread'));
+      const text = textOf(m.blocks);
+      const cost = boxCost(box, PRICES, now);
+      const saves = hourlyPrice(box.spec, PRICES).vmPerHour;
+      assert.ok(text.includes(`Cost so far: ${formatUsd(cost.total)}`), text);
+      assert.ok(text.includes(`stopping saves ≈ ${formatUsd(saves)}/h; the disk stays at $20.00/month`), text);
+      // By hand: 8 min of VM (booting at +2, stopped at +10) at $0.73/h, and 10 min of disk at $0.0269/h.
+      assert.ok(text.includes('Cost so far: $0.10 · stopping saves ≈ $0.73/h'), text);
+      assert.ok(m.text.includes(`Cost so far: ${formatUsd(cost.total)}`), 'the notification says it too');
+    });
+
+    it('says it for every cause of a stop', () => {
+      for (const cause of ['request', 'outside', 'preempted'] as const) {
+        assert.ok(textOf(noticeMessage({ type: 'box-stopped', cause }, makeBoxIn('stopped'), priced('dm')).blocks).includes('stopping saves'), cause);
+      }
+    });
+
+    it('says what a deleted box cost in all', () => {
+      const box = makeBoxIn('deleted');
+      const text = textOf(noticeMessage({ type: 'box-deleted', cause: 'request' }, box, priced('dm')).blocks);
+      assert.ok(text.includes(`Cost in all: ${formatUsd(boxCost(box, PRICES, now).total)}`), text);
+      assert.ok(!text.includes('stopping saves'));
+    });
+
+    it('says once that the figures are list prices, with the bundled prices’ date', () => {
+      const text = textOf(noticeMessage({ type: 'box-stopped', cause: 'request' }, makeBoxIn('stopped'), priced('thread')).blocks);
+      assert.equal(occurrences(text, 'list price,'), 1, text);
+      assert.ok(text.includes(`prices as of ${BUNDLED_AS_OF}`), text);
+    });
+
+    it('keeps money out of notices that are not about it, and out of any without the box or its prices', () => {
+      for (const event of EVERY_EVENT.filter((e) => e.type !== 'box-stopped' && e.type !== 'box-deleted')) {
+        assert.ok(!JSON.stringify(noticeMessage(event, makeBox(), priced('thread'))).includes('list price'), event.type);
+      }
+      assert.ok(!JSON.stringify(noticeMessage({ type: 'box-stopped', cause: 'request' }, null, priced('thread'))).includes('$'));
+      assert.ok(!JSON.stringify(noticeMessage({ type: 'box-stopped', cause: 'request' }, makeBoxIn('stopped'), ctx('thread'))).includes('$'));
+    });
+
+    it('stays within limits and escapes hostile prices and boxes', () => {
+      const box = makeBoxIn('stopped', { name: HOSTILE, spec: { machineType: HOSTILE, region: HOSTILE } });
+      const hostilePrices = { ...PRICES, region: HOSTILE, source: { kind: 'bundled' as const, asOf: HOSTILE, note: HOSTILE } };
+      for (const audience of ['thread', 'dm', 'admins'] as const) {
+        for (const event of EVERY_EVENT) {
+          for (const m of [noticeMessage(event, box, { ...ctx(audience), prices: hostilePrices }), noticeMessage(event, makeBoxIn('stopped'), priced(audience))]) {
+            assertBlockKit('message', m, `${event.type} to ${audience} with prices`);
+            assertNoRawMarkup(m, `${event.type} to ${audience} with prices`);
+          }
+        }
+      }
+    });
+  });
 
   it('escapes hostile names, messages and instance fields', () => {
     const box = makeBox({ name: HOSTILE, channel: '<!channel>', jupyterUrl: null });

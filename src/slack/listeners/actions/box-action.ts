@@ -3,7 +3,6 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { randomUUID } from 'node:crypto';
 import { raceAckDeadline } from '../../ack-deadline.js';
 import type { Asker, Outcome } from '../../../app/box-commands.js';
-import type { Box } from '../../../domain/box.js';
 import type { ListenerDeps } from '../../context.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
 
@@ -29,15 +28,15 @@ export async function replyTo(args: ButtonArgs, reply: Reply): Promise<void> {
   }
 }
 
-export async function runBoxAction(
+export async function runBoxAction<T>(
   args: ButtonArgs,
   deps: ListenerDeps,
   what: string,
-  act: (asker: Asker, boxId: string) => Promise<Outcome<{ box: Box; changed: boolean }>>,
-  said: (box: Box, changed: boolean) => string,
+  act: (asker: Asker, boxId: string) => Promise<Outcome<T>>,
+  said: (value: T) => string,
 ): Promise<void> {
   const work = act(askerOf(args.body), args.action.value ?? '').then(
-    (result): Reply => (result.ok ? okMessage(said(result.value.box, result.value.changed)) : errorMessage(result.error.message)),
+    (result): Reply => (result.ok ? okMessage(said(result.value)) : errorMessage(result.error.message)),
     (error: unknown): Reply => {
       const errorId = randomUUID().slice(0, 8);
       deps.log.error(`${what} button failed`, { errorId, error, user: args.body.user.id });

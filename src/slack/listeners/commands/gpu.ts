@@ -5,14 +5,20 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { raceAckDeadline } from '../../ack-deadline.js';
+import { regionOfZone } from '../../../domain/box-transitions.js';
 import { parseGpuCommand, type GpuCommand } from '../../../domain/gpu-command.js';
 import type { Asker } from '../../../app/box-commands.js';
 import type { ListenerDeps } from '../../context.js';
+import { PRICE_WAIT_IN_ACK_MS, pricesWithin, startLookup, within } from '../../price-lookup.js';
 import { boxList } from '../../views/box-list.js';
 import { connectMessage } from '../../views/connect.js';
 import { gpuHelp } from '../../views/help.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
 import { upForm } from '../../views/up-form.js';
+import { keptText } from '../../views/idle-notices.js';
+
+/** `/gpu keep NAME` without a length keeps the box for an hour, like the [Keep 1h] button. */
+const DEFAULT_KEEP_MS = 3_600_000;
 import { deletePrompt, requestedMessage } from '../../views/replies.js';
 
 type Reply = { text: string; blocks?: unknown[] } | 'form';
@@ -74,12 +80,25 @@ async function answer(
       return 'form';
     case 'up': {
       if (cmd.request === null) return 'form';
+      // Asked while the request is recorded, for the region the box will most likely get, so the two waits overlap.
+      const likelyRegion = cmd.request.zone !== null ? regionOfZone(cmd.request.zone) : (cmd.request.region ?? deps.region);
+      const early = startLookup(deps.prices, likelyRegion, deps.log);
       const result = await deps.boxes.requestBox(asker, cmd.request);
-      return result.ok ? requestedMessage(result.value.box) : errorMessage(result.error.message);
+      if (!result.ok) return errorMessage(result.error.message);
+      const box = result.value.box;
+      const pricing = box.spec.region === likelyRegion ? early : startLookup(deps.prices, box.spec.region, deps.log);
+      return requestedMessage(box, await within(pricing, PRICE_WAIT_IN_ACK_MS));
     }
     case 'list': {
       const boxes = await deps.boxes.list(asker, cmd.all);
-      return boxList(boxes, { now: deps.clock.now(), project: deps.project, all: cmd.all, viewer: asker.userId });
+      const prices = await pricesWithin(deps.prices, boxes.map((b) => b.spec.region), PRICE_WAIT_IN_ACK_MS, deps.log);
+      return boxList(boxes, {
+        now: deps.clock.now(),
+        project: deps.project,
+        all: cmd.all,
+        viewer: asker.userId,
+        ...(deps.prices !== undefined ? { prices: (region: string) => prices.get(region) } : {}),
+      });
     }
     case 'stop':
     case 'start': {
@@ -92,6 +111,11 @@ async function answer(
       // Deleting loses the disk: the command only asks; the button in the answer does it.
       const found = await deps.boxes.connect(asker, { name: cmd.name });
       return found.ok ? deletePrompt(found.value) : errorMessage(found.error.message);
+    }
+    case 'keep': {
+      const result = await deps.boxes.keep(asker, { name: cmd.name }, cmd.forMs ?? DEFAULT_KEEP_MS);
+      if (!result.ok) return errorMessage(result.error.message);
+      return okMessage(keptText(result.value.box.name, result.value.keepUntil, result.value.capped));
     }
     case 'connect': {
       const found = await deps.boxes.connect(asker, { name: cmd.name });

@@ -2,6 +2,7 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import type { ListenerDeps } from '../../context.js';
+import { PRICE_WAIT_MS, startLookup, within } from '../../price-lookup.js';
 import { readUpForm, UP_FORM } from '../../views/up-form.js';
 import { requestedMessage } from '../../views/replies.js';
 import { apologyMessage } from '../../views/messages.js';
@@ -50,7 +51,8 @@ export async function handleGpuUpForm({ ack, body, view, client }: Args, deps: L
       return;
     }
     await ack();
-    const message = requestedMessage(result.value.box);
+    const box = result.value.box;
+    const message = requestedMessage(box, await within(startLookup(deps.prices, box.spec.region, deps.log), PRICE_WAIT_MS));
     await client.chat.postEphemeral({ channel, user: body.user.id, text: message.text, blocks: message.blocks as never }).catch(() => undefined);
   } catch (error) {
     const errorId = randomUUID().slice(0, 8);

@@ -1,0 +1,114 @@
+/**
+ * The idle reaper: each tick it reads every running box's signals in one pass (one Monitoring call per
+ * metric, paged), judges each box by its own window, and warns, stops or withdraws a warning. The
+ * decision itself is pure (domain/idle.ts); this only reads, decides and records.
+ */
+import type { Box } from '../domain/box.js';
+import { judgeIdle, nextIdleStep, NOT_WARNED, type IdlePolicy } from '../domain/idle.js';
+import type { NoticeDraft } from '../domain/notice.js';
+import type { BoxStore, Clock, Fence, Logger } from './ports.js';
+import { isIdleSignalsUnavailable, type IdleSignalsPort } from './ports/idle.js';
+
+export interface IdleControllerDeps {
+  signals: IdleSignalsPort;
+  store: BoxStore;
+  clock: Clock;
+  log: Logger;
+  policy: { gpuBelowPercent: number; cpuBelowFraction: number; defaultWindowMs: number };
+  graceMs: number;
+  maxKeepMs: number;
+}
+
+export interface IdleReport {
+  judged: number;
+  warned: number;
+  stopped: number;
+  withdrawn: number;
+}
+
+/** When the VM last started running: the last move into `booting` (start or create). */
+export function runningSince(box: Box): number {
+  for (let i = box.history.length - 1; i >= 0; i--) {
+    const event = box.history[i];
+    if (event?.status === 'booting') return event.at;
+  }
+  return box.createdAt;
+}
+
+export class IdleController {
+  constructor(private readonly deps: IdleControllerDeps) {}
+
+  async run(fence?: Fence): Promise<IdleReport> {
+    const report: IdleReport = { judged: 0, warned: 0, stopped: 0, withdrawn: 0 };
+    const running = (await this.deps.store.liveBoxes()).filter((b) => b.status === 'ready' && b.desired === 'running' && b.instanceId !== undefined);
+    if (running.length === 0) return report;
+    const now = this.deps.clock.now();
+    const windowOf = (b: Box): number | null => (b.spec.idleWindowMs === undefined ? this.deps.policy.defaultWindowMs : b.spec.idleWindowMs);
+    const longest = Math.max(...running.map((b) => windowOf(b) ?? 0), this.deps.policy.defaultWindowMs);
+    let signals;
+    try {
+      signals = await this.deps.signals.idleSignals(longest, now);
+    } catch (error) {
+      // Without signals nothing can be judged idle; skipping the pass is the safe answer.
+      if (isIdleSignalsUnavailable(error)) {
+        this.deps.log.warn('idle signals unavailable; no idle decisions this tick', { error });
+        return report;
+      }
+      throw error;
+    }
+    for (const box of running) {
+      report.judged++;
+      const window = windowOf(box);
+      const policy: IdlePolicy = { gpuBelowPercent: this.deps.policy.gpuBelowPercent, cpuBelowFraction: this.deps.policy.cpuBelowFraction, windowMs: window ?? longest };
+      const since = runningSince(box);
+      const judgement = judgeIdle(signals.get(box.instanceId ?? '') ?? null, policy, { runningSinceMs: since, idleWindowMs: window }, now);
+      const step = nextIdleStep(
+        { idle: box.idle ?? NOT_WARNED, runningSinceMs: since, maxRunningMs: box.spec.maxRunningMs ?? null },
+        judgement,
+        now,
+        { graceMs: this.deps.graceMs, maxKeepMs: this.deps.maxKeepMs },
+      );
+      const notices: NoticeDraft[] = [];
+      let updated: Box | null = null;
+      const touch = (b: Box): Box => ({ ...b, updatedAt: now, rev: b.rev + 1 });
+      switch (step.action) {
+        case 'warn':
+          report.warned++;
+          updated = touch({ ...box, idle: step.idle });
+          for (const to of ['thread', 'dm'] as const) {
+            notices.push({ to, event: { type: 'box-idle-warning', cause: step.cause, idleSinceMs: step.idleSinceMs, stopAt: step.stopAt } });
+          }
+          break;
+        case 'stop':
+          report.stopped++;
+          // The box controller carries out the stop, like any other Stop.
+          updated = touch({ ...box, idle: step.idle, desired: 'stopped' });
+          for (const to of ['thread', 'dm'] as const) notices.push({ to, event: { type: 'box-idle-stopped', cause: step.cause, idleSinceMs: step.idleSinceMs } });
+          break;
+        case 'cancel-warning':
+          report.withdrawn++;
+          updated = touch({ ...box, idle: step.idle });
+          for (const to of ['thread', 'dm'] as const) notices.push({ to, event: { type: 'box-idle-cancelled', reasons: step.reasons } });
+          break;
+        case 'none':
+          break;
+      }
+      if (judgement.missingGpuMetrics && box.gpuMetricsNoticeSent !== true) {
+        updated = { ...(updated ?? touch(box)), gpuMetricsNoticeSent: true };
+        notices.push({ to: 'thread', event: { type: 'box-gpu-metrics-missing' } });
+      }
+      if (updated !== null) await this.commit(box, updated, notices, fence);
+    }
+    return report;
+  }
+
+  private async commit(seen: Box, updated: Box, notices: NoticeDraft[], fence: Fence | undefined): Promise<void> {
+    await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: [seen.id] }, async (tx) => {
+      const current = await tx.getBox(seen.id);
+      // Someone pressed Keep or Stop since we read the box: their word wins; the next tick decides again.
+      if (current === null || current.rev !== seen.rev) return;
+      tx.putBox(updated);
+      if (notices.length > 0) tx.notify(updated, notices);
+    });
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The Vertex AI adapter (custom jobs) and its Cloud Logging reads: the only place that knows the
+ * `googleapis` clients, their resource names, paging and error shapes. Only the two API modules are
+ * imported (the package's index loads every Google API and costs seconds at start-up).
+ */
+import { aiplatform_v1 } from 'googleapis/build/src/apis/aiplatform/v1.js';
+import { logging_v2 } from 'googleapis/build/src/apis/logging/v2.js';
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import type { CloudFailure, CloudResult } from '../app/ports.js';
+import {
+  TrainingUnavailableError,
+  type CustomJobBody,
+  type JobState,
+  type ObservedJob,
+  type TrainingPort,
+} from '../app/ports/training.js';
+
+type CustomJob = aiplatform_v1.Schema$GoogleCloudAiplatformV1CustomJob;
+type LogEntry = logging_v2.Schema$LogEntry;
+
+export interface VertexAdapterOptions {
+  project: string;
+  authClient: AuthClient;
+  /**
+   * A root URL such as http://127.0.0.1:8089 that replaces Google's for both APIs (GCP_ENDPOINT); the
+   * region then comes from the path. null: Google's own hosts, regional for Vertex AI.
+   */
+  rootUrl: string | null;
+  /** Jobs asked for per list page. */
+  pageSize?: number;
+}
+
+const MANAGED_FILTER = 'labels.managed-by="gpubot"';
+const DEFAULT_PAGE_SIZE = 100;
+// A page token that never ends would otherwise loop forever; no project has this many pages of jobs.
+const MAX_PAGES = 1000;
+const MAX_LOG_PAGES = 10;
+const REGION = /^[a-z]{2,20}-[a-z]{2,20}[0-9]{1,3}$/;
+
+const JOB_STATES: ReadonlySet<string> = new Set<JobState>([
+  'JOB_STATE_QUEUED',
+  'JOB_STATE_PENDING',
+  'JOB_STATE_RUNNING',
+  'JOB_STATE_SUCCEEDED',
+  'JOB_STATE_FAILED',
+  'JOB_STATE_CANCELLING',
+  'JOB_STATE_CANCELLED',
+  'JOB_STATE_PAUSED',
+  'JOB_STATE_EXPIRED',
+  'JOB_STATE_UPDATING',
+  'JOB_STATE_PARTIALLY_SUCCEEDED',
+]);
+
+export class VertexAdapter implements TrainingPort {
+  /** Google API calls made, by method (one per page for lists): the benchmarks read it. */
+  readonly callCounts = new Map<string, number>();
+
+  private readonly auth: GoogleAuth;
+  private readonly vertexByRegion = new Map<string, aiplatform_v1.Aiplatform>();
+  private readonly logging: logging_v2.Logging;
+
+  constructor(private readonly options: VertexAdapterOptions) {
+    // GoogleAuth around the given client is what the googleapis clients take as `auth`.
+    this.auth = new GoogleAuth({ authClient: options.authClient });
+    // `google.options({ rootUrl })` does not move these clients; each API object carries its own.
+    this.logging = new logging_v2.Logging({ auth: this.auth, ...(options.rootUrl !== null ? { rootUrl: options.rootUrl } : {}) });
+  }
+
+  /** Total Google API calls made so far. */
+  get googleCalls(): number {
+    let total = 0;
+    for (const n of this.callCounts.values()) total += n;
+    return total;
+  }
+
+  private count(method: string): void {
+    this.callCounts.set(method, (this.callCounts.get(method) ?? 0) + 1);
+  }
+
+  /**
+   * Vertex AI answers a region only at that region's host (`us-central1-aiplatform.googleapis.com`), so
+   * against Google there is one client per region; against a sandbox one root URL serves all.
+   */
+  private vertex(region: string): aiplatform_v1.Aiplatform {
+    const key = this.options.rootUrl === null ? region : '';
+    let client = this.vertexByRegion.get(key);
+    if (client === undefined) {
+      const rootUrl = this.options.rootUrl ?? `https://${region}-aiplatform.googleapis.com/`;
+      client = new aiplatform_v1.Aiplatform({ auth: this.auth, rootUrl });
+      this.vertexByRegion.set(key, client);
+    }
+    return client;
+  }
+
+  private jobName(region: string, jobId: string): string {
+    return `projects/${this.options.project}/locations/${region}/customJobs/${jobId}`;
+  }
+
+  async createJob(region: string, body: CustomJobBody, requestId?: string): Promise<CloudResult<ObservedJob>> {
+    const bad = checkRegion(region);
+    if (bad) return { ok: false, failure: bad };
+    if (requestId !== undefined) {
+      const existing = await this.findByRecordId(region, requestId);
+      if (!existing.ok) return existing;
+      if (existing.value !== null) return { ok: true, value: existing.value };
+    }
+    this.count('customJobs.create');
+    try {
+      const res = await this.vertex(region).projects.locations.customJobs.create({
+        parent: `projects/${this.options.project}/locations/${region}`,
+        requestBody: body,
+      });
+      return { ok: true, value: observe(res.data, region) };
+    } catch (error) {
+      return { ok: false, failure: classifyVertexError(error) };
+    }
+  }
+
+  /** The job already created for a record, found by its `gpubot-id` label (Vertex AI's create has no request id). */
+  private async findByRecordId(region: string, recordId: string): Promise<CloudResult<ObservedJob | null>> {
+    this.count('customJobs.list');
+    try {
+      const res = await this.vertex(region).projects.locations.customJobs.list({
+        parent: `projects/${this.options.project}/locations/${region}`,
+        filter: `${MANAGED_FILTER} AND labels.gpubot-id="${recordId.replace(/["\\]/g, '')}"`,
+        pageSize: 1,
+      });
+      const job = res.data.customJobs?.[0];
+      return { ok: true, value: job === undefined ? null : observe(job, region) };
+    } catch (error) {
+      return { ok: false, failure: classifyVertexError(error) };
+    }
+  }
+
+  async listManagedJobs(region: string): Promise<ObservedJob[]> {
+    const bad = checkRegion(region);
+    if (bad) throw new TrainingUnavailableError(region, bad);
+    const found: ObservedJob[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      this.count('customJobs.list');
+      let data: aiplatform_v1.Schema$GoogleCloudAiplatformV1ListCustomJobsResponse;
+      try {
+        const res = await this.vertex(region).projects.locations.customJobs.list({
+          parent: `projects/${this.options.project}/locations/${region}`,
+          filter: MANAGED_FILTER,
+          pageSize: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
+          ...(pageToken !== undefined ? { pageToken } : {}),
+        });
+        data = res.data;
+      } catch (error) {
+        throw new TrainingUnavailableError(region, classifyVertexError(error));
+      }
+      for (const job of data.customJobs ?? []) found.push(observe(job, region));
+      const next = data.nextPageToken;
+      if (typeof next !== 'string' || next === '' || next === pageToken) break;
+      pageToken = next;
+    }
+    return found;
+  }
+
+  async getJob(region: string, jobId: string): Promise<CloudResult<ObservedJob | null>> {
+    const bad = checkRegion(region);
+    if (bad) return { ok: false, failure: bad };
+    this.count('customJobs.get');
+    try {
+      const res = await this.vertex(region).projects.locations.customJobs.get({ name: this.jobName(region, jobId) });
+      return { ok: true, value: observe(res.data, region) };
+    } catch (error) {
+      const failure = classifyVertexError(error);
+      return failure.kind === 'not-found' ? { ok: true, value: null } : { ok: false, failure };
+    }
+  }
+
+  async cancelJob(region: string, jobId: string): Promise<CloudResult<void>> {
+    const bad = checkRegion(region);
+    if (bad) return { ok: false, failure: bad };
+    this.count('customJobs.cancel');
+    try {
+      await this.vertex(region).projects.locations.customJobs.cancel({ name: this.jobName(region, jobId), requestBody: {} });
+      return { ok: true, value: undefined };
+    } catch (error) {
+      return { ok: false, failure: classifyVertexError(error) };
+    }
+  }
+
+  /** Vertex AI writes a job's logs as `ml_job` entries labelled with the job id; they are project-wide, not regional. */
+  async failureLog(jobId: string, _region: string, limit: number): Promise<CloudResult<string[]>> {
+    if (limit <= 0) return { ok: true, value: [] };
+    const filter = `resource.type="ml_job" AND resource.labels.job_id="${jobId.replace(/["\\]/g, '')}" AND severity>=ERROR`;
+    const newestFirst: string[] = [];
+    let pageToken: string | undefined;
+    try {
+      // Logging may answer a page with fewer entries than asked (even none) and a token to go on.
+      for (let page = 0; page < MAX_LOG_PAGES && newestFirst.length < limit; page++) {
+        this.count('entries.list');
+        const res = await this.logging.entries.list({
+          requestBody: {
+            resourceNames: [`projects/${this.options.project}`],
+            filter,
+            orderBy: 'timestamp desc',
+            pageSize: Math.min(limit, 1000),
+            ...(pageToken !== undefined ? { pageToken } : {}),
+          },
+        });
+        for (const entry of res.data.entries ?? []) {
+          const line = lineOf(entry);
+          if (line !== null) newestFirst.push(line);
+        }
+        const next = res.data.nextPageToken;
+        if (typeof next !== 'string' || next === '' || next === pageToken) break;
+        pageToken = next;
+      }
+    } catch (error) {
+      return { ok: false, failure: classifyVertexError(error) };
+    }
+    return { ok: true, value: newestFirst.slice(0, limit).reverse() };
+  }
+}
+
+function checkRegion(region: string): CloudFailure | null {
+  // The region becomes part of a host name; only a region-shaped word may get there.
+  return REGION.test(region) ? null : { kind: 'invalid', message: `"${region}" is not a Vertex AI region` };
+}
+
+function time(value: string | null | undefined): number | null {
+  if (typeof value !== 'string') return null;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : t;
+}
+
+function observe(job: CustomJob, region: string): ObservedJob {
+  const name = job.name ?? '';
+  const m = /\/locations\/([^/]+)\/customJobs\/([^/]+)$/.exec(name);
+  const labels: Record<string, string> = { ...(job.labels ?? {}) };
+  const state = job.state ?? '';
+  return {
+    id: m?.[2] ?? '',
+    name,
+    displayName: job.displayName ?? '',
+    region: m?.[1] ?? region,
+    // A state newer than this code (or UNSPECIFIED) counts as not over yet, so the job stays watched.
+    state: JOB_STATES.has(state) ? (state as JobState) : 'JOB_STATE_PENDING',
+    labels,
+    recordId: labels['gpubot-id'] ?? null,
+    ownerLabel: labels['gpubot-owner'] ?? null,
+    createTime: time(job.createTime),
+    startTime: time(job.startTime),
+    endTime: time(job.endTime),
+    error: job.error ? { code: job.error.code ?? 0, message: job.error.message ?? '' } : null,
+  };
+}
+
+function lineOf(entry: LogEntry): string | null {
+  if (typeof entry.textPayload === 'string' && entry.textPayload !== '') return entry.textPayload;
+  const json = entry.jsonPayload;
+  if (json && typeof json === 'object') {
+    const message = (json as Record<string, unknown>).message;
+    return typeof message === 'string' ? message : JSON.stringify(json);
+  }
+  return null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const QUOTA_METRIC = /custom_model_training_[a-z0-9_]+/;
+
+/**
+ * Classifies what the googleapis clients throw (a GaxiosError carrying the HTTP status and Google's
+ * `{error: {code, message, status}}`) into the kinds the controllers decide by.
+ */
+export function classifyVertexError(error: unknown): CloudFailure {
+  const e: Record<string, unknown> = isRecord(error) ? error : {};
+  const response = isRecord(e.response) ? e.response : {};
+  const body = isRecord(response.data) && isRecord(response.data.error) ? response.data.error : {};
+  const status =
+    typeof response.status === 'number'
+      ? response.status
+      : typeof e.status === 'number'
+        ? e.status
+        : typeof body.code === 'number'
+          ? body.code
+          : null;
+  const message = typeof body.message === 'string' ? body.message : typeof e.message === 'string' ? e.message : String(error);
+  const canonical = typeof body.status === 'string' ? body.status : undefined;
+  const withCode = (failure: CloudFailure): CloudFailure => (canonical === undefined ? failure : { ...failure, code: canonical });
+  if (status === 429 || canonical === 'RESOURCE_EXHAUSTED') {
+    const quota = QUOTA_METRIC.exec(message)?.[0];
+    if (quota !== undefined || /quota/i.test(message)) return withCode({ kind: 'quota', message, ...(quota !== undefined ? { quota } : {}) });
+    return withCode({ kind: 'transient', message });
+  }
+  if (status === 400 || canonical === 'INVALID_ARGUMENT' || canonical === 'FAILED_PRECONDITION' || canonical === 'OUT_OF_RANGE') {
+    return withCode({ kind: 'invalid', message });
+  }
+  if (status === 404 || canonical === 'NOT_FOUND') return withCode({ kind: 'not-found', message });
+  if (status === 409 || canonical === 'ALREADY_EXISTS') return withCode({ kind: 'already-exists', message });
+  if (status === 401 || status === 403 || canonical === 'PERMISSION_DENIED' || canonical === 'UNAUTHENTICATED') {
+    return withCode({ kind: 'permission', message });
+  }
+  // No status (a refused connection, a timeout) or 5xx: worth trying again on a later tick.
+  return withCode({ kind: 'transient', message });
+}
