@@ -18,7 +18,7 @@ import {
 import { CPU_UTILIZATION_METRIC, GPU_UTILIZATION_METRIC, MonitoringAdapter, alignmentPeriodMs } from '../../src/gcp/monitoring.js';
 import { MonitoringSandbox, type MonitoringSandboxOptions } from '../../src/sandbox/google/monitoring.js';
 import { googleError, startGoogleSandbox, type SandboxRequest } from '../../src/sandbox/google/server.js';
-import { DiscoverySchema } from '../sandbox/discovery-schema.js';
+import { Discovery } from '../support/discovery.js';
 
 const PROJECT = 'gpubot-test';
 const MIN = 60_000;
@@ -292,7 +292,7 @@ test('the box reporter tells Monitoring how busy Jupyter is, and the adapter rea
   const script = path.join(dir, 'notebook-activity.py');
   const stateFile = path.join(dir, 'state.json');
   writeFileSync(script, NOTEBOOK_ACTIVITY_REPORTER);
-  const schema = DiscoverySchema.load(new URL('../fixtures/discovery/monitoring.v3.json', import.meta.url));
+  const schema = Discovery.load('monitoring.v3.json');
 
   const jupyter: Jupyter = { kernels: [], terminals: [], status: 200 };
   const jupyterSeen: { url: string; authorization: string | undefined }[] = [];
