@@ -28,6 +28,7 @@ test('an idle box gets one warning, then one stop and one stop notice', async ()
     const warning = warnings(bot, 'sleepy')[0];
     const buttons = JSON.stringify(warning?.blocks);
     for (const id of [KEEP_ACTIONS.keep1h, KEEP_ACTIONS.keep4h, ACTIONS.stop]) assert.ok(buttons.includes(id), `warning offers ${id}`);
+    assert.match(buttons + (warning?.text ?? ''), /Running costs ≈ \$\d+\.\d\d\/h/, 'the warning says what staying up costs');
     assert.equal(bot.compute.count('instances.stop'), 0, 'no stop before the grace runs out');
     await bot.tickUntil(() => /Stopped/.test(bot.card('sleepy')?.text ?? ''), 'the idle stop', 30, MIN);
     await bot.tickUntil(() => idleStops(bot, 'sleepy').length > 0, 'the stop notice', 5, 1000);
@@ -38,6 +39,7 @@ test('an idle box gets one warning, then one stop and one stop notice', async ()
     }
     assert.equal(warnings(bot, 'sleepy').length, 1);
     assert.equal(idleStops(bot, 'sleepy').length, 1);
+    assert.match(JSON.stringify(idleStops(bot, 'sleepy')[0]?.blocks), /stopping saves ≈/, 'the stop says what it saves');
     assert.equal(bot.compute.count('instances.stop'), 1);
     assert.deepEqual(bot.slack.violations, []);
   } finally {

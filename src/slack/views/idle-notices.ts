@@ -6,6 +6,8 @@ import type { Button, KnownBlock, SlackMessage } from './block-kit.js';
 import { nameText, startButton, stopButton } from './box-parts.js';
 import { slackDate } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
+import type { PriceTable } from '../../domain/prices.js';
+import { boxMoney, endMoneyText, perHourText, priceBasisText } from './price-parts.js';
 
 export const KEEP_ACTIONS = { keep1h: 'box_keep_1h', keep4h: 'box_keep_4h' } as const;
 export const KEEP_LENGTHS_MS: Readonly<Record<string, number>> = { [KEEP_ACTIONS.keep1h]: 3_600_000, [KEEP_ACTIONS.keep4h]: 4 * 3_600_000 };
@@ -23,7 +25,11 @@ function keepButton(box: Box, text: string, actionId: string): Button {
   return { type: 'button', text: { type: 'plain_text', text }, action_id: actionId, value: box.id };
 }
 
-export function idleNoticeMessage(event: IdleEvent, box: Box | null, ctx: { now: number; audience: NoticeAudience }): SlackMessage {
+export function idleNoticeMessage(
+  event: IdleEvent,
+  box: Box | null,
+  ctx: { now: number; audience: NoticeAudience; prices?: PriceTable },
+): SlackMessage {
   const name = box !== null ? nameText(box) : 'the box';
   const lead = ctx.audience === 'thread' ? '' : `*${name}*: `;
   const blocks: KnownBlock[] = [];
@@ -39,6 +45,11 @@ export function idleNoticeMessage(event: IdleEvent, box: Box | null, ctx: { now:
         const since = event.idleSinceMs !== null ? `since ${slackDate(event.idleSinceMs, '{time}')} (${formatDuration(ctx.now - event.idleSinceMs)})` : 'for its whole idle window';
         text = `${lead}has been idle ${since}: GPU, CPU and notebook all quiet. I will stop it at ${slackDate(event.stopAt, '{time}')} (in ${stopIn}) unless you keep it. The disk and its files are kept either way.`;
         blocks.push(section(`:zzz: ${text}`));
+        if (box !== null && ctx.prices !== undefined) {
+          // What staying up costs is the reason to act: say it beside the buttons.
+          const money = boxMoney(box, ctx.prices, ctx.now);
+          blocks.push(contextLine(`Running costs ≈ ${perHourText(money.price.running)} · ${priceBasisText([money.cost.source], money.price.missing)}`));
+        }
         if (box !== null) {
           blocks.push({
             type: 'actions',
@@ -55,6 +66,7 @@ export function idleNoticeMessage(event: IdleEvent, box: Box | null, ctx: { now:
           ? `${lead}stopped: it reached its running-time limit. The disk and its files are kept; Start brings it back.`
           : `${lead}stopped${idleFor}, as warned. The disk and its files are kept; Start brings it back.`;
       blocks.push(section(`:black_square_for_stop: ${text}`));
+      if (box !== null && ctx.prices !== undefined) blocks.push(contextLine(endMoneyText('stop', box, ctx.prices, ctx.now)));
       if (box !== null) blocks.push({ type: 'actions', elements: [startButton(box, 'Start again')] });
       break;
     }
