@@ -55,28 +55,18 @@ export class BoxCommands {
     const idle = this.idleSettings(request);
     if (!idle.ok) return idle;
     const now = this.deps.clock.now();
+    const fresh = this.newBox(asker, request.name, { ...spec.value, ...idle.value }, now);
+    // Most requests are new and their name free: one batched write says so, and answers the ack fast.
+    const created: Outcome<{ box: Box }> = { ok: true, value: { box: fresh } };
+    if (await this.deps.store.tryCreateBox(fresh, asker.requestKey, created)) {
+      this.deps.nudge.nudge();
+      return created;
+    }
     const lock = { requestKey: asker.requestKey, lockKeys: [`name:${request.name}`] };
     const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box }>> => {
       const existing = await tx.liveBoxNamed(request.name);
       if (existing !== null) return { ok: false, error: nameTaken(existing, asker.userId, request.name) };
-      const box: Box = {
-        id: this.deps.newId(),
-        name: request.name,
-        owner: asker.userId,
-        channel: asker.channelId,
-        spec: { ...spec.value, ...idle.value },
-        desired: 'running',
-        status: 'requested',
-        zone: spec.value.zone,
-        zonesTried: [],
-        operation: null,
-        jupyterUrl: null,
-        failure: null,
-        history: [{ status: 'requested', at: now }],
-        createdAt: now,
-        updatedAt: now,
-        rev: 1,
-      };
+      const box = fresh;
       tx.putBox(box);
       tx.claimName(box.name, box.id);
       return { ok: true, value: { box } };
@@ -104,6 +94,27 @@ export class BoxCommands {
       tx.putBox(updated);
       return { ok: true, value: { box: updated, keepUntil: kept.keepUntil, capped: kept.capped } };
     });
+  }
+
+  private newBox(asker: Asker, name: string, spec: Box['spec'], now: number): Box {
+    return {
+      id: this.deps.newId(),
+      name,
+      owner: asker.userId,
+      channel: asker.channelId,
+      spec,
+      desired: 'running',
+      status: 'requested',
+      zone: spec.zone,
+      zonesTried: [],
+      operation: null,
+      jupyterUrl: null,
+      failure: null,
+      history: [{ status: 'requested', at: now }],
+      createdAt: now,
+      updatedAt: now,
+      rev: 1,
+    };
   }
 
   stop(asker: Asker, target: BoxTarget): Promise<Outcome<{ box: Box; changed: boolean }>> {

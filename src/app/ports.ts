@@ -122,6 +122,12 @@ export interface BoxStore {
    * LostLeaseError unless the lease is still held with that fence.
    */
   transact<T>(options: TransactOptions, work: (tx: BoxTx) => Promise<T>): Promise<T>;
+  /**
+   * The one-round-trip path for a new box: writes the box, its name claim and the request key in one
+   * batch that fails unless the name and the key are both new. Returns false when either exists (or
+   * the backend cannot promise that), and the caller takes the transactional path to find out which.
+   */
+  tryCreateBox<T>(box: Box, requestKey: string, result: T): Promise<boolean>;
   getBox(id: string): Promise<Box | null>;
   liveBoxes(): Promise<Box[]>;
   liveBoxNamed(name: string): Promise<Box | null>;

@@ -31,6 +31,26 @@ export class FirestoreBoxStore implements BoxStore {
     private readonly clock: Clock,
   ) {}
 
+  /** Whether the backend refuses a `create` of an existing document; checked once, lazily. */
+  private preconditions: Promise<boolean> | null = null;
+
+  async tryCreateBox<T>(box: Box, requestKey: string, result: T): Promise<boolean> {
+    this.preconditions ??= preconditionsHonoured(this.db);
+    if (!(await this.preconditions)) return false;
+    const now = this.clock.now();
+    const batch = this.db.batch();
+    batch.create(this.db.collection(REQUESTS).doc(hashKey(requestKey)), { result: result ?? null, at: now, expiresAt: new Date(now + REQUEST_TTL_MS) });
+    batch.create(this.db.collection(BOX_NAMES).doc(box.name), { boxId: box.id });
+    batch.set(this.db.collection(BOXES).doc(box.id), { ...box, live: isLive(box), cardStale: true });
+    try {
+      await batch.commit();
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === ALREADY_EXISTS) return false;
+      throw error;
+    }
+  }
+
   async transact<T>(options: TransactOptions, work: (tx: BoxTx) => Promise<T>): Promise<T> {
     return this.mutex.run(options.lockKeys ?? [], () => this.runTransaction(options, work));
   }
@@ -116,11 +136,36 @@ export class FirestoreBoxStore implements BoxStore {
   }
 }
 
+/** gRPC status of a `create` whose document exists. */
+const ALREADY_EXISTS = 6;
+
+/**
+ * The in-process npm emulator ignores preconditions (DEVELOPERS.md); where a second `create` of the
+ * same document succeeds, the one-round-trip path would lose its guarantees, so it is not used.
+ */
+async function preconditionsHonoured(db: Firestore): Promise<boolean> {
+  const ref = db.collection('probes').doc(`create-${randomUUID()}`);
+  try {
+    await ref.create({ at: Date.now() });
+    try {
+      await ref.create({ at: Date.now() });
+      return false;
+    } catch (error) {
+      return (error as { code?: unknown }).code === ALREADY_EXISTS;
+    } finally {
+      await ref.delete().catch(() => undefined);
+    }
+  } catch {
+    return false;
+  }
+}
+
 function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 40);
 }
 
-async function checkFence(t: Transaction, db: Firestore, fence: Fence, now: number): Promise<void> {
+/** Throws LostLeaseError unless the worker lease is still held with `fence`. */
+export async function checkFence(t: Transaction, db: Firestore, fence: Fence, now: number): Promise<void> {
   const snap = await t.get(db.collection(LEASES).doc('worker'));
   const lease = snap.data() as { holder?: string; fence?: number; expiresAt?: number } | undefined;
   if (lease?.holder !== fence.holder || lease.fence !== fence.fence || (lease.expiresAt ?? 0) <= now) {

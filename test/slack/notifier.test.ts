@@ -30,6 +30,7 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
   let cardShown = false;
   const boxes: BoxStore & { cardOf(boxId: string): Promise<{ channel: string; ts: string } | null> } = {
     transact: unused,
+    tryCreateBox: unused,
     getBox: (id) => Promise.resolve(id === box.id ? box : null),
     liveBoxes: unused,
     liveBoxNamed: unused,
