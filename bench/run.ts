@@ -3,8 +3,8 @@
  *
  * The benchmark hosts what gpubot talks to (a Firestore emulator, the Compute sandbox, the Slack
  * simulator), starts each app as a child process configured through the environment, and plays Slack
- * from a separate sender process. It prints two tables and writes the same numbers to
- * bench/results.json. It reports targets as PASS/FAIL; it exits non-zero only when something broke.
+ * from a separate sender process. Then it times one idle pass (bench/idle.ts) in this process. It
+ * prints three tables and writes the same numbers to bench/results.json. It reports targets as PASS/FAIL; it exits non-zero only when something broke.
  *
  * Flags: --no-build (use the dist/ already there), --tsx (run src/main.ts through tsx, no build),
  * --worker-idle (a diagnostic: another "replica" holds the worker lease, so gpubot's worker never
@@ -21,6 +21,7 @@ import { startGoogleSandbox, type GoogleSandbox } from '../src/sandbox/google/se
 import { startFirestoreEmulator, type RunningEmulator } from '../src/sandbox/firestore-emulator.js';
 import { SlackSimulator } from '../src/sandbox/slack/web-api-server.js';
 import { createFirestore } from '../src/store/firestore.js';
+import { benchIdlePass, IDLE_PASS_HEADERS, idlePassRows, type IdlePassResult } from './idle.js';
 import type { LoadJob, LoadResult, LoadSample } from './load.js';
 import { cpuTimeMs, freePort, killAllNow, runToEnd, startChild, startIpcChild, stopAll, stopChild, waitForHealthy, type Started } from './processes.js';
 import { median, ms, round1, summarize, table, type Summary } from './stats.js';
@@ -45,6 +46,12 @@ const START_TIMEOUT_MS = 60_000;
 const GRACE_MS = 10_000;
 
 const ACK_P99_TARGET_MS = 250;
+/** The idle pass: boxes and Monitoring page size (null: the API's default); the last row shows pages adding calls. */
+const IDLE_PASSES: ReadonlyArray<readonly [number, number | null]> = [
+  [100, null],
+  [1_000, null],
+  [1_000, 5_000],
+];
 const COLD_RATIO_TARGET = 2;
 
 type AppName = 'gpubot' | 'bare Bolt';
@@ -502,6 +509,11 @@ async function main(): Promise<void> {
     const botAck = await ackPhase(gpubot, infra, sender, bodies);
     say(`cold start: ${COLD_RUNS} runs each, interleaved...`);
     const cold = await coldStarts([gpubot, bare], infra, sender);
+    say('idle pass: IdleController.run() over 100 and 1,000 ready boxes, in this process...');
+    const idlePasses: IdlePassResult[] = [];
+    for (const [boxes, pageSize] of IDLE_PASSES) {
+      idlePasses.push(await benchIdlePass(boxes, { firestoreHost: emulator.host, timeoutMs: 180_000, ...(pageSize !== null ? { pageSize } : {}) }));
+    }
     const loadAfter = loadAverage();
 
     // ---- ack table
@@ -552,6 +564,14 @@ async function main(): Promise<void> {
     ];
     say(table(['app', 'median', 'min', 'max', 'runs', 'then 1st ack', 'spawn->1st ack'], [coldRow('gpubot', botCold), coldRow('bare Bolt', bareCold)]));
     say(`ratio gpubot / bare Bolt (spawn -> healthy, medians): ${ratio.toFixed(2)}x  ${passFail(ratio < COLD_RATIO_TARGET)}`);
+
+    // ---- idle pass table
+    say('');
+    say('Idle pass: one IdleController.run() with the lease fence over N ready boxes (half idle for 3 h, half busy on their GPU), fresh Firestore project; Google calls grow with pages, not boxes');
+    say(table(IDLE_PASS_HEADERS, idlePassRows(idlePasses)));
+    const flat = idlePasses.filter((r) => r.pageSize === null);
+    const callsFlat = flat.length > 1 && flat.every((r) => r.googleCalls === flat[0]?.googleCalls && r.sandboxCalls === r.googleCalls);
+    say(`  Google calls the same at ${flat.map((r) => r.boxes.toLocaleString('en-US')).join(' and ')} boxes (one page per metric): ${passFail(callsFlat)}; warned = the idle half: ${passFail(idlePasses.every((r) => r.warned === r.scriptedIdle))}`);
 
     // ---- sanity
     const s = botAck.sanity;
@@ -620,6 +640,7 @@ async function main(): Promise<void> {
         targetRatio: COLD_RATIO_TARGET,
         pass: ratio < COLD_RATIO_TARGET,
       },
+      idlePass: idlePasses,
       sanity: s,
     };
     writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');

@@ -56,6 +56,7 @@ export class IdleController {
       }
       throw error;
     }
+    const commits: (() => Promise<void>)[] = [];
     for (const box of running) {
       report.judged++;
       const window = windowOf(box);
@@ -97,8 +98,11 @@ export class IdleController {
         updated = { ...(updated ?? touch(box)), gpuMetricsNoticeSent: true };
         notices.push({ to: 'thread', event: { type: 'box-gpu-metrics-missing' } });
       }
-      if (updated !== null) await this.commit(box, updated, notices, fence);
+      const change = updated;
+      if (change !== null) commits.push(() => this.commit(box, change, notices, fence));
     }
+    // Each box's write is its own small transaction; a few at a time keeps a big pass short.
+    await runLimited(commits, 8);
     return report;
   }
 
@@ -111,4 +115,18 @@ export class IdleController {
       if (notices.length > 0) tx.notify(updated, notices);
     });
   }
+}
+
+/** Runs the tasks with at most `limit` in flight; the first failure is thrown after all have settled. */
+async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const lane = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      if (task !== undefined) await task().catch((error: unknown) => errors.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  if (errors.length > 0) throw errors[0];
 }
