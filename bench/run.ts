@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { ComputeSandbox } from '../src/sandbox/google/compute.js';
 import { startGoogleSandbox, type GoogleSandbox } from '../src/sandbox/google/server.js';
+import { BillingSandbox } from '../src/sandbox/google/billing.js';
 import { startFirestoreEmulator, type RunningEmulator } from '../src/sandbox/firestore-emulator.js';
 import { SlackSimulator } from '../src/sandbox/slack/web-api-server.js';
 import { createFirestore } from '../src/store/firestore.js';
@@ -496,7 +497,8 @@ async function main(): Promise<void> {
       say('--worker-idle: another replica holds the worker lease; gpubot only acks (no reconciling, no notices)');
     }
     const compute = new ComputeSandbox({ project: PROJECT });
-    google = await startGoogleSandbox({ handlers: [compute] });
+    // Billing too, so gpubot prices from the catalog as it would in production, not from its fallback.
+    google = await startGoogleSandbox({ handlers: [compute, new BillingSandbox()] });
     sim = await new SlackSimulator({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, channels: { [CHANNEL]: 'ml-team' } }).start();
     const infra: Infra = { sim, compute, google, emulator };
     sender = Sender.start();
