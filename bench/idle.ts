@@ -30,7 +30,10 @@ import { FirestoreBoxStore } from '../src/store/box-store.js';
 import { createFirestore } from '../src/store/firestore.js';
 import { FirestoreLeaseStore } from '../src/store/lease-store.js';
 import { makeBox } from '../test/support/boxes.js';
+import { countFirestore, withTimeout, type FirestoreCounts } from './firestore-counter.js';
 import { table } from './stats.js';
+
+export type { FirestoreCounts } from './firestore-counter.js';
 
 const PROJECT = 'gpubot-bench';
 const MIN = 60_000;
@@ -114,19 +117,6 @@ export async function benchIdle(boxes: number, options: IdleBenchOptions = {}): 
 
 // ------------------------------------------------------------------------------------------------ the whole pass
 
-/** Firestore traffic of the measured pass, counted from the RPCs the client library sent and got back. */
-export interface FirestoreCounts {
-  /** Documents returned: by queries (`runQuery`) and by document gets, in transactions or not (`batchGetDocuments`). */
-  docsRead: number;
-  /** Document gets that found nothing (Firestore bills these as reads too). */
-  missingRead: number;
-  /** Writes in committed commits (sets, updates, deletes). */
-  docsWritten: number;
-  queries: number;
-  gets: number;
-  commits: number;
-}
-
 export interface IdlePassOptions {
   /** host:port of a running emulator; unset: one is started for the pass and stopped after it. */
   firestoreHost?: string;
@@ -154,64 +144,6 @@ export interface IdlePassResult {
   /** How many boxes the sampler made idle (the rest are busy on their GPU). */
   scriptedIdle: number;
   emulator: EmulatorKind | 'given';
-}
-
-interface FirestoreInternals {
-  request(method: string, request: unknown, ...rest: unknown[]): Promise<unknown>;
-  requestStream(method: string, ...rest: unknown[]): Promise<NodeJS.ReadableStream>;
-}
-
-/**
- * Counts the documents a Firestore client reads and writes, at the one place every read and commit
- * passes (the client's RPC funnels), so queries, document gets and transactions are all seen.
- */
-function countFirestore(db: Firestore): { counts: FirestoreCounts; reset(): void } {
-  const counts: FirestoreCounts = { docsRead: 0, missingRead: 0, docsWritten: 0, queries: 0, gets: 0, commits: 0 };
-  const inner = db as unknown as FirestoreInternals;
-  const request = inner.request.bind(inner);
-  const requestStream = inner.requestStream.bind(inner);
-  inner.request = async (method, body, ...rest) => {
-    const result = await request(method, body, ...rest);
-    if (method === 'commit') {
-      counts.commits++;
-      counts.docsWritten += (body as { writes?: unknown[] }).writes?.length ?? 0;
-    }
-    return result;
-  };
-  inner.requestStream = async (method, ...rest) => {
-    const stream = await requestStream(method, ...rest);
-    if (method === 'runQuery') counts.queries++;
-    if (method === 'batchGetDocuments') counts.gets++;
-    const emit = stream.emit.bind(stream) as (event: string | symbol, ...args: unknown[]) => boolean;
-    // Watching emit leaves the stream's flow alone (a 'data' listener would start it early).
-    stream.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
-      if (event === 'data') {
-        const chunk = args[0] as { document?: unknown; found?: unknown; missing?: unknown } | undefined;
-        if (chunk?.document || chunk?.found) counts.docsRead++;
-        else if (chunk?.missing) counts.missingRead++;
-      }
-      return emit(event, ...args);
-    }) as typeof stream.emit;
-    return stream;
-  };
-  return {
-    counts,
-    reset() {
-      for (const key of Object.keys(counts) as Array<keyof FirestoreCounts>) counts[key] = 0;
-    },
-  };
-}
-
-async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A ready, running box on its instance, started five hours before NOW. */

@@ -3,8 +3,8 @@
  *
  * The benchmark hosts what gpubot talks to (a Firestore emulator, the Compute sandbox, the Slack
  * simulator), starts each app as a child process configured through the environment, and plays Slack
- * from a separate sender process. Then it times one idle pass (bench/idle.ts) in this process. It
- * prints three tables and writes the same numbers to bench/results.json. It reports targets as PASS/FAIL; it exits non-zero only when something broke.
+ * from a separate sender process. Then it times one idle pass (bench/idle.ts) and one job watcher tick
+ * (bench/jobs.ts) in this process. It prints four tables and writes the same numbers to bench/results.json. It reports targets as PASS/FAIL; it exits non-zero only when something broke.
  *
  * Flags: --no-build (use the dist/ already there), --tsx (run src/main.ts through tsx, no build),
  * --worker-idle (a diagnostic: another "replica" holds the worker lease, so gpubot's worker never
@@ -23,6 +23,7 @@ import { startFirestoreEmulator, type RunningEmulator } from '../src/sandbox/fir
 import { SlackSimulator } from '../src/sandbox/slack/web-api-server.js';
 import { createFirestore } from '../src/store/firestore.js';
 import { benchIdlePass, IDLE_PASS_HEADERS, idlePassRows, type IdlePassResult } from './idle.js';
+import { benchJobWatchTick, JOB_TICK_HEADERS, jobTickPass, jobTickRows, jobTickTitle, type JobTickResult } from './jobs.js';
 import type { LoadJob, LoadResult, LoadSample } from './load.js';
 import { cpuTimeMs, freePort, killAllNow, runToEnd, startChild, startIpcChild, stopAll, stopChild, waitForHealthy, type Started } from './processes.js';
 import { median, ms, round1, summarize, table, type Summary } from './stats.js';
@@ -54,6 +55,9 @@ const IDLE_PASSES: ReadonlyArray<readonly [number, number | null]> = [
   [1_000, 5_000],
 ];
 const COLD_RATIO_TARGET = 2;
+/** The job watcher tick: running jobs, spread over this many regions. */
+const JOB_TICKS: readonly number[] = [50, 500];
+const JOB_TICK_REGIONS = 3;
 
 type AppName = 'gpubot' | 'bare Bolt';
 type CommandName = '/gpu up' | '/gpu list';
@@ -516,6 +520,9 @@ async function main(): Promise<void> {
     for (const [boxes, pageSize] of IDLE_PASSES) {
       idlePasses.push(await benchIdlePass(boxes, { firestoreHost: emulator.host, timeoutMs: 180_000, ...(pageSize !== null ? { pageSize } : {}) }));
     }
+    say(`job watcher tick: JobWatcher.run() over ${JOB_TICKS.join(' and ')} running jobs in ${JOB_TICK_REGIONS} regions, in this process...`);
+    const jobTicks: JobTickResult[] = [];
+    for (const jobs of JOB_TICKS) jobTicks.push(await benchJobWatchTick(jobs, JOB_TICK_REGIONS, { firestoreHost: emulator.host, timeoutMs: 180_000 }));
     const loadAfter = loadAverage();
 
     // ---- ack table
@@ -574,6 +581,13 @@ async function main(): Promise<void> {
     const flat = idlePasses.filter((r) => r.pageSize === null);
     const callsFlat = flat.length > 1 && flat.every((r) => r.googleCalls === flat[0]?.googleCalls && r.sandboxCalls === r.googleCalls);
     say(`  Google calls the same at ${flat.map((r) => r.boxes.toLocaleString('en-US')).join(' and ')} boxes (one page per metric): ${passFail(callsFlat)}; warned = the idle half: ${passFail(idlePasses.every((r) => r.warned === r.scriptedIdle))}`);
+
+    // ---- job watcher tick table
+    say('');
+    say(jobTickTitle(jobTicks));
+    say(table(JOB_TICK_HEADERS, jobTickRows(jobTicks)));
+    const jobVerdict = jobTickPass(jobTicks);
+    say(`  Google calls grow with pages, not jobs (one list call per page per region): ${passFail(jobVerdict.callsPerPage)}; every job that ended recorded: ${passFail(jobVerdict.endsRecorded)}`);
 
     // ---- sanity
     const s = botAck.sanity;
@@ -643,6 +657,7 @@ async function main(): Promise<void> {
         pass: ratio < COLD_RATIO_TARGET,
       },
       idlePass: idlePasses,
+      jobWatchTick: { ticks: jobTicks, callsGrowWithPages: jobVerdict.callsPerPage, endsRecorded: jobVerdict.endsRecorded },
       sanity: s,
     };
     writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');

@@ -59,6 +59,12 @@ export interface Config {
   boxServiceAccount: string | null;
   minDiskGb: number;
   maxDiskGb: number;
+  /** Where the daily cost digest goes, and after which UTC hour; null: no digest. */
+  digest: { channel: string; hourUtc: number } | null;
+  /** Monthly budgets in USD: per person (Slack user id) and for the team (null: none). */
+  budgets: { people: ReadonlyMap<string, number>; team: number | null };
+  /** Refuse `/gpu up` to a person over their budget, or to anyone once the team's is used up. */
+  budgetBlocksNewBoxes: boolean;
   logLevel: 'debug' | 'info' | 'warning' | 'error';
   /** Warnings found while reading the settings, logged once at start-up. */
   warnings: readonly string[];
@@ -131,6 +137,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const maxDiskGb = intSetting(get('GPUBOT_MAX_DISK_GB'), 'GPUBOT_MAX_DISK_GB', 4000, 10, 65536, problems);
   if (minDiskGb > maxDiskGb) problems.push('GPUBOT_MIN_DISK_GB is larger than GPUBOT_MAX_DISK_GB.');
 
+  const digestChannel = get('GPUBOT_DIGEST_CHANNEL');
+  if (digestChannel !== null && !/^[CG][A-Z0-9]{2,}$/.test(digestChannel)) {
+    problems.push(`GPUBOT_DIGEST_CHANNEL is "${digestChannel}"; it should be a channel id such as C024BE91L.`);
+  }
+  const digestHourUtc = intSetting(get('GPUBOT_DIGEST_HOUR'), 'GPUBOT_DIGEST_HOUR', 8, 0, 23, problems);
+  const budgets = readBudgets(get('GPUBOT_BUDGETS'), get('GPUBOT_TEAM_BUDGET'), problems);
+  const budgetBlocksNewBoxes = boolSetting(get('GPUBOT_BUDGET_BLOCKS_NEW_BOXES'), 'GPUBOT_BUDGET_BLOCKS_NEW_BOXES', false, problems);
+  if (budgetBlocksNewBoxes && budgets.people.size === 0 && budgets.team === null) {
+    warnings.push('GPUBOT_BUDGET_BLOCKS_NEW_BOXES is on but no budget is set (GPUBOT_BUDGETS, GPUBOT_TEAM_BUDGET); nothing is blocked.');
+  }
+
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warning', 'error'].includes(logLevel)) {
     problems.push(`LOG_LEVEL is "${logLevel}"; use one of debug, info, warning, error.`);
@@ -157,6 +174,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
     minDiskGb,
     maxDiskGb,
+    digest: digestChannel === null ? null : { channel: digestChannel, hourUtc: digestHourUtc },
+    budgets,
+    budgetBlocksNewBoxes,
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });
@@ -210,6 +230,27 @@ function readFirestore(get: (n: string) => string | null, cloud: CloudMode, prob
   }
   if (cloud.kind === 'real') return { kind: 'real', project: cloud.project, databaseId: get('FIRESTORE_DATABASE') ?? '(default)' };
   return { kind: 'embedded', project: cloud.project };
+}
+
+/** `U123=500,U456=300` and `2000`: US dollars a month. */
+function readBudgets(people: string | null, team: string | null, problems: string[]): Config['budgets'] {
+  const byPerson = new Map<string, number>();
+  for (const entry of (people ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const m = /^([UW][A-Z0-9]{2,})=(\d+(?:\.\d{1,2})?)$/.exec(entry);
+    const amount = m === null ? NaN : Number(m[2]);
+    if (m?.[1] === undefined || !(amount > 0)) {
+      problems.push(`GPUBOT_BUDGETS has "${entry}"; write Slack user ids with dollars a month, such as U024BE7LH=500,U0G9QF9C6=300.`);
+      continue;
+    }
+    if (byPerson.has(m[1])) problems.push(`GPUBOT_BUDGETS names ${m[1]} twice; keep one.`);
+    byPerson.set(m[1], amount);
+  }
+  let teamBudget: number | null = null;
+  if (team !== null) {
+    if (/^\d+(\.\d{1,2})?$/.test(team) && Number(team) > 0) teamBudget = Number(team);
+    else problems.push(`GPUBOT_TEAM_BUDGET is "${team}"; write dollars a month, such as 2000.`);
+  }
+  return { people: byPerson, team: teamBudget };
 }
 
 function intSetting(raw: string | null, name: string, fallback: number, min: number, max: number, problems: string[]): number {

@@ -17,6 +17,16 @@ import { BillingAdapter } from './gcp/billing.js';
 import { PriceBook } from './app/price-book.js';
 import { FirestorePriceStore } from './store/price-store.js';
 import { IdleController } from './app/idle-controller.js';
+import { CostReports } from './app/cost-reports.js';
+import { CostWatch, budgetRefusal } from './app/cost-watch.js';
+import { FirestoreCostStore } from './store/cost-store.js';
+import { utcMonth } from './domain/cost-period.js';
+import { formatUsd } from './domain/money.js';
+import { JobCommands } from './app/job-commands.js';
+import { JobWatcher } from './app/job-watcher.js';
+import { VertexAdapter } from './gcp/vertex.js';
+import { FirestoreJobStore } from './store/job-store.js';
+import { JobNotifier } from './slack/job-notifier.js';
 import { createFirestore } from './store/firestore.js';
 import { FirestoreBoxStore } from './store/box-store.js';
 import { FirestoreLeaseStore } from './store/lease-store.js';
@@ -35,6 +45,11 @@ export interface Running {
   /** Settles once the first price table is loaded (or has failed over to the bundled one). */
   pricesReady: Promise<void>;
   stop(): Promise<void>;
+}
+
+function newJobId(): string {
+  // Lowercase letters and digits only: the id is also the job's `gpubot-id` label value.
+  return 'j' + randomBytes(8).toString('hex').slice(0, 11);
 }
 
 function newBoxId(): string {
@@ -89,7 +104,18 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
   );
 
   const boxStore = new FirestoreBoxStore(firestore, clock);
+  const jobStore = new FirestoreJobStore(firestore, clock);
+  const training = new VertexAdapter({ project, authClient: auth, rootUrl: endpoint });
   const noticeStore = new FirestoreNoticeStore(firestore, clock);
+  const costStore = new FirestoreCostStore(firestore, clock);
+  const pricesOrNone = (region: string) => prices(region).catch(() => undefined);
+  const costs = new CostReports({ store: costStore, prices: pricesOrNone, clock, isAdmin: (user) => config.admins.has(user) });
+  const budgetGate = config.budgetBlocksNewBoxes
+    ? async (user: string) => {
+        const month = utcMonth(clock.now());
+        return budgetRefusal(await costStore.budgetStatus(month), user, month, formatUsd);
+      }
+    : undefined;
   const leases = new FirestoreLeaseStore(firestore, clock);
 
   let worker: Worker | null = null;
@@ -109,6 +135,16 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
       maxKeepMs: config.idle.maxKeepMs,
       maxRunningMs: config.idle.maxRunningMs,
     },
+  });
+
+  const jobs = new JobCommands({
+    store: jobStore,
+    policy: { isAdmin: (user) => config.admins.has(user) },
+    clock,
+    nudge: { nudge: () => worker?.nudge() },
+    newId: newJobId,
+    project,
+    defaultRegion: config.region,
   });
 
   const connection: SlackConnection =
@@ -147,7 +183,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     port: config.port,
     routes,
     log,
-    deps: { boxes, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, ...(budgetGate !== undefined ? { budgetGate } : {}) },
   });
 
   const controller = new BoxController({
@@ -168,6 +204,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     maxKeepMs: config.idle.maxKeepMs,
   });
   const holder = `replica-${randomBytes(4).toString('hex')}`;
+  const jobWatcher = new JobWatcher({ training, store: jobStore, clock, log: log.child({ component: 'job-watcher' }), project });
   const notifier = new SlackNotifier({
     client: app.client,
     boxes: boxStore,
@@ -179,6 +216,15 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     adminChannel: config.adminChannel,
     holder,
     prices,
+    jobs: new JobNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-notifier' }), project, holder, prices }),
+  });
+  const costWatch = new CostWatch({
+    store: costStore,
+    prices: pricesOrNone,
+    clock,
+    log: log.child({ component: 'costs' }),
+    digest: config.digest,
+    budgets: config.budgets,
   });
   worker = new Worker({
     leases,
@@ -189,6 +235,8 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
     steps: [
       { name: 'boxes', run: async (fence) => (await controller.reconcileAll(fence)).inFlight > 0 },
       { name: 'idle', run: async (fence) => (await idleController.run(fence)).stopped > 0 },
+      { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).active > 0 },
+      { name: 'costs', run: async (fence) => (await costWatch.run(fence)).digestPosted },
       { name: 'notices', run: () => notifier.deliver() },
     ],
   });

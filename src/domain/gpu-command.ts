@@ -3,6 +3,7 @@ import { DEFAULT_DISK_GB, checkBoxName, isValidBoxName } from './box-request.js'
 import { DEFAULT_GPU, GPU_KEYS, gpuForMachine, machineShape, parseGpuKey, type GpuKey } from './gpus.js';
 import { closestWord, quoteUserText as q, splitShellWords } from './shell-words.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { DEFAULT_COST_RANGE, MAX_COST_DAYS, type CostRange } from './cost-report.js';
 
 export type GpuCommand =
   | { kind: 'help'; topic?: string }
@@ -12,8 +13,13 @@ export type GpuCommand =
   | { kind: 'stop' | 'start' | 'delete' | 'connect'; name: string }
   /** Postpone idle stops; `forMs` null: the default keep (1 hour). */
   | { kind: 'keep'; name: string; forMs: number | null }
+  /** Spend over a period: mine, one person's (`--user`), or everyone's (`--all`). */
+  | { kind: 'cost'; range: CostRange; who: CostWho }
   /** No arguments at all: open the form. */
   | { kind: 'form' };
+
+/** Whose spend `/gpu cost` shows. */
+export type CostWho = { kind: 'me' } | { kind: 'user'; userId: string } | { kind: 'all' };
 
 export interface BoxRequest {
   name: string;
@@ -61,9 +67,9 @@ export const GPU_COMMAND_ERROR_CODES = [
 ] as const;
 export type GpuCommandErrorCode = (typeof GPU_COMMAND_ERROR_CODES)[number];
 
-type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'help';
+type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'help';
 
-const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, help';
+const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, help';
 
 /**
  * What each word after `/gpu` means. `down` stops rather than deletes: stopping can be undone,
@@ -91,12 +97,15 @@ const SUBCOMMAND_WORDS: Readonly<Record<string, Subcommand>> = {
   open: 'connect',
   jupyter: 'connect',
   keep: 'keep',
+  cost: 'cost',
+  costs: 'cost',
+  spend: 'cost',
   help: 'help',
   '?': 'help',
 };
 
 /** Topics `help` knows; the help text itself is written elsewhere. */
-export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'gpus'] as const;
+export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'gpus'] as const;
 export type HelpTopic = (typeof HELP_TOPICS)[number];
 
 const TOPIC_WORDS: Readonly<Record<string, HelpTopic>> = (() => {
@@ -107,9 +116,10 @@ const TOPIC_WORDS: Readonly<Record<string, HelpTopic>> = (() => {
 
 type FlagValue = 'text' | 'bool';
 interface FlagSpec {
-  field: UpField | 'all';
+  field: UpField | 'all' | CostField;
   value: FlagValue;
 }
+type CostField = 'days' | 'month' | 'user';
 type UpField = 'gpu' | 'count' | 'machine' | 'zone' | 'region' | 'disk' | 'image' | 'spot' | 'accelerator' | 'idle' | 'hours';
 
 /**
@@ -145,7 +155,15 @@ const LIST_FLAGS: Readonly<Record<string, FlagSpec>> = {
   a: { field: 'all', value: 'bool' },
 };
 
-const EXAMPLES: Readonly<Record<UpField | 'all', string>> = {
+const COST_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  days: { field: 'days', value: 'text' },
+  month: { field: 'month', value: 'bool' },
+  user: { field: 'user', value: 'text' },
+  all: { field: 'all', value: 'bool' },
+  a: { field: 'all', value: 'bool' },
+};
+
+const EXAMPLES: Readonly<Record<UpField | 'all' | CostField, string>> = {
   gpu: 'a100',
   count: '2',
   machine: 'n1-standard-8',
@@ -158,6 +176,9 @@ const EXAMPLES: Readonly<Record<UpField | 'all', string>> = {
   idle: '90m',
   hours: '8',
   all: 'true',
+  days: '30',
+  month: 'true',
+  user: '@someone',
 };
 
 function ok<T>(value: T): Parsed<T> {
@@ -235,6 +256,8 @@ export function parseGpuCommand(text: string): Parsed<GpuCommand> {
       return parseTarget(sub, said, rest);
     case 'keep':
       return parseKeep(said, rest);
+    case 'cost':
+      return parseCost(said, rest);
   }
 }
 
@@ -533,6 +556,9 @@ function parseUp(said: string, args: readonly string[]): Parsed<GpuCommand> {
         break;
       }
       case 'all':
+      case 'days':
+      case 'month':
+      case 'user':
         break;
     }
   }
@@ -624,4 +650,65 @@ function parseTarget(
   const nameError = checkBoxName(lower);
   if (nameError) return { ok: false, error: nameError };
   return ok({ kind, name: lower });
+}
+
+/**
+ * A person as a slash command carries them: `<@U123|name>` (Slack escapes mentions for /gpu), `<@U123>`,
+ * or a bare user id. A plain `@name` cannot be resolved without a Slack call, so it is refused.
+ */
+export function parseUserRef(text: string): string | null {
+  const m = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/.exec(text.trim()) ?? /^([UW][A-Z0-9]{2,})$/.exec(text.trim());
+  return m?.[1] ?? null;
+}
+
+/** `/gpu cost [--days N | --month] [--user @someone | --all]`. */
+function parseCost(said: string, args: readonly string[]): Parsed<GpuCommand> {
+  const takes = `\`/gpu ${said}\` takes \`--days N\` or \`--month\`, and \`--user @someone\` or \`--all\`, like \`/gpu ${said} --days 30 --all\`.`;
+  const read = readArgs(args, COST_FLAGS, (written) => unknownFlagError(written, COST_FLAGS, takes));
+  if (!read.ok) return read;
+  const extra = read.value.positionals[0];
+  if (extra !== undefined) {
+    const user = parseUserRef(extra);
+    const hint = user !== null ? ` Did you mean \`--user ${extra}\`?` : /^all$/i.test(extra) ? ' Did you mean `--all`?' : '';
+    return fail('EXTRA_ARGUMENT', `${q(extra)} is extra.${hint} ${takes}`);
+  }
+  let range: Setting<CostRange> | undefined;
+  let who: Setting<CostWho> | undefined;
+  for (const { flag, spec, value } of read.value.flags) {
+    const written = `${flag} ${value}`;
+    if (spec.field === 'days') {
+      const days = parseWhole(value);
+      if (days === null || days < 1 || days > MAX_COST_DAYS) {
+        return fail('BAD_NUMBER', `\`${flag}\` takes a whole number of days from 1 to ${MAX_COST_DAYS}, like \`${flag} 30\`; ${q(value)} isn't one.`);
+      }
+      const r = settleRange(range, { value: { kind: 'days', days }, said: written });
+      if (!r.ok) return r;
+      range = r.value;
+    } else if (spec.field === 'month') {
+      if (value !== 'true') continue;
+      const r = settleRange(range, { value: { kind: 'month' }, said: flag });
+      if (!r.ok) return r;
+      range = r.value;
+    } else if (spec.field === 'user') {
+      const userId = parseUserRef(value);
+      if (userId === null) {
+        return fail('BAD_VALUE', `\`${flag}\` takes a person picked from Slack's @ list, like \`${flag} @someone\`; ${q(value)} isn't one.`);
+      }
+      if (who !== undefined && who.value.kind !== 'user') return fail('CONFLICTING_FLAGS', `${q(who.said)} and ${q(written)} both say whose spend. Keep one.`);
+      if (who !== undefined && who.value.kind === 'user' && who.value.userId !== userId) {
+        return fail('CONFLICTING_FLAGS', `${q(who.said)} and ${q(written)} both say whose spend. Keep one.`);
+      }
+      who = { value: { kind: 'user', userId }, said: written };
+    } else if (spec.field === 'all') {
+      if (value !== 'true') continue;
+      if (who !== undefined && who.value.kind !== 'all') return fail('CONFLICTING_FLAGS', `${q(who.said)} and \`--all\` both say whose spend. Keep one.`);
+      who = { value: { kind: 'all' }, said: '--all' };
+    }
+  }
+  return ok({ kind: 'cost', range: range?.value ?? DEFAULT_COST_RANGE, who: who?.value ?? { kind: 'me' } });
+}
+
+function settleRange(current: Setting<CostRange> | undefined, next: Setting<CostRange>): Parsed<Setting<CostRange>> {
+  const same = current !== undefined && JSON.stringify(current.value) === JSON.stringify(next.value);
+  return current === undefined || same ? ok(next) : fail('CONFLICTING_FLAGS', `${q(current.said)} and ${q(next.said)} both set the period. Keep one.`);
 }

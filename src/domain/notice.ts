@@ -3,6 +3,7 @@
  * announce and delivered later by the Slack notifier (the outbox). They carry facts, not Block Kit:
  * the notifier renders them when it sends.
  */
+import type { CostNoticeEvent } from './cost-notice.js';
 
 export type NoticeEvent =
   | { type: 'box-zone-retry'; zone: string; nextZone: string; reason: string }
@@ -15,9 +16,16 @@ export type NoticeEvent =
   | { type: 'box-idle-stopped'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null }
   | { type: 'box-idle-cancelled'; reasons: string[] }
   | { type: 'box-gpu-metrics-missing' }
-  | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string } };
+  /** The daily digest and budget alerts (cost-notice.ts). */
+  | CostNoticeEvent
+  | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string } }
+  /** A training job reached a final state; the job record (`jobs/{jobId}`) holds the facts. */
+  | { type: 'job-ended'; jobId: string };
 
-/** Who hears it: the box's thread, its owner by DM, or the admins (admin channel or DMs). */
+/**
+ * Who hears it: the box's thread, its owner by DM, or the admins (admin channel or DMs). An admins
+ * notice with no box and a `channel` (the daily digest) goes to that channel instead.
+ */
 export type NoticeAudience = 'thread' | 'dm' | 'admins';
 
 export interface NoticeDraft {

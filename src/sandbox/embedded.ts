@@ -8,6 +8,7 @@ import type { Clock, Logger } from '../app/ports.js';
 import { ComputeSandbox } from './google/compute.js';
 import { MonitoringSandbox } from './google/monitoring.js';
 import { BillingSandbox } from './google/billing.js';
+import { VertexSandbox } from './google/vertex.js';
 import { activitySampler, monitoredInstances } from './google/utilization.js';
 import { startGoogleSandbox, type GoogleSandbox } from './google/server.js';
 import { startFirestoreEmulator, type RunningEmulator } from './firestore-emulator.js';
@@ -44,7 +45,7 @@ export async function startEmbedded(config: Config, log: Logger, clock: Clock): 
       instances: monitoredInstances(compute),
       sampler: activitySampler(() => 'idle', clock.now()),
     });
-    google = await startGoogleSandbox({ handlers: [compute, monitoring, new BillingSandbox({ now: () => clock.now() })], onError: (error) => log.error('sandbox handler failed', { error }) });
+    google = await startGoogleSandbox({ handlers: [compute, monitoring, new BillingSandbox({ now: () => clock.now() }), new VertexSandbox({ project: config.cloud.project, now: () => clock.now(), stepMs: 20_000 })], onError: (error) => log.error('sandbox handler failed', { error }) });
   }
   if (config.firestore.kind === 'embedded') {
     emulator = await startFirestoreEmulator({ onNote: say });

@@ -1,10 +1,14 @@
 /** What every listener needs, passed in by the composition root. */
 import type { BoxCommands } from '../app/box-commands.js';
+import type { JobCommands } from '../app/job-commands.js';
 import type { Clock, Logger } from '../app/ports.js';
+import type { CostReports } from '../app/cost-reports.js';
 import type { PriceLookup } from './price-lookup.js';
 
 export interface ListenerDeps {
   boxes: BoxCommands;
+  /** Training jobs; without them `/train` is not registered. */
+  jobs?: JobCommands;
   log: Logger;
   clock: Clock;
   project: string;
@@ -12,4 +16,8 @@ export interface ListenerDeps {
   regions: string[];
   /** A region's list prices (the price book); without it, answers say nothing about money. */
   prices?: PriceLookup;
+  /** `/gpu cost`; without it the subcommand says costs are not set up. */
+  costs?: CostReports;
+  /** Why `/gpu up` is refused for budget reasons (GPUBOT_BUDGET_BLOCKS_NEW_BOXES), or null. */
+  budgetGate?: (user: string) => Promise<string | null>;
 }

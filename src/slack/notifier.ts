@@ -11,6 +11,7 @@ import type { PriceTable } from '../domain/prices.js';
 import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { boxCard } from './views/box-card.js';
 import { noticeMessage } from './views/notices.js';
+import { isJobNotice, type JobNotifier } from './job-notifier.js';
 
 export interface NotifierDeps {
   client: WebClient;
@@ -24,6 +25,8 @@ export interface NotifierDeps {
   holder: string;
   /** A region's list prices (the price book): with it, cards and stop and delete notices show costs. */
   prices?: PriceLookup;
+  /** Training-job cards and notices, delivered in the same pass. */
+  jobs?: JobNotifier;
 }
 
 /** Errors after which posting to that conversation will not work: fall back to the owner's DM. */
@@ -37,6 +40,7 @@ export class SlackNotifier {
   async deliver(): Promise<boolean> {
     const cards = await this.deps.boxes.boxesWithStaleCards(50);
     for (const box of cards) await this.showCard(box).catch((error: unknown) => this.deps.log.error('card update failed', { boxId: box.id, error }));
+    const moreJobCards = (await this.deps.jobs?.showCards()) ?? false;
     const pending = await this.deps.notices.pending(100);
     let waiting = false;
     for (const notice of pending) {
@@ -46,7 +50,7 @@ export class SlackNotifier {
         this.deps.log.error('notice delivery failed', { noticeId: notice.id, error });
       }
     }
-    return waiting || cards.length === 50;
+    return waiting || moreJobCards || cards.length === 50;
   }
 
   /**
@@ -77,6 +81,7 @@ export class SlackNotifier {
 
   /** Sends one notice; returns true if it must wait (its thread is not posted yet). */
   private async send(notice: Notice): Promise<boolean> {
+    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.send(notice) : true;
     const box = notice.boxId !== null ? await this.deps.boxes.getBox(notice.boxId) : null;
     let card: { channel: string; ts: string } | null = null;
     if (notice.to === 'thread') {
@@ -92,6 +97,9 @@ export class SlackNotifier {
         delivered = await this.post(card.channel, message, card.ts, notice.owner === null ? null : { user: notice.owner, message });
       } else if (notice.to === 'dm' && notice.owner !== null) {
         delivered = await this.post(notice.owner, message, undefined, null);
+      } else if (notice.boxId === null && notice.channel !== null) {
+        // The daily digest: an admins' notice addressed to its configured channel.
+        delivered = await this.post(notice.channel, message, undefined, null);
       } else {
         delivered = await this.toAdmins(message);
       }

@@ -10,6 +10,7 @@ import { startGpubot, type Running } from '../../src/main.js';
 import { ComputeSandbox } from '../../src/sandbox/google/compute.js';
 import { MonitoringSandbox } from '../../src/sandbox/google/monitoring.js';
 import { BillingSandbox } from '../../src/sandbox/google/billing.js';
+import { VertexSandbox } from '../../src/sandbox/google/vertex.js';
 import { activitySampler, monitoredInstances, type Activity } from '../../src/sandbox/google/utilization.js';
 import { startGoogleSandbox, type GoogleSandbox } from '../../src/sandbox/google/server.js';
 import { SlackSimulator, type SimMessage } from '../../src/sandbox/slack/web-api-server.js';
@@ -26,6 +27,7 @@ export interface Bot {
   compute: ComputeSandbox;
   monitoring: MonitoringSandbox;
   billing: BillingSandbox;
+  vertex: VertexSandbox;
   /** What each VM (by name) is doing, as Monitoring reports it; unlisted VMs are busy on their GPU. */
   activity: Map<string, Activity>;
   google: GoogleSandbox;
@@ -45,8 +47,8 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-export async function startBot(options: { env?: Record<string, string>; billingFailsWith?: 403 | 503 } = {}): Promise<Bot> {
-  const clock = new ManualClock();
+export async function startBot(options: { env?: Record<string, string>; billingFailsWith?: 403 | 503; startAt?: number } = {}): Promise<Bot> {
+  const clock = new ManualClock(options.startAt);
   const project = freshProjectId('e2e');
   const compute = new ComputeSandbox({
     project,
@@ -63,7 +65,8 @@ export async function startBot(options: { env?: Record<string, string>; billingF
   });
   const billing = new BillingSandbox({ now: () => clock.now() });
   if (options.billingFailsWith !== undefined) billing.fail(options.billingFailsWith);
-  const google = await startGoogleSandbox({ handlers: [compute, monitoring, billing] });
+  const vertex = new VertexSandbox({ project, now: () => clock.now() });
+  const google = await startGoogleSandbox({ handlers: [compute, monitoring, billing, vertex] });
   const signingSecret = 'e2e-signing-secret-0123456789';
   const botToken = 'xoxb-e2e-token';
   const slack = new SlackSimulator({ signingSecret, botToken, channels: { [CHANNEL]: 'ml-team' } });
@@ -91,6 +94,7 @@ export async function startBot(options: { env?: Record<string, string>; billingF
     compute,
     monitoring,
     billing,
+    vertex,
     activity,
     google,
     slack,

@@ -3,6 +3,8 @@ import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../context.js';
 import { registerGpuCommand } from './commands/gpu.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerJobActions } from './actions/job-actions.js';
+import { registerTrainForm } from './views/train-form.js';
 import { registerBoxStop } from './actions/box-stop.js';
 import { registerBoxStart } from './actions/box-start.js';
 import { registerBoxDelete } from './actions/box-delete.js';
@@ -14,7 +16,11 @@ import { registerAppHomeOpened } from './events/app-home-opened.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerGpuCommand(app, deps);
-  registerTrainCommand(app);
+  if (deps.jobs !== undefined) {
+    registerTrainCommand(app, deps, deps.jobs);
+    registerJobActions(app, deps, deps.jobs);
+    registerTrainForm(app, deps, deps.jobs);
+  }
   registerBoxStop(app, deps);
   registerBoxStart(app, deps);
   registerBoxDelete(app, deps);

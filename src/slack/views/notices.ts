@@ -11,6 +11,8 @@ import { channelRef, consoleInstanceUrl, link, mention, safeUrl } from './format
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate, truncateMrkdwn } from './messages.js';
 import { endMoneyText } from './price-parts.js';
 import { idleNoticeMessage, isIdleEvent } from './idle-notices.js';
+import { isCostNoticeEvent } from '../../domain/cost-notice.js';
+import { costNoticeMessage } from './cost-notices.js';
 
 export interface NoticeContext {
   now: number;
@@ -109,6 +111,13 @@ function said(event: NoticeEvent, box: Box | null, audience: NoticeAudience): Sa
     case 'box-gpu-metrics-missing':
       // Handled by idleNoticeMessage (idle-notices.ts); kept here so the switch covers every event.
       return { emoji: ':zzz:', sentence: 'Idle news about this box.' };
+    case 'cost-digest':
+    case 'budget-alert':
+      // Handled by costNoticeMessage (cost-notices.ts); kept here so the switch covers every event.
+      return { emoji: ':moneybag:', sentence: 'Spend news.' };
+    case 'job-ended':
+      // Rendered from the job record by the job notifier (job-notifier.ts); kept so the switch covers every event.
+      return { emoji: ':checkered_flag:', sentence: 'A training job ended.' };
   }
 }
 
@@ -155,6 +164,7 @@ function orphanMessage(event: Extract<NoticeEvent, { type: 'orphan-found' }>, pr
 export function noticeMessage(event: NoticeEvent, box: Box | null, ctx: NoticeContext): SlackMessage {
   if (event.type === 'orphan-found') return orphanMessage(event, ctx.project);
   if (isIdleEvent(event)) return idleNoticeMessage(event, box, ctx);
+  if (isCostNoticeEvent(event)) return costNoticeMessage(event, ctx);
   const s = said(event, box, ctx.audience);
   const name = box !== null ? nameText(box) : null;
   // In a thread the card above names the box; anywhere else the message has to.

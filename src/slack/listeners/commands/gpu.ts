@@ -20,8 +20,18 @@ import { keptText } from '../../views/idle-notices.js';
 /** `/gpu keep NAME` without a length keeps the box for an hour, like the [Keep 1h] button. */
 const DEFAULT_KEEP_MS = 3_600_000;
 import { deletePrompt, requestedMessage } from '../../views/replies.js';
+import { chartTitle, costAnswer, whoseText } from '../../views/cost-report.js';
+import { dailySpendPng } from '../../views/cost-chart.js';
+import { utcDay } from '../../../domain/cost-period.js';
 
-type Reply = { text: string; blocks?: unknown[] } | 'form';
+interface Chart {
+  png: Buffer;
+  filename: string;
+  title: string;
+}
+
+/** `chart`: an image to upload into the conversation once the answer is sent. */
+type Reply = { text: string; blocks?: unknown[]; chart?: Chart } | 'form';
 
 export function registerGpuCommand(app: App, deps: ListenerDeps): void {
   app.command('/gpu', async (args) => handleGpuCommand(args, deps));
@@ -45,11 +55,13 @@ export async function handleGpuCommand(
     await respond({ response_type: 'ephemeral', replace_original: true, text: late.text, ...(late.blocks ? { blocks: late.blocks as never } : {}) }).catch(
       (error: unknown) => deps.log.warn('could not send a late /gpu answer', { error }),
     );
+    if (reply !== 'form' && reply.chart !== undefined) await uploadChart(client, command, reply.chart, deps);
     return;
   }
   const reply = first;
   if (reply !== 'form') {
     await ack({ response_type: 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+    if (reply.chart !== undefined) await uploadChart(client, command, reply.chart, deps);
     return;
   }
   // trigger_id lives 3 seconds: open the modal right after the ack, before anything slow.
@@ -80,6 +92,8 @@ async function answer(
       return 'form';
     case 'up': {
       if (cmd.request === null) return 'form';
+      const refusal = deps.budgetGate !== undefined ? await deps.budgetGate(asker.userId) : null;
+      if (refusal !== null) return errorMessage(refusal);
       // Asked while the request is recorded, for the region the box will most likely get, so the two waits overlap.
       const likelyRegion = cmd.request.zone !== null ? regionOfZone(cmd.request.zone) : (cmd.request.region ?? deps.region);
       const early = startLookup(deps.prices, likelyRegion, deps.log);
@@ -121,5 +135,33 @@ async function answer(
       const found = await deps.boxes.connect(asker, { name: cmd.name });
       return found.ok ? connectMessage(found.value, { project: deps.project }) : errorMessage(found.error.message);
     }
+    case 'cost':
+      return costReply(cmd, asker.userId, deps);
+  }
+}
+
+async function costReply(cmd: Extract<GpuCommand, { kind: 'cost' }>, asker: string, deps: ListenerDeps): Promise<Reply> {
+  if (deps.costs === undefined) return errorMessage('Costs are not set up on this gpubot.');
+  const result = await deps.costs.report(asker, cmd.range, cmd.who);
+  if (!result.ok) return errorMessage(result.error.message);
+  const { report } = result.value;
+  const whose = whoseText(cmd.who);
+  const answer = costAnswer(report, { whose });
+  if (report.byDay.length === 0) return answer;
+  const first = report.byDay[0];
+  const chart: Chart = {
+    png: dailySpendPng(report.byDay.map((d) => d.total)),
+    filename: `gpu-spend-${first !== undefined ? utcDay(first.dayStartMs) : 'period'}-to-${utcDay(report.period.toMs)}.png`,
+    title: chartTitle(report, whose),
+  };
+  return { ...answer, chart };
+}
+
+/** After the answer: the chart goes into the conversation the command came from; a failure only loses the picture. */
+async function uploadChart(client: AllMiddlewareArgs['client'], command: SlackCommandMiddlewareArgs['command'], chart: Chart, deps: ListenerDeps): Promise<void> {
+  try {
+    await client.filesUploadV2({ channel_id: command.channel_id, file: chart.png, filename: chart.filename, title: chart.title });
+  } catch (error) {
+    deps.log.warn('could not upload the spend chart', { error, channel: command.channel_id });
   }
 }

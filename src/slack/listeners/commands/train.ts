@@ -1,13 +1,93 @@
 /**
- * `/train` is declared in the manifest so the command exists in Slack; until training jobs land it
- * says plainly that they are not available yet rather than failing silently.
+ * `/train`: parse, authorize, record the intent, and answer inside the ack (within Slack's 3 seconds),
+ * like `/gpu`. The listener never calls Google Cloud: the job watcher does.
  */
-import type { App } from '@slack/bolt';
-import { errorMessage } from '../../views/messages.js';
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import { raceAckDeadline } from '../../ack-deadline.js';
+import { parseTrainCommand } from '../../../domain/train-command.js';
+import type { Asker } from '../../../app/box-commands.js';
+import type { JobCommands } from '../../../app/job-commands.js';
+import type { ListenerDeps } from '../../context.js';
+import { cancelPrompt, jobList, jobLogsMessage, jobStatusMessage, submittedMessage } from '../../views/job-card.js';
+import { trainForm, trainHelpText } from '../../views/job-form.js';
+import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
 
-export function registerTrainCommand(app: App): void {
-  app.command('/train', async ({ ack }) => {
-    const reply = errorMessage('Training jobs are not available in this version of gpubot yet. Use `/gpu up NAME --gpu t4` for a notebook box meanwhile.');
-    await ack({ response_type: 'ephemeral', text: reply.text, blocks: reply.blocks as never });
+type Reply = { text: string; blocks?: unknown[] } | 'form';
+
+export function registerTrainCommand(app: App, deps: ListenerDeps, jobs: JobCommands): void {
+  app.command('/train', async (args) => handleTrainCommand(args, deps, jobs));
+}
+
+export async function handleTrainCommand(
+  { command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs,
+  deps: ListenerDeps,
+  jobs: JobCommands,
+): Promise<void> {
+  const work = answer(command, deps, jobs).catch((error: unknown): Reply => {
+    const errorId = randomUUID().slice(0, 8);
+    deps.log.error('/train failed', { errorId, error, user: command.user_id });
+    return apologyMessage(errorId);
   });
+  const first = await raceAckDeadline(work);
+  if (first === 'late') {
+    // Slack gives up after 3 s; the intent is recorded either way, so say so now and answer later.
+    await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' });
+    const reply = await work;
+    const late = reply === 'form' ? errorMessage('That took too long to open the form; run the command again.') : reply;
+    await respond({ response_type: 'ephemeral', replace_original: true, text: late.text, ...(late.blocks ? { blocks: late.blocks as never } : {}) }).catch(
+      (error: unknown) => deps.log.warn('could not send a late /train answer', { error }),
+    );
+    return;
+  }
+  if (first !== 'form') {
+    await ack({ response_type: 'ephemeral', text: first.text, ...(first.blocks ? { blocks: first.blocks as never } : {}) });
+    return;
+  }
+  // trigger_id lives 3 seconds: open the modal right after the ack, before anything slow.
+  await ack();
+  try {
+    await client.views.open({
+      trigger_id: command.trigger_id,
+      view: trainForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
+    });
+  } catch (error) {
+    deps.log.warn('could not open the /train form', { error });
+  }
+}
+
+async function answer(command: SlackCommandMiddlewareArgs['command'], deps: ListenerDeps, jobs: JobCommands): Promise<Reply> {
+  const parsed = parseTrainCommand(command.text ?? '');
+  if (!parsed.ok) return errorMessage(parsed.error.message);
+  const cmd = parsed.value;
+  // trigger_id is unique per invocation and identical in Slack's retries of it.
+  const asker: Asker = { userId: command.user_id, channelId: command.channel_id, requestKey: `cmd:${command.team_id}:${command.trigger_id}` };
+  switch (cmd.kind) {
+    case 'form':
+      return 'form';
+    case 'help':
+      return okMessage(trainHelpText());
+    case 'submit': {
+      if (cmd.request === null) return 'form';
+      const result = await jobs.submit(asker, cmd.request);
+      return result.ok ? submittedMessage(result.value.job, cmd.request.notes) : errorMessage(result.error.message);
+    }
+    case 'list':
+      return jobList(await jobs.list(asker, cmd.all), { now: deps.clock.now(), all: cmd.all });
+    case 'status': {
+      const found = await jobs.find({ reference: cmd.job });
+      return found.ok ? jobStatusMessage(found.value, { now: deps.clock.now(), project: deps.project }) : errorMessage(found.error.message);
+    }
+    case 'logs': {
+      const found = await jobs.find({ reference: cmd.job });
+      return found.ok ? jobLogsMessage(found.value, deps.project) : errorMessage(found.error.message);
+    }
+    case 'cancel': {
+      // Cancelling loses the work so far: the command only asks (owner or admin); the button does it.
+      const found = await jobs.find({ reference: cmd.job });
+      if (!found.ok) return errorMessage(found.error.message);
+      const refusal = jobs.checkOwner(found.value, asker.userId);
+      return refusal !== null ? errorMessage(refusal.message) : cancelPrompt(found.value);
+    }
+  }
 }

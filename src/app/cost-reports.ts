@@ -1,0 +1,50 @@
+/**
+ * `/gpu cost`: read the boxes that may have cost something in the period (only the asker's unless an
+ * admin asks for someone else or everyone), price them, and sum them by person, box and day.
+ */
+import type { CostWho, UserError } from '../domain/gpu-command.js';
+import { buildCostReport, periodOf, type CostRange, type CostReport } from '../domain/cost-report.js';
+import type { PriceTable } from '../domain/prices.js';
+import type { Clock } from './ports.js';
+import type { CostStore } from './ports/costs.js';
+
+export interface CostReportsDeps {
+  store: CostStore;
+  /** A region's list prices; a region whose prices fail is left out and counted as unpriced. */
+  prices: (region: string) => Promise<PriceTable | undefined>;
+  clock: Clock;
+  isAdmin(user: string): boolean;
+}
+
+export type CostReportResult = { ok: true; value: { report: CostReport; reads: number } } | { ok: false; error: UserError };
+
+export class CostReports {
+  constructor(private readonly deps: CostReportsDeps) {}
+
+  async report(asker: string, range: CostRange, who: CostWho): Promise<CostReportResult> {
+    const others = who.kind === 'all' || (who.kind === 'user' && who.userId !== asker);
+    if (others && !this.deps.isAdmin(asker)) {
+      return {
+        ok: false,
+        error: {
+          code: 'NOT_ALLOWED',
+          message: `Only admins see ${who.kind === 'all' ? 'everyone’s' : 'another person’s'} spend. \`/gpu cost\` shows yours.`,
+        },
+      };
+    }
+    const now = this.deps.clock.now();
+    const period = periodOf(range, now);
+    const owner = who.kind === 'all' ? null : who.kind === 'user' ? who.userId : asker;
+    const read = await this.deps.store.boxesSince(period.fromMs, owner);
+    const regions = [...new Set(read.boxes.map((b) => b.spec.region))];
+    const tables = new Map<string, PriceTable>();
+    await Promise.all(
+      regions.map(async (region) => {
+        const table = await this.deps.prices(region);
+        if (table !== undefined) tables.set(region, table);
+      }),
+    );
+    const report = buildCostReport(read.boxes, (region) => tables.get(region), period, now);
+    return { ok: true, value: { report, reads: read.reads } };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * What people ask of training jobs from Slack: each use case checks who is asking, records the intent
+ * in one transaction keyed by the Slack request, and leaves every Google Cloud call to the job watcher.
+ */
+import { isJobOver, type Job } from '../domain/job.js';
+import { toCustomJob, type TrainRequest, type UserError } from '../domain/train-command.js';
+import type { Asker, Outcome } from './box-commands.js';
+import type { Clock, Nudge, Policy } from './ports.js';
+import type { JobStore } from './ports/jobs.js';
+
+export interface JobCommandsDeps {
+  store: JobStore;
+  policy: Policy;
+  clock: Clock;
+  nudge: Nudge;
+  newId: () => string;
+  project: string;
+  defaultRegion: string;
+}
+
+export type JobTarget = { id: string } | { reference: string };
+
+export class JobCommands {
+  constructor(private readonly deps: JobCommandsDeps) {}
+
+  /** `/train submit`: records the job; the watcher creates it in Vertex AI. A retry returns the first answer. */
+  async submit(asker: Asker, request: TrainRequest): Promise<Outcome<{ job: Job }>> {
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ job: Job }>> => {
+      const id = this.deps.newId();
+      const custom = toCustomJob(request, { project: this.deps.project, owner: asker.userId, jobId: id, defaultRegion: this.deps.defaultRegion });
+      const job: Job = {
+        id,
+        name: request.name,
+        owner: asker.userId,
+        channel: asker.channelId,
+        region: custom.region,
+        request,
+        body: custom.body,
+        desired: 'running',
+        status: 'requested',
+        vertexJobId: null,
+        failure: null,
+        createdAt: now,
+        startedAt: null,
+        endedAt: null,
+        updatedAt: now,
+        rev: 1,
+      };
+      tx.putJob(job);
+      return { ok: true, value: { job } };
+    });
+    if (result.ok) this.deps.nudge.nudge();
+    return result;
+  }
+
+  /** [Resubmit]: the same request again, as a new job. */
+  async resubmit(asker: Asker, jobId: string): Promise<Outcome<{ job: Job }>> {
+    const old = await this.deps.store.getJob(jobId);
+    const refusal = this.refuse(old, asker.userId, { id: jobId });
+    if (refusal !== null || old === null) return { ok: false, error: refusal ?? notFound({ id: jobId }) };
+    return this.submit(asker, old.request);
+  }
+
+  /** A job the asker may look at: anyone's (jobs are the team's), by name or Vertex AI id. */
+  async find(target: JobTarget): Promise<Outcome<Job>> {
+    const job = 'id' in target ? await this.deps.store.getJob(target.id) : await this.deps.store.jobNamed(target.reference);
+    return job === null ? { ok: false, error: notFound(target) } : { ok: true, value: job };
+  }
+
+  /** The asker's own jobs, or everyone's recent ones with `all`. */
+  async list(asker: Pick<Asker, 'userId'>, all: boolean): Promise<Job[]> {
+    return all ? this.deps.store.recentJobs(50) : this.deps.store.jobsOwnedBy(asker.userId, 50);
+  }
+
+  /** Asks for the job to be cancelled (owner or admin); the watcher tells Vertex AI. */
+  async cancel(asker: Asker, target: JobTarget): Promise<Outcome<{ job: Job; changed: boolean }>> {
+    const seen = 'id' in target ? await this.deps.store.getJob(target.id) : await this.deps.store.jobNamed(target.reference);
+    const early = this.refuse(seen, asker.userId, target);
+    if (early !== null || seen === null) return { ok: false, error: early ?? notFound(target) };
+    if (isJobOver(seen)) return { ok: false, error: { code: 'JOB_OVER', message: `\`${seen.name}\` already ${seen.status}; there is nothing to cancel.` } };
+    if (seen.desired === 'cancelled') return { ok: true, value: { job: seen, changed: false } };
+    const result = await this.deps.store.transact({ requestKey: asker.requestKey, lockKeys: [seen.id] }, async (tx): Promise<Outcome<{ job: Job; changed: boolean }>> => {
+      const job = await tx.getJob(seen.id);
+      const refusal = this.refuse(job, asker.userId, target);
+      if (refusal !== null || job === null) return { ok: false, error: refusal ?? notFound(target) };
+      if (isJobOver(job)) return { ok: false, error: { code: 'JOB_OVER', message: `\`${job.name}\` already ${job.status}; there is nothing to cancel.` } };
+      // Level-triggered: asking again for what is already asked (a double click) changes nothing.
+      if (job.desired === 'cancelled') return { ok: true, value: { job, changed: false } };
+      const updated: Job = { ...job, desired: 'cancelled', updatedAt: this.deps.clock.now(), rev: job.rev + 1 };
+      tx.putJob(updated);
+      return { ok: true, value: { job: updated, changed: true } };
+    });
+    if (result.ok && result.value.changed) this.deps.nudge.nudge();
+    return result;
+  }
+
+  /** Only the owner or an admin may change a job; anyone may look. */
+  checkOwner(job: Job, userId: string): UserError | null {
+    return this.refuse(job, userId, { id: job.id });
+  }
+
+  private refuse(job: Job | null, userId: string, target: JobTarget): UserError | null {
+    if (job === null) return notFound(target);
+    if (job.owner !== userId && !this.deps.policy.isAdmin(userId)) {
+      return { code: 'NOT_YOURS', message: `\`${job.name}\` belongs to <@${job.owner}>; only its owner or an admin can do that.` };
+    }
+    return null;
+  }
+}
+
+function notFound(target: JobTarget): UserError {
+  return 'reference' in target
+    ? { code: 'NO_SUCH_JOB', message: `I have no job named \`${target.reference}\`. \`/train list --all\` shows every job.` }
+    : { code: 'NO_SUCH_JOB', message: 'That job no longer exists.' };
+}

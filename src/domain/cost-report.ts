@@ -1,0 +1,133 @@
+/**
+ * Spend over a period, by person, by box and by day, for `/gpu cost`, the daily digest and budgets:
+ * plain sums of `costInPeriod` over box records, so every total matches the records it came from.
+ */
+import type { Box, BoxEvent } from './box.js';
+import { BILLED_FROM } from './cost.js';
+import { DAY_MS, costByDay, costInPeriod, utcDayStart, utcMonthStart } from './cost-period.js';
+import { hourlyPrice, type PriceSource, type PriceTable } from './prices.js';
+
+/** `--days N` (the last N UTC days, today included) or `--month` (this UTC month so far). */
+export type CostRange = { kind: 'days'; days: number } | { kind: 'month' };
+
+export const DEFAULT_COST_RANGE: CostRange = { kind: 'days', days: 7 };
+export const MAX_COST_DAYS = 92;
+
+export interface Period {
+  fromMs: number;
+  toMs: number;
+  /** `last 7 days`, `this month`: how answers name it. */
+  label: string;
+}
+
+export function periodOf(range: CostRange, nowMs: number): Period {
+  if (range.kind === 'month') return { fromMs: utcMonthStart(nowMs), toMs: nowMs, label: 'this month' };
+  const days = Math.max(1, range.days);
+  return { fromMs: utcDayStart(nowMs) - (days - 1) * DAY_MS, toMs: nowMs, label: days === 1 ? 'today' : `the last ${days} days` };
+}
+
+/** A line of the report: a person, a box, or (later) a job. */
+export interface SpendLine {
+  key: string;
+  total: number;
+}
+
+export interface BoxSpend extends SpendLine {
+  name: string;
+  owner: string;
+}
+
+export interface CostReport {
+  period: Period;
+  total: number;
+  /** Highest first. */
+  byPerson: SpendLine[];
+  byBox: BoxSpend[];
+  /**
+   * Training jobs' spend: empty until job records are read here. A job's `jobCost` clipped to the
+   * period adds a line here and its amount to its owner and day, like a box.
+   */
+  byJob: SpendLine[];
+  /** One entry per UTC day of the period, oldest first. */
+  byDay: { dayStartMs: number; total: number }[];
+  sources: PriceSource[];
+  missing: string[];
+  /** Boxes left out because their region's prices did not come. */
+  unpriced: number;
+}
+
+/** Whether anything of the box's life falls in [fromMs, toMs): what a store query must not miss. */
+export function touchesPeriod(box: Pick<Box, 'history' | 'createdAt'>, fromMs: number, toMs: number): boolean {
+  const last = box.history.reduce((max, e) => Math.max(max, e.at), box.createdAt);
+  const ended = box.history.some((e) => e.status === 'deleted' || e.status === 'failed');
+  return box.createdAt < toMs && (!ended || last >= fromMs);
+}
+
+function ranked(map: Map<string, number>): SpendLine[] {
+  return [...map.entries()].map(([key, total]) => ({ key, total })).sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
+}
+
+export function buildCostReport(boxes: readonly Box[], prices: (region: string) => PriceTable | undefined, period: Period, nowMs: number): CostReport {
+  const byPerson = new Map<string, number>();
+  const byBox: BoxSpend[] = [];
+  const dayTotals = new Map<number, number>();
+  for (let day = utcDayStart(period.fromMs); day < period.toMs; day += DAY_MS) dayTotals.set(day, 0);
+  const sources: PriceSource[] = [];
+  const missing: string[] = [];
+  let unpriced = 0;
+  let total = 0;
+  for (const box of boxes) {
+    const table = prices(box.spec.region);
+    if (table === undefined) {
+      unpriced++;
+      continue;
+    }
+    const cost = costInPeriod(box, table, period.fromMs, period.toMs, nowMs);
+    if (cost.total === 0) continue;
+    sources.push(cost.source);
+    missing.push(...cost.missing);
+    total += cost.total;
+    byPerson.set(box.owner, (byPerson.get(box.owner) ?? 0) + cost.total);
+    byBox.push({ key: box.id, name: box.name, owner: box.owner, total: cost.total });
+    for (const day of costByDay(box, table, period.fromMs, period.toMs, nowMs)) {
+      dayTotals.set(day.dayStartMs, (dayTotals.get(day.dayStartMs) ?? 0) + day.total);
+    }
+  }
+  byBox.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
+  return {
+    period,
+    total,
+    byPerson: ranked(byPerson),
+    byBox,
+    byJob: [],
+    byDay: [...dayTotals.entries()].sort((a, b) => a[0] - b[0]).map(([dayStartMs, t]) => ({ dayStartMs, total: t })),
+    sources,
+    missing: [...new Set(missing)],
+    unpriced,
+  };
+}
+
+/**
+ * What an idle stop saved, as an estimate: the VM's hourly price times the hours from the stop until
+ * the box was next started (or `nowMs`). The disk is billed either way, so it is not counted.
+ */
+export function idleStopSaving(box: Pick<Box, 'spec' | 'history'>, prices: PriceTable, stoppedAtMs: number, nowMs: number): number {
+  const next = nextStart(box.history, stoppedAtMs);
+  const until = Math.min(next ?? nowMs, nowMs);
+  return (Math.max(0, until - stoppedAtMs) / 3_600_000) * hourlyPrice(box.spec, prices).vmPerHour;
+}
+
+function nextStart(history: readonly BoxEvent[], afterMs: number): number | null {
+  const starts = history.filter((e) => e.at > afterMs && (e.status === 'starting' || BILLED_FROM.includes(e.status))).map((e) => e.at);
+  return starts.length === 0 ? null : Math.min(...starts);
+}
+
+/** Budget thresholds, in percent of the monthly budget. */
+export const BUDGET_THRESHOLDS = [50, 90, 100] as const;
+export type BudgetThreshold = (typeof BUDGET_THRESHOLDS)[number];
+
+/** The thresholds `spent` has reached, lowest first. */
+export function thresholdsReached(spent: number, budget: number): BudgetThreshold[] {
+  if (!(budget > 0)) return [];
+  return BUDGET_THRESHOLDS.filter((t) => spent >= (budget * t) / 100);
+}

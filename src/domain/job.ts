@@ -1,0 +1,91 @@
+/**
+ * A training job as the bot records it (Firestore `jobs/{id}`): what was asked (the CustomJob body),
+ * what is wanted (run, or cancel), and what Vertex AI was last seen doing.
+ */
+import type { CustomJobBody, TrainRequest } from './train-command.js';
+
+export type JobStatus = 'requested' | 'queued' | 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
+
+export type JobDesire = 'running' | 'cancelled';
+
+export interface JobFailure {
+  /** A stable code: `QUOTA`, `INVALID`, `PERMISSION`, `VERTEX_FAILED`, `GONE`. */
+  code: string;
+  message: string;
+  /** The last error lines the job wrote to Cloud Logging, oldest first. */
+  logLines: string[];
+}
+
+export interface Job {
+  /** Also the `gpubot-id` label and the request id of the create, so a retried create makes one job. */
+  id: string;
+  name: string;
+  owner: string;
+  channel: string;
+  region: string;
+  request: TrainRequest;
+  body: CustomJobBody;
+  desired: JobDesire;
+  status: JobStatus;
+  /** Vertex AI's numeric id, once created. */
+  vertexJobId: string | null;
+  failure: JobFailure | null;
+  createdAt: number;
+  /** When Vertex AI started running it (its `startTime`), and when it ended. */
+  startedAt: number | null;
+  endedAt: number | null;
+  updatedAt: number;
+  rev: number;
+}
+
+export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export function isJobOver(job: Pick<Job, 'status'>): boolean {
+  return FINAL_STATUSES.includes(job.status);
+}
+
+/** What Vertex AI's state means for the record; states the bot does not follow keep the job watched as pending. */
+export function statusOfVertexState(state: string): JobStatus {
+  switch (state) {
+    case 'JOB_STATE_QUEUED':
+      return 'queued';
+    case 'JOB_STATE_RUNNING':
+    case 'JOB_STATE_UPDATING':
+      return 'running';
+    case 'JOB_STATE_CANCELLING':
+      return 'cancelling';
+    case 'JOB_STATE_SUCCEEDED':
+    case 'JOB_STATE_PARTIALLY_SUCCEEDED':
+      return 'succeeded';
+    case 'JOB_STATE_FAILED':
+    case 'JOB_STATE_EXPIRED':
+      return 'failed';
+    case 'JOB_STATE_CANCELLED':
+      return 'cancelled';
+    default:
+      return 'pending';
+  }
+}
+
+/** How long the job waited before it ran, and how long it ran; null where it never got there. */
+export function jobDurations(job: Pick<Job, 'createdAt' | 'startedAt' | 'endedAt'>, nowMs: number): { queuedMs: number; ranMs: number | null } {
+  const end = job.endedAt ?? nowMs;
+  const queuedMs = Math.max(0, (job.startedAt ?? end) - job.createdAt);
+  const ranMs = job.startedAt === null ? null : Math.max(0, end - job.startedAt);
+  return { queuedMs, ranMs };
+}
+
+/** The CustomJob's pools in the shape the cost model reads (one entry per pool). */
+export function jobPools(body: CustomJobBody): { machineType: string; acceleratorType: string | null; acceleratorCount: number; replicaCount: number }[] {
+  const out = [];
+  for (const spec of body.jobSpec.workerPoolSpecs) {
+    if (!('machineSpec' in spec) || spec.machineSpec === undefined) continue;
+    out.push({
+      machineType: spec.machineSpec.machineType,
+      acceleratorType: spec.machineSpec.acceleratorType ?? null,
+      acceleratorCount: spec.machineSpec.acceleratorCount ?? 0,
+      replicaCount: Number(spec.replicaCount) || 0,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+/** The `/train` modal's submission: parse the command line, answer errors beside it, or record the job. */
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import { parseTrainCommand } from '../../../domain/train-command.js';
+import type { JobCommands } from '../../../app/job-commands.js';
+import type { ListenerDeps } from '../../context.js';
+import { readTrainForm, TRAIN_FORM } from '../../views/job-form.js';
+import { submittedMessage } from '../../views/job-card.js';
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+export function registerTrainForm(app: App, deps: ListenerDeps, jobs: JobCommands): void {
+  app.view<ViewSubmitAction>(TRAIN_FORM.callbackId, (args) => handleTrainForm(args, deps, jobs));
+}
+
+async function handleTrainForm({ ack, body, view, client }: Args, deps: ListenerDeps, jobs: JobCommands): Promise<void> {
+  const form = readTrainForm(view.state.values);
+  let channel = body.user.id;
+  try {
+    const meta = JSON.parse(view.private_metadata || '{}') as { channel?: unknown };
+    if (typeof meta.channel === 'string' && /^[CDG][A-Z0-9]+$/.test(meta.channel)) channel = meta.channel;
+  } catch {
+    // A form without its channel answers in the DM.
+  }
+  const text = form.command.trim();
+  // The form is for submitting; a line starting with flags or a name means `submit`.
+  const line = /^(\$\s*)?(gcloud|ai-platform|ml-engine|ai|submit)\b/i.test(text) ? text : `submit ${text}`;
+  const parsed = parseTrainCommand(line);
+  const errors = (message: string) => ack({ response_action: 'errors', errors: { [TRAIN_FORM.blocks.command]: message.slice(0, 1500) } });
+  if (!parsed.ok) return errors(parsed.error.message);
+  if (parsed.value.kind !== 'submit' || parsed.value.request === null) return errors('Write the flags of `/train submit`, or paste a gcloud line.');
+  const request = parsed.value.request.region === null && form.region !== null ? { ...parsed.value.request, region: form.region } : parsed.value.request;
+  try {
+    const result = await jobs.submit({ userId: body.user.id, channelId: channel, requestKey: `view:${view.id}:${view.hash}` }, request);
+    if (!result.ok) return errors(result.error.message);
+    await ack();
+    const reply = submittedMessage(result.value.job, request.notes);
+    await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks as never }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
+  } catch (error) {
+    const errorId = randomUUID().slice(0, 8);
+    deps.log.error('/train form failed', { errorId, error, user: body.user.id });
+    await errors(`Sorry, something went wrong on my side; quote error id ${errorId}.`);
+  }
+}

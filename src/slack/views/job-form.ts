@@ -1,0 +1,57 @@
+/** `/train` alone: a modal with one box for the command line (flags or a pasted gcloud line) and a region. */
+import type { KnownBlock, Modal } from './block-kit.js';
+import { plain } from './block-kit.js';
+import { section } from './messages.js';
+
+export const TRAIN_FORM = {
+  callbackId: 'train_form',
+  blocks: { command: 'train_command', region: 'train_region' },
+  actions: { command: 'command', region: 'region' },
+} as const;
+
+export function trainForm(opts: { defaultRegion: string; regions: readonly string[]; privateMetadata: string }): Modal {
+  const options = opts.regions.slice(0, 100).map((r) => ({ text: plain(r), value: r }));
+  const initial = options.find((o) => o.value === opts.defaultRegion);
+  const blocks: KnownBlock[] = [
+    section('Paste a `gcloud ai-platform jobs submit training ...` or `gcloud ai custom-jobs create ...` line, or write the flags of `/train submit`.'),
+    {
+      type: 'input',
+      block_id: TRAIN_FORM.blocks.command,
+      label: plain('Command line'),
+      element: {
+        type: 'plain_text_input',
+        action_id: TRAIN_FORM.actions.command,
+        multiline: true,
+        max_length: 3000,
+        placeholder: plain('my_job --scale-tier BASIC_GPU --packages gs://bucket/trainer.tar.gz --module-name trainer.task --runtime-version 2.11'),
+      },
+    },
+    {
+      type: 'input',
+      block_id: TRAIN_FORM.blocks.region,
+      optional: true,
+      label: plain('Region (when the line names none)'),
+      element: { type: 'static_select', action_id: TRAIN_FORM.actions.region, options, ...(initial !== undefined ? { initial_option: initial } : {}) },
+    },
+  ];
+  return { type: 'modal', callback_id: TRAIN_FORM.callbackId, title: plain('Submit a training job'), submit: plain('Submit'), close: plain('Cancel'), private_metadata: opts.privateMetadata, blocks };
+}
+
+/** The form's values as typed. */
+export function readTrainForm(values: Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null }>>): { command: string; region: string | null } {
+  const command = values[TRAIN_FORM.blocks.command]?.[TRAIN_FORM.actions.command]?.value ?? '';
+  const region = values[TRAIN_FORM.blocks.region]?.[TRAIN_FORM.actions.region]?.selected_option?.value ?? null;
+  return { command, region };
+}
+
+/** Help for `/train`. */
+export function trainHelpText(): string {
+  return [
+    '*`/train`*: training jobs on Vertex AI.',
+    '• `/train submit NAME --scale-tier BASIC_GPU --packages gs://b/trainer.tar.gz --module-name trainer.task --runtime-version 2.11 [--region R] [-- ARGS]`: ML Engine flags',
+    '• `/train submit --display-name NAME --worker-pool-spec=machine-type=n1-standard-8,accelerator-type=NVIDIA_TESLA_T4,accelerator-count=1,executor-image-uri=...,python-module=trainer.task --python-package-uris gs://...`: Vertex AI flags',
+    '• Or paste a whole `gcloud ai-platform jobs submit training ...` / `gcloud ai custom-jobs create ...` line.',
+    '• `/train list [--all]`, `/train status JOB`, `/train cancel JOB`, `/train logs JOB`',
+    '• `/train` alone opens a form. `/train help scale-tiers|runtimes|gpus` for the tables.',
+  ].join('\n');
+}

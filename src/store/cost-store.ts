@@ -1,0 +1,95 @@
+/**
+ * The reads behind cost reports, the digest and budgets, and the once-only markers (`digests/{day}`,
+ * `budget-alerts/{month}-{who}-{threshold}`) that keep those notices from being sent twice.
+ *
+ * Reading boxes "since" a time takes two queries: live boxes (a stopped box from months ago still
+ * pays for its disk) and boxes updated since then (every status change updates `updatedAt`, so an
+ * ended box is found only if it ended within the period). With an owner, the second query needs the
+ * composite index (owner, updatedAt) in real Firestore; the README lists it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Firestore, QuerySnapshot } from '@google-cloud/firestore';
+import type { Box } from '../domain/box.js';
+import type { Notice } from '../domain/notice.js';
+import type { Clock, Fence } from '../app/ports.js';
+import type { BoxesRead, BudgetStatus, CostStore, LooseNotice } from '../app/ports/costs.js';
+import { BOXES, NOTICES, checkFence } from './box-store.js';
+
+export const BUDGET_STATUS = 'budget-status';
+
+/** Fields of a box document that are not part of the Box record. */
+const DOC_ONLY = ['live', 'cardStale', 'card'] as const;
+
+function toBox(data: Record<string, unknown>): Box {
+  const copy: Record<string, unknown> = { ...data };
+  for (const key of DOC_ONLY) delete copy[key];
+  return copy as unknown as Box;
+}
+
+function billed(snap: QuerySnapshot): number {
+  return Math.max(1, snap.size);
+}
+
+export class FirestoreCostStore implements CostStore {
+  constructor(
+    private readonly db: Firestore,
+    private readonly clock: Clock,
+  ) {}
+
+  async boxesSince(fromMs: number, owner: string | null): Promise<BoxesRead> {
+    let live = this.db.collection(BOXES).where('live', '==', true);
+    let changed = this.db.collection(BOXES).where('updatedAt', '>=', fromMs);
+    if (owner !== null) {
+      live = live.where('owner', '==', owner);
+      changed = changed.where('owner', '==', owner);
+    }
+    // Live boxes changed since `fromMs` match both; the second query skips them to read less.
+    changed = changed.where('live', '==', false);
+    const [a, b] = await Promise.all([live.get(), changed.get()]);
+    const byId = new Map<string, Box>();
+    for (const doc of [...a.docs, ...b.docs]) byId.set(doc.id, toBox(doc.data()));
+    return { boxes: [...byId.values()], reads: billed(a) + billed(b) };
+  }
+
+  async idleStopsSince(fromMs: number): Promise<{ boxId: string; at: number }[]> {
+    // Each idle stop is told twice (thread and DM); the DM one stands for it.
+    const snap = await this.db.collection(NOTICES).where('event.type', '==', 'box-idle-stopped').where('createdAt', '>=', fromMs).get();
+    const seen = new Map<string, { boxId: string; at: number }>();
+    for (const doc of snap.docs) {
+      const n = doc.data() as Notice;
+      if (n.boxId === null) continue;
+      seen.set(`${n.boxId}@${n.createdAt}`, { boxId: n.boxId, at: n.createdAt });
+    }
+    return [...seen.values()];
+  }
+
+  async hasMarker(collection: string, id: string): Promise<boolean> {
+    return (await this.db.collection(collection).doc(id).get()).exists;
+  }
+
+  async markOnce(collection: string, id: string, fence: Fence, notices: readonly LooseNotice[]): Promise<boolean> {
+    const ref = this.db.collection(collection).doc(id);
+    return this.db.runTransaction(async (t) => {
+      const snap = await t.get(ref);
+      await checkFence(t, this.db, fence, this.clock.now());
+      if (snap.exists) return false;
+      const now = this.clock.now();
+      t.create(ref, { at: now, by: fence.holder });
+      for (const draft of notices) {
+        const noticeId = randomUUID();
+        const notice: Notice = { ...draft, id: noticeId, boxId: null, createdAt: now, state: 'pending', attempts: 0, notBefore: now };
+        t.set(this.db.collection(NOTICES).doc(noticeId), notice);
+      }
+      return true;
+    });
+  }
+
+  async putBudgetStatus(month: string, status: BudgetStatus): Promise<void> {
+    await this.db.collection(BUDGET_STATUS).doc(month).set(status);
+  }
+
+  async budgetStatus(month: string): Promise<BudgetStatus | null> {
+    const snap = await this.db.collection(BUDGET_STATUS).doc(month).get();
+    return snap.exists ? (snap.data() as BudgetStatus) : null;
+  }
+}

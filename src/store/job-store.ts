@@ -1,0 +1,161 @@
+/** Training-job records, the request keys of the commands that made them, and their notices, in Firestore. */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import { isJobOver, type Job } from '../domain/job.js';
+import type { Notice, NoticeDraft } from '../domain/notice.js';
+import { LostLeaseError, type Clock, type Fence } from '../app/ports.js';
+import type { JobStore, JobTransactOptions, JobTx } from '../app/ports/jobs.js';
+import { NOTICES, REQUESTS } from './box-store.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { LEASES } from './lease-store.js';
+
+export const JOBS = 'jobs';
+
+/** How long a request key is remembered: well past Slack's last retry (about 5 minutes). */
+const REQUEST_TTL_MS = 24 * 3600_000;
+
+interface JobDoc extends Job {
+  live: boolean;
+  /** True while the Slack card shows an older revision than the record. */
+  cardStale: boolean;
+  card: { channel: string; ts: string } | null;
+}
+
+function toJob(doc: JobDoc): Job {
+  const { live: _live, cardStale: _stale, card: _card, ...job } = doc;
+  return job;
+}
+
+export class FirestoreJobStore implements JobStore {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly db: Firestore,
+    private readonly clock: Clock,
+  ) {}
+
+  async transact<T>(options: JobTransactOptions, work: (tx: JobTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(options.lockKeys ?? [], () =>
+      this.db.runTransaction(async (t) => {
+        // Job commands share the request-key collection with box commands; the prefix keeps them apart.
+        const requestRef = options.requestKey !== undefined ? this.db.collection(REQUESTS).doc(hashKey(`job:${options.requestKey}`)) : null;
+        if (requestRef !== null) {
+          const seen = await t.get(requestRef);
+          if (seen.exists) return (seen.data() as { result: T }).result;
+        }
+        if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
+        const tx = new FirestoreJobTx(this.db, t, this.clock);
+        const result = await work(tx);
+        tx.flush();
+        if (requestRef !== null) {
+          t.set(requestRef, { result: result ?? null, at: this.clock.now(), expiresAt: new Date(this.clock.now() + REQUEST_TTL_MS) });
+        }
+        return result;
+      }),
+    );
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const snap = await this.db.collection(JOBS).doc(id).get();
+    return snap.exists ? toJob(snap.data() as JobDoc) : null;
+  }
+
+  async jobNamed(reference: string): Promise<Job | null> {
+    const byName = await this.db.collection(JOBS).where('name', '==', reference).get();
+    const found = byName.docs.map((d) => toJob(d.data() as JobDoc));
+    if (found.length === 0 && /^\d+$/.test(reference)) {
+      const byId = await this.db.collection(JOBS).where('vertexJobId', '==', reference).get();
+      found.push(...byId.docs.map((d) => toJob(d.data() as JobDoc)));
+    }
+    return found.sort((a, b) => b.createdAt - a.createdAt)[0] ?? null;
+  }
+
+  async activeJobs(): Promise<Job[]> {
+    const snap = await this.db.collection(JOBS).where('live', '==', true).get();
+    return snap.docs.map((d) => toJob(d.data() as JobDoc));
+  }
+
+  async jobsOwnedBy(owner: string, limit: number): Promise<Job[]> {
+    const snap = await this.db.collection(JOBS).where('owner', '==', owner).get();
+    return newestFirst(snap.docs.map((d) => toJob(d.data() as JobDoc)), limit);
+  }
+
+  async recentJobs(limit: number): Promise<Job[]> {
+    // Sorted here rather than by the query: the lightweight emulator tests run on does not order.
+    const snap = await this.db.collection(JOBS).get();
+    return newestFirst(snap.docs.map((d) => toJob(d.data() as JobDoc)), limit);
+  }
+
+  async jobsWithStaleCards(limit: number): Promise<Job[]> {
+    const snap = await this.db.collection(JOBS).where('cardStale', '==', true).limit(limit).get();
+    return snap.docs.map((d) => toJob(d.data() as JobDoc));
+  }
+
+  async cardOf(jobId: string): Promise<{ channel: string; ts: string } | null> {
+    const snap = await this.db.collection(JOBS).doc(jobId).get();
+    return snap.exists ? ((snap.data() as JobDoc).card ?? null) : null;
+  }
+
+  async markCardShown(jobId: string, rev: number, card: { channel: string; ts: string }): Promise<void> {
+    const ref = this.db.collection(JOBS).doc(jobId);
+    await this.mutex.run([jobId], () =>
+      this.db.runTransaction(async (t) => {
+        const snap = await t.get(ref);
+        if (!snap.exists) return;
+        // Only the newest render clears the flag; a write that raced in keeps the card stale.
+        t.update(ref, { card, cardStale: (snap.data() as JobDoc).rev > rev });
+      }),
+    );
+  }
+}
+
+function newestFirst(jobs: Job[], limit: number): Job[] {
+  return jobs.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 40);
+}
+
+async function checkFence(t: Transaction, db: Firestore, fence: Fence, now: number): Promise<void> {
+  const snap = await t.get(db.collection(LEASES).doc('worker'));
+  const lease = snap.data() as { holder?: string; fence?: number; expiresAt?: number } | undefined;
+  if (lease?.holder !== fence.holder || lease.fence !== fence.fence || (lease.expiresAt ?? 0) <= now) throw new LostLeaseError();
+}
+
+/** Collects writes so that all of a transaction's reads happen before its first write. */
+class FirestoreJobTx implements JobTx {
+  private readonly writes: Array<() => void> = [];
+
+  constructor(
+    private readonly db: Firestore,
+    private readonly t: Transaction,
+    private readonly clock: Clock,
+  ) {}
+
+  async getJob(id: string): Promise<Job | null> {
+    const snap = await this.t.get(this.db.collection(JOBS).doc(id));
+    return snap.exists ? toJob(snap.data() as JobDoc) : null;
+  }
+
+  putJob(job: Job): void {
+    const ref = this.db.collection(JOBS).doc(job.id);
+    // merge keeps the card fields, which only the notifier writes.
+    this.writes.push(() => this.t.set(ref, { ...job, live: !isJobOver(job), cardStale: true }, { merge: true }));
+  }
+
+  notify(job: Pick<Job, 'id' | 'owner' | 'channel'>, drafts: readonly NoticeDraft[]): void {
+    const now = this.clock.now();
+    for (const draft of drafts) {
+      this.writes.push(() => {
+        const id = randomUUID();
+        const notice: Notice = { ...draft, id, boxId: null, owner: job.owner, channel: job.channel, createdAt: now, state: 'pending', attempts: 0, notBefore: now };
+        this.t.set(this.db.collection(NOTICES).doc(id), notice);
+      });
+    }
+  }
+
+  flush(): void {
+    for (const write of this.writes) write();
+  }
+}
