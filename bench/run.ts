@@ -23,6 +23,7 @@ import { startFirestoreEmulator, type RunningEmulator } from '../src/sandbox/fir
 import { SlackSimulator } from '../src/sandbox/slack/web-api-server.js';
 import { createFirestore } from '../src/store/firestore.js';
 import { benchIdlePass, IDLE_PASS_HEADERS, idlePassRows, type IdlePassResult } from './idle.js';
+import { benchCostCommand, type CostBenchResult } from './cost.js';
 import { benchJobWatchTick, JOB_TICK_HEADERS, jobTickPass, jobTickRows, jobTickTitle, type JobTickResult } from './jobs.js';
 import type { LoadJob, LoadResult, LoadSample } from './load.js';
 import { cpuTimeMs, freePort, killAllNow, runToEnd, startChild, startIpcChild, stopAll, stopChild, waitForHealthy, type Started } from './processes.js';
@@ -523,6 +524,9 @@ async function main(): Promise<void> {
     say(`job watcher tick: JobWatcher.run() over ${JOB_TICKS.join(' and ')} running jobs in ${JOB_TICK_REGIONS} regions, in this process...`);
     const jobTicks: JobTickResult[] = [];
     for (const jobs of JOB_TICKS) jobTicks.push(await benchJobWatchTick(jobs, JOB_TICK_REGIONS, { firestoreHost: emulator.host, timeoutMs: 180_000 }));
+    say('/gpu cost --all --month over 1,000 and 10,000 box records, in this process...');
+    const costRuns: CostBenchResult[] = [];
+    for (const records of [1_000, 10_000]) costRuns.push(await benchCostCommand(records, { firestoreHost: emulator.host }));
     const loadAfter = loadAverage();
 
     // ---- ack table
@@ -588,6 +592,16 @@ async function main(): Promise<void> {
     say(table(JOB_TICK_HEADERS, jobTickRows(jobTicks)));
     const jobVerdict = jobTickPass(jobTicks);
     say(`  Google calls grow with pages, not jobs (one list call per page per region): ${passFail(jobVerdict.callsPerPage)}; every job that ended recorded: ${passFail(jobVerdict.endsRecorded)}`);
+
+    // ---- /gpu cost table
+    say('');
+    say('/gpu cost --all --month (the use case, without HTTP): Firestore reads grow with the boxes that touch the month, not with every record kept');
+    say(
+      table(
+        ['records', 'boxes in the month', 'Firestore docs read', 'wall ms', 'total'],
+        costRuns.map((r) => [r.records.toLocaleString('en-US'), String(r.boxesInReport), String(r.documentsRead), r.wallMs.toFixed(0), `$${r.total.toFixed(2)}`]),
+      ),
+    );
 
     // ---- sanity
     const s = botAck.sanity;
@@ -657,6 +671,7 @@ async function main(): Promise<void> {
         pass: ratio < COLD_RATIO_TARGET,
       },
       idlePass: idlePasses,
+      costCommand: costRuns,
       jobWatchTick: { ticks: jobTicks, callsGrowWithPages: jobVerdict.callsPerPage, endsRecorded: jobVerdict.endsRecorded },
       sanity: s,
     };
