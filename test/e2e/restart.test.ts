@@ -8,6 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { ComputeSandbox } from '../../src/sandbox/google/compute.js';
 import { startGoogleSandbox } from '../../src/sandbox/google/server.js';
+import { MonitoringSandbox } from '../../src/sandbox/google/monitoring.js';
+import { BillingSandbox } from '../../src/sandbox/google/billing.js';
+import { VertexSandbox } from '../../src/sandbox/google/vertex.js';
+import { activitySampler, monitoredInstances } from '../../src/sandbox/google/utilization.js';
 import { SlackSimulator } from '../../src/sandbox/slack/web-api-server.js';
 import { emulatorHost, freshProjectId } from '../support/firestore.js';
 
@@ -20,17 +24,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The bots' stderr, kept (and drained, so a full pipe never blocks a bot) for failure messages. */
+/** The bots' logs (stdout) and stderr, kept (and drained, so a full pipe never blocks a bot) for failure messages. */
 let botOutput = '';
 
 function startBotProcess(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    botOutput = (botOutput + chunk.toString()).slice(-4000);
-  });
+  const keep = (chunk: Buffer): void => {
+    botOutput = (botOutput + chunk.toString()).slice(-6000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   return child;
 }
 
@@ -44,7 +50,7 @@ async function waitHealthy(port: number, timeoutMs = 60_000): Promise<void> {
   assert.fail(`the bot did not become healthy on port ${port}`);
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (check()) return;
@@ -57,7 +63,9 @@ test('killing the bot between VM insert and ready, then starting it again, gives
   const project = freshProjectId('restart');
   // Real time here: the bot is another process. Boot is slow enough to kill it mid-way.
   const compute = new ComputeSandbox({ project, timings: { provisioningMs: 4000, stagingMs: 2000, jupyterReadyMs: 1500, operationMs: 500, waitMaxMs: 0 } });
-  const google = await startGoogleSandbox({ handlers: [compute] });
+  // The whole cloud the bot talks to, so no step of its tick fails on a missing API.
+  const monitoring = new MonitoringSandbox({ project, instances: monitoredInstances(compute), sampler: activitySampler(() => 'gpu-busy', Date.now()) });
+  const google = await startGoogleSandbox({ handlers: [compute, monitoring, new BillingSandbox(), new VertexSandbox({ project })] });
   const slack = new SlackSimulator({ signingSecret: 'restart-secret-0123456789', botToken: 'xoxb-restart', channels: { CTEAM: 'ml-team' } });
   await slack.start();
   const port = await freePort();
@@ -72,7 +80,7 @@ test('killing the bot between VM insert and ready, then starting it again, gives
     FIRESTORE_EMULATOR_HOST: emulatorHost(),
     METADATA_SERVER_DETECTION: 'none',
     TICK_INTERVAL: '1s',
-    LOG_LEVEL: 'warning',
+    LOG_LEVEL: 'info',
   };
   let bot = startBotProcess(env);
   try {
