@@ -33,6 +33,7 @@ const LEASE = 'worker';
 export class Worker {
   readonly holder: string;
   private timer: NodeJS.Timeout | null = null;
+  private dueAt = 0;
   private running: Promise<TickResult> | null = null;
   private again = false;
   private stopped = true;
@@ -57,7 +58,9 @@ export class Worker {
   /** Asks for a tick soon (a listener just recorded an intent). */
   nudge(): void {
     if (this.stopped) return;
-    this.schedule(50);
+    // A nudge during a tick asks for one more right after it: the tick may have read before the change.
+    if (this.running !== null) this.again = true;
+    else this.schedule(50);
   }
 
   /** One tick; concurrent calls share the tick in progress and ask for one more after it. */
@@ -85,9 +88,15 @@ export class Worker {
     if (fence !== null) await this.options.leases.release(LEASE, fence).catch(() => undefined);
   }
 
+  /** Sets the next tick `delayMs` from now, unless one is already due sooner. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    if (this.timer !== null) clearTimeout(this.timer);
+    const dueAt = Date.now() + delayMs;
+    if (this.timer !== null) {
+      if (this.dueAt <= dueAt) return;
+      clearTimeout(this.timer);
+    }
+    this.dueAt = dueAt;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.tick().then(
@@ -113,8 +122,10 @@ export class Worker {
     let busy = false;
     let errors = 0;
     for (const step of this.options.steps) {
+      const started = Date.now();
       try {
         busy = (await step.run(fence)) || busy;
+        this.options.log.debug('tick step done', { step: step.name, ms: Date.now() - started });
       } catch (error) {
         errors++;
         if ((error as { code?: string }).code === 'LOST_LEASE') {
