@@ -11,9 +11,9 @@ import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
 import { BoxCommands } from './app/box-commands.js';
 import { BoxController } from './app/box-controller.js';
-import { ComputeAdapter } from './gcp/compute.js';
-import { MonitoringAdapter } from './gcp/monitoring.js';
-import { BillingAdapter } from './gcp/billing.js';
+import type { ComputeAdapter } from './gcp/compute.js';
+import type { MonitoringAdapter } from './gcp/monitoring.js';
+import type { BillingAdapter } from './gcp/billing.js';
 import { PriceBook } from './app/price-book.js';
 import { FirestorePriceStore } from './store/price-store.js';
 import { IdleController } from './app/idle-controller.js';
@@ -24,7 +24,7 @@ import { utcMonth } from './domain/cost-period.js';
 import { formatUsd } from './domain/money.js';
 import { JobCommands } from './app/job-commands.js';
 import { JobWatcher } from './app/job-watcher.js';
-import { VertexAdapter } from './gcp/vertex.js';
+import type { VertexAdapter } from './gcp/vertex.js';
 import { FirestoreJobStore } from './store/job-store.js';
 import { JobNotifier } from './slack/job-notifier.js';
 import { createFirestore } from './store/firestore.js';
@@ -68,7 +68,17 @@ async function googleAuth(config: Config): Promise<AuthClient> {
 }
 
 /** Starts everything the configuration asks for; returns a handle that stops it all. */
-export async function startGpubot(config: Config, log: Logger, clock: Clock = { now: () => Date.now() }): Promise<Running> {
+export interface StartOptions {
+  /** false: no timer; ticks run only through POST /tasks/tick or `worker.tick()` (tests drive them). */
+  timer?: boolean;
+}
+
+export async function startGpubot(
+  config: Config,
+  log: Logger,
+  clock: Clock = { now: () => Date.now() },
+  options: StartOptions = {},
+): Promise<Running> {
   for (const warning of config.warnings) log.warn(warning);
 
   let embedded: Embedded | null = null;
@@ -87,10 +97,11 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
 
   const endpoint = config.cloud.kind === 'endpoint' ? config.cloud.endpoint : config.cloud.kind === 'sandbox' ? (embedded?.gcpEndpoint ?? null) : null;
   const auth = await googleAuth(config);
-  const compute = new ComputeAdapter({ project, authClient: auth, endpoint, clock });
-  const monitoring = new MonitoringAdapter({ project, authClient: auth, rootUrl: endpoint });
+  // The Google API modules load on first use, in the worker's first tick, not before /healthz.
+  const compute = lazyPort<ComputeAdapter>(async () => new (await import('./gcp/compute.js')).ComputeAdapter({ project, authClient: auth, endpoint, clock }));
+  const monitoring = lazyPort<MonitoringAdapter>(async () => new (await import('./gcp/monitoring.js')).MonitoringAdapter({ project, authClient: auth, rootUrl: endpoint }));
   const priceBook = new PriceBook({
-    catalog: new BillingAdapter({ authClient: auth, rootUrl: endpoint }),
+    catalog: lazyPort<BillingAdapter>(async () => new (await import('./gcp/billing.js')).BillingAdapter({ authClient: auth, rootUrl: endpoint })),
     store: new FirestorePriceStore(firestore, clock),
     clock,
     log: log.child({ component: 'prices' }),
@@ -105,7 +116,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
 
   const boxStore = new FirestoreBoxStore(firestore, clock);
   const jobStore = new FirestoreJobStore(firestore, clock);
-  const training = new VertexAdapter({ project, authClient: auth, rootUrl: endpoint });
+  const training = lazyPort<VertexAdapter>(async () => new (await import('./gcp/vertex.js')).VertexAdapter({ project, authClient: auth, rootUrl: endpoint }));
   const noticeStore = new FirestoreNoticeStore(firestore, clock);
   const costStore = new FirestoreCostStore(firestore, clock);
   const pricesOrNone = (region: string) => prices(region).catch(() => undefined);
@@ -251,7 +262,7 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
   const server = await app.start(config.port);
   const address = (server as { address?: () => unknown } | undefined)?.address?.();
   const port = typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : config.port;
-  worker.start();
+  if (options.timer !== false) worker.start();
   ready = true;
   log.info('gpubot is up', {
     port,
@@ -278,6 +289,27 @@ export async function startGpubot(config: Config, log: Logger, clock: Clock = { 
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * A stand-in for an adapter that is built on first use: every method call waits for the instance.
+ * Only for ports, whose methods are all async.
+ */
+function lazyPort<T extends object>(load: () => Promise<T>): T {
+  let instance: Promise<T> | null = null;
+  const get = (): Promise<T> => (instance ??= load());
+  return new Proxy({} as T, {
+    // Not a thenable: `await` on the stand-in must not mistake it for a promise.
+    get: (_target, prop) =>
+      prop === 'then'
+        ? undefined
+        : async (...args: unknown[]) => {
+        const target = await get();
+        const method = (target as Record<PropertyKey, unknown>)[prop];
+        if (typeof method !== 'function') throw new TypeError(`${String(prop)} is not a method of the adapter`);
+        return (method as (...a: unknown[]) => unknown).apply(target, args);
+      },
+  });
 }
 
 function oidcVerifier(audience: string, serviceAccount: string | null): (token: string) => Promise<string | null> {

@@ -85,7 +85,8 @@ export async function startBot(options: { env?: Record<string, string>; billingF
     TICK_INTERVAL: '1h',
     ...options.env,
   });
-  const gpubot = await startGpubot(config, log, clock);
+  // No timer: the test decides when ticks happen, so a background tick can never race its assertions.
+  const gpubot = await startGpubot(config, log, clock, { timer: false });
   slack.botUrl = `http://127.0.0.1:${gpubot.port}/slack/events`;
 
   const replicas: Running[] = [];
@@ -121,7 +122,7 @@ export async function startBot(options: { env?: Record<string, string>; billingF
       return slack.dms(user);
     },
     async startReplica() {
-      const replica = await startGpubot(config, memoryLogger(), clock);
+      const replica = await startGpubot(config, memoryLogger(), clock, { timer: false });
       replicas.push(replica);
       return replica;
     },
