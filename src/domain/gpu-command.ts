@@ -1,5 +1,6 @@
 /** Reads the text after `/gpu` into a typed command; every refusal says what was wrong and what would work. */
 import { DEFAULT_DISK_GB, checkBoxName, isValidBoxName } from './box-request.js';
+import { countChars, isFlagLike, isHelpFlag, lookup, undoSmartDash } from './command-words.js';
 import { DEFAULT_GPU, GPU_KEYS, gpuForMachine, machineShape, parseGpuKey, type GpuKey } from './gpus.js';
 import { closestWord, quoteUserText as q, splitShellWords } from './shell-words.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -187,32 +188,6 @@ function ok<T>(value: T): Parsed<T> {
 
 function fail(code: GpuCommandErrorCode, message: string): { ok: false; error: UserError } {
   return { ok: false, error: { code, message } };
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
-  // Own keys only: `constructor` or `__proto__` typed by someone must not find Object's.
-  return Object.hasOwn(table, key) ? table[key] : undefined;
-}
-
-/** Slack and phones turn a typed `--` into a dash (`—gpu`); a person meant the flag. */
-function undoSmartDash(word: string): string {
-  return /^[\u2013\u2014\u2212]\S/u.test(word) ? `--${word.slice(1)}` : word;
-}
-
-function isHelpFlag(word: string): boolean {
-  const w = word.toLowerCase();
-  return w === '-h' || w === '--help' || w === '-help';
-}
-
-/** A word that is a flag rather than a value: `--zone`, `-h`, `--__x`; not `-1`, `-.5` or `--`. */
-function isFlagLike(word: string): boolean {
-  return /^-+[^\d.\s-]/u.test(word);
-}
-
-function countChars(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
 }
 
 /** Parses the text of a `/gpu` slash command. Never throws; people's mistakes come back as errors. */
