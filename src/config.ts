@@ -3,6 +3,7 @@
  * process with a message naming the variable and what it should look like.
  */
 import { parseDuration } from './domain/duration.js';
+import type { OverBudgetPolicy } from './domain/box-approval.js';
 
 export type SlackMode =
   | { kind: 'http'; signingSecret: string; botToken: string; apiUrl: string | null }
@@ -63,8 +64,11 @@ export interface Config {
   digest: { channel: string; hourUtc: number } | null;
   /** Monthly budgets in USD: per person (Slack user id) and for the team (null: none). */
   budgets: { people: ReadonlyMap<string, number>; team: number | null };
-  /** Refuse `/gpu up` to a person over their budget, or to anyone once the team's is used up. */
-  budgetBlocksNewBoxes: boolean;
+  /**
+   * What `/gpu up` does for a person over their budget, or for anyone once the team's is used up:
+   * nothing special, refuse it, or record the box and let an admin approve it.
+   */
+  overBudget: OverBudgetPolicy;
   logLevel: 'debug' | 'info' | 'warning' | 'error';
   /** Warnings found while reading the settings, logged once at start-up. */
   warnings: readonly string[];
@@ -143,9 +147,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
   const digestHourUtc = intSetting(get('GPUBOT_DIGEST_HOUR'), 'GPUBOT_DIGEST_HOUR', 8, 0, 23, problems);
   const budgets = readBudgets(get('GPUBOT_BUDGETS'), get('GPUBOT_TEAM_BUDGET'), problems);
-  const budgetBlocksNewBoxes = boolSetting(get('GPUBOT_BUDGET_BLOCKS_NEW_BOXES'), 'GPUBOT_BUDGET_BLOCKS_NEW_BOXES', false, problems);
-  if (budgetBlocksNewBoxes && budgets.people.size === 0 && budgets.team === null) {
-    warnings.push('GPUBOT_BUDGET_BLOCKS_NEW_BOXES is on but no budget is set (GPUBOT_BUDGETS, GPUBOT_TEAM_BUDGET); nothing is blocked.');
+  const overBudget = readOverBudget(get('GPUBOT_OVER_BUDGET'), get('GPUBOT_BUDGET_BLOCKS_NEW_BOXES'), problems, warnings);
+  if (overBudget !== 'allow' && budgets.people.size === 0 && budgets.team === null) {
+    warnings.push(`GPUBOT_OVER_BUDGET is ${overBudget} but no budget is set (GPUBOT_BUDGETS, GPUBOT_TEAM_BUDGET); no box is ever past one.`);
+  }
+  if (overBudget === 'approve' && admins.size === 0) {
+    problems.push('GPUBOT_OVER_BUDGET is approve but GPUBOT_ADMINS is empty, so nobody could approve; list the admins, or use refuse.');
   }
 
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
@@ -176,7 +183,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     maxDiskGb,
     digest: digestChannel === null ? null : { channel: digestChannel, hourUtc: digestHourUtc },
     budgets,
-    budgetBlocksNewBoxes,
+    overBudget,
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });
@@ -251,6 +258,33 @@ function readBudgets(people: string | null, team: string | null, problems: strin
     else problems.push(`GPUBOT_TEAM_BUDGET is "${team}"; write dollars a month, such as 2000.`);
   }
   return { people: byPerson, team: teamBudget };
+}
+
+const OVER_BUDGET: readonly OverBudgetPolicy[] = ['allow', 'refuse', 'approve'];
+
+/**
+ * GPUBOT_OVER_BUDGET, or the older GPUBOT_BUDGET_BLOCKS_NEW_BOXES (true meant refuse), still accepted
+ * so existing deployments keep their behaviour.
+ */
+function readOverBudget(raw: string | null, legacy: string | null, problems: string[], warnings: string[]): OverBudgetPolicy {
+  const legacyPolicy: OverBudgetPolicy | null =
+    legacy === null ? null : boolSetting(legacy, 'GPUBOT_BUDGET_BLOCKS_NEW_BOXES', false, problems) ? 'refuse' : 'allow';
+  if (raw === null) {
+    if (legacyPolicy !== null) warnings.push(`GPUBOT_BUDGET_BLOCKS_NEW_BOXES is the old name; write GPUBOT_OVER_BUDGET=${legacyPolicy} instead.`);
+    return legacyPolicy ?? 'allow';
+  }
+  const policy = raw.toLowerCase();
+  if (!(OVER_BUDGET as readonly string[]).includes(policy)) {
+    problems.push(`GPUBOT_OVER_BUDGET is "${raw}"; use allow (no check), refuse (refuse new boxes) or approve (new boxes wait for an admin's Approve).`);
+    return 'allow';
+  }
+  // An old "false" is the default anyway; an old "true" that says something else is a real conflict.
+  if (legacyPolicy === 'refuse' && policy !== 'refuse') {
+    problems.push(`GPUBOT_BUDGET_BLOCKS_NEW_BOXES (${legacy}) disagrees with GPUBOT_OVER_BUDGET (${raw}); remove GPUBOT_BUDGET_BLOCKS_NEW_BOXES, which GPUBOT_OVER_BUDGET replaces.`);
+  } else if (legacyPolicy !== null) {
+    warnings.push('GPUBOT_BUDGET_BLOCKS_NEW_BOXES is ignored: GPUBOT_OVER_BUDGET replaces it; remove the old one.');
+  }
+  return policy as OverBudgetPolicy;
 }
 
 function intSetting(raw: string | null, name: string, fallback: number, min: number, max: number, problems: string[]): number {

@@ -18,9 +18,9 @@ import { PriceBook } from './app/price-book.js';
 import { FirestorePriceStore } from './store/price-store.js';
 import { IdleController } from './app/idle-controller.js';
 import { CostReports } from './app/cost-reports.js';
-import { CostWatch, budgetRefusal } from './app/cost-watch.js';
+import { CostWatch } from './app/cost-watch.js';
+import { BudgetGate } from './app/budget-gate.js';
 import { FirestoreCostStore } from './store/cost-store.js';
-import { utcMonth } from './domain/cost-period.js';
 import { formatUsd } from './domain/money.js';
 import { JobCommands } from './app/job-commands.js';
 import { JobWatcher } from './app/job-watcher.js';
@@ -122,12 +122,10 @@ export async function startGpubot(
   const costStore = new FirestoreCostStore(firestore, clock);
   const pricesOrNone = (region: string) => prices(region).catch(() => undefined);
   const costs = new CostReports({ store: costStore, prices: pricesOrNone, clock, isAdmin: (user) => config.admins.has(user) });
-  const budgetGate = config.budgetBlocksNewBoxes
-    ? async (user: string) => {
-        const month = utcMonth(clock.now());
-        return budgetRefusal(await costStore.budgetStatus(month), user, month, formatUsd);
-      }
-    : undefined;
+  const budgetGate =
+    config.overBudget !== 'allow'
+      ? new BudgetGate({ policy: config.overBudget, status: (month) => costStore.budgetStatus(month), clock, usd: formatUsd })
+      : undefined;
   const leases = new FirestoreLeaseStore(firestore, clock);
 
   let worker: Worker | null = null;

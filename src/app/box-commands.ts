@@ -2,8 +2,10 @@
  * What people ask of boxes from Slack: each use case checks who is asking, records the intent in one
  * transaction keyed by the Slack request, and leaves the cloud work to the box controller.
  */
-import type { Box, BoxDesire } from '../domain/box.js';
+import type { Box, BoxDesire, BudgetOverrun } from '../domain/box.js';
 import { isLive } from '../domain/box.js';
+import { endWait, isWaiting, waitingApproval } from '../domain/box-approval.js';
+import type { NoticeDraft } from '../domain/notice.js';
 import { moveTo } from '../domain/box-transitions.js';
 import type { BoxRequest, UserError } from '../domain/gpu-command.js';
 import { resolveBoxSpec } from '../domain/box-request.js';
@@ -44,8 +46,12 @@ export interface Asker {
 export class BoxCommands {
   constructor(private readonly deps: BoxCommandsDeps) {}
 
-  /** `/gpu up`: records the box; the controller creates the VM. A retry returns the first answer. */
-  async requestBox(asker: Asker, request: BoxRequest): Promise<Outcome<{ box: Box }>> {
+  /**
+   * `/gpu up`: records the box; the controller creates the VM. A retry returns the first answer. With
+   * `pastBudget` the box waits for an admin's approval instead, and the admins are asked in the same
+   * transaction.
+   */
+  async requestBox(asker: Asker, request: BoxRequest, options: { pastBudget?: BudgetOverrun } = {}): Promise<Outcome<{ box: Box }>> {
     const spec = resolveBoxSpec(request, {
       defaultRegion: this.deps.defaultRegion,
       minDiskGb: this.deps.minDiskGb,
@@ -55,10 +61,12 @@ export class BoxCommands {
     const idle = this.idleSettings(request);
     if (!idle.ok) return idle;
     const now = this.deps.clock.now();
-    const fresh = this.newBox(asker, request.name, { ...spec.value, ...idle.value }, now);
+    const fresh = this.newBox(asker, request.name, { ...spec.value, ...idle.value }, now, options.pastBudget);
+    const waits = fresh.status === 'awaiting-approval';
     // Most requests are new and their name free: one batched write says so, and answers the ack fast.
+    // A waiting box also needs its notice to the admins written with it, which only a transaction does.
     const created: Outcome<{ box: Box }> = { ok: true, value: { box: fresh } };
-    if (await this.deps.store.tryCreateBox(fresh, asker.requestKey, created)) {
+    if (!waits && (await this.deps.store.tryCreateBox(fresh, asker.requestKey, created))) {
       this.deps.nudge.nudge();
       return created;
     }
@@ -69,9 +77,42 @@ export class BoxCommands {
       const box = fresh;
       tx.putBox(box);
       tx.claimName(box.name, box.id);
+      if (waits) tx.notify(box, [{ to: 'admins', event: { type: 'box-approval-requested' } }]);
       return { ok: true, value: { box } };
     });
     if (result.ok) this.deps.nudge.nudge();
+    return result;
+  }
+
+  /**
+   * [Approve] / [Deny] on a box waiting past a budget: admins only. The first decision wins; any
+   * later click (a double click, a second admin) changes nothing and is told what was decided.
+   */
+  async decide(asker: Asker, boxId: string, decision: 'approve' | 'deny'): Promise<Outcome<{ box: Box; changed: boolean }>> {
+    if (!this.deps.policy.isAdmin(asker.userId)) {
+      return { ok: false, error: { code: 'NOT_ADMIN', message: `Only an admin can ${decision} a box request; ask one of the admins listed in \`GPUBOT_ADMINS\`.` } };
+    }
+    const seen = await this.deps.store.getBox(boxId);
+    if (seen === null) return { ok: false, error: notFound({ id: boxId }) };
+    if (seen.approval === undefined && seen.status !== 'awaiting-approval') return { ok: false, error: { code: 'NO_APPROVAL', message: `\`${seen.name}\` never needed an approval.` } };
+    if (!isWaiting(seen)) return { ok: true, value: { box: seen, changed: false } };
+    const lock = { requestKey: asker.requestKey, lockKeys: [seen.id] };
+    const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box; changed: boolean }>> => {
+      const box = await tx.getBox(seen.id);
+      if (box === null) return { ok: false, error: notFound({ id: boxId }) };
+      const outcome = decision === 'approve' ? 'approved' : 'denied';
+      const updated = endWait(box, outcome, asker.userId, this.deps.clock.now());
+      if (updated === null) return { ok: true, value: { box, changed: false } };
+      tx.putBox(updated);
+      if (outcome === 'denied') tx.releaseName(updated.name);
+      const event: NoticeDraft['event'] = { type: 'box-approval-decided', outcome, by: asker.userId };
+      tx.notify(updated, [
+        { to: 'thread', event },
+        { to: 'dm', event },
+      ]);
+      return { ok: true, value: { box: updated, changed: true } };
+    });
+    if (result.ok && result.value.changed) this.deps.nudge.nudge();
     return result;
   }
 
@@ -96,7 +137,8 @@ export class BoxCommands {
     });
   }
 
-  private newBox(asker: Asker, name: string, spec: Box['spec'], now: number): Box {
+  private newBox(asker: Asker, name: string, spec: Box['spec'], now: number, pastBudget: BudgetOverrun | undefined): Box {
+    const status = pastBudget === undefined ? 'requested' : 'awaiting-approval';
     return {
       id: this.deps.newId(),
       name,
@@ -104,16 +146,17 @@ export class BoxCommands {
       channel: asker.channelId,
       spec,
       desired: 'running',
-      status: 'requested',
+      status,
       zone: spec.zone,
       zonesTried: [],
       operation: null,
       jupyterUrl: null,
       failure: null,
-      history: [{ status: 'requested', at: now }],
+      history: [{ status, at: now }],
       createdAt: now,
       updatedAt: now,
       rev: 1,
+      ...(pastBudget !== undefined ? { approval: waitingApproval(pastBudget, now) } : {}),
     };
   }
 
@@ -147,6 +190,7 @@ export class BoxCommands {
     const seen = 'id' in target ? await this.deps.store.getBox(target.id) : await this.deps.store.liveBoxNamed(target.name);
     const early = this.refuse(seen, asker.userId, target);
     if (early !== null || seen === null) return { ok: false, error: early ?? notFound(target) };
+    if (desired !== 'deleted' && isWaiting(seen)) return { ok: false, error: waitingError(seen) };
     if (seen.desired === desired && isLive(seen)) return { ok: true, value: { box: seen, changed: false } };
     const lock = { requestKey: asker.requestKey, lockKeys: [seen.id] };
     const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box; changed: boolean }>> => {
@@ -157,6 +201,16 @@ export class BoxCommands {
       // Level-triggered: asking again for what is already asked (a double click) changes nothing.
       if (box.desired === desired) return { ok: true, value: { box, changed: false } };
       if (box.desired === 'deleted') return { ok: false, error: { code: 'BOX_DELETING', message: `\`${box.name}\` is being deleted.` } };
+      if (isWaiting(box)) {
+        if (desired !== 'deleted') return { ok: false, error: waitingError(box) };
+        // No VM was ever made for a box still waiting: withdrawing it ends it here, no cloud step needed.
+        const withdrawn = endWait(box, 'withdrawn', asker.userId, this.deps.clock.now());
+        if (withdrawn === null) return { ok: true, value: { box, changed: false } };
+        tx.putBox(withdrawn);
+        tx.releaseName(withdrawn.name);
+        tx.notify(withdrawn, [{ to: 'thread', event: { type: 'box-approval-decided', outcome: 'withdrawn', by: asker.userId } }]);
+        return { ok: true, value: { box: withdrawn, changed: true } };
+      }
       if (desired === 'stopped' && (box.status === 'requested' || box.status === 'creating')) {
         return {
           ok: false,
@@ -195,6 +249,13 @@ export class BoxCommands {
     }
     return null;
   }
+}
+
+function waitingError(box: Box): UserError {
+  return {
+    code: 'AWAITING_APPROVAL',
+    message: `\`${box.name}\` is waiting for an admin's approval; it is created once approved. Delete it to withdraw the request.`,
+  };
 }
 
 function nameTaken(existing: Box, userId: string, name: string): UserError {

@@ -5,6 +5,7 @@
  */
 import type { Box } from '../domain/box.js';
 import { fail, moveTo, regionOfZone, remainingZones } from '../domain/box-transitions.js';
+import { expireIfDue } from '../domain/box-approval.js';
 import { GPUS } from '../domain/gpus.js';
 import { instancePlan, type PlanContext } from '../domain/instance-plan.js';
 import { NOT_WARNED } from '../domain/idle.js';
@@ -40,7 +41,7 @@ export interface ReconcileReport {
   instances: number;
   errors: number;
   orphans: number;
-  /** Boxes between two states: the worker ticks faster while there are any. */
+  /** Boxes between two states: the worker ticks faster while there are any (not one waiting for a person). */
   inFlight: number;
 }
 
@@ -104,6 +105,8 @@ export class BoxController {
     if (box.desired === 'deleted') return this.toDeleted(box, observed);
     if (box.operation !== null) return this.followOperation(box, observed);
     switch (box.status) {
+      case 'awaiting-approval':
+        return this.awaitingApproval(box);
       case 'requested':
       case 'creating':
         return this.create(box, observed);
@@ -117,6 +120,23 @@ export class BoxController {
       default:
         return null;
     }
+  }
+
+  // ------------------------------------------------------------------ waiting for an admin
+
+  /** Creates nothing: the box waits for an admin's decision, and ends when nobody decides in time. */
+  private awaitingApproval(box: Box): Change | null {
+    const expired = expireIfDue(box, this.deps.clock.now());
+    if (expired === null) return null;
+    const event = { type: 'box-approval-decided', outcome: 'expired', by: null } as const;
+    return {
+      box: expired,
+      notices: [
+        { to: 'thread', event },
+        { to: 'dm', event },
+      ],
+      releaseName: true,
+    };
   }
 
   // ------------------------------------------------------------------ creating

@@ -7,6 +7,7 @@ export type BoxDesire = 'running' | 'stopped' | 'deleted';
 
 /** Where the box is, as the controller last observed or moved it. */
 export type BoxStatus =
+  | 'awaiting-approval' // past a budget: waits for an admin's Approve; no VM is created meanwhile
   | 'requested' // accepted from Slack; no VM yet
   | 'creating' // insert issued in `zone`
   | 'booting' // VM RUNNING; driver and Jupyter not ready yet
@@ -66,6 +67,26 @@ export interface BoxEvent {
   note?: string;
 }
 
+/** A monthly GPU budget that is used up, as the last budget check found it (list prices, USD). */
+export interface BudgetOverrun {
+  /** The asker's own budget, or the team's. */
+  scope: 'person' | 'team';
+  /** `2026-11`, the UTC month. */
+  month: string;
+  spent: number;
+  budget: number;
+}
+
+/** A box that had to wait for an admin because it was asked for past a budget, and what became of it. */
+export interface BoxApproval {
+  state: 'waiting' | 'approved' | 'denied' | 'expired' | 'withdrawn';
+  budget: BudgetOverrun;
+  askedAt: number;
+  /** Who approved, denied or withdrew it; null when it expired with nobody deciding. */
+  decidedBy: string | null;
+  decidedAt: number | null;
+}
+
 export interface Box {
   /** Record id: lowercase, short, also the VM's `gpubot-id` label. */
   id: string;
@@ -95,9 +116,12 @@ export interface Box {
   idle?: BoxIdleRecord;
   /** The one notice about GPU metrics not arriving has been sent. */
   gpuMetricsNoticeSent?: boolean;
+  /** Present on a box asked for past a budget with GPUBOT_OVER_BUDGET=approve. */
+  approval?: BoxApproval;
 }
 
 export const BOX_STATUSES: readonly BoxStatus[] = [
+  'awaiting-approval',
   'requested',
   'creating',
   'booting',

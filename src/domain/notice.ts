@@ -16,6 +16,9 @@ export type NoticeEvent =
   | { type: 'box-idle-stopped'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null }
   | { type: 'box-idle-cancelled'; reasons: string[] }
   | { type: 'box-gpu-metrics-missing' }
+  /** A box past a budget waits for an admin: the admins get [Approve] / [Deny] (box-approval.ts). */
+  | { type: 'box-approval-requested' }
+  | { type: 'box-approval-decided'; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null }
   /** The daily digest and budget alerts (cost-notice.ts). */
   | CostNoticeEvent
   | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string } }

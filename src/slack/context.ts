@@ -1,5 +1,6 @@
 /** What every listener needs, passed in by the composition root. */
 import type { BoxCommands } from '../app/box-commands.js';
+import type { BudgetGate } from '../app/budget-gate.js';
 import type { JobCommands } from '../app/job-commands.js';
 import type { Clock, Logger } from '../app/ports.js';
 import type { CostReports } from '../app/cost-reports.js';
@@ -18,6 +19,6 @@ export interface ListenerDeps {
   prices?: PriceLookup;
   /** `/gpu cost`; without it the subcommand says costs are not set up. */
   costs?: CostReports;
-  /** Why `/gpu up` is refused for budget reasons (GPUBOT_BUDGET_BLOCKS_NEW_BOXES), or null. */
-  budgetGate?: (user: string) => Promise<string | null>;
+  /** What `/gpu up` does for someone past a budget (GPUBOT_OVER_BUDGET); without it, nothing special. */
+  budgetGate?: Pick<BudgetGate, 'check'>;
 }

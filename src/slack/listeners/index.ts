@@ -11,6 +11,7 @@ import { registerBoxDelete } from './actions/box-delete.js';
 import { registerBoxConnect } from './actions/box-connect.js';
 import { registerBoxOpen } from './actions/box-open.js';
 import { registerBoxKeep } from './actions/box-keep.js';
+import { registerBoxApproval } from './actions/box-approval.js';
 import { registerGpuUpForm } from './views/gpu-up-form.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
 
@@ -27,6 +28,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerBoxConnect(app, deps);
   registerBoxOpen(app);
   registerBoxKeep(app, deps);
+  registerBoxApproval(app, deps);
   registerGpuUpForm(app, deps);
   registerAppHomeOpened(app, deps);
 }

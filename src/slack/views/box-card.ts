@@ -1,10 +1,10 @@
 /** The one message per box in its channel, updated in place as the box moves through its life. */
 import { channelRef } from './format.js';
-import type { Box } from '../../domain/box.js';
+import type { Box, BoxApproval } from '../../domain/box.js';
 import { formatUsd } from '../../domain/money.js';
 import type { PriceTable } from '../../domain/prices.js';
 import { LIMITS, mrkdwn, type KnownBlock, type MrkdwnElement, type SlackMessage } from './block-kit.js';
-import { boxButtons, gpuText, nameText, placeText, statusLine, statusWord, timeInState } from './box-parts.js';
+import { approvedText, boxButtons, gpuText, nameText, placeText, statusLine, statusWord, timeInState } from './box-parts.js';
 import { consoleInstanceUrl, link, mention, slackDate } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, truncate, truncateMrkdwn } from './messages.js';
 import { boxMoney, costIsFinal, perMonthText, priceBasisText, runningPriceText } from './price-parts.js';
@@ -54,9 +54,12 @@ function moneyFields(box: Box, prices: PriceTable, now: number): { fields: Mrkdw
   return { fields: [field('Price', price), field('Cost so far', `${total} as of ${slackDate(now)}`)], basis };
 }
 
+/** The notification text of a box that ended while waiting for an admin says how it ended. */
+const ENDED_WORDS: Readonly<Partial<Record<BoxApproval['state'], string>>> = { denied: 'Denied', expired: 'Not approved in time', withdrawn: 'Withdrawn' };
+
 /** Statuses in which a VM exists in a known zone, so its console page shows something. */
 function hasConsolePage(box: Box): boolean {
-  return box.zone !== null && box.status !== 'requested' && box.status !== 'deleted' && box.status !== 'failed';
+  return box.zone !== null && !['awaiting-approval', 'requested', 'deleted', 'failed'].includes(box.status);
 }
 
 export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
@@ -72,6 +75,8 @@ export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
 
   const facts = [`Requested ${slackDate(box.createdAt)}`, timeInState(box, ctx.now)];
+  const approved = approvedText(box);
+  if (approved !== null) facts.push(approved);
   if (hasConsolePage(box) && box.zone !== null) {
     facts.push(link(consoleInstanceUrl(ctx.project, box.zone, box.name), 'Cloud console'));
   }
@@ -84,7 +89,8 @@ export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
   }
 
   const place = placeText(box);
-  const summary = `${box.name}: ${statusWord(box.status)} (${gpuText(box)}, ${place.value})`;
+  const ended = box.status === 'deleted' && box.approval !== undefined ? ENDED_WORDS[box.approval.state] : undefined;
+  const summary = `${box.name}: ${ended ?? statusWord(box.status)} (${gpuText(box)}, ${place.value})`;
   const failure = box.status === 'failed' && box.failure !== null ? `. ${truncate(box.failure.message, 300)}` : '';
   return { text: fallbackText(escapeMrkdwn(summary + failure)), blocks };
 }

@@ -1,9 +1,11 @@
 /** Pieces of a box that the card, the list, the Home tab and the notices all show the same way. */
-import type { Box, BoxStatus } from '../../domain/box.js';
+import type { Box, BoxStatus, BudgetOverrun } from '../../domain/box.js';
+import { approvalExpiresAt } from '../../domain/box-approval.js';
 import { formatDuration } from '../../domain/duration.js';
+import { formatUsd } from '../../domain/money.js';
 import { GPUS, type GpuKey } from '../../domain/gpus.js';
 import { LIMITS, mrkdwn, plain, type Button, type ConfirmationDialog } from './block-kit.js';
-import { link, listText, safeUrl } from './format.js';
+import { link, listText, mention, safeUrl, slackDate } from './format.js';
 import { escapeMrkdwn, truncate, truncateMrkdwn } from './messages.js';
 
 /** Action ids of the box buttons; each button's `value` is the box id. */
@@ -41,6 +43,7 @@ export function placeText(box: Pick<Box, 'zone' | 'spec'>): { label: 'Zone' | 'R
 }
 
 const WORDS: Readonly<Record<BoxStatus, string>> = {
+  'awaiting-approval': 'Awaiting approval',
   requested: 'Queued',
   creating: 'Creating',
   booting: 'Booting',
@@ -54,6 +57,7 @@ const WORDS: Readonly<Record<BoxStatus, string>> = {
 };
 
 const EMOJI: Readonly<Record<BoxStatus, string>> = {
+  'awaiting-approval': ':raised_hand:',
   requested: ':hourglass_flowing_sand:',
   creating: ':construction:',
   booting: ':gear:',
@@ -89,6 +93,44 @@ function triedText(box: Pick<Box, 'zonesTried'>): string {
   return parts.join('; ');
 }
 
+/**
+ * Which budget a waiting box is past, for anyone to read: the month but not the amounts, which are
+ * for the owner and the admins (the card sits in a team channel).
+ */
+export function budgetName(budget: Pick<BudgetOverrun, 'scope' | 'month'>, owner: string): string {
+  const month = escapeMrkdwn(truncate(budget.month, 16));
+  return budget.scope === 'person' ? `${mention(owner)}'s GPU budget for ${month}` : `the team's GPU budget for ${month}`;
+}
+
+/** `$15.00 of $10.00, list price`: how far past the budget, for the owner and the admins. */
+export function budgetAmounts(budget: Pick<BudgetOverrun, 'spent' | 'budget'>): string {
+  return `${escapeMrkdwn(formatUsd(budget.spent))} of ${escapeMrkdwn(formatUsd(budget.budget))}, list price`;
+}
+
+/** How a box that waited for an admin ended, when it did not go on to be created. */
+function approvalEndLine(box: Box): string | null {
+  const a = box.approval;
+  if (a === undefined) return null;
+  switch (a.state) {
+    case 'denied':
+      return `:no_entry_sign: Denied by ${a.decidedBy !== null ? mention(a.decidedBy) : 'an admin'}: no VM was created`;
+    case 'expired':
+      return `:hourglass: Ended: no admin decided within ${formatDuration(approvalExpiresAt(box) - a.askedAt)}, so no VM was created`;
+    case 'withdrawn':
+      return ':wastebasket: Withdrawn before an admin decided: no VM was created';
+    default:
+      return null;
+  }
+}
+
+/** `Approved by @admin`, on a box that waited for one; null otherwise. */
+export function approvedText(box: Pick<Box, 'approval'>): string | null {
+  const a = box.approval;
+  if (a?.state !== 'approved') return null;
+  const by = a.decidedBy !== null ? mention(a.decidedBy) : 'an admin';
+  return `Past ${a.budget.scope === 'person' ? "the owner's" : "the team's"} budget; approved by ${by}${a.decidedAt !== null ? ` ${slackDate(a.decidedAt)}` : ''}`;
+}
+
 /** Longest failure message and hint shown; the rest is in the logs and would drown the card. */
 const FAILURE_MESSAGE_MAX = 1500;
 const FAILURE_HINT_MAX = 700;
@@ -98,6 +140,11 @@ export function statusLine(box: Box, opts: { short?: boolean } = {}): string {
   const emoji = statusEmoji(box.status);
   const place = placeText(box);
   switch (box.status) {
+    case 'awaiting-approval': {
+      const a = box.approval;
+      if (opts.short === true || a === undefined) return `${emoji} Awaiting an admin's approval (over budget)`;
+      return `${emoji} Awaiting an admin's approval: ${budgetName(a.budget, box.owner)} is used up. No VM is created unless an admin approves by ${slackDate(approvalExpiresAt(box))}`;
+    }
     case 'requested': {
       const tried = triedText(box);
       return `${emoji} Queued${tried === '' ? '' : `: ${tried}; trying the next zone`}`;
@@ -127,7 +174,7 @@ export function statusLine(box: Box, opts: { short?: boolean } = {}): string {
     case 'deleting':
       return `${emoji} Deleting the VM and its disk`;
     case 'deleted':
-      return lastNote(box) === 'outside' ? `${emoji} Deleted outside gpubot (console or gcloud)` : `${emoji} Deleted`;
+      return approvalEndLine(box) ?? (lastNote(box) === 'outside' ? `${emoji} Deleted outside gpubot (console or gcloud)` : `${emoji} Deleted`);
     case 'failed': {
       const f = box.failure;
       if (f === null) return `${emoji} Failed`;
@@ -190,6 +237,11 @@ export function deleteButton(box: Box, opts: { confirm: boolean } = { confirm: t
   return opts.confirm ? { ...b, confirm: deleteConfirm(box) } : b;
 }
 
+/** Delete for a box still waiting for an admin: nothing exists yet, so it loses nothing and asks nothing. */
+export function withdrawButton(box: Box): Button {
+  return { ...button('Withdraw request', ACTIONS.delete, box), style: 'danger' };
+}
+
 /** Whether a Start button still makes sense: the box exists and is not on its way out. */
 export function canStart(box: Pick<Box, 'status'>): boolean {
   return !['deleting', 'deleted', 'failed'].includes(box.status);
@@ -209,6 +261,10 @@ export function boxButtons(box: Box, set: 'full' | 'short'): Button[] {
       break;
     case 'stopped':
       out.push(startButton(box));
+      break;
+    case 'awaiting-approval':
+      // Nothing exists yet, so withdrawing loses nothing and needs no second question.
+      if (set === 'full') out.push(withdrawButton(box));
       break;
     default:
       break;

@@ -42,6 +42,9 @@ function notRunning(box: Box, name: string): SlackMessage {
     case 'starting':
       text = `\`${name}\` is starting; Connect works once Jupyter is ready (its card says when).`;
       break;
+    case 'awaiting-approval':
+      text = `\`${name}\` is waiting for an admin's approval (it is past a budget); Connect works once it is approved and ready (its card says when).`;
+      break;
     case 'requested':
     case 'creating':
       text = `\`${name}\` is still being created; Connect works once it is ready (its card says when).`;

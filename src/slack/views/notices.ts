@@ -13,6 +13,7 @@ import { endMoneyText } from './price-parts.js';
 import { idleNoticeMessage, isIdleEvent } from './idle-notices.js';
 import { isCostNoticeEvent } from '../../domain/cost-notice.js';
 import { costNoticeMessage } from './cost-notices.js';
+import { approvalRequestMessage, decidedSentence } from './approval.js';
 
 export interface NoticeContext {
   now: number;
@@ -115,6 +116,11 @@ function said(event: NoticeEvent, box: Box | null, audience: NoticeAudience): Sa
     case 'budget-alert':
       // Handled by costNoticeMessage (cost-notices.ts); kept here so the switch covers every event.
       return { emoji: ':moneybag:', sentence: 'Spend news.' };
+    case 'box-approval-requested':
+      // Rendered from the box by approvalRequestMessage; this is what is left when the box is missing.
+      return { emoji: ':raised_hand:', sentence: 'A box past a budget waits for an admin’s approval.' };
+    case 'box-approval-decided':
+      return decidedSentence(event, box);
     case 'job-ended':
       // Rendered from the job record by the job notifier (job-notifier.ts); kept so the switch covers every event.
       return { emoji: ':checkered_flag:', sentence: 'A training job ended.' };
@@ -165,6 +171,7 @@ export function noticeMessage(event: NoticeEvent, box: Box | null, ctx: NoticeCo
   if (event.type === 'orphan-found') return orphanMessage(event, ctx.project);
   if (isIdleEvent(event)) return idleNoticeMessage(event, box, ctx);
   if (isCostNoticeEvent(event)) return costNoticeMessage(event, ctx);
+  if (event.type === 'box-approval-requested' && box !== null) return approvalRequestMessage(box, ctx);
   const s = said(event, box, ctx.audience);
   const name = box !== null ? nameText(box) : null;
   // In a thread the card above names the box; anywhere else the message has to.

@@ -2,7 +2,9 @@
 import type { Box } from '../../domain/box.js';
 import { hourlyPrice, type PriceTable } from '../../domain/prices.js';
 import type { EphemeralMessage, KnownBlock } from './block-kit.js';
-import { deleteButton, gpuText, nameText, placeText, stopButton } from './box-parts.js';
+import { APPROVAL_WAIT_MS } from '../../domain/box-approval.js';
+import { formatDuration } from '../../domain/duration.js';
+import { budgetAmounts, deleteButton, gpuText, nameText, placeText, stopButton, withdrawButton } from './box-parts.js';
 import { channelRef } from './format.js';
 import { escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
 import { priceBasisText, runningPriceText, stoppedPriceText } from './price-parts.js';
@@ -24,6 +26,15 @@ export function requestedMessage(box: Box, prices?: PriceTable): EphemeralMessag
   const channel = channelRef(box.channel);
   const where = channel !== null ? `Its card in ${channel} shows progress` : 'Its card in your DM with me shows progress';
   let text = `:hourglass_flowing_sand: Creating \`${name}\`: ${what}. ${where}, and I will DM you when Jupyter is ready.`;
+  const a = box.approval;
+  if (box.status === 'awaiting-approval' && a !== undefined) {
+    const whose = a.budget.scope === 'person' ? 'Your' : "The team's";
+    const cardWhere = channel !== null ? `its card in ${channel}` : 'its card in your DM with me';
+    text =
+      `:raised_hand: \`${name}\` (${what}) waits for an admin's approval: ${whose} GPU budget for ${escapeMrkdwn(truncate(a.budget.month, 16))} is used up ` +
+      `(${budgetAmounts(a.budget)}). I asked the admins; no VM is created unless one approves. I will DM you their decision, and ${cardWhere} shows it. ` +
+      `If nobody decides within ${formatDuration(APPROVAL_WAIT_MS)}, the request ends; delete the box to withdraw it sooner.`;
+  }
   if (prices !== undefined) {
     const price = hourlyPrice(box.spec, prices);
     const basis = priceBasisText([prices.source], price.missing);
@@ -38,6 +49,10 @@ export function requestedMessage(box: Box, prices?: PriceTable): EphemeralMessag
  */
 export function deletePrompt(box: Box): EphemeralMessage {
   const name = nameText(box);
+  if (box.status === 'awaiting-approval') {
+    const text = `:warning: Withdraw your request for \`${name}\`? It is still waiting for an admin's approval, so no VM or disk exists yet.`;
+    return { response_type: 'ephemeral', text: fallbackText(text), blocks: [section(text), { type: 'actions', elements: [withdrawButton(box)] }] };
+  }
   if (box.status === 'deleting' || box.status === 'deleted' || box.status === 'failed') {
     const text = `\`${name}\` is already ${box.status === 'deleting' ? 'being deleted' : 'gone'}.`;
     return { response_type: 'ephemeral', text: fallbackText(text), blocks: [section(`:information_source: ${text}`)] };

@@ -89,6 +89,7 @@ describe('boxCard', () => {
   });
 
   const expected: Record<BoxStatus, string[]> = {
+    'awaiting-approval': ['box_delete'],
     requested: ['box_delete'],
     creating: ['box_delete'],
     booting: ['box_delete'],

@@ -92,12 +92,12 @@ async function answer(
       return 'form';
     case 'up': {
       if (cmd.request === null) return 'form';
-      const refusal = deps.budgetGate !== undefined ? await deps.budgetGate(asker.userId) : null;
-      if (refusal !== null) return errorMessage(refusal);
+      const verdict = deps.budgetGate !== undefined ? await deps.budgetGate.check(asker.userId) : null;
+      if (verdict?.kind === 'refuse') return errorMessage(verdict.message);
       // Asked while the request is recorded, for the region the box will most likely get, so the two waits overlap.
       const likelyRegion = cmd.request.zone !== null ? regionOfZone(cmd.request.zone) : (cmd.request.region ?? deps.region);
       const early = startLookup(deps.prices, likelyRegion, deps.log);
-      const result = await deps.boxes.requestBox(asker, cmd.request);
+      const result = await deps.boxes.requestBox(asker, cmd.request, verdict?.kind === 'approve' ? { pastBudget: verdict.overrun } : {});
       if (!result.ok) return errorMessage(result.error.message);
       const box = result.value.box;
       const pricing = box.spec.region === likelyRegion ? early : startLookup(deps.prices, box.spec.region, deps.log);

@@ -13,6 +13,12 @@ export function registerGpuUpForm(app: App, deps: ListenerDeps): void {
   app.view<ViewSubmitAction>(UP_FORM.callbackId, (args) => handleGpuUpForm(args, deps));
 }
 
+/** An input error is plain text of at most 300 characters: the refusal's code quoting is dropped. */
+function plainError(text: string): string {
+  const plainText = text.replace(/`/g, '');
+  return plainText.length <= 300 ? plainText : `${plainText.slice(0, 299)}…`;
+}
+
 /** Which input an error belongs beside, judged by its code. */
 function blockFor(code: string): string {
   if (/DISK/.test(code)) return UP_FORM.blocks.disk;
@@ -32,6 +38,12 @@ export async function handleGpuUpForm({ ack, body, view, client }: Args, deps: L
     // A form without our metadata (opened from the App Home) posts its card in the owner's DM.
   }
   try {
+    // The form is another way to ask for a box, so budgets apply to it as to `/gpu up`.
+    const verdict = deps.budgetGate !== undefined ? await deps.budgetGate.check(body.user.id) : null;
+    if (verdict?.kind === 'refuse') {
+      await ack({ response_action: 'errors', errors: { [UP_FORM.blocks.name]: plainError(verdict.message) } });
+      return;
+    }
     const result = await deps.boxes.requestBox(
       { userId: body.user.id, channelId: channel, requestKey: `view:${view.id}:${view.hash}` },
       {
@@ -45,6 +57,7 @@ export async function handleGpuUpForm({ ack, body, view, client }: Args, deps: L
         imageFamily: null,
         spot: form.spot,
       },
+      verdict?.kind === 'approve' ? { pastBudget: verdict.overrun } : {},
     );
     if (!result.ok) {
       await ack({ response_action: 'errors', errors: { [blockFor(result.error.code)]: result.error.message.slice(0, 300) } });
