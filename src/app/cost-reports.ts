@@ -1,6 +1,7 @@
 /**
- * `/gpu cost`: read the boxes that may have cost something in the period (only the asker's unless an
- * admin asks for someone else or everyone), price them, and sum them by person, box and day.
+ * `/gpu cost`: read the boxes and training jobs that may have cost something in the period (only the
+ * asker's unless an admin asks for someone else or everyone), price them, and sum them by person, box,
+ * job and day.
  */
 import type { CostWho, UserError } from '../domain/gpu-command.js';
 import { buildCostReport, periodOf, type CostRange, type CostReport } from '../domain/cost-report.js';
@@ -35,8 +36,8 @@ export class CostReports {
     const now = this.deps.clock.now();
     const period = periodOf(range, now);
     const owner = who.kind === 'all' ? null : who.kind === 'user' ? who.userId : asker;
-    const read = await this.deps.store.boxesSince(period.fromMs, owner);
-    const regions = [...new Set(read.boxes.map((b) => b.spec.region))];
+    const [boxes, jobs] = await Promise.all([this.deps.store.boxesSince(period.fromMs, owner), this.deps.store.jobsSince(period.fromMs, owner)]);
+    const regions = [...new Set([...boxes.boxes.map((b) => b.spec.region), ...jobs.jobs.map((j) => j.region)])];
     const tables = new Map<string, PriceTable>();
     await Promise.all(
       regions.map(async (region) => {
@@ -44,7 +45,7 @@ export class CostReports {
         if (table !== undefined) tables.set(region, table);
       }),
     );
-    const report = buildCostReport(read.boxes, (region) => tables.get(region), period, now);
-    return { ok: true, value: { report, reads: read.reads } };
+    const report = buildCostReport({ boxes: boxes.boxes, jobs: jobs.jobs }, (region) => tables.get(region), period, now);
+    return { ok: true, value: { report, reads: boxes.reads + jobs.reads } };
   }
 }

@@ -1,21 +1,20 @@
 /**
  * A tick step on the leader: once a day after the digest hour, the digest of yesterday's spend in the
  * digest channel; every few minutes, month-to-date spend against the budgets, alerting each threshold
- * once a month. "Once" is a Firestore marker created in the same fenced transaction as the notice, so
+ * once a month. Spend is boxes' and training jobs' alike. "Once" is a Firestore marker created in the same fenced transaction as the notice, so
  * a second replica, a restart or a retried tick finds the marker and sends nothing.
  */
-import type { Box } from '../domain/box.js';
 import { runningSpans } from '../domain/cost.js';
-import { DAY_MS, costInPeriod, utcDay, utcDayStart, utcMonth, utcMonthStart } from '../domain/cost-period.js';
+import { DAY_MS, costInPeriod, jobCostInPeriod, jobRanInPeriod, utcDay, utcDayStart, utcMonth, utcMonthStart } from '../domain/cost-period.js';
 import { buildCostReport, idleStopSaving, thresholdsReached } from '../domain/cost-report.js';
 import type { DigestFacts } from '../domain/cost-notice.js';
 import { hourlyPrice, type PriceSource, type PriceTable } from '../domain/prices.js';
 import type { Clock, Fence, Logger } from './ports.js';
-import type { BudgetStatus, CostStore, LooseNotice } from './ports/costs.js';
+import type { BoxesRead, BudgetStatus, CostStore, JobsRead, LooseNotice } from './ports/costs.js';
 
 export const DIGESTS = 'digests';
 export const BUDGET_ALERTS = 'budget-alerts';
-/** Month-to-date spend moves slowly; reading every box each tick would cost reads for nothing. */
+/** Month-to-date spend moves slowly; reading every box and job each tick would cost reads for nothing. */
 export const BUDGET_CHECK_EVERY_MS = 10 * 60_000;
 
 export interface Budgets {
@@ -52,10 +51,17 @@ export class CostWatch {
     return { digestPosted, alerts };
   }
 
-  private async pricesFor(boxes: readonly Box[]): Promise<(region: string) => PriceTable | undefined> {
+  /** Boxes and jobs that may have cost something since `fromMs`, and the prices of their regions. */
+  private async recordsSince(fromMs: number): Promise<{ boxes: BoxesRead; jobs: JobsRead; prices: (region: string) => PriceTable | undefined }> {
+    const [boxes, jobs] = await Promise.all([this.deps.store.boxesSince(fromMs, null), this.deps.store.jobsSince(fromMs, null)]);
+    const prices = await this.pricesFor([...boxes.boxes.map((b) => b.spec.region), ...jobs.jobs.map((j) => j.region)]);
+    return { boxes, jobs, prices };
+  }
+
+  private async pricesFor(regions: readonly string[]): Promise<(region: string) => PriceTable | undefined> {
     const tables = new Map<string, PriceTable>();
     await Promise.all(
-      [...new Set(boxes.map((b) => b.spec.region))].map(async (region) => {
+      [...new Set(regions)].map(async (region) => {
         const table = await this.deps.prices(region);
         if (table !== undefined) tables.set(region, table);
       }),
@@ -75,9 +81,8 @@ export class CostWatch {
       return false;
     }
     const from = today - DAY_MS;
-    const read = await this.deps.store.boxesSince(from, null);
-    const prices = await this.pricesFor(read.boxes);
-    const report = buildCostReport(read.boxes, prices, { fromMs: from, toMs: today, label: 'yesterday' }, now);
+    const { boxes: read, jobs, prices } = await this.recordsSince(from);
+    const report = buildCostReport({ boxes: read.boxes, jobs: jobs.jobs }, prices, { fromMs: from, toMs: today, label: 'yesterday' }, now);
     const running: DigestFacts['running'] = [];
     for (const box of read.boxes) {
       const table = prices(box.spec.region);
@@ -102,13 +107,14 @@ export class CostWatch {
       running,
       idleStops,
       idleSaved,
+      jobs: { count: report.byJob.length, total: report.byJob.reduce((sum, j) => sum + j.total, 0) },
       sources: dedupe(report.sources),
       missing: report.missing,
     };
     const notice: LooseNotice = { to: 'admins', owner: null, channel: config.channel, event: { type: 'cost-digest', digest: facts } };
     const created = await this.deps.store.markOnce(DIGESTS, day, fence, [notice]);
     this.digestDone = day;
-    if (created) this.deps.log.info('daily digest recorded', { day, total: report.total, reads: read.reads });
+    if (created) this.deps.log.info('daily digest recorded', { day, total: report.total, reads: read.reads + jobs.reads });
     return created;
   }
 
@@ -120,18 +126,22 @@ export class CostWatch {
     this.budgetsCheckedAt = now;
     const from = utcMonthStart(now);
     const month = utcMonth(now);
-    const read = await this.deps.store.boxesSince(from, null);
-    const prices = await this.pricesFor(read.boxes);
+    const { boxes, jobs, prices } = await this.recordsSince(from);
     const spent = new Map<string, number>();
     let teamSpent = 0;
     const sources: PriceSource[] = [];
-    for (const box of read.boxes) {
-      const table = prices(box.spec.region);
-      if (table === undefined) continue;
-      const cost = costInPeriod(box, table, from, now).total;
-      spent.set(box.owner, (spent.get(box.owner) ?? 0) + cost);
+    const add = (owner: string, cost: number, source: PriceSource): void => {
+      spent.set(owner, (spent.get(owner) ?? 0) + cost);
       teamSpent += cost;
-      sources.push(table.source);
+      sources.push(source);
+    };
+    for (const box of boxes.boxes) {
+      const table = prices(box.spec.region);
+      if (table !== undefined) add(box.owner, costInPeriod(box, table, from, now).total, table.source);
+    }
+    for (const job of jobs.jobs) {
+      const table = prices(job.region);
+      if (table !== undefined && jobRanInPeriod(job, from, now)) add(job.owner, jobCostInPeriod(job, table, from, now).total, table.source);
     }
     let alerts = 0;
     const check = async (scope: 'person' | 'team', who: string | null, amount: number, budget: number): Promise<void> => {

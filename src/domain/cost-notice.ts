@@ -4,6 +4,7 @@ import type { PriceSource } from './prices.js';
 export interface DigestFacts {
   /** The UTC day the spend is of (`2026-11-26`). */
   day: string;
+  /** Boxes and training jobs. */
   total: number;
   byPerson: { owner: string; total: number }[];
   /** Boxes whose VM runs at the time of the digest, and what each costs per hour. */
@@ -11,6 +12,11 @@ export interface DigestFacts {
   idleStops: number;
   /** An estimate: see `idleStopSaving`. */
   idleSaved: number;
+  /**
+   * Training jobs that ran that day and what they cost (already in `total` and `byPerson`). Absent from
+   * digests recorded before jobs were counted, which may still wait in the outbox.
+   */
+  jobs?: { count: number; total: number };
   sources: PriceSource[];
   missing: string[];
 }

@@ -5,7 +5,8 @@
  * seconds billed beyond those run) is counted once, in the period where the span starts.
  */
 import type { Box } from './box.js';
-import { diskLife, runningSpans } from './cost.js';
+import { diskLife, jobRates, jobRatesCost, runningSpans, type JobRates } from './cost.js';
+import { jobPools, type Job } from './job.js';
 import { hourlyPrice, type PriceSource, type PriceTable } from './prices.js';
 
 export const DAY_MS = 24 * 3_600_000;
@@ -73,6 +74,67 @@ export function costByDay(box: Pick<Box, 'spec' | 'history'>, prices: PriceTable
     const from = Math.max(day, fromMs);
     const to = Math.min(day + DAY_MS, toMs);
     days.push({ dayStartMs: day, total: costInPeriod(box, prices, from, to, nowMs).total });
+  }
+  return days;
+}
+
+/**
+ * Training jobs within a period. The job cost model (`jobCost`, whose figure the job's end notice
+ * states) counts a custom job per second from its start to its end, with no minimum to place when the
+ * run is cut at a period's edge. So a job's cost in a period is its hourly price over its running
+ * span clipped to the period, worked pool by pool as the notice works it (`jobRatesCost`): disjoint
+ * periods add up to the whole (the days of a period to the period), and a job wholly inside the period
+ * costs exactly what its notice says.
+ */
+export type JobCostRecord = Pick<Job, 'body' | 'startedAt' | 'endedAt'>;
+
+export interface JobPeriodCost {
+  total: number;
+  /** Running seconds within the period. */
+  seconds: number;
+  /** All pools and replicas, per hour. */
+  perHour: number;
+  missing: string[];
+  source: PriceSource;
+}
+
+/**
+ * When the job ran, as far as it had happened at `nowMs`: from its start to its end (or `nowMs` while
+ * it runs); null for a job that never started.
+ */
+export function jobRunningSpan(job: Pick<Job, 'startedAt' | 'endedAt'>, nowMs: number): { startMs: number; endMs: number } | null {
+  if (job.startedAt === null || job.startedAt > nowMs) return null;
+  const endMs = job.endedAt !== null && job.endedAt <= nowMs ? job.endedAt : nowMs;
+  return { startMs: job.startedAt, endMs: Math.max(job.startedAt, endMs) };
+}
+
+/** Whether the job ran at any time in [fromMs, toMs) (as far as `nowMs`): a job that did not costs nothing whatever its prices. */
+export function jobRanInPeriod(job: Pick<Job, 'startedAt' | 'endedAt'>, fromMs: number, toMs: number, nowMs: number = toMs): boolean {
+  const span = jobRunningSpan(job, nowMs);
+  return span !== null && overlap(span.startMs, span.endMs, fromMs, Math.min(toMs, nowMs)) > 0;
+}
+
+/** The job's cost from `fromMs` to `toMs`, as far as it had happened at `nowMs` (default `toMs`). */
+export function jobCostInPeriod(job: JobCostRecord, prices: PriceTable, fromMs: number, toMs: number, nowMs: number = toMs): JobPeriodCost {
+  return clippedJobCost(job, jobRates(jobPools(job.body), prices), fromMs, toMs, nowMs);
+}
+
+function clippedJobCost(job: Pick<Job, 'startedAt' | 'endedAt'>, rates: JobRates, fromMs: number, toMs: number, nowMs: number): JobPeriodCost {
+  const span = jobRunningSpan(job, nowMs);
+  const startMs = span === null ? fromMs : Math.max(span.startMs, fromMs);
+  const endMs = span === null ? fromMs : Math.max(startMs, Math.min(span.endMs, toMs));
+  return { total: jobRatesCost(rates, startMs, endMs), seconds: (endMs - startMs) / 1000, perHour: rates.perHour, missing: rates.missing, source: rates.source };
+}
+
+/** The job's cost on each UTC day that meets [fromMs, toMs), in day order; the days add up to the period. */
+export function jobCostByDay(job: JobCostRecord, prices: PriceTable, fromMs: number, toMs: number, nowMs: number = toMs): { dayStartMs: number; total: number }[] {
+  // Priced once: a month of days would otherwise price the same machines thirty times.
+  const rates = jobRates(jobPools(job.body), prices);
+  const days: { dayStartMs: number; total: number }[] = [];
+  for (let day = utcDayStart(fromMs); day < toMs; day += DAY_MS) {
+    const from = Math.max(day, fromMs);
+    const to = Math.min(day + DAY_MS, toMs);
+    days.push({ dayStartMs: day, total: clippedJobCost(job, rates, from, to, nowMs).total });
   }
   return days;
 }

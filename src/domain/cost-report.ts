@@ -1,10 +1,12 @@
 /**
- * Spend over a period, by person, by box and by day, for `/gpu cost`, the daily digest and budgets:
- * plain sums of `costInPeriod` over box records, so every total matches the records it came from.
+ * Spend over a period, by person, by box, by training job and by day, for `/gpu cost`, the daily digest
+ * and budgets: plain sums of `costInPeriod` over box records and `jobCostInPeriod` over job records, so
+ * every total matches the records it came from.
  */
 import type { Box, BoxEvent } from './box.js';
 import { BILLED_FROM } from './cost.js';
-import { DAY_MS, costByDay, costInPeriod, utcDayStart, utcMonthStart } from './cost-period.js';
+import { DAY_MS, costByDay, costInPeriod, jobCostByDay, jobCostInPeriod, jobRanInPeriod, utcDayStart, utcMonthStart } from './cost-period.js';
+import type { Job } from './job.js';
 import { hourlyPrice, type PriceSource, type PriceTable } from './prices.js';
 
 /** `--days N` (the last N UTC days, today included) or `--month` (this UTC month so far). */
@@ -26,7 +28,7 @@ export function periodOf(range: CostRange, nowMs: number): Period {
   return { fromMs: utcDayStart(nowMs) - (days - 1) * DAY_MS, toMs: nowMs, label: days === 1 ? 'today' : `the last ${days} days` };
 }
 
-/** A line of the report: a person, a box, or (later) a job. */
+/** A line of the report: a person, a box, or a job. */
 export interface SpendLine {
   key: string;
   total: number;
@@ -37,6 +39,18 @@ export interface BoxSpend extends SpendLine {
   owner: string;
 }
 
+/** A training job's spend in the period; `key` is the job's record id. */
+export interface JobSpend extends SpendLine {
+  name: string;
+  owner: string;
+}
+
+/** The records a report is built from. */
+export interface CostRecords {
+  boxes: readonly Box[];
+  jobs: readonly Job[];
+}
+
 export interface CostReport {
   period: Period;
   total: number;
@@ -44,15 +58,18 @@ export interface CostReport {
   byPerson: SpendLine[];
   byBox: BoxSpend[];
   /**
-   * Training jobs' spend: empty until job records are read here. A job's `jobCost` clipped to the
-   * period adds a line here and its amount to its owner and day, like a box.
+   * Training jobs' spend, highest first: a job's `jobCost` clipped to the period adds a line here and
+   * its amount to its owner, its days and the total, like a box.
    */
-  byJob: SpendLine[];
+  byJob: JobSpend[];
   /** One entry per UTC day of the period, oldest first. */
   byDay: { dayStartMs: number; total: number }[];
   sources: PriceSource[];
   missing: string[];
-  /** Boxes left out because their region's prices did not come. */
+  /**
+   * Boxes and jobs left out because their region's prices did not come (a job counts only if it ran
+   * in the period: one that did not costs nothing at any price).
+   */
   unpriced: number;
 }
 
@@ -67,16 +84,20 @@ function ranked(map: Map<string, number>): SpendLine[] {
   return [...map.entries()].map(([key, total]) => ({ key, total })).sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
 }
 
-export function buildCostReport(boxes: readonly Box[], prices: (region: string) => PriceTable | undefined, period: Period, nowMs: number): CostReport {
+export function buildCostReport(records: CostRecords, prices: (region: string) => PriceTable | undefined, period: Period, nowMs: number): CostReport {
   const byPerson = new Map<string, number>();
   const byBox: BoxSpend[] = [];
+  const byJob: JobSpend[] = [];
   const dayTotals = new Map<number, number>();
   for (let day = utcDayStart(period.fromMs); day < period.toMs; day += DAY_MS) dayTotals.set(day, 0);
+  const addDays = (days: readonly { dayStartMs: number; total: number }[]): void => {
+    for (const day of days) dayTotals.set(day.dayStartMs, (dayTotals.get(day.dayStartMs) ?? 0) + day.total);
+  };
   const sources: PriceSource[] = [];
   const missing: string[] = [];
   let unpriced = 0;
   let total = 0;
-  for (const box of boxes) {
+  for (const box of records.boxes) {
     const table = prices(box.spec.region);
     if (table === undefined) {
       unpriced++;
@@ -89,17 +110,32 @@ export function buildCostReport(boxes: readonly Box[], prices: (region: string) 
     total += cost.total;
     byPerson.set(box.owner, (byPerson.get(box.owner) ?? 0) + cost.total);
     byBox.push({ key: box.id, name: box.name, owner: box.owner, total: cost.total });
-    for (const day of costByDay(box, table, period.fromMs, period.toMs, nowMs)) {
-      dayTotals.set(day.dayStartMs, (dayTotals.get(day.dayStartMs) ?? 0) + day.total);
+    addDays(costByDay(box, table, period.fromMs, period.toMs, nowMs));
+  }
+  for (const job of records.jobs) {
+    if (!jobRanInPeriod(job, period.fromMs, period.toMs, nowMs)) continue;
+    const table = prices(job.region);
+    if (table === undefined) {
+      unpriced++;
+      continue;
     }
+    const cost = jobCostInPeriod(job, table, period.fromMs, period.toMs, nowMs);
+    sources.push(cost.source);
+    missing.push(...cost.missing);
+    if (cost.total === 0) continue;
+    total += cost.total;
+    byPerson.set(job.owner, (byPerson.get(job.owner) ?? 0) + cost.total);
+    byJob.push({ key: job.id, name: job.name, owner: job.owner, total: cost.total });
+    addDays(jobCostByDay(job, table, period.fromMs, period.toMs, nowMs));
   }
   byBox.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
+  byJob.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
   return {
     period,
     total,
     byPerson: ranked(byPerson),
     byBox,
-    byJob: [],
+    byJob,
     byDay: [...dayTotals.entries()].sort((a, b) => a[0] - b[0]).map(([dayStartMs, t]) => ({ dayStartMs, total: t })),
     sources,
     missing: [...new Set(missing)],

@@ -178,3 +178,36 @@ export function jobCost(job: JobCostInput, prices: PriceTable): JobCost {
     source: prices.source,
   };
 }
+
+/** A training job's hourly price, pool by pool (replicas included): priced once, to cost many slices of one run. */
+export interface JobRates {
+  /** Per hour, one entry per pool, in pool order. */
+  pools: number[];
+  /** All pools, per hour. */
+  perHour: number;
+  missing: string[];
+  source: PriceSource;
+}
+
+export function jobRates(pools: readonly Omit<JobCostInput, 'startMs' | 'endMs'>[], prices: PriceTable): JobRates {
+  const perPool: number[] = [];
+  const missing = new Set<string>();
+  for (const pool of pools) {
+    const cost = jobCost({ ...pool, startMs: 0, endMs: 0 }, prices);
+    perPool.push(cost.perHour);
+    for (const m of cost.missing) missing.add(m);
+  }
+  return { pools: perPool, perHour: perPool.reduce((sum, p) => sum + p, 0), missing: [...missing], source: prices.source };
+}
+
+/**
+ * What a job cost from `startMs` to `endMs` at `rates`. The arithmetic is `jobCost`'s, pool by pool and
+ * added in pool order, so a whole run costs exactly what its end notice (which sums `jobCost` over
+ * the pools) says, to the last bit.
+ */
+export function jobRatesCost(rates: JobRates, startMs: number, endMs: number): number {
+  const seconds = Math.max(0, endMs - startMs) / 1000;
+  let total = 0;
+  for (const perHour of rates.pools) total += (perHour * seconds) / 3600;
+  return total;
+}

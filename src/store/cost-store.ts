@@ -4,26 +4,41 @@
  *
  * Reading boxes "since" a time takes two queries: live boxes (a stopped box from months ago still
  * pays for its disk) and boxes updated since then (every status change updates `updatedAt`, so an
- * ended box is found only if it ended within the period). With an owner, the second query needs the
- * composite index (owner, updatedAt) in real Firestore; the README lists it.
+ * ended box is found only if it ended within the period). The second query needs the composite index
+ * (live, updatedAt) in real Firestore, and (owner, live, updatedAt) with an owner; the README lists them.
+ *
+ * Jobs take two queries too: live jobs (not over yet; a job's `live` flag clears when it ends), and
+ * jobs whose `endedAt` is at or after the start of the period. A range filter never matches a null, so
+ * the second finds no live job (on both emulators too), and no `!= null` filter is needed; the two are
+ * merged by id all the same. With an owner, the second needs the composite index (owner, endedAt).
  */
 import { randomUUID } from 'node:crypto';
 import type { Firestore, QuerySnapshot } from '@google-cloud/firestore';
 import type { Box } from '../domain/box.js';
+import type { Job } from '../domain/job.js';
 import type { Notice } from '../domain/notice.js';
 import type { Clock, Fence } from '../app/ports.js';
-import type { BoxesRead, BudgetStatus, CostStore, LooseNotice } from '../app/ports/costs.js';
+import type { BoxesRead, BudgetStatus, CostStore, JobsRead, LooseNotice } from '../app/ports/costs.js';
 import { BOXES, NOTICES, checkFence } from './box-store.js';
+import { JOBS } from './job-store.js';
 
 export const BUDGET_STATUS = 'budget-status';
 
-/** Fields of a box document that are not part of the Box record. */
+/** Fields of a box or job document that are not part of the record. */
 const DOC_ONLY = ['live', 'cardStale', 'card'] as const;
 
-function toBox(data: Record<string, unknown>): Box {
+function record(data: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...data };
   for (const key of DOC_ONLY) delete copy[key];
-  return copy as unknown as Box;
+  return copy;
+}
+
+function toBox(data: Record<string, unknown>): Box {
+  return record(data) as unknown as Box;
+}
+
+function toJob(data: Record<string, unknown>): Job {
+  return record(data) as unknown as Job;
 }
 
 function billed(snap: QuerySnapshot): number {
@@ -49,6 +64,19 @@ export class FirestoreCostStore implements CostStore {
     const byId = new Map<string, Box>();
     for (const doc of [...a.docs, ...b.docs]) byId.set(doc.id, toBox(doc.data()));
     return { boxes: [...byId.values()], reads: billed(a) + billed(b) };
+  }
+
+  async jobsSince(fromMs: number, owner: string | null): Promise<JobsRead> {
+    let live = this.db.collection(JOBS).where('live', '==', true);
+    let ended = this.db.collection(JOBS).where('endedAt', '>=', fromMs);
+    if (owner !== null) {
+      live = live.where('owner', '==', owner);
+      ended = ended.where('owner', '==', owner);
+    }
+    const [a, b] = await Promise.all([live.get(), ended.get()]);
+    const byId = new Map<string, Job>();
+    for (const doc of [...a.docs, ...b.docs]) byId.set(doc.id, toJob(doc.data()));
+    return { jobs: [...byId.values()], reads: billed(a) + billed(b) };
   }
 
   async idleStopsSince(fromMs: number): Promise<{ boxId: string; at: number }[]> {

@@ -81,7 +81,7 @@ test('a report sums by person, box and day, and its total is the sum of the reco
   const a = { ...overnight, id: 'ba', name: 'a', owner: 'UA' };
   const b = { ...short, id: 'bb', name: 'b', owner: 'UB' };
   const period = { fromMs: D0, toMs: now, label: 'two days' };
-  const report = buildCostReport([a, b], () => prices(), period, now);
+  const report = buildCostReport({ boxes: [a, b], jobs: [] }, () => prices(), period, now);
   const expected = costInPeriod(a, prices(), D0, now).total + costInPeriod(b, prices(), D0, now).total;
   near(report.total, expected, 'total');
   near(report.byPerson.reduce((s, p) => s + p.total, 0), expected, 'by person');
@@ -92,7 +92,7 @@ test('a report sums by person, box and day, and its total is the sum of the reco
 });
 
 test('a region without prices is counted as unpriced, not as free', () => {
-  const report = buildCostReport([overnight], () => undefined, { fromMs: D0, toMs: D0 + DAY_MS, label: 'x' }, D0 + DAY_MS);
+  const report = buildCostReport({ boxes: [overnight], jobs: [] }, () => undefined, { fromMs: D0, toMs: D0 + DAY_MS, label: 'x' }, D0 + DAY_MS);
   assert.equal(report.unpriced, 1);
   assert.equal(report.total, 0);
 });

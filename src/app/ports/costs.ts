@@ -1,11 +1,18 @@
 /** What cost reports, the daily digest and budgets need from Firestore. */
 import type { Box } from '../../domain/box.js';
+import type { Job } from '../../domain/job.js';
 import type { NoticeDraft } from '../../domain/notice.js';
 import type { Fence } from '../ports.js';
 
 export interface BoxesRead {
   boxes: Box[];
   /** Documents Firestore billed for the read (a query that finds nothing still costs one). */
+  reads: number;
+}
+
+export interface JobsRead {
+  jobs: Job[];
+  /** Documents Firestore billed for the read, counted as for boxes. */
   reads: number;
 }
 
@@ -21,6 +28,11 @@ export interface CostStore {
    * then; one owner's, or everyone's with `owner` null.
    */
   boxesSince(fromMs: number, owner: string | null): Promise<BoxesRead>;
+  /**
+   * Every training job that may have cost something since `fromMs`: the ones not over yet (running or
+   * about to), and the ones that ended since then; one owner's, or everyone's with `owner` null.
+   */
+  jobsSince(fromMs: number, owner: string | null): Promise<JobsRead>;
   /** Idle stops since `fromMs`, one per box and stop (the notices the idle reaper recorded). */
   idleStopsSince(fromMs: number): Promise<{ boxId: string; at: number }[]>;
   /** Whether the marker document exists. */

@@ -12,6 +12,12 @@ function more(n: number): string {
   return n > 0 ? `\n…and ${n} more` : '';
 }
 
+/** ` (2 training jobs ran: $12.40 of it)`: the jobs' share of a total that already holds it. */
+function jobsText(d: DigestFacts): string {
+  if (d.jobs === undefined || d.jobs.count === 0) return '';
+  return ` (${d.jobs.count} training ${d.jobs.count === 1 ? 'job' : 'jobs'} ran: ${formatUsd(d.jobs.total)} of it)`;
+}
+
 function digestMessage(d: DigestFacts): SlackMessage {
   const blocks: KnownBlock[] = [header(`GPU spend on ${d.day}`)];
   const people = d.byPerson.slice(0, MAX_LINES).map((p) => `• ${mention(p.owner)}: ${formatUsd(p.total)}`);
@@ -19,7 +25,7 @@ function digestMessage(d: DigestFacts): SlackMessage {
     section(
       d.byPerson.length === 0
         ? `*Yesterday:* nothing was spent.`
-        : `*Yesterday:* ${formatUsd(d.total)}\n${people.join('\n')}${more(d.byPerson.length - people.length)}`,
+        : `*Yesterday:* ${formatUsd(d.total)}${jobsText(d)}\n${people.join('\n')}${more(d.byPerson.length - people.length)}`,
     ),
   );
   const burn = d.running.reduce((sum, r) => sum + r.perHour, 0);
@@ -41,7 +47,7 @@ function digestMessage(d: DigestFacts): SlackMessage {
     );
   }
   blocks.push(contextLine(priceBasisText(d.sources, d.missing)));
-  const text = `GPU spend on ${d.day}: ${formatUsd(d.total)}; running now: ${d.running.length} (≈ ${perHourText(burn)}); idle stops saved ≈ ${formatUsd(d.idleSaved)} (estimate, list price).`;
+  const text = `GPU spend on ${d.day}: ${formatUsd(d.total)}${jobsText(d)}; running now: ${d.running.length} (≈ ${perHourText(burn)}); idle stops saved ≈ ${formatUsd(d.idleSaved)} (estimate, list price).`;
   return { text: fallbackText(text), blocks };
 }
 

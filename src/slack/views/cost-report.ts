@@ -1,12 +1,12 @@
-/** The answer to `/gpu cost`: totals by person and by box over the period, and what the figures are. */
+/** The answer to `/gpu cost`: totals by person, by box and by training job over the period, and what the figures are. */
 import type { CostReport } from '../../domain/cost-report.js';
 import { formatUsd } from '../../domain/money.js';
-import type { KnownBlock, EphemeralMessage } from './block-kit.js';
+import { LIMITS, type KnownBlock, type EphemeralMessage } from './block-kit.js';
 import { mention } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
 import { priceBasisText } from './price-parts.js';
 
-/** Lines per list: a section holds 3,000 characters, and a long tail says little. */
+/** Lines per list: a long tail says little. */
 const MAX_LINES = 15;
 
 export interface CostAnswerContext {
@@ -14,8 +14,26 @@ export interface CostAnswerContext {
   whose: string;
 }
 
-function lines(items: readonly string[], more: number): string {
-  return items.join('\n') + (more > 0 ? `\n…and ${more} more` : '');
+/**
+ * A titled list in one section: at most MAX_LINES lines, and fewer if they would not fit the 3,000
+ * characters a section holds (escaping can make a name several times longer), then `…and N more`.
+ */
+function listSection(title: string, items: readonly string[]): KnownBlock {
+  const tail = (n: number): string => (n > 0 ? `\n…and ${n} more` : '');
+  let text = title;
+  let shown = 0;
+  for (const item of items.slice(0, MAX_LINES)) {
+    const next = `${text}\n${item}`;
+    if ([...next].length + [...tail(items.length - shown - 1)].length > LIMITS.sectionText) break;
+    text = next;
+    shown++;
+  }
+  return section(text + tail(items.length - shown));
+}
+
+/** A box or job name as a code span: its own backticks would end the span early. */
+function nameText(name: string): string {
+  return `\`${escapeMrkdwn(truncate(name, 63)).replace(/`/g, "'")}\``;
 }
 
 export function whoseText(who: { kind: 'me' } | { kind: 'user'; userId: string } | { kind: 'all' }): string {
@@ -28,24 +46,28 @@ export function costAnswer(report: CostReport, ctx: CostAnswerContext): Ephemera
   const head = `:moneybag: ${ctx.whose} spend ${report.period.label}: *${formatUsd(report.total)}*`;
   const blocks: KnownBlock[] = [section(head)];
   if (report.byPerson.length > 1 || (report.byPerson.length === 1 && ctx.whose === 'The team’s')) {
-    const shown = report.byPerson.slice(0, MAX_LINES).map((p) => `• ${mention(p.key)}: ${formatUsd(p.total)}`);
-    blocks.push(section(`*By person*\n${lines(shown, report.byPerson.length - shown.length)}`));
+    blocks.push(listSection('*By person*', report.byPerson.map((p) => `• ${mention(p.key)}: ${formatUsd(p.total)}`)));
   }
+  const showOwner = report.byPerson.length > 1;
+  const owner = (who: string): string => (showOwner ? ` (${mention(who)})` : '');
   if (report.byBox.length > 0) {
-    const showOwner = report.byPerson.length > 1;
-    const shown = report.byBox
-      .slice(0, MAX_LINES)
-      .map((b) => `• \`${escapeMrkdwn(truncate(b.name, 63)).replace(/`/g, "'")}\`${showOwner ? ` (${mention(b.owner)})` : ''}: ${formatUsd(b.total)}`);
-    blocks.push(section(`*By box*\n${lines(shown, report.byBox.length - shown.length)}`));
-  } else {
-    blocks.push(section('No box cost anything in this period.'));
+    blocks.push(listSection('*By box*', report.byBox.map((b) => `• ${nameText(b.name)}${owner(b.owner)}: ${formatUsd(b.total)}`)));
   }
   if (report.byJob.length > 0) {
-    const shown = report.byJob.slice(0, MAX_LINES).map((j) => `• \`${escapeMrkdwn(truncate(j.key, 63))}\`: ${formatUsd(j.total)}`);
-    blocks.push(section(`*By job*\n${lines(shown, report.byJob.length - shown.length)}`));
+    const jobsTotal = report.byJob.reduce((sum, j) => sum + j.total, 0);
+    blocks.push(
+      listSection(
+        `*Training jobs* (${report.byJob.length}, ${formatUsd(jobsTotal)})`,
+        report.byJob.map((j) => `• ${nameText(j.name)}${owner(j.owner)}: ${formatUsd(j.total)}`),
+      ),
+    );
   }
-  const notes = [priceBasisText(report.sources, report.missing), 'per second with a one-minute minimum per start; disks billed while stopped; UTC days'];
-  if (report.unpriced > 0) notes.push(`${report.unpriced} box(es) left out: their prices did not load in time`);
+  if (report.byBox.length === 0 && report.byJob.length === 0) blocks.push(section('No box or training job cost anything in this period.'));
+  const notes = [
+    priceBasisText(report.sources, report.missing),
+    'boxes per second with a one-minute minimum per start, disks billed while stopped; training jobs per second at Vertex AI training rates; UTC days',
+  ];
+  if (report.unpriced > 0) notes.push(`${report.unpriced} ${report.unpriced === 1 ? 'box or job' : 'boxes or jobs'} left out: their prices did not load in time`);
   blocks.push(contextLine(notes.join(' · ')));
   const text = `${ctx.whose} spend ${report.period.label}: ${formatUsd(report.total)} (list price)`;
   return { response_type: 'ephemeral', text: fallbackText(text), blocks };
