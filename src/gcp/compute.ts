@@ -2,13 +2,14 @@
  * The Compute Engine adapter: the only place that knows the Compute REST API, its resource URLs, its
  * operations and its error shapes.
  *
- * It uses googleapis' discovery-based `compute_v1` rather than `@google-cloud/compute`: both speak the
- * same REST JSON, but the latter parses an 11.7 MB protobuf description when a client is built (about
- * 1.2 s of blocked start-up, measured by `npm run bench`), which is most of gpubot's cold start. Only the
- * Compute module of googleapis is imported; the package index loads every API.
+ * It speaks Compute's REST JSON through googleapis' request core (google-rest.ts) rather than
+ * `@google-cloud/compute`, which parses an 11.7 MB protobuf description when a client is built (about
+ * 1.2 s of blocked start-up, measured by `npm run bench`), or googleapis' generated `compute_v1`
+ * module (1.4 MB of JavaScript to parse for eight methods). The resource types are googleapis'.
  */
-import { compute_v1 } from 'googleapis/build/src/apis/compute/v1.js';
-import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import type { compute_v1 } from 'googleapis/build/src/apis/compute/v1.js';
+import type { AuthClient } from 'google-auth-library';
+import { GoogleRest } from './google-rest.js';
 import type { InstancePlan } from '../domain/instance-plan.js';
 import type {
   Clock,
@@ -24,6 +25,8 @@ import { classifyOperationError, classifyThrown } from './google-errors.js';
 type IInstance = compute_v1.Schema$Instance;
 type IOperation = compute_v1.Schema$Operation;
 
+const ZONE = 'compute/v1/projects/{project}/zones/{zone}';
+
 export interface ComputeAdapterOptions {
   project: string;
   /** Application Default Credentials for Google; a fixed-token client for local stand-ins. */
@@ -36,15 +39,13 @@ export interface ComputeAdapterOptions {
 }
 
 export class ComputeAdapter implements ComputePort {
-  private readonly api: compute_v1.Compute;
+  private readonly api: GoogleRest;
   private readonly offering = new Map<string, { at: number; zones: string[] }>();
   /** Google API calls made, by method: the benchmarks read it. */
   readonly callCounts = new Map<string, number>();
 
   constructor(private readonly options: ComputeAdapterOptions) {
-    // Each API object gets its own rootUrl: google.options({ rootUrl }) does not redirect it.
-    const rootUrl = options.endpoint === null ? 'https://compute.googleapis.com/' : `${options.endpoint.replace(/\/+$/, '')}/`;
-    this.api = new compute_v1.Compute({ auth: new GoogleAuth({ authClient: options.authClient }), rootUrl });
+    this.api = new GoogleRest(options.authClient, options.endpoint ?? 'https://compute.googleapis.com/');
   }
 
   private count(method: string): void {
@@ -56,7 +57,7 @@ export class ComputeAdapter implements ComputePort {
     let pageToken: string | undefined;
     do {
       this.count('instances.aggregatedList');
-      const res = await this.api.instances.aggregatedList({
+      const res = await this.api.call<compute_v1.Schema$InstanceAggregatedList>('GET', 'compute/v1/projects/{project}/aggregated/instances', {
         project: this.options.project,
         filter: 'labels.managed-by = "gpubot"',
         returnPartialSuccess: true,
@@ -74,7 +75,7 @@ export class ComputeAdapter implements ComputePort {
   async getInstance(zone: string, name: string): Promise<CloudResult<ObservedInstance | null>> {
     this.count('instances.get');
     try {
-      const res = await this.api.instances.get({ project: this.options.project, zone, instance: name });
+      const res = await this.api.call<IInstance>('GET', `${ZONE}/instances/{instance}`, { project: this.options.project, zone, instance: name });
       return { ok: true, value: observe(res.data) };
     } catch (error) {
       const failure = classifyThrown(error);
@@ -85,29 +86,34 @@ export class ComputeAdapter implements ComputePort {
   async insertInstance(plan: InstancePlan, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.insert');
     return this.operation(plan.zone, () =>
-      this.api.instances.insert({ project: this.options.project, zone: plan.zone, requestId, requestBody: instanceResource(plan, this.options.project) }),
+      this.api.call<IOperation>('POST', `${ZONE}/instances`, {
+        project: this.options.project,
+        zone: plan.zone,
+        requestId,
+        requestBody: instanceResource(plan, this.options.project),
+      }),
     );
   }
 
   async startInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.start');
-    return this.operation(zone, () => this.api.instances.start({ project: this.options.project, zone, instance: name, requestId }));
+    return this.operation(zone, () => this.api.call<IOperation>('POST', `${ZONE}/instances/{instance}/start`, { project: this.options.project, zone, instance: name, requestId }));
   }
 
   async stopInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.stop');
-    return this.operation(zone, () => this.api.instances.stop({ project: this.options.project, zone, instance: name, requestId }));
+    return this.operation(zone, () => this.api.call<IOperation>('POST', `${ZONE}/instances/{instance}/stop`, { project: this.options.project, zone, instance: name, requestId }));
   }
 
   async deleteInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.delete');
-    return this.operation(zone, () => this.api.instances.delete({ project: this.options.project, zone, instance: name, requestId }));
+    return this.operation(zone, () => this.api.call<IOperation>('DELETE', `${ZONE}/instances/{instance}`, { project: this.options.project, zone, instance: name, requestId }));
   }
 
   async getOperation(ref: OperationRef): Promise<CloudResult<OperationState>> {
     this.count('zoneOperations.get');
     try {
-      const res = await this.api.zoneOperations.get({ project: this.options.project, zone: ref.zone, operation: ref.name });
+      const res = await this.api.call<IOperation>('GET', `${ZONE}/operations/{operation}`, { project: this.options.project, zone: ref.zone, operation: ref.name });
       return { ok: true, value: operationState(res.data) };
     } catch (error) {
       return { ok: false, failure: classifyThrown(error) };
@@ -123,7 +129,7 @@ export class ComputeAdapter implements ComputePort {
         let pageToken: string | undefined;
         do {
           this.count('acceleratorTypes.aggregatedList');
-          const res = await this.api.acceleratorTypes.aggregatedList({
+          const res = await this.api.call<compute_v1.Schema$AcceleratorTypeAggregatedList>('GET', 'compute/v1/projects/{project}/aggregated/acceleratorTypes', {
             project: this.options.project,
             filter: `name = "${acceleratorType}"`,
             ...(pageToken !== undefined ? { pageToken } : {}),
@@ -145,7 +151,7 @@ export class ComputeAdapter implements ComputePort {
   async wasPreempted(zone: string, name: string, sinceMs: number): Promise<CloudResult<boolean>> {
     this.count('zoneOperations.list');
     try {
-      const res = await this.api.zoneOperations.list({
+      const res = await this.api.call<compute_v1.Schema$OperationList>('GET', `${ZONE}/operations`, {
         project: this.options.project,
         zone,
         filter: 'operationType = "compute.instances.preempted"',

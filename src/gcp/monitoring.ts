@@ -1,7 +1,6 @@
 /**
  * The Cloud Monitoring adapter: every box's idle signals in one paged `timeSeries.list` per metric,
- * never one call per box. Only the Monitoring v3 client is imported: the `googleapis` index loads every
- * Google API and costs seconds at start-up.
+ * never one call per box, through googleapis' request core (google-rest.ts) with Monitoring v3's types.
  *
  * What it reads, for all boxes at once:
  * - GPU utilization (Ops Agent, percent 0-100) and CPU utilization (Compute, fraction 0-1): ALIGN_MAX
@@ -11,8 +10,9 @@
  * - Notebook activity (custom metrics the box writes every minute, see notebook-activity-script.ts):
  *   the raw points of the last few minutes, so the latest report and its exact age are known.
  */
-import { GoogleAuth, type AuthClient } from 'google-auth-library';
-import { monitoring_v3 } from 'googleapis/build/src/apis/monitoring/v3.js';
+import type { AuthClient } from 'google-auth-library';
+import type { monitoring_v3 } from 'googleapis/build/src/apis/monitoring/v3.js';
+import { GoogleRest } from './google-rest.js';
 import type { IdleSignals, UtilizationPeriod } from '../domain/idle.js';
 import { BUSY_KERNELS_METRIC, NOTEBOOK_IDLE_SECONDS_METRIC } from '../domain/notebook-activity-script.js';
 import { IdleSignalsUnavailableError, type IdleSignalsPort } from '../app/ports/idle.js';
@@ -53,16 +53,12 @@ export function alignmentPeriodMs(windowMs: number): number {
 }
 
 export class MonitoringAdapter implements IdleSignalsPort {
-  private readonly api: monitoring_v3.Monitoring;
+  private readonly api: GoogleRest;
   /** Google API calls made (one per page), by method: the benchmarks read it. */
   readonly callCounts = new Map<string, number>();
 
   constructor(private readonly options: MonitoringAdapterOptions) {
-    // The API object gets its own rootUrl: `google.options({ rootUrl })` would not redirect it.
-    this.api = new monitoring_v3.Monitoring({
-      auth: new GoogleAuth({ authClient: options.authClient }),
-      ...(options.rootUrl !== null ? { rootUrl: options.rootUrl.endsWith('/') ? options.rootUrl : `${options.rootUrl}/` } : {}),
-    });
+    this.api = new GoogleRest(options.authClient, options.rootUrl ?? 'https://monitoring.googleapis.com/');
   }
 
   private count(method: string): void {
@@ -163,7 +159,7 @@ export class MonitoringAdapter implements IdleSignalsPort {
     do {
       this.count('timeSeries.list');
       try {
-        const res = await this.api.projects.timeSeries.list({
+        const res = await this.api.call<monitoring_v3.Schema$ListTimeSeriesResponse>('GET', 'v3/{+name}/timeSeries', {
           name: `projects/${this.options.project}`,
           ...params,
           ...(this.options.pageSize !== undefined ? { pageSize: this.options.pageSize } : {}),

@@ -1,11 +1,12 @@
 /**
- * The Vertex AI adapter (custom jobs) and its Cloud Logging reads: the only place that knows the
- * `googleapis` clients, their resource names, paging and error shapes. Only the two API modules are
- * imported (the package's index loads every Google API and costs seconds at start-up).
+ * The Vertex AI adapter (custom jobs) and its Cloud Logging reads: the only place that knows their REST
+ * methods, resource names, paging and error shapes. Calls go through googleapis' request core
+ * (google-rest.ts); the resource types are googleapis'.
  */
-import { aiplatform_v1 } from 'googleapis/build/src/apis/aiplatform/v1.js';
-import { logging_v2 } from 'googleapis/build/src/apis/logging/v2.js';
-import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import type { aiplatform_v1 } from 'googleapis/build/src/apis/aiplatform/v1.js';
+import type { logging_v2 } from 'googleapis/build/src/apis/logging/v2.js';
+import type { AuthClient } from 'google-auth-library';
+import { GoogleRest } from './google-rest.js';
 import type { CloudFailure, CloudResult } from '../app/ports.js';
 import {
   TrainingUnavailableError,
@@ -17,6 +18,7 @@ import {
 
 type CustomJob = aiplatform_v1.Schema$GoogleCloudAiplatformV1CustomJob;
 type LogEntry = logging_v2.Schema$LogEntry;
+type ListResponse = aiplatform_v1.Schema$GoogleCloudAiplatformV1ListCustomJobsResponse;
 
 export interface VertexAdapterOptions {
   project: string;
@@ -55,15 +57,11 @@ export class VertexAdapter implements TrainingPort {
   /** Google API calls made, by method (one per page for lists): the benchmarks read it. */
   readonly callCounts = new Map<string, number>();
 
-  private readonly auth: GoogleAuth;
-  private readonly vertexByRegion = new Map<string, aiplatform_v1.Aiplatform>();
-  private readonly logging: logging_v2.Logging;
+  private readonly vertexByRegion = new Map<string, GoogleRest>();
+  private readonly logging: GoogleRest;
 
   constructor(private readonly options: VertexAdapterOptions) {
-    // GoogleAuth around the given client is what the googleapis clients take as `auth`.
-    this.auth = new GoogleAuth({ authClient: options.authClient });
-    // `google.options({ rootUrl })` does not move these clients; each API object carries its own.
-    this.logging = new logging_v2.Logging({ auth: this.auth, ...(options.rootUrl !== null ? { rootUrl: options.rootUrl } : {}) });
+    this.logging = new GoogleRest(options.authClient, options.rootUrl ?? 'https://logging.googleapis.com/');
   }
 
   /** Total Google API calls made so far. */
@@ -81,12 +79,11 @@ export class VertexAdapter implements TrainingPort {
    * Vertex AI answers a region only at that region's host (`us-central1-aiplatform.googleapis.com`), so
    * against Google there is one client per region; against a sandbox one root URL serves all.
    */
-  private vertex(region: string): aiplatform_v1.Aiplatform {
+  private vertex(region: string): GoogleRest {
     const key = this.options.rootUrl === null ? region : '';
     let client = this.vertexByRegion.get(key);
     if (client === undefined) {
-      const rootUrl = this.options.rootUrl ?? `https://${region}-aiplatform.googleapis.com/`;
-      client = new aiplatform_v1.Aiplatform({ auth: this.auth, rootUrl });
+      client = new GoogleRest(this.options.authClient, this.options.rootUrl ?? `https://${region}-aiplatform.googleapis.com/`);
       this.vertexByRegion.set(key, client);
     }
     return client;
@@ -106,7 +103,7 @@ export class VertexAdapter implements TrainingPort {
     }
     this.count('customJobs.create');
     try {
-      const res = await this.vertex(region).projects.locations.customJobs.create({
+      const res = await this.vertex(region).call<CustomJob>('POST', 'v1/{+parent}/customJobs', {
         parent: `projects/${this.options.project}/locations/${region}`,
         requestBody: body,
       });
@@ -120,7 +117,7 @@ export class VertexAdapter implements TrainingPort {
   private async findByRecordId(region: string, recordId: string): Promise<CloudResult<ObservedJob | null>> {
     this.count('customJobs.list');
     try {
-      const res = await this.vertex(region).projects.locations.customJobs.list({
+      const res = await this.vertex(region).call<ListResponse>('GET', 'v1/{+parent}/customJobs', {
         parent: `projects/${this.options.project}/locations/${region}`,
         filter: `${MANAGED_FILTER} AND labels.gpubot-id="${recordId.replace(/["\\]/g, '')}"`,
         pageSize: 1,
@@ -139,9 +136,9 @@ export class VertexAdapter implements TrainingPort {
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       this.count('customJobs.list');
-      let data: aiplatform_v1.Schema$GoogleCloudAiplatformV1ListCustomJobsResponse;
+      let data: ListResponse;
       try {
-        const res = await this.vertex(region).projects.locations.customJobs.list({
+        const res = await this.vertex(region).call<ListResponse>('GET', 'v1/{+parent}/customJobs', {
           parent: `projects/${this.options.project}/locations/${region}`,
           filter: MANAGED_FILTER,
           pageSize: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
@@ -164,7 +161,7 @@ export class VertexAdapter implements TrainingPort {
     if (bad) return { ok: false, failure: bad };
     this.count('customJobs.get');
     try {
-      const res = await this.vertex(region).projects.locations.customJobs.get({ name: this.jobName(region, jobId) });
+      const res = await this.vertex(region).call<CustomJob>('GET', 'v1/{+name}', { name: this.jobName(region, jobId) });
       return { ok: true, value: observe(res.data, region) };
     } catch (error) {
       const failure = classifyVertexError(error);
@@ -177,7 +174,7 @@ export class VertexAdapter implements TrainingPort {
     if (bad) return { ok: false, failure: bad };
     this.count('customJobs.cancel');
     try {
-      await this.vertex(region).projects.locations.customJobs.cancel({ name: this.jobName(region, jobId), requestBody: {} });
+      await this.vertex(region).call('POST', 'v1/{+name}:cancel', { name: this.jobName(region, jobId), requestBody: {} });
       return { ok: true, value: undefined };
     } catch (error) {
       return { ok: false, failure: classifyVertexError(error) };
@@ -194,7 +191,7 @@ export class VertexAdapter implements TrainingPort {
       // Logging may answer a page with fewer entries than asked (even none) and a token to go on.
       for (let page = 0; page < MAX_LOG_PAGES && newestFirst.length < limit; page++) {
         this.count('entries.list');
-        const res = await this.logging.entries.list({
+        const res = await this.logging.call<logging_v2.Schema$ListLogEntriesResponse>('POST', 'v2/entries:list', {
           requestBody: {
             resourceNames: [`projects/${this.options.project}`],
             filter,
