@@ -4,6 +4,7 @@ import type { DocumentReference, Firestore, Transaction } from '@google-cloud/fi
 import { isLive, type Box } from '../domain/box.js';
 import type { Notice, NoticeDraft } from '../domain/notice.js';
 import { LostLeaseError, type BoxStore, type BoxTx, type Clock, type Fence, type TransactOptions } from '../app/ports.js';
+import { replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
 
@@ -203,8 +204,9 @@ class FirestoreBoxTx implements BoxTx {
 
   putBox(box: Box): void {
     const ref: DocumentReference = this.db.collection(BOXES).doc(box.id);
-    // merge keeps the card fields, which only the notifier writes.
-    this.writes.push(() => this.t.set(ref, { ...box, live: isLive(box), cardStale: true }, { merge: true }));
+    const doc = { ...box, live: isLive(box), cardStale: true };
+    // The record's fields whole; the card fields, which only the notifier writes, stay.
+    this.writes.push(() => this.t.set(ref, doc, replaceFields(doc)));
   }
 
   claimName(name: string, boxId: string): void {

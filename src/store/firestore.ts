@@ -1,5 +1,5 @@
 /** Builds the Firestore client for the configured mode; nothing else constructs one. */
-import { Firestore } from '@google-cloud/firestore';
+import { Firestore, type SetOptions } from '@google-cloud/firestore';
 
 export function createFirestore(options: { projectId: string; emulatorHost?: string; databaseId?: string }): Firestore {
   return new Firestore({
@@ -11,4 +11,17 @@ export function createFirestore(options: { projectId: string; emulatorHost?: str
     ...(options.emulatorHost !== undefined ? { host: options.emulatorHost, ssl: false, clientOptions: { universeDomain: 'googleapis.com' } } : {}),
     ignoreUndefinedProperties: true,
   });
+}
+
+/**
+ * Set options that write each top-level field `data` carries whole and leave the document's other
+ * fields (the card, which only the notifier writes) as they are. Unlike `{ merge: true }`, a nested
+ * map is replaced rather than merged key by key, so a label or failure gone from the record is gone
+ * from the document too. The update mask then names only top-level fields, which also keeps the
+ * in-process npm emulator honest: it drops map keys that need quoting in a field path (`managed-by`)
+ * and maps written over a null field when it merges.
+ */
+export function replaceFields(data: Record<string, unknown>): SetOptions {
+  // An undefined field is left out of the write (ignoreUndefinedProperties), so out of the mask too.
+  return { mergeFields: Object.keys(data).filter((key) => data[key] !== undefined) };
 }

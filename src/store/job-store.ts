@@ -6,6 +6,7 @@ import type { Notice, NoticeDraft } from '../domain/notice.js';
 import { LostLeaseError, type Clock, type Fence } from '../app/ports.js';
 import type { JobStore, JobTransactOptions, JobTx } from '../app/ports/jobs.js';
 import { NOTICES, REQUESTS } from './box-store.js';
+import { replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
 
@@ -140,8 +141,9 @@ class FirestoreJobTx implements JobTx {
 
   putJob(job: Job): void {
     const ref = this.db.collection(JOBS).doc(job.id);
-    // merge keeps the card fields, which only the notifier writes.
-    this.writes.push(() => this.t.set(ref, { ...job, live: !isJobOver(job), cardStale: true }, { merge: true }));
+    const doc = { ...job, live: !isJobOver(job), cardStale: true };
+    // The record's fields whole; the card fields, which only the notifier writes, stay.
+    this.writes.push(() => this.t.set(ref, doc, replaceFields(doc)));
   }
 
   notify(job: Pick<Job, 'id' | 'owner' | 'channel'>, drafts: readonly NoticeDraft[]): void {

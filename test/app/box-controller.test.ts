@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoxCommands } from '../../src/app/box-commands.js';
 import { BoxController } from '../../src/app/box-controller.js';
@@ -28,6 +28,12 @@ interface World {
   noticesFor(boxId: string | null): Promise<Notice[]>;
   close(): Promise<void>;
 }
+
+/** Worlds not closed yet: a test that fails before its `close()` would otherwise keep the file's process alive. */
+const open = new Set<World>();
+after(async () => {
+  for (const w of open) await w.close();
+});
 
 async function world(): Promise<World> {
   const clock = new ManualClock();
@@ -86,10 +92,12 @@ async function world(): Promise<World> {
       return all.filter((n) => n.boxId === boxId);
     },
     async close() {
+      open.delete(w);
       await cloud.close();
       await db.terminate();
     },
   };
+  open.add(w);
   return w;
 }
 

@@ -12,7 +12,7 @@ import { BUNDLED_PRICES } from '../../src/domain/prices.js';
 import type { PriceTable } from '../../src/domain/prices.js';
 import { FirestoreBoxStore } from '../../src/store/box-store.js';
 import { makeBox } from '../support/boxes.js';
-import { testFirestore } from '../support/firestore.js';
+import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
 import { ADMIN, ALICE, BOB, CHANNEL, answerText, startBot, type Bot } from './harness.js';
 
 const H = 3_600_000;
@@ -164,7 +164,9 @@ test('a budget crossing alerts the person and the admins once, and can block new
   }
 });
 
-test('the daily digest posts once a day, even with two replicas ticking', async () => {
+test('the daily digest posts once a day, even with two replicas ticking', async (t) => {
+  // The digest reads the idle stops by their notices' `event.type`; the first digest's notice is there by the second.
+  if (!needsOfficialEmulator(t, 'nested-field filters')) return;
   // 07:00 UTC, before the digest hour: the worker's first tick at start-up must find nothing to post
   // before the records below exist.
   const bot = await startBot({ env: { GPUBOT_DIGEST_CHANNEL: CHANNEL }, startAt: Date.UTC(2026, 10, 27, 7, 0, 0) });

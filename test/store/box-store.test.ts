@@ -48,7 +48,7 @@ test('a claimed name finds its live box, and a released one finds nothing', asyn
 });
 
 test('two concurrent requests for the same name create one box', async (t) => {
-  if (!needsOfficialEmulator(t)) return;
+  if (!needsOfficialEmulator(t, 'transaction locking')) return;
   const db = testFirestore();
   const store = new FirestoreBoxStore(db, new ManualClock());
   const attempt = (id: string) =>
@@ -102,5 +102,20 @@ test('a notice is claimed by one sender, and one whose sender died is offered ag
   assert.equal((await notices.pending(10)).length, 1);
   await notices.markSent(pending.id, { channel: 'D1', ts: '1.2' });
   assert.equal((await notices.pending(10)).length, 0);
+  await db.terminate();
+});
+
+test('a box written again reads back whole: a failure replaces null and the card stays', async () => {
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, new ManualClock());
+  const first = box('b1', 'exp42', { status: 'creating', failure: null });
+  await store.transact({}, async (tx) => tx.putBox(first));
+  const card = { channel: 'C1', ts: '1.000200' };
+  await store.markCardShown(first.id, first.rev, card);
+  const failed = { ...first, status: 'failed' as const, failure: { code: 'STOCKOUT', message: 'no T4 left', hint: 'try another region' }, rev: first.rev + 1 };
+  await store.transact({}, async (tx) => tx.putBox(failed));
+
+  assert.deepEqual(await store.transact({}, (tx) => tx.getBox(first.id)), failed);
+  assert.deepEqual(await store.cardOf(first.id), card);
   await db.terminate();
 });
