@@ -109,11 +109,6 @@ export async function startGpubot(
     regions: [config.region],
   });
   const prices = (region: string) => priceBook.prices(region);
-  // Loaded in the background from the start, so the first /gpu up can quote a price inside its ack.
-  const pricesReady = prices(config.region).then(
-    () => undefined,
-    (error: unknown) => log.warn('prices could not be loaded yet', { error }),
-  );
 
   const boxStore = new FirestoreBoxStore(firestore, clock);
   const jobStore = new FirestoreJobStore(firestore, clock);
@@ -259,6 +254,12 @@ export async function startGpubot(
     .get()
     .catch((error: unknown) => log.warn('Firestore is not reachable yet', { error }));
   const server = await app.start(config.port);
+  // Loaded in the background as soon as requests can come in, so the first /gpu up can quote a price
+  // inside its ack; not before, where its Firestore read and catalogue parsing would only delay /healthz.
+  const pricesReady = prices(config.region).then(
+    () => undefined,
+    (error: unknown) => log.warn('prices could not be loaded yet', { error }),
+  );
   const address = (server as { address?: () => unknown } | undefined)?.address?.();
   const port = typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : config.port;
   if (options.timer !== false) worker.start();
