@@ -4,8 +4,8 @@ import type { BoxEvent, BoxStatus } from '../../src/domain/box.js';
 import { boxCost } from '../../src/domain/cost.js';
 import { DAY_MS, costByDay, costInPeriod, utcDayStart } from '../../src/domain/cost-period.js';
 import { buildCostReport, idleStopSaving, periodOf, thresholdsReached } from '../../src/domain/cost-report.js';
-import { BUNDLED_PRICES, type PriceTable } from '../../src/domain/prices.js';
 import { makeBox } from '../support/boxes.js';
+import { near, prices } from '../support/prices.js';
 
 const S = 1_000;
 const MIN = 60 * S;
@@ -16,16 +16,6 @@ const D0 = Date.UTC(2026, 10, 2);
 // n1-standard-8 + one T4, 200 GB balanced disk, us-central1 bundled list prices (see cost.test.ts).
 const VM_PER_H = 0.35 + 8 * 0.031611 + 30 * 0.004237;
 const DISK_PER_H = (200 * 0.1) / 744;
-
-function near(actual: number, expected: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: expected ${expected}, got ${actual}`);
-}
-
-function prices(): PriceTable {
-  const table = BUNDLED_PRICES['us-central1'];
-  assert.ok(table);
-  return table;
-}
 
 function box(...events: [BoxStatus, number][]) {
   const history: BoxEvent[] = events.map(([status, at]) => ({ status, at }));

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { BoxEvent, BoxStatus } from '../../src/domain/box.js';
 import { boxCost, diskLife, jobCost, runningSpans } from '../../src/domain/cost.js';
 import { formatUsd } from '../../src/domain/money.js';
-import { BUNDLED_PRICES, bundledPrices, hourlyPrice, parseSkus, type PriceTable, type SkuLike } from '../../src/domain/prices.js';
+import { bundledPrices, hourlyPrice, parseSkus, type PriceTable, type SkuLike } from '../../src/domain/prices.js';
 import { T0, makeBox } from '../support/boxes.js';
+import { near, prices } from '../support/prices.js';
 
 const S = 1_000;
 const MIN = 60 * S;
@@ -12,16 +13,6 @@ const H = 60 * MIN;
 const DAY = 24 * H;
 
 /** Within a nanodollar: the model never rounds, so only floating-point noise may differ. */
-function near(actual: number, expected: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: expected ${expected}, got ${actual}`);
-}
-
-function prices(): PriceTable {
-  const table = BUNDLED_PRICES['us-central1'];
-  assert.ok(table, 'the bundled table covers us-central1');
-  return table;
-}
-
 function history(...events: [BoxStatus, number, string?][]): BoxEvent[] {
   return events.map(([status, at, note]) => (note === undefined ? { status, at } : { status, at, note }));
 }

@@ -4,9 +4,9 @@ import { jobCost } from '../../src/domain/cost.js';
 import { DAY_MS, costInPeriod, jobCostByDay, jobCostInPeriod, jobRanInPeriod } from '../../src/domain/cost-period.js';
 import { buildCostReport } from '../../src/domain/cost-report.js';
 import { jobPools, type Job } from '../../src/domain/job.js';
-import { BUNDLED_PRICES, type PriceTable } from '../../src/domain/prices.js';
 import { makeBox } from '../support/boxes.js';
 import { makeJob, type PoolShape } from '../support/jobs.js';
+import { near, prices } from '../support/prices.js';
 
 const S = 1_000;
 const MIN = 60 * S;
@@ -22,16 +22,6 @@ const D2 = D1 + DAY_MS;
 const T4_JOB_PER_H = 0.839514;
 // n1-standard-4 (4 vCPU, 15 GB), no GPU: 4 x 0.036353 + 15 x 0.004873 = 0.145412 + 0.073095 = 0.218507.
 const N1_4_PER_H = 0.218507;
-
-function near(actual: number, expected: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: expected ${expected}, got ${actual}`);
-}
-
-function prices(): PriceTable {
-  const table = BUNDLED_PRICES['us-central1'];
-  assert.ok(table);
-  return table;
-}
 
 /** A chief with one T4, and two CPU workers: 0.839514 + 2 x 0.218507 = 1.276528 per hour. */
 const TWO_POOLS: PoolShape[] = [
