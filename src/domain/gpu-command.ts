@@ -1,6 +1,6 @@
 /** Reads the text after `/gpu` into a typed command; every refusal says what was wrong and what would work. */
 import { DEFAULT_DISK_GB, checkBoxName, isValidBoxName } from './box-request.js';
-import { countChars, isFlagLike, isHelpFlag, lookup, undoSmartDash } from './command-words.js';
+import { countChars, helpTopic, isFlagLike, isHelpFlag, lookup, undoSmartDash } from './command-words.js';
 import { DEFAULT_GPU, GPU_KEYS, gpuForMachine, machineShape, parseGpuKey, type GpuKey } from './gpus.js';
 import { closestWord, quoteUserText as q, splitShellWords } from './shell-words.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -254,15 +254,9 @@ function parseKeep(said: string, args: readonly string[]): Parsed<GpuCommand> {
 }
 
 function parseHelp(rest: readonly string[]): Parsed<GpuCommand> {
-  const word = rest.find((w) => !w.startsWith('-'));
-  if (word === undefined) return ok({ kind: 'help' });
-  const w = word.toLowerCase();
-  if (w === 'help' || w === '?') return ok({ kind: 'help' });
-  const topic = lookup(TOPIC_WORDS, w);
-  if (topic !== undefined) return ok({ kind: 'help', topic });
-  const near = closestWord(w, Object.keys(TOPIC_WORDS));
-  const hint = near ? ` Did you mean \`/gpu help ${near}\`?` : '';
-  return fail('UNKNOWN_TOPIC', `I have no help on ${q(word)}.${hint} Topics: ${HELP_TOPICS.join(', ')}.`);
+  const asked = helpTopic(rest, '/gpu', TOPIC_WORDS, HELP_TOPICS);
+  if (!asked.ok) return fail('UNKNOWN_TOPIC', asked.message);
+  return ok(asked.topic === undefined ? { kind: 'help' } : { kind: 'help', topic: asked.topic });
 }
 
 function unknownSubcommand(word: string): Parsed<GpuCommand> {

@@ -5,7 +5,7 @@
  * Vertex AI CustomJob. Every refusal says what was wrong and what would work.
  */
 import type { Parsed, UserError } from './gpu-command.js';
-import { countChars, isFlagLike, isHelpFlag, lookup, undoSmartDash } from './command-words.js';
+import { countChars, helpTopic, isFlagLike, isHelpFlag, lookup, undoSmartDash } from './command-words.js';
 import { GPUS } from './gpus.js';
 import { closestWord, quoteUserText as q, splitShellWords } from './shell-words.js';
 import {
@@ -228,15 +228,9 @@ export function parseTrainCommand(text: string): Parsed<TrainCommand> {
 }
 
 function parseHelp(rest: readonly string[]): Parsed<TrainCommand> {
-  const word = rest.find((w) => !w.startsWith('-'));
-  if (word === undefined) return ok({ kind: 'help' });
-  const w = word.toLowerCase();
-  if (w === 'help' || w === '?') return ok({ kind: 'help' });
-  const topic = lookup(TOPIC_WORDS, w);
-  if (topic !== undefined) return ok({ kind: 'help', topic });
-  const near = closestWord(w, Object.keys(TOPIC_WORDS));
-  const hint = near ? ` Did you mean \`/train help ${near}\`?` : '';
-  return fail('UNKNOWN_TOPIC', `I have no help on ${q(word)}.${hint} Topics: ${TRAIN_HELP_TOPICS.join(', ')}.`);
+  const asked = helpTopic(rest, '/train', TOPIC_WORDS, TRAIN_HELP_TOPICS);
+  if (!asked.ok) return fail('UNKNOWN_TOPIC', asked.message);
+  return ok(asked.topic === undefined ? { kind: 'help' } : { kind: 'help', topic: asked.topic });
 }
 
 function unknownSubcommand(word: string): Parsed<TrainCommand> {
