@@ -5,7 +5,8 @@
  * Reading boxes "since" a time takes two queries: live boxes (a stopped box from months ago still
  * pays for its disk) and boxes updated since then (every status change updates `updatedAt`, so an
  * ended box is found only if it ended within the period). The second query needs the composite index
- * (live, updatedAt) in real Firestore, and (owner, live, updatedAt) with an owner; the README lists them.
+ * (live, updatedAt) in real Firestore, and (owner, live, updatedAt) with an owner;
+ * firestore.indexes.json lists every composite index the bot needs.
  *
  * Jobs take two queries too: live jobs (not over yet; a job's `live` flag clears when it ends), and
  * jobs whose `endedAt` is at or after the start of the period. A range filter never matches a null, so
