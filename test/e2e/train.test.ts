@@ -6,6 +6,7 @@ import { JOBS } from '../../src/store/job-store.js';
 import { emulatorHost } from '../support/firestore.js';
 import { JOB_ACTIONS } from '../../src/slack/views/job-card.js';
 import { hostileCommands } from '../support/hostile-commands.js';
+import { RUNTIME_VERSIONS, runtimeImages } from '../../src/domain/training-images.js';
 import { ADMIN, ALICE, BOB, CHANNEL, answerText, startBot, type Bot } from './harness.js';
 
 process.on('unhandledRejection', (reason) => {
@@ -267,6 +268,28 @@ test('a create whose record write was lost (a killed process) is found by its la
     assert.equal(endNotices(bot, 'lost_1', /SUCCEEDED/).thread.length, 1);
   } finally {
     await db.terminate();
+    await bot.stop();
+  }
+});
+
+test('/train help runtimes answers with every runtime and its images, within Block Kit limits', async () => {
+  const bot = await startBot();
+  try {
+    const res = await train(bot, 'help runtimes');
+    const body = res.body as { response_type?: string; text?: string; blocks?: unknown[] };
+    assert.equal(body.response_type, 'ephemeral');
+    const said = JSON.stringify(body.blocks);
+    for (const runtime of RUNTIME_VERSIONS) {
+      assert.ok((body.text ?? '').includes(runtime), `runtime ${runtime} in the text`);
+      const images = runtimeImages(runtime, null);
+      assert.ok(images.ok);
+      const gpu = images.value.gpu.replace(/^.*\/([^/:]+):latest$/, '$1');
+      assert.ok(said.includes(gpu), `image ${gpu} in the blocks`);
+    }
+    // Not the general help: that one only points at the tables.
+    assert.doesNotMatch(answerText(res.body), /^\/train: submit, list/);
+    assert.deepEqual(bot.slack.violations, []);
+  } finally {
     await bot.stop();
   }
 });

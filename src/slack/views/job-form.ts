@@ -43,15 +43,3 @@ export function readTrainForm(values: Record<string, Record<string, { value?: st
   const region = values[TRAIN_FORM.blocks.region]?.[TRAIN_FORM.actions.region]?.selected_option?.value ?? null;
   return { command, region };
 }
-
-/** Help for `/train`. */
-export function trainHelpText(): string {
-  return [
-    '*`/train`*: training jobs on Vertex AI.',
-    '• `/train submit NAME --scale-tier BASIC_GPU --packages gs://b/trainer.tar.gz --module-name trainer.task --runtime-version 2.11 [--region R] [-- ARGS]`: ML Engine flags',
-    '• `/train submit --display-name NAME --worker-pool-spec=machine-type=n1-standard-8,accelerator-type=NVIDIA_TESLA_T4,accelerator-count=1,executor-image-uri=...,python-module=trainer.task --python-package-uris gs://...`: Vertex AI flags',
-    '• Or paste a whole `gcloud ai-platform jobs submit training ...` / `gcloud ai custom-jobs create ...` line.',
-    '• `/train list [--all]`, `/train status JOB`, `/train cancel JOB`, `/train logs JOB`',
-    '• `/train` alone opens a form. `/train help scale-tiers|runtimes|gpus` for the tables.',
-  ].join('\n');
-}

@@ -10,8 +10,9 @@ import type { Asker } from '../../../app/box-commands.js';
 import type { JobCommands } from '../../../app/job-commands.js';
 import type { ListenerDeps } from '../../context.js';
 import { cancelPrompt, jobList, jobLogsMessage, jobStatusMessage, submittedMessage } from '../../views/job-card.js';
-import { trainForm, trainHelpText } from '../../views/job-form.js';
-import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
+import { trainForm } from '../../views/job-form.js';
+import { trainHelp } from '../../views/train-help.js';
+import { apologyMessage, errorMessage } from '../../views/messages.js';
 
 type Reply = { text: string; blocks?: unknown[] } | 'form';
 
@@ -66,7 +67,7 @@ async function answer(command: SlackCommandMiddlewareArgs['command'], deps: List
     case 'form':
       return 'form';
     case 'help':
-      return okMessage(trainHelpText());
+      return trainHelp(cmd.topic);
     case 'submit': {
       if (cmd.request === null) return 'form';
       const result = await jobs.submit(asker, cmd.request);
