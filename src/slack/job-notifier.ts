@@ -10,6 +10,7 @@ import type { JobStore } from '../app/ports/jobs.js';
 import type { PriceTable } from '../domain/prices.js';
 import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { jobCard, jobEndedMessage } from './views/job-card.js';
+import { postWithDmFallback, whenToRetry, type Posted, type SlackMessageBody } from './delivery.js';
 
 export interface JobNotifierDeps {
   client: WebClient;
@@ -74,41 +75,15 @@ export class JobNotifier {
       const delivered = card !== null ? await this.post(card.channel, message, card.ts, job.owner) : await this.post(job.owner, message, undefined, null);
       await this.deps.notices.markSent(notice.id, delivered);
     } catch (error) {
-      const code = slackError(error);
-      const permanent = code !== null && ['invalid_blocks', 'user_not_found', 'channel_not_found', 'cannot_dm_bot'].includes(code);
-      const retryAt = permanent || notice.attempts >= 8 ? null : this.deps.clock.now() + Math.min(2 ** notice.attempts * 5_000, 600_000);
-      await this.deps.notices.markFailed(notice.id, code ?? String(error), retryAt);
-      this.deps.log.warn('job notice not delivered', { noticeId: notice.id, slackError: code, willRetry: retryAt !== null });
+      const { code, retryAt: next } = whenToRetry(error, notice.attempts, this.deps.clock.now());
+      await this.deps.notices.markFailed(notice.id, code ?? String(error), next);
+      this.deps.log.warn('job notice not delivered', { noticeId: notice.id, slackError: code, willRetry: next !== null });
     }
     return false;
   }
 
   /** Posts; where the bot may not post (a channel it is not in), posts to `fallbackUser`'s DM instead. */
-  private async post(
-    channel: string,
-    message: { text: string; blocks: unknown[] },
-    threadTs: string | undefined,
-    fallbackUser: string | null,
-  ): Promise<{ channel: string; ts: string }> {
-    try {
-      const res = await this.deps.client.chat.postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks as never,
-        ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
-        unfurl_links: false,
-      });
-      return { channel: res.channel ?? channel, ts: res.ts ?? '' };
-    } catch (error) {
-      const code = slackError(error);
-      if (fallbackUser === null || code === null || !['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action'].includes(code)) throw error;
-      const res = await this.deps.client.chat.postMessage({ channel: fallbackUser, text: message.text, blocks: message.blocks as never, unfurl_links: false });
-      return { channel: res.channel ?? fallbackUser, ts: res.ts ?? '' };
-    }
+  private post(channel: string, message: SlackMessageBody, threadTs: string | undefined, fallbackUser: string | null): Promise<Posted> {
+    return postWithDmFallback(this.deps.client, this.deps.log, { channel, threadTs }, message, fallbackUser === null ? null : { user: fallbackUser, message });
   }
-}
-
-function slackError(error: unknown): string | null {
-  const data = (error as { data?: { error?: unknown } }).data;
-  return typeof data?.error === 'string' ? data.error : null;
 }

@@ -12,6 +12,7 @@ import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lo
 import { boxCard } from './views/box-card.js';
 import { noticeMessage } from './views/notices.js';
 import { isJobNotice, type JobNotifier } from './job-notifier.js';
+import { postWithDmFallback, whenToRetry, type Posted, type SlackMessageBody } from './delivery.js';
 
 export interface NotifierDeps {
   client: WebClient;
@@ -30,7 +31,6 @@ export interface NotifierDeps {
 }
 
 /** Errors after which posting to that conversation will not work: fall back to the owner's DM. */
-const UNREACHABLE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'cannot_dm_bot']);
 const CLAIM_MS = 60_000;
 
 export class SlackNotifier {
@@ -105,46 +105,15 @@ export class SlackNotifier {
       }
       await this.deps.notices.markSent(notice.id, delivered);
     } catch (error) {
-      const code = slackError(error);
-      const permanent = code !== null && (UNREACHABLE.has(code) || code === 'invalid_blocks' || code === 'user_not_found');
-      const retryAt = permanent || notice.attempts >= 8 ? null : this.deps.clock.now() + Math.min(2 ** notice.attempts * 5_000, 600_000);
-      await this.deps.notices.markFailed(notice.id, code ?? String(error), retryAt);
-      this.deps.log.warn('notice not delivered', { noticeId: notice.id, slackError: code, willRetry: retryAt !== null });
+      const { code, retryAt: next } = whenToRetry(error, notice.attempts, this.deps.clock.now());
+      await this.deps.notices.markFailed(notice.id, code ?? String(error), next);
+      this.deps.log.warn('notice not delivered', { noticeId: notice.id, slackError: code, willRetry: next !== null });
     }
     return false;
   }
 
-  /**
-   * Posts to a conversation; when the bot cannot post there (a private channel it was not invited to,
-   * say), posts `fallback.message` to `fallback.user`'s DM instead.
-   */
-  private async post(
-    channel: string,
-    message: { text: string; blocks: unknown[] },
-    threadTs: string | undefined,
-    fallback: { user: string; message: { text: string; blocks: unknown[] } } | null,
-  ): Promise<{ channel: string; ts: string }> {
-    try {
-      const res = await this.deps.client.chat.postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks as never,
-        ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
-        unfurl_links: false,
-      });
-      return { channel: res.channel ?? channel, ts: res.ts ?? '' };
-    } catch (error) {
-      const code = slackError(error);
-      if (fallback === null || code === null || !UNREACHABLE.has(code)) throw error;
-      this.deps.log.info('cannot post in the channel; using the owner DM', { channel, slackError: code });
-      const res = await this.deps.client.chat.postMessage({
-        channel: fallback.user,
-        text: fallback.message.text,
-        blocks: fallback.message.blocks as never,
-        unfurl_links: false,
-      });
-      return { channel: res.channel ?? fallback.user, ts: res.ts ?? '' };
-    }
+  private post(channel: string, message: SlackMessageBody, threadTs: string | undefined, fallback: { user: string; message: SlackMessageBody } | null): Promise<Posted> {
+    return postWithDmFallback(this.deps.client, this.deps.log, { channel, threadTs }, message, fallback);
   }
 
   private async toAdmins(message: { text: string; blocks: unknown[] }): Promise<{ channel: string; ts: string }> {
@@ -157,9 +126,4 @@ export class SlackNotifier {
     }
     return last;
   }
-}
-
-function slackError(error: unknown): string | null {
-  const data = (error as { data?: { error?: unknown } }).data;
-  return typeof data?.error === 'string' ? data.error : null;
 }
