@@ -4,7 +4,8 @@
  * once a month. Spend is boxes' and training jobs' alike. "Once" is a Firestore marker created in the same fenced transaction as the notice, so
  * a second replica, a restart or a retried tick finds the marker and sends nothing.
  */
-import { runningSpans } from '../domain/cost.js';
+import { jobRates, runningSpans } from '../domain/cost.js';
+import { isJobOver, jobPools } from '../domain/job.js';
 import { DAY_MS, costInPeriod, jobCostInPeriod, jobRanInPeriod, utcDay, utcDayStart, utcMonth, utcMonthStart } from '../domain/cost-period.js';
 import { buildCostReport, idleStopSaving, thresholdsReached } from '../domain/cost-report.js';
 import type { DigestFacts } from '../domain/cost-notice.js';
@@ -87,7 +88,12 @@ export class CostWatch {
     for (const box of read.boxes) {
       const table = prices(box.spec.region);
       if (table === undefined || runningSpans(box.history, now).at(-1)?.open !== true) continue;
-      running.push({ name: box.name, owner: box.owner, perHour: hourlyPrice(box.spec, table).vmPerHour });
+      running.push({ name: box.name, owner: box.owner, perHour: hourlyPrice(box.spec, table).vmPerHour, kind: 'box' });
+    }
+    for (const job of jobs.jobs) {
+      const table = prices(job.region);
+      if (table === undefined || isJobOver(job) || job.startedAt === null || job.endedAt !== null) continue;
+      running.push({ name: job.name, owner: job.owner, perHour: jobRates(jobPools(job.body), table).perHour, kind: 'job' });
     }
     running.sort((a, b) => b.perHour - a.perHour || a.name.localeCompare(b.name));
     const byId = new Map(read.boxes.map((b) => [b.id, b]));

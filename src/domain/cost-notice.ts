@@ -7,8 +7,11 @@ export interface DigestFacts {
   /** Boxes and training jobs. */
   total: number;
   byPerson: { owner: string; total: number }[];
-  /** Boxes whose VM runs at the time of the digest, and what each costs per hour. */
-  running: { name: string; owner: string; perHour: number }[];
+  /**
+   * Boxes whose VM runs at the time of the digest, and training jobs running then, with what each
+   * costs per hour. `kind` is absent from digests recorded before jobs were listed: those are boxes.
+   */
+  running: { name: string; owner: string; perHour: number; kind?: 'box' | 'job' }[];
   idleStops: number;
   /** An estimate: see `idleStopSaving`. */
   idleSaved: number;

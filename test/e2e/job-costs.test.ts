@@ -120,3 +120,30 @@ test('the daily digest counts yesterday’s job in the person’s total and says
     await bot.stop();
   }
 });
+
+test('the daily digest lists a training job still running, with what it costs an hour', async (t) => {
+  // The digest reads the idle stops by their notices' `event.type` (a nested-field filter).
+  if (!needsOfficialEmulator(t, 'nested-field filters')) return;
+  // 07:30 UTC on the 27th: the first ticks post the 26th's digest, with nothing running yet.
+  const bot = await startBot({ env: { GPUBOT_DIGEST_CHANNEL: CHANNEL }, startAt: Date.UTC(2026, 10, 27, 7, 30, 0) });
+  try {
+    await bot.gpubot.pricesReady;
+    // Still running a day later: it would otherwise end on the poll after it is seen running.
+    bot.vertex.script('overnight', { succeedAfterPolls: 1000 });
+    const res = await bot.slack.sendCommand({ command: '/train', text: `submit overnight ${SUBMIT}`, userId: ALICE, channelId: CHANNEL });
+    assert.equal(res.status, 200);
+    await bot.tickUntil(() => /Running/.test(jobCard(bot, 'overnight')?.text ?? ''), 'overnight running');
+    // Past the next day's digest hour (08:00 UTC), with the job still running.
+    bot.clock.advance(25 * H);
+    const digests = () => bot.slack.messages(CHANNEL).filter((m) => /^GPU spend on 2026-11-27/.test(m.text));
+    await bot.gpubot.worker.tick();
+    assert.equal(digests().length, 1);
+    const said = JSON.stringify(digests()[0]?.blocks);
+    // One T4 at Vertex AI training rates: $0.839514 an hour.
+    assert.ok(said.includes('*Running now:* 1 training job, ≈ $0.84/h'), said);
+    assert.ok(said.includes(`\`overnight\` (training job) (<@${ALICE}>): $0.84/h`), said);
+    assert.deepEqual(bot.slack.violations, []);
+  } finally {
+    await bot.stop();
+  }
+});

@@ -31,12 +31,12 @@ function digestMessage(d: DigestFacts): SlackMessage {
   const burn = d.running.reduce((sum, r) => sum + r.perHour, 0);
   const running = d.running
     .slice(0, MAX_LINES)
-    .map((r) => `• \`${escapeMrkdwn(truncate(r.name, 63)).replace(/`/g, "'")}\` (${mention(r.owner)}): ${perHourText(r.perHour)}`);
+    .map((r) => `• \`${escapeMrkdwn(truncate(r.name, 63)).replace(/`/g, "'")}\`${r.kind === 'job' ? ' (training job)' : ''} (${mention(r.owner)}): ${perHourText(r.perHour)}`);
   blocks.push(
     section(
       d.running.length === 0
-        ? '*Running now:* no boxes.'
-        : `*Running now:* ${d.running.length} ${d.running.length === 1 ? 'box' : 'boxes'}, ≈ ${perHourText(burn)}\n${running.join('\n')}${more(d.running.length - running.length)}`,
+        ? '*Running now:* nothing.'
+        : `*Running now:* ${runningCount(d.running)}, ≈ ${perHourText(burn)}\n${running.join('\n')}${more(d.running.length - running.length)}`,
     ),
   );
   if (d.idleStops > 0) {
@@ -62,4 +62,15 @@ function budgetMessage(e: Extract<CostNoticeEvent, { type: 'budget-alert' }>): S
 
 export function costNoticeMessage(event: CostNoticeEvent, _ctx: unknown): SlackMessage {
   return event.type === 'cost-digest' ? digestMessage(event.digest) : budgetMessage(event);
+}
+
+/** `2 boxes`, `1 training job`, `2 boxes and 1 training job`. */
+function runningCount(running: DigestFacts['running']): string {
+  const jobs = running.filter((r) => r.kind === 'job').length;
+  const boxes = running.length - jobs;
+  const parts = [
+    ...(boxes > 0 ? [`${boxes} ${boxes === 1 ? 'box' : 'boxes'}`] : []),
+    ...(jobs > 0 ? [`${jobs} training ${jobs === 1 ? 'job' : 'jobs'}`] : []),
+  ];
+  return parts.join(' and ');
 }

@@ -114,6 +114,23 @@ describe('the daily digest', () => {
     assertBlockKit('message', message);
   });
 
+  it('lists the training jobs running now beside the boxes, each with what it costs an hour', () => {
+    const running: DigestFacts['running'] = [
+      { name: 'exp42', owner: 'UALICE', perHour: 0.76, kind: 'box' },
+      { name: 'census', owner: 'UBOB', perHour: 1.68, kind: 'job' },
+      // Recorded before jobs were listed: no kind, so a box.
+      { name: 'old', owner: 'UBOB', perHour: 0.5 },
+    ];
+    const message = costNoticeMessage({ type: 'cost-digest', digest: { ...digest, running } }, {});
+    const text = textOf(message.blocks);
+    assert.ok(text.includes('*Running now:* 2 boxes and 1 training job, ≈ $2.94/h'), text);
+    assert.ok(text.includes('`census` (training job) (<@UBOB>): $1.68/h'), text);
+    assert.ok(text.includes('`exp42` (<@UALICE>): $0.76/h'), text);
+    assertBlockKit('message', message);
+    const nothing = textOf(costNoticeMessage({ type: 'cost-digest', digest }, {}).blocks);
+    assert.ok(nothing.includes('*Running now:* nothing.'), nothing);
+  });
+
   it('says nothing of jobs on a day none ran, or in a digest recorded before jobs were counted', () => {
     const none = textOf(costNoticeMessage({ type: 'cost-digest', digest: { ...digest, jobs: { count: 0, total: 0 } } }, {}).blocks);
     assert.doesNotMatch(none, /training job/);
