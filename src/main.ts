@@ -188,7 +188,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, ...(budgetGate !== undefined ? { budgetGate } : {}) },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, ...(budgetGate !== undefined ? { budgetGate } : {}) },
   });
 
   const controller = new BoxController({

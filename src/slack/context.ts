@@ -4,6 +4,7 @@ import type { BudgetGate } from '../app/budget-gate.js';
 import type { JobCommands } from '../app/job-commands.js';
 import type { Clock, Logger } from '../app/ports.js';
 import type { CostReports } from '../app/cost-reports.js';
+import type { Budgets } from '../app/cost-watch.js';
 import type { PriceLookup } from './price-lookup.js';
 
 export interface ListenerDeps {
@@ -21,4 +22,6 @@ export interface ListenerDeps {
   costs?: CostReports;
   /** What `/gpu up` does for someone past a budget (GPUBOT_OVER_BUDGET); without it, nothing special. */
   budgetGate?: Pick<BudgetGate, 'check'>;
+  /** Monthly budgets (GPUBOT_BUDGETS); with one, the App Home says how much of the person's is spent. */
+  budgets?: Budgets;
 }

@@ -22,7 +22,8 @@ export interface JobViewContext {
   prices?: PriceTable;
 }
 
-const STATUS: Readonly<Record<JobStatus, { emoji: string; word: string }>> = {
+/** How a job's status reads wherever a job is shown (its card, its end notice, the Home tab). */
+export const JOB_STATUS: Readonly<Record<JobStatus, { emoji: string; word: string }>> = {
   requested: { emoji: ':hourglass_flowing_sand:', word: 'Submitting to Vertex AI' },
   queued: { emoji: ':hourglass_flowing_sand:', word: 'Queued' },
   pending: { emoji: ':hourglass:', word: 'Pending (machines starting)' },
@@ -106,7 +107,7 @@ function failureBlocks(job: Job): KnownBlock[] {
 
 /** The card: posted once in the channel, then updated in place as the job moves. */
 export function jobCard(job: Job, ctx: JobViewContext): SlackMessage {
-  const s = STATUS[job.status];
+  const s = JOB_STATUS[job.status];
   const name = jobNameText(job);
   const head = `${s.emoji} *Training job ${name}*: ${s.word}${job.desired === 'cancelled' && !isJobOver(job) ? ' (cancel asked)' : ''}`;
   const blocks: KnownBlock[] = [
@@ -137,7 +138,7 @@ export function jobCard(job: Job, ctx: JobViewContext): SlackMessage {
 
 /** The end of a job: in its thread, and (naming the job and its thread) in the owner's DM. */
 export function jobEndedMessage(job: Job, ctx: JobViewContext & { audience: NoticeAudience }): SlackMessage {
-  const s = STATUS[job.status];
+  const s = JOB_STATUS[job.status];
   const name = jobNameText(job);
   const lead = ctx.audience === 'thread' ? '' : `Training job *${name}*: `;
   const where = ctx.audience === 'thread' ? null : channelRef(job.channel);
@@ -195,7 +196,7 @@ export function cancelPrompt(job: Job): EphemeralMessage {
     const text = `\`${jobNameText(job)}\` already ${job.status}; there is nothing to cancel.`;
     return ephemeral(text, [section(`:information_source: ${text}`)]);
   }
-  const text = `:warning: Cancel training job \`${jobNameText(job)}\` (${STATUS[job.status].word.toLowerCase()})? Its work so far is lost unless it saved checkpoints.`;
+  const text = `:warning: Cancel training job \`${jobNameText(job)}\` (${JOB_STATUS[job.status].word.toLowerCase()})? Its work so far is lost unless it saved checkpoints.`;
   return ephemeral(text, [section(text), { type: 'actions', elements: [cancelButton(job, false)] }]);
 }
 
@@ -206,7 +207,7 @@ export function jobList(jobs: readonly Job[], ctx: { now: number; all: boolean }
     return ephemeral(text, [section(text)]);
   }
   const lines = jobs.slice(0, 40).map((j) => {
-    const s = STATUS[j.status];
+    const s = JOB_STATUS[j.status];
     return `${s.emoji} \`${jobNameText(j)}\` ${s.word.toLowerCase()} · ${escapeMrkdwn(j.region)} · ${durationsText(j, ctx.now)}${ctx.all ? ` · ${mention(j.owner)}` : ''}`;
   });
   const title = ctx.all ? `*Training jobs* (${jobs.length})` : `*Your training jobs* (${jobs.length})`;
