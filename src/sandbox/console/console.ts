@@ -158,7 +158,10 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     nextButton += rendered.buttons.length;
     for (const b of rendered.buttons) buttons.set(b.n, { ...b, where, stale: false });
     buttonsOf.set(ref, rendered.buttons.map((b) => b.n));
-    print(`── ${heading}\n${indent(rendered.text || '(empty message)')}`);
+    // A file upload's message has no text of its own; the file line printed after it is its content.
+    const hasFiles = Array.isArray((message as { files?: unknown }).files);
+    const body = rendered.text || (hasFiles ? '' : '(empty message)');
+    print(body === '' ? `── ${heading}` : `── ${heading}\n${indent(body)}`);
   };
 
   /** How a message's first line reads, for naming the thread it is in. */
