@@ -4,6 +4,8 @@ import type { BoxCommands } from '../../../src/app/box-commands.js';
 import type { Box } from '../../../src/domain/box.js';
 import type { PriceTable } from '../../../src/domain/prices.js';
 import { createLogger } from '../../../src/log.js';
+import type { CostReports } from '../../../src/app/cost-reports.js';
+import { buildCostReport, periodOf } from '../../../src/domain/cost-report.js';
 import type { ListenerDeps } from '../../../src/slack/context.js';
 import { handleGpuCommand } from '../../../src/slack/listeners/commands/gpu.js';
 import { PRICE_WAIT_IN_ACK_MS } from '../../../src/slack/price-lookup.js';
@@ -79,5 +81,50 @@ describe('/gpu and prices', () => {
   it('says nothing about money without a price book', async () => {
     const { acked } = await run('up exp42 --gpu t4', depsWith(undefined));
     assert.ok(!JSON.stringify(acked.blocks).includes('$'));
+  });
+});
+
+describe('/gpu cost and its chart', () => {
+  /** Runs `/gpu cost` for an asker whose only box is `boxes`, and returns the uploads the listener made. */
+  async function costWith(boxes: Box[]): Promise<{ acked: Acked; uploads: unknown[] }> {
+    const now = T0 + 60 * 60_000;
+    const costs = {
+      report: () => {
+        const report = buildCostReport({ boxes, jobs: [] }, () => PRICES, periodOf({ kind: 'days', days: 7 }, now), now);
+        return Promise.resolve({ ok: true, value: { report, reads: 1 } });
+      },
+    } as unknown as CostReports;
+    const uploads: unknown[] = [];
+    let acked: Acked | undefined;
+    const args = {
+      command: { text: 'cost', user_id: OWNER, channel_id: CHANNEL, team_id: 'T1', trigger_id: 'trigger-1' },
+      ack: (body?: Acked) => {
+        acked = body ?? {};
+        return Promise.resolve();
+      },
+      respond: () => Promise.resolve(),
+      client: {
+        filesUploadV2: (upload: unknown) => {
+          uploads.push(upload);
+          return Promise.resolve({ ok: true });
+        },
+      },
+    };
+    await handleGpuCommand(args as unknown as Parameters<typeof handleGpuCommand>[0], { ...depsWith(() => Promise.resolve(PRICES)), costs });
+    assert.ok(acked !== undefined, 'acked');
+    return { acked, uploads };
+  }
+
+  it('uploads the chart of daily spend when something was spent', async () => {
+    const { acked, uploads } = await costWith([makeBoxIn('ready')]);
+    assert.match(textOf(acked.blocks ?? []), /Your spend the last 7 days: \*\$0\.\d\d\*/);
+    assert.equal(uploads.length, 1);
+    assert.equal((uploads[0] as { channel_id?: string }).channel_id, CHANNEL);
+  });
+
+  it('uploads no chart of zeros when nothing was spent', async () => {
+    const { acked, uploads } = await costWith([]);
+    assert.match(textOf(acked.blocks ?? []), /No box or training job cost anything/);
+    assert.equal(uploads.length, 0);
   });
 });

@@ -147,7 +147,8 @@ async function costReply(cmd: Extract<GpuCommand, { kind: 'cost' }>, asker: stri
   const { report } = result.value;
   const whose = whoseText(cmd.who);
   const answer = costAnswer(report, { whose });
-  if (report.byDay.length === 0) return answer;
+  // A chart of nothing but zeros says less than the answer's one line, and still lands in the channel.
+  if (report.byDay.length === 0 || report.total === 0) return answer;
   const first = report.byDay[0];
   const chart: Chart = {
     png: dailySpendPng(report.byDay.map((d) => d.total)),
