@@ -59,12 +59,26 @@ export class JobWatcher {
   /** A recorded job not yet in Vertex AI: create it (by its record id, so a repeat finds the first). */
   private async create(job: Job, fence: Fence): Promise<void> {
     if (job.desired === 'cancelled') {
-      await this.end(job.id, fence, 'cancelled', null, null);
+      // A create whose record write was lost has a job in Vertex AI all the same: closing the record
+      // without looking would leave that job running, and billing, with nobody watching it.
+      const found = await this.deps.training.jobForRecord(job.region, job.id);
+      if (!found.ok) {
+        this.deps.log.warn('Vertex AI look-up before a cancel will be retried', { jobId: job.id, error: found.failure.message });
+        return;
+      }
+      if (found.value === null) {
+        await this.end(job.id, fence, 'cancelled', null, null);
+        return;
+      }
+      // Followed like any listed job: cancelled now, and ended (with its notice) once Vertex AI says so.
+      await this.follow(job, found.value, fence);
       return;
     }
     const created = await this.deps.training.createJob(job.region, job.body, job.id);
     if (created.ok) {
-      await this.record(job.id, fence, created.value);
+      // Through follow, not a plain record: a job found by its label may have ended already, and its
+      // end must be told like any other.
+      await this.follow(job, created.value, fence);
       return;
     }
     const failure = created.failure;

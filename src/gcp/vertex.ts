@@ -97,7 +97,7 @@ export class VertexAdapter implements TrainingPort {
     const bad = checkRegion(region);
     if (bad) return { ok: false, failure: bad };
     if (requestId !== undefined) {
-      const existing = await this.findByRecordId(region, requestId);
+      const existing = await this.jobForRecord(region, requestId);
       if (!existing.ok) return existing;
       if (existing.value !== null) return { ok: true, value: existing.value };
     }
@@ -114,7 +114,9 @@ export class VertexAdapter implements TrainingPort {
   }
 
   /** The job already created for a record, found by its `gpubot-id` label (Vertex AI's create has no request id). */
-  private async findByRecordId(region: string, recordId: string): Promise<CloudResult<ObservedJob | null>> {
+  async jobForRecord(region: string, recordId: string): Promise<CloudResult<ObservedJob | null>> {
+    const bad = checkRegion(region);
+    if (bad) return { ok: false, failure: bad };
     this.count('customJobs.list');
     try {
       const res = await this.vertex(region).call<ListResponse>('GET', 'v1/{+parent}/customJobs', {

@@ -272,6 +272,31 @@ test('a create whose record write was lost (a killed process) is found by its la
   }
 });
 
+test('a cancel that comes before a lost record write is noticed still cancels the job in Vertex AI', async () => {
+  const bot = await startBot();
+  const db = createFirestore({ projectId: bot.config.firestore.kind === 'emulator' ? bot.config.firestore.project : bot.project, emulatorHost: emulatorHost() });
+  try {
+    bot.vertex.script('lost_2', { stayQueued: true });
+    await train(bot, `submit lost_2 --scale-tier BASIC --module-name trainer.task --packages ${PKG} --runtime-version 2.11`);
+    await bot.tickUntil(() => bot.vertex.jobs().length === 1 && jobCard(bot, 'lost_2') !== undefined, 'lost_2 created');
+    const id = cardButton(bot, 'lost_2', JOB_ACTIONS.cancel);
+    // A process killed between the create and its record write, then the owner's cancel before any
+    // later pass: the record knows of no Vertex AI job, yet one is queued and would run and bill.
+    const docs = await db.collection(JOBS).get();
+    await docs.docs[0]?.ref.update({ vertexJobId: null, status: 'requested' });
+    await bot.slack.sendAction({ userId: ALICE, actionId: JOB_ACTIONS.cancel, value: id, channelId: CHANNEL, messageTs: jobCard(bot, 'lost_2')?.ts ?? '' });
+    await bot.tickUntil(() => endNotices(bot, 'lost_2', /CANCELLED/).dms.length > 0, 'lost_2 cancelled');
+    assert.equal(bot.vertex.count('customJobs.cancel'), 1, 'the job found by its label was cancelled');
+    assert.equal(bot.vertex.job('lost_2')?.state, 'JOB_STATE_CANCELLED');
+    assert.equal(bot.vertex.count('customJobs.create'), 1);
+    assert.equal(endNotices(bot, 'lost_2', /CANCELLED/).thread.length, 1);
+    assert.equal(endNotices(bot, 'lost_2', /CANCELLED/).dms.length, 1);
+  } finally {
+    await db.terminate();
+    await bot.stop();
+  }
+});
+
 test('/train help runtimes answers with every runtime and its images, within Block Kit limits', async () => {
   const bot = await startBot();
   try {

@@ -63,6 +63,11 @@ export interface TrainingPort {
    * jobs look gone, so a pass gets all jobs of the region or none.
    */
   listManagedJobs(region: string): Promise<ObservedJob[]>;
+  /**
+   * The job created for a job record (found by its `gpubot-id` label), or null when there is none: a
+   * create whose record write was lost (a killed process) is found this way.
+   */
+  jobForRecord(region: string, recordId: string): Promise<CloudResult<ObservedJob | null>>;
   /** The job, or null when Vertex AI has no such job. */
   getJob(region: string, jobId: string): Promise<CloudResult<ObservedJob | null>>;
   /** Asks Vertex AI to cancel; the job goes CANCELLING, then CANCELLED. */
