@@ -4,6 +4,7 @@
  * bot's clock is the sandbox's clock, and tests move it; ticks run when a test asks.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import { memoryLogger } from '../../src/log.js';
 import { startGpubot, type Running } from '../../src/main.js';
@@ -47,7 +48,25 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-export async function startBot(options: { env?: Record<string, string>; billingFailsWith?: 403 | 503; startAt?: number } = {}): Promise<Bot> {
+/** Socket Mode: gpubot gets SLACK_APP_TOKEN and no signing secret, and the simulator talks to it over its connection. */
+export const APP_TOKEN = 'xapp-1-A0GPUBOT-1-e2e';
+
+/**
+ * A port free on loopback right now. Socket Mode's HTTP server (for /healthz) does not report the port
+ * it bound, so with PORT=0 nobody could find it; the test picks one and passes it as PORT instead.
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startBot(
+  options: { env?: Record<string, string>; billingFailsWith?: 403 | 503; startAt?: number; socketMode?: boolean } = {},
+): Promise<Bot> {
   const clock = new ManualClock(options.startAt);
   const project = freshProjectId('e2e');
   const compute = new ComputeSandbox({
@@ -69,12 +88,13 @@ export async function startBot(options: { env?: Record<string, string>; billingF
   const google = await startGoogleSandbox({ handlers: [compute, monitoring, billing, vertex] });
   const signingSecret = 'e2e-signing-secret-0123456789';
   const botToken = 'xoxb-e2e-token';
-  const slack = new SlackSimulator({ signingSecret, botToken, channels: { [CHANNEL]: 'ml-team' } });
+  const socketMode = options.socketMode === true;
+  const slack = new SlackSimulator({ signingSecret, botToken, appToken: APP_TOKEN, channels: { [CHANNEL]: 'ml-team' } });
   await slack.start();
   const log = memoryLogger();
   const config = loadConfig({
-    PORT: '0',
-    SLACK_SIGNING_SECRET: signingSecret,
+    PORT: socketMode ? String(await freePort()) : '0',
+    ...(socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: signingSecret }),
     SLACK_BOT_TOKEN: botToken,
     SLACK_API_URL: slack.apiUrl,
     GOOGLE_CLOUD_PROJECT: project,
@@ -87,7 +107,8 @@ export async function startBot(options: { env?: Record<string, string>; billingF
   });
   // No timer: the test decides when ticks happen, so a background tick can never race its assertions.
   const gpubot = await startGpubot(config, log, clock, { timer: false });
-  slack.botUrl = `http://127.0.0.1:${gpubot.port}/slack/events`;
+  // In Socket Mode there is no /slack/events: the simulator sends over the connection the bot opened.
+  if (!socketMode) slack.botUrl = `http://127.0.0.1:${gpubot.port}/slack/events`;
 
   const replicas: Running[] = [];
   const bot: Bot = {

@@ -2,14 +2,19 @@
  * A local stand-in for Slack: it serves the Web API the way `@slack/web-api` calls it (point the client at
  * `<url>/api/`), keeps a model of what each conversation shows, and plays Slack's side towards the bot by
  * sending signed slash commands, button clicks, view submissions and events to the bot's `/slack/events`.
+ * It also speaks Socket Mode: `apps.connections.open` (with the app-level token) hands out a loopback
+ * WebSocket URL, and while the bot holds such a connection every request goes to it as an envelope
+ * instead of over HTTP, and the bot's acknowledgement comes back as the answer.
  * Tests and the embedded demo console both drive the bot through it.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { checkBlockKit, type BlockKitSurface } from './block-kit-limits.js';
 import { signSlackRequest } from './signing.js';
+import { acceptUpgrade, refuseUpgrade, type WebSocketConnection } from './websocket.js';
 
 export type Json = Record<string, unknown>;
 
@@ -106,9 +111,23 @@ export type SimChange =
   | { kind: 'view'; view: SimView; action: 'opened' | 'updated' | 'pushed' | 'closed' }
   | { kind: 'home'; view: SimView };
 
+/** An open Socket Mode connection from the bot. */
+export interface SocketModeConnection {
+  id: string;
+  /** The URL the bot connected to, as `apps.connections.open` gave it. */
+  url: string;
+  /** Epoch milliseconds. */
+  connectedAt: number;
+}
+
+export type SocketModeChange =
+  | { kind: 'connected'; connection: SocketModeConnection }
+  | { kind: 'disconnected'; connection: SocketModeConnection; code: number; reason: string };
+
 export interface SimulatorEvents {
   call: [CallRecord];
   change: [SimChange];
+  socket: [SocketModeChange];
 }
 
 export interface SlackSimulatorOptions {
@@ -116,6 +135,8 @@ export interface SlackSimulatorOptions {
   botToken?: string;
   /** Used to sign what is sent to the bot; default `sandbox-signing-secret`. */
   signingSecret?: string;
+  /** The app-level token (`xapp-...`) that may call `apps.connections.open` for Socket Mode; default `xapp-test`. */
+  appToken?: string;
   /** The bot's request URL, e.g. `http://127.0.0.1:3000/slack/events`; can be set later through `botUrl`. */
   botUrl?: string;
   teamId?: string;
@@ -141,9 +162,10 @@ export interface SlackSimulatorOptions {
 
 export interface SentRequest {
   kind: 'command' | 'action' | 'view_submission' | 'view_closed' | 'event';
+  /** The bot's request URL, or for Socket Mode the WebSocket URL of the connection it went over. */
   url: string;
   contentType: string;
-  /** Exactly the bytes that were signed and sent. */
+  /** Exactly the bytes that were signed and sent (for Socket Mode: the envelope's JSON text, unsigned). */
   rawBody: string;
   /** The decoded payload (the form fields of a command; the JSON of everything else). */
   payload: Json;
@@ -151,11 +173,17 @@ export interface SentRequest {
   headers: Record<string, string>;
   /** For commands and actions: the response_url minted for this request. */
   responseUrl?: string;
+  /** Set when it went over a Socket Mode connection: the envelope's id, which the bot's ack must name. */
+  envelopeId?: string;
 }
 
 export interface BotResponse {
+  /** The HTTP status; over Socket Mode 200 once the envelope is acknowledged. */
   status: number;
-  /** Parsed JSON when the bot answered JSON, else the text ('' for an empty ack). */
+  /**
+   * Parsed JSON when the bot answered JSON, else the text ('' for an empty ack). Over Socket Mode: the
+   * ack's `payload`, or '' when it carried none (or an empty one), as an empty HTTP ack reads.
+   */
   body: unknown;
   text: string;
   headers: Record<string, string>;
@@ -266,6 +294,41 @@ const RESPONSE_URL_MAX_USES = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 const MAX_VIEW_STACK = 3;
 const HOME_VIEW_MAX_BYTES = 250_000;
+/** Web API methods that take the app-level token; every other method takes the bot token. */
+const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
+/** The envelope type each kind of request travels in over Socket Mode. */
+const ENVELOPE_TYPES: Readonly<Record<SentRequest['kind'], string>> = {
+  command: 'slash_commands',
+  action: 'interactive',
+  view_submission: 'interactive',
+  view_closed: 'interactive',
+  event: 'events_api',
+};
+/** Whether Slack reads a payload in the ack: a command's reply, a view submission's response_action. */
+const ACCEPTS_RESPONSE_PAYLOAD: Readonly<Record<SentRequest['kind'], boolean>> = {
+  command: true,
+  action: false,
+  view_submission: true,
+  view_closed: false,
+  event: false,
+};
+/**
+ * How long past `ackTimeoutMs` the simulator keeps waiting for a Socket Mode ack before it gives up on
+ * the test's behalf (a late ack is still recorded as a violation, as a slow HTTP answer is).
+ */
+const SOCKET_ACK_GRACE_MS = 30_000;
+
+interface PendingAck {
+  resolve(payload: unknown): void;
+  reject(error: Error): void;
+}
+
+interface SocketLink {
+  info: SocketModeConnection;
+  ws: WebSocketConnection;
+  /** Envelopes sent on this connection and not yet acknowledged, by envelope_id. */
+  pending: Map<string, PendingAck>;
+}
 
 function isRecord(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -400,6 +463,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** How Slack posts a payload to a request URL: commands as form fields, events as JSON, the rest as `payload=`. */
+function httpBody(kind: SentRequest['kind'], payload: Json): { contentType: string; rawBody: string } {
+  if (kind === 'event') return { contentType: 'application/json', rawBody: JSON.stringify(payload) };
+  const form = kind === 'command' ? new URLSearchParams(Object.entries(payload).map(([k, v]): [string, string] => [k, String(v)])) : new URLSearchParams({ payload: JSON.stringify(payload) });
+  return { contentType: 'application/x-www-form-urlencoded', rawBody: form.toString() };
+}
+
 function headerRecord(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
@@ -430,6 +500,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   botUrl: string | undefined;
   readonly botToken: string;
   readonly signingSecret: string;
+  readonly appToken: string;
   readonly teamId: string;
   readonly teamDomain: string;
   readonly botUserId: string;
@@ -459,11 +530,16 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   private readonly triggers = new Map<string, TriggerInfo>();
   private readonly responseUrls = new Map<string, ResponseUrlContext>();
   private readonly rateLimits = new Map<string, { remaining: number; retryAfterSec: number }>();
+  /** Tickets in URLs `apps.connections.open` handed out and nobody has connected with yet. */
+  private readonly socketTickets = new Set<string>();
+  private readonly links: SocketLink[] = [];
+  private nextLink = 0;
 
   constructor(options: SlackSimulatorOptions = {}) {
     super();
     this.botToken = options.botToken ?? 'xoxb-test';
     this.signingSecret = options.signingSecret ?? 'sandbox-signing-secret';
+    this.appToken = options.appToken ?? 'xapp-test';
     this.botUrl = options.botUrl;
     this.teamId = options.teamId ?? 'T0SANDBOX';
     this.teamDomain = options.teamDomain ?? 'sandbox';
@@ -493,6 +569,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
         res.end(error instanceof Error ? error.message : String(error));
       });
     });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
   /** Listens on 127.0.0.1 (port 0 unless told otherwise). */
@@ -522,6 +599,8 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
 
   async close(): Promise<void> {
     if (!this.server.listening) return;
+    // Upgraded sockets are no longer the HTTP server's to close, and close() waits for every socket.
+    for (const link of [...this.links]) link.ws.terminate();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       // Keep-alive sockets from the bot's HTTP client would otherwise hold close() open.
@@ -618,6 +697,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
         clearTimeout(timer);
         this.off('call', onEvent);
         this.off('change', onEvent);
+        this.off('socket', onEvent);
         outcome();
       };
       const onEvent = (): void => {
@@ -635,6 +715,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
       }, timeoutMs);
       this.on('call', onEvent);
       this.on('change', onEvent);
+      this.on('socket', onEvent);
       onEvent();
     });
   }
@@ -825,7 +906,13 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
       });
     }
     if (token === undefined || token === '') return this.record(method, args, { status: 200, body: fail('not_authed') });
-    if (token !== this.botToken) return this.record(method, args, { status: 200, body: fail('invalid_auth') });
+    const tokenKind = token === this.botToken ? 'bot' : token === this.appToken ? 'app' : undefined;
+    if (tokenKind === undefined) return this.record(method, args, { status: 200, body: fail('invalid_auth') });
+    // A real token of the wrong kind (the bot token for apps.connections.open, the app token for
+    // chat.postMessage) is refused as Slack refuses it, not taken as unknown.
+    if (tokenKind !== (APP_TOKEN_METHODS.has(method) ? 'app' : 'bot')) {
+      return this.record(method, args, { status: 200, body: fail('not_allowed_token_type') });
+    }
 
     const handler = this.handlers[method];
     const response = handler === undefined ? fail('unknown_method') : handler(args);
@@ -895,6 +982,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     'views.publish': (a) => this.viewsPublish(a),
     'files.getUploadURLExternal': (a) => this.uploadUrl(a),
     'files.completeUploadExternal': (a) => this.completeUpload(a),
+    'apps.connections.open': () => this.openConnection(),
   };
 
   /** Where a post to `channel` lands; a user id means that person's DM with the bot. */
@@ -1524,11 +1612,178 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   // ---------------------------------------------------------------------------------------------------------
+  // Socket Mode
+
+  /** `apps.connections.open`: a one-use WebSocket URL, on this server's loopback address (Slack's is wss://). */
+  private openConnection(): Json {
+    const ticket = randomUUID();
+    this.socketTickets.add(ticket);
+    const url = `${this.url.replace(/^http:/, 'ws:')}/link/?ticket=${ticket}&app_id=${this.appId}`;
+    return { ok: true, url };
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const ticket = url.searchParams.get('ticket') ?? '';
+    if (url.pathname !== '/link/' || !this.socketTickets.delete(ticket)) {
+      // Only a URL from apps.connections.open opens a connection, and only once.
+      refuseUpgrade(socket, 401, 'Unauthorized', 'unknown or already used ticket');
+      return;
+    }
+    const ws = acceptUpgrade(req, socket, head);
+    if (ws === undefined) return;
+    const info: SocketModeConnection = { id: randomId('L'), url: `${this.url.replace(/^http:/, 'ws:')}${req.url ?? '/'}`, connectedAt: Date.now() };
+    const link: SocketLink = { info, ws, pending: new Map() };
+    this.links.push(link);
+    ws.on('message', (text) => this.fromApp(link, text));
+    ws.on('close', (code, reason) => {
+      const index = this.links.indexOf(link);
+      if (index >= 0) this.links.splice(index, 1);
+      for (const [id, pending] of link.pending) {
+        pending.reject(new Error(`the Socket Mode connection closed (code ${code}) before envelope ${id} was acknowledged`));
+      }
+      link.pending.clear();
+      this.emit('socket', { kind: 'disconnected', connection: info, code, reason });
+    });
+    ws.sendText(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.links.length,
+        debug_info: { host: 'applink-sandbox', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: this.appId },
+      }),
+    );
+    this.emit('socket', { kind: 'connected', connection: info });
+  }
+
+  /** What the bot sent on a connection: acknowledgements `{ envelope_id, payload? }`, and nothing else. */
+  private fromApp(link: SocketLink, text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      message = undefined;
+    }
+    const envelopeId = isRecord(message) && typeof message.envelope_id === 'string' ? message.envelope_id : undefined;
+    if (!isRecord(message) || envelopeId === undefined) {
+      this.violation('socket_mode', [`the bot sent something that is no acknowledgement: ${text.slice(0, 200)}`]);
+      return;
+    }
+    const pending = link.pending.get(envelopeId);
+    if (pending === undefined) {
+      this.violation('ack', [`the bot acknowledged envelope ${envelopeId}, which was not sent on this connection or was already acknowledged`]);
+      return;
+    }
+    link.pending.delete(envelopeId);
+    pending.resolve(message.payload);
+  }
+
+  /** The bot's open Socket Mode connections, oldest first. */
+  socketConnections(): SocketModeConnection[] {
+    return this.links.filter((l) => l.ws.open).map((l) => ({ ...l.info }));
+  }
+
+  /** Resolves once the bot holds `count` Socket Mode connections (after its hello). */
+  waitForSocket(timeoutMs = 5000, count = 1): Promise<SocketModeConnection[]> {
+    return this.waitUntil(() => {
+      const open = this.socketConnections();
+      return open.length >= count ? open : undefined;
+    }, timeoutMs, `${count} Socket Mode connection(s)`);
+  }
+
+  /**
+   * Sends Slack's `disconnect` message on every open connection (reasons Slack uses: `warning`,
+   * `refresh_requested`, `link_disabled`); the bot is expected to close it and open a new one.
+   * Returns how many connections were told.
+   */
+  disconnectSockets(reason = 'refresh_requested'): number {
+    const open = this.links.filter((l) => l.ws.open);
+    for (const link of open) link.ws.sendText(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-sandbox' } }));
+    return open.length;
+  }
+
+  /** Drops every Socket Mode connection without a closing handshake, as a network failure would. */
+  dropSockets(): void {
+    for (const link of [...this.links]) link.ws.terminate();
+  }
+
+  /** Slack spreads envelopes over an app's open connections; this takes them in turn. */
+  private pickLink(): SocketLink | undefined {
+    const open = this.links.filter((l) => l.ws.open);
+    if (open.length === 0) return undefined;
+    const link = open[this.nextLink % open.length];
+    this.nextLink += 1;
+    return link;
+  }
+
+  private async deliverOverSocket(link: SocketLink, request: Omit<SentRequest, 'url' | 'timestamp' | 'headers'>, sign: SignOverrides): Promise<BotResponse> {
+    if (sign.signingSecret !== undefined || sign.timestamp !== undefined) {
+      // Nothing over the socket is signed, so a forged or stale signature cannot be sent this way.
+      throw new Error('Socket Mode envelopes carry no signature: signingSecret and timestamp overrides apply to HTTP delivery only');
+    }
+    const envelopeId = randomUUID();
+    const envelope: Json = {
+      envelope_id: envelopeId,
+      payload: request.payload,
+      type: ENVELOPE_TYPES[request.kind],
+      accepts_response_payload: ACCEPTS_RESPONSE_PAYLOAD[request.kind],
+    };
+    if (request.kind === 'event') {
+      envelope.retry_attempt = sign.retryNum ?? 0;
+      envelope.retry_reason = sign.retryReason ?? '';
+    }
+    const rawBody = JSON.stringify(envelope);
+    const sent: SentRequest = {
+      ...request,
+      contentType: 'application/json',
+      rawBody,
+      url: link.info.url,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      headers: {},
+      envelopeId,
+    };
+    this.sent.push(sent);
+    const started = Date.now();
+    const payload = await new Promise<unknown>((resolve, reject) => {
+      const giveUp = setTimeout(() => {
+        link.pending.delete(envelopeId);
+        reject(new Error(`the bot never acknowledged ${request.kind} envelope ${envelopeId} (waited ${this.ackTimeoutMs + SOCKET_ACK_GRACE_MS} ms)`));
+      }, this.ackTimeoutMs + SOCKET_ACK_GRACE_MS);
+      link.pending.set(envelopeId, {
+        resolve: (value) => {
+          clearTimeout(giveUp);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(giveUp);
+          reject(error);
+        },
+      });
+      try {
+        link.ws.sendText(rawBody);
+      } catch (error) {
+        link.pending.get(envelopeId)?.reject(error instanceof Error ? error : new Error(String(error)));
+        link.pending.delete(envelopeId);
+      }
+    });
+    const elapsedMs = Date.now() - started;
+    if (elapsedMs > this.ackTimeoutMs) {
+      this.violation('ack', [`the bot acknowledged a ${request.kind} after ${elapsedMs} ms; Slack gives up after ${this.ackTimeoutMs} ms`]);
+    }
+    const empty = payload === undefined || payload === null || (isRecord(payload) && Object.keys(payload).length === 0);
+    if (empty) return { status: 200, body: '', text: '', headers: {}, request: sent, elapsedMs };
+    return { status: 200, body: payload, text: JSON.stringify(payload), headers: {}, request: sent, elapsedMs };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
   // Slack's side: requests to the bot
 
+  /** Over the bot's Socket Mode connection when it holds one (as Slack does), else signed over HTTP to `botUrl`. */
   private async deliver(request: Omit<SentRequest, 'url' | 'timestamp' | 'headers'>, sign: SignOverrides): Promise<BotResponse> {
+    const link = this.pickLink();
+    if (link !== undefined) return this.deliverOverSocket(link, request, sign);
     const url = this.botUrl;
-    if (url === undefined) throw new Error('the Slack simulator does not know where the bot listens: set botUrl');
+    if (url === undefined) throw new Error('the Slack simulator does not know where the bot listens: set botUrl, or connect it in Socket Mode');
     const timestamp = String(sign.timestamp ?? Math.floor(Date.now() / 1000));
     const headers: Record<string, string> = {
       'content-type': request.contentType,
@@ -1817,7 +2072,9 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
    */
   async resend(previous: BotResponse | SentRequest, options: SignOverrides & { retryNum: number }): Promise<BotResponse> {
     const request = 'request' in previous ? previous.request : previous;
-    const { kind, contentType, rawBody, payload, responseUrl } = request;
+    const { kind, payload, responseUrl } = request;
+    // A request first sent over Socket Mode holds the envelope; over HTTP it goes as Slack posts it.
+    const { contentType, rawBody } = request.envelopeId === undefined ? request : httpBody(kind, payload);
     const response = await this.deliver(
       { kind, contentType, rawBody, payload, ...(responseUrl === undefined ? {} : { responseUrl }) },
       { retryReason: 'http_timeout', ...options },
