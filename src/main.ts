@@ -253,7 +253,18 @@ export async function startGpubot(
     .doc('worker')
     .get()
     .catch((error: unknown) => log.warn('Firestore is not reachable yet', { error }));
-  const server = await app.start(config.port);
+  let server: unknown;
+  try {
+    server = await app.start(config.port);
+  } catch (error) {
+    // Socket Mode starts the routes' HTTP server before it asks Slack for a connection: close what
+    // was opened, so the caller can exit rather than run on without Slack.
+    await app.stop().catch(() => undefined);
+    await compute.close();
+    await firestore.terminate().catch(() => undefined);
+    await embedded?.stop();
+    throw new SlackStartError(error, config.slack.kind);
+  }
   // Loaded in the background as soon as requests can come in, so the first /gpu up can quote a price
   // inside its ack; not before, where its Firestore read and catalogue parsing would only delay /healthz.
   const pricesReady = prices(config.region).then(
@@ -291,6 +302,17 @@ export async function startGpubot(
   };
 }
 
+/** Slack would not let the app start: the message names the setting to fix where Slack said why. */
+export class SlackStartError extends Error {
+  constructor(cause: unknown, mode: Config['slack']['kind']) {
+    const code = (cause as { data?: { error?: unknown } } | null)?.data?.error;
+    const refused = typeof code === 'string' && ['invalid_auth', 'not_authed', 'account_inactive', 'not_allowed_token_type', 'token_revoked'].includes(code);
+    const setting = mode === 'socket' ? 'SLACK_APP_TOKEN (an app-level token, xapp-…, with connections:write)' : 'SLACK_BOT_TOKEN';
+    super(refused ? `Slack refused ${setting}: ${code}.` : `The Slack app could not start: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'SlackStartError';
+  }
+}
+
 function oidcVerifier(audience: string, serviceAccount: string | null): (token: string) => Promise<string | null> {
   const client = new OAuth2Client();
   return async (token) => {
@@ -324,7 +346,13 @@ async function main(): Promise<void> {
     log.error('uncaught exception; exiting', { error });
     process.exit(1);
   });
-  const running = await startGpubot(config, log);
+  let running: Running;
+  try {
+    running = await startGpubot(config, log);
+  } catch (error) {
+    log.error(error instanceof SlackStartError ? error.message : 'gpubot could not start', { error });
+    process.exit(1);
+  }
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
