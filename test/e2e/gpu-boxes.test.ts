@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACTIONS } from '../../src/slack/views/box-card.js';
-import { ADMIN, ALICE, BOB, CHANNEL, answerText, startBot, type Bot } from './harness.js';
+import { ADMIN, ALICE, BOB, CHANNEL, answerText, buttonValue, startBot, type Bot } from './harness.js';
 
 process.on('unhandledRejection', (reason) => {
   throw reason;
@@ -11,17 +11,6 @@ async function up(bot: Bot, text: string, user = ALICE) {
   const res = await bot.slack.sendCommand({ text, userId: user, channelId: CHANNEL });
   assert.equal(res.status, 200, `ack status for ${text}`);
   return res;
-}
-
-function buttonValue(bot: Bot, name: string, actionId: string): string {
-  const card = bot.card(name);
-  assert.ok(card, `card of ${name}`);
-  for (const block of card.blocks) {
-    for (const el of (block.elements as { action_id?: string; value?: string }[] | undefined) ?? []) {
-      if (el.action_id === actionId && el.value !== undefined) return el.value;
-    }
-  }
-  assert.fail(`no ${actionId} button on the card of ${name}: ${JSON.stringify(card.blocks)}`);
 }
 
 test('/gpu up reaches ready: the card moves in place, the thread and a DM give the Jupyter link', async () => {

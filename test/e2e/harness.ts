@@ -158,6 +158,18 @@ export async function startBot(
 }
 
 /** The text of an ack or response_url answer. */
+/** The value of the `actionId` button on the card of box `name` (the box id the click carries). */
+export function buttonValue(bot: Bot, name: string, actionId: string): string {
+  const card = bot.card(name);
+  assert.ok(card, `card of ${name}`);
+  for (const block of card.blocks) {
+    for (const el of (block.elements as { action_id?: string; value?: string }[] | undefined) ?? []) {
+      if (el.action_id === actionId && el.value !== undefined) return el.value;
+    }
+  }
+  assert.fail(`no ${actionId} button on the card of ${name}: ${JSON.stringify(card.blocks)}`);
+}
+
 export function answerText(body: unknown): string {
   if (typeof body === 'object' && body !== null && 'text' in body) return String((body as { text: unknown }).text);
   return typeof body === 'string' ? body : JSON.stringify(body);

@@ -10,22 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { ACTIONS } from '../../src/slack/views/box-card.js';
 import { SlackSimulator } from '../../src/sandbox/slack/web-api-server.js';
 import { emulatorHost, freshProjectId } from '../support/firestore.js';
-import { ALICE, APP_TOKEN, BOB, CHANNEL, answerText, freePort, startBot, type Bot } from './harness.js';
+import { ALICE, APP_TOKEN, BOB, CHANNEL, answerText, freePort, buttonValue, startBot } from './harness.js';
 
 process.on('unhandledRejection', (reason) => {
   throw reason;
 });
-
-function buttonValue(bot: Bot, name: string, actionId: string): string {
-  const card = bot.card(name);
-  assert.ok(card, `card of ${name}`);
-  for (const block of card.blocks) {
-    for (const el of (block.elements as { action_id?: string; value?: string }[] | undefined) ?? []) {
-      if (el.action_id === actionId && el.value !== undefined) return el.value;
-    }
-  }
-  assert.fail(`no ${actionId} button on the card of ${name}: ${JSON.stringify(card.blocks)}`);
-}
 
 test('/gpu up over the socket is acked with the creating answer, and the box reaches Ready with its card', async () => {
   const bot = await startBot({ socketMode: true });
