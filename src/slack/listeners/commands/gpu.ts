@@ -3,8 +3,7 @@
  * The ack body is the answer, so a slow Slack API never delays it.
  */
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { randomUUID } from 'node:crypto';
-import { raceAckDeadline } from '../../ack-deadline.js';
+import { answerSlashCommand, type PlainReply } from './slash-answer.js';
 import { regionOfZone } from '../../../domain/box-transitions.js';
 import { parseGpuCommand, type GpuCommand } from '../../../domain/gpu-command.js';
 import type { Asker } from '../../../app/box-commands.js';
@@ -13,7 +12,7 @@ import { PRICE_WAIT_IN_ACK_MS, pricesWithin, startLookup, within } from '../../p
 import { boxList } from '../../views/box-list.js';
 import { connectMessage } from '../../views/connect.js';
 import { gpuHelp } from '../../views/help.js';
-import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
+import { errorMessage, okMessage } from '../../views/messages.js';
 import { upForm } from '../../views/up-form.js';
 import { keptText } from '../../views/idle-notices.js';
 
@@ -31,49 +30,23 @@ interface Chart {
 }
 
 /** `chart`: an image to upload into the conversation once the answer is sent. */
-type Reply = { text: string; blocks?: unknown[]; chart?: Chart } | 'form';
+type Reply = (PlainReply & { chart?: Chart }) | 'form';
 
 export function registerGpuCommand(app: App, deps: ListenerDeps): void {
   app.command('/gpu', async (args) => handleGpuCommand(args, deps));
 }
 
-export async function handleGpuCommand(
-  { command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs,
-  deps: ListenerDeps,
-): Promise<void> {
-  const work = answer(command, deps).catch((error: unknown): Reply => {
-    const errorId = randomUUID().slice(0, 8);
-    deps.log.error('/gpu failed', { errorId, error, user: command.user_id });
-    return apologyMessage(errorId);
+export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMiddlewareArgs, deps: ListenerDeps): Promise<void> {
+  const { command, client } = args;
+  await answerSlashCommand(args, {
+    name: '/gpu',
+    log: deps.log,
+    work: () => answer(command, deps),
+    form: () => upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
+    after: async (reply) => {
+      if ('chart' in reply && reply.chart !== undefined) await uploadChart(client, command, reply.chart, deps);
+    },
   });
-  const first = await raceAckDeadline(work);
-  if (first === 'late') {
-    // Slack gives up after 3 s; the intent is recorded either way, so say so now and answer later.
-    await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' });
-    const reply = await work;
-    const late = reply === 'form' ? errorMessage('That took too long to open the form; run the command again.') : reply;
-    await respond({ response_type: 'ephemeral', replace_original: true, text: late.text, ...(late.blocks ? { blocks: late.blocks as never } : {}) }).catch(
-      (error: unknown) => deps.log.warn('could not send a late /gpu answer', { error }),
-    );
-    if (reply !== 'form' && reply.chart !== undefined) await uploadChart(client, command, reply.chart, deps);
-    return;
-  }
-  const reply = first;
-  if (reply !== 'form') {
-    await ack({ response_type: 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
-    if (reply.chart !== undefined) await uploadChart(client, command, reply.chart, deps);
-    return;
-  }
-  // trigger_id lives 3 seconds: open the modal right after the ack, before anything slow.
-  await ack();
-  try {
-    await client.views.open({
-      trigger_id: command.trigger_id,
-      view: upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
-    });
-  } catch (error) {
-    deps.log.warn('could not open the /gpu form', { error });
-  }
 }
 
 async function answer(

@@ -3,8 +3,7 @@
  * like `/gpu`. The listener never calls Google Cloud: the job watcher does.
  */
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { randomUUID } from 'node:crypto';
-import { raceAckDeadline } from '../../ack-deadline.js';
+import { answerSlashCommand, type PlainReply } from './slash-answer.js';
 import { parseTrainCommand } from '../../../domain/train-command.js';
 import type { Asker } from '../../../app/box-commands.js';
 import type { JobCommands } from '../../../app/job-commands.js';
@@ -12,49 +11,22 @@ import type { ListenerDeps } from '../../context.js';
 import { cancelPrompt, jobList, jobLogsMessage, jobStatusMessage, submittedMessage } from '../../views/job-card.js';
 import { trainForm } from '../../views/job-form.js';
 import { trainHelp } from '../../views/train-help.js';
-import { apologyMessage, errorMessage } from '../../views/messages.js';
+import { errorMessage } from '../../views/messages.js';
 
-type Reply = { text: string; blocks?: unknown[] } | 'form';
+type Reply = PlainReply | 'form';
 
 export function registerTrainCommand(app: App, deps: ListenerDeps, jobs: JobCommands): void {
   app.command('/train', async (args) => handleTrainCommand(args, deps, jobs));
 }
 
-export async function handleTrainCommand(
-  { command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs,
-  deps: ListenerDeps,
-  jobs: JobCommands,
-): Promise<void> {
-  const work = answer(command, deps, jobs).catch((error: unknown): Reply => {
-    const errorId = randomUUID().slice(0, 8);
-    deps.log.error('/train failed', { errorId, error, user: command.user_id });
-    return apologyMessage(errorId);
+export async function handleTrainCommand(args: SlackCommandMiddlewareArgs & AllMiddlewareArgs, deps: ListenerDeps, jobs: JobCommands): Promise<void> {
+  const { command } = args;
+  await answerSlashCommand(args, {
+    name: '/train',
+    log: deps.log,
+    work: () => answer(command, deps, jobs),
+    form: () => trainForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
   });
-  const first = await raceAckDeadline(work);
-  if (first === 'late') {
-    // Slack gives up after 3 s; the intent is recorded either way, so say so now and answer later.
-    await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' });
-    const reply = await work;
-    const late = reply === 'form' ? errorMessage('That took too long to open the form; run the command again.') : reply;
-    await respond({ response_type: 'ephemeral', replace_original: true, text: late.text, ...(late.blocks ? { blocks: late.blocks as never } : {}) }).catch(
-      (error: unknown) => deps.log.warn('could not send a late /train answer', { error }),
-    );
-    return;
-  }
-  if (first !== 'form') {
-    await ack({ response_type: 'ephemeral', text: first.text, ...(first.blocks ? { blocks: first.blocks as never } : {}) });
-    return;
-  }
-  // trigger_id lives 3 seconds: open the modal right after the ack, before anything slow.
-  await ack();
-  try {
-    await client.views.open({
-      trigger_id: command.trigger_id,
-      view: trainForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
-    });
-  } catch (error) {
-    deps.log.warn('could not open the /train form', { error });
-  }
 }
 
 async function answer(command: SlackCommandMiddlewareArgs['command'], deps: ListenerDeps, jobs: JobCommands): Promise<Reply> {
