@@ -53,9 +53,14 @@ export interface Config {
   tickOidcAudience: string | null;
   /** Service account email allowed to call /tasks/tick with OIDC; null: any Google-signed token for the audience. */
   tickOidcServiceAccount: string | null;
-  /** VPC network and subnetwork for boxes. */
+  /** VPC network for boxes: a name in the project, or a path (Shared VPC: projects/HOST/global/networks/NAME). */
   network: string;
+  /** Subnetwork for every region (name or path); null: the network's own. */
   subnetwork: string | null;
+  /** Subnetwork per region, from GPUBOT_SUBNETWORK written as `region=subnet,...`. */
+  subnetworksByRegion: Readonly<Record<string, string>>;
+  /** Boxes get an ephemeral external IP; false where an organization policy forbids them (use Cloud NAT). */
+  externalIp: boolean;
   /** Service account the boxes run as (the inverting proxy and Ops Agent use it); null: the default one. */
   boxServiceAccount: string | null;
   minDiskGb: number;
@@ -176,8 +181,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tickSecret,
     tickOidcAudience,
     tickOidcServiceAccount: get('TICK_OIDC_SERVICE_ACCOUNT'),
-    network: get('GPUBOT_NETWORK') ?? 'default',
-    subnetwork: get('GPUBOT_SUBNETWORK'),
+    network: readNetwork(get('GPUBOT_NETWORK'), problems),
+    ...readSubnetworks(get('GPUBOT_SUBNETWORK'), problems),
+    externalIp: boolSetting(get('GPUBOT_EXTERNAL_IP'), 'GPUBOT_EXTERNAL_IP', true, problems),
     boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
     minDiskGb,
     maxDiskGb,
@@ -285,6 +291,50 @@ function readOverBudget(raw: string | null, legacy: string | null, problems: str
     warnings.push('GPUBOT_BUDGET_BLOCKS_NEW_BOXES is ignored: GPUBOT_OVER_BUDGET replaces it; remove the old one.');
   }
   return policy as OverBudgetPolicy;
+}
+
+const RESOURCE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const NETWORK_PATH = /^(?:https:\/\/(?:www|compute)\.googleapis\.com\/compute\/v1\/)?(?:projects\/[a-z][-a-z0-9.:]{4,61}\/)?global\/networks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SUBNETWORK_PATH = /^(?:https:\/\/(?:www|compute)\.googleapis\.com\/compute\/v1\/)?(?:projects\/[a-z][-a-z0-9.:]{4,61}\/)?regions\/([a-z]+-[a-z]+\d+)\/subnetworks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** GPUBOT_NETWORK: a network name, or its path (a Shared VPC's lives in the host project). */
+function readNetwork(raw: string | null, problems: string[]): string {
+  if (raw === null) return 'default';
+  if (RESOURCE_NAME.test(raw) || NETWORK_PATH.test(raw)) return raw;
+  problems.push(`GPUBOT_NETWORK is "${raw}"; write a network name such as default, or its path such as projects/HOST_PROJECT/global/networks/NAME.`);
+  return 'default';
+}
+
+/**
+ * GPUBOT_SUBNETWORK: one subnetwork (a name, used in every region, or a path), or one per region
+ * written `us-central1=NAME_OR_PATH,europe-west4=NAME_OR_PATH`. A path names its region, which must
+ * match the region it is given for.
+ */
+function readSubnetworks(raw: string | null, problems: string[]): Pick<Config, 'subnetwork' | 'subnetworksByRegion'> {
+  const byRegion: Record<string, string> = {};
+  if (raw === null) return { subnetwork: null, subnetworksByRegion: byRegion };
+  const valid = (v: string): boolean => RESOURCE_NAME.test(v) || SUBNETWORK_PATH.test(v);
+  if (!raw.includes('=')) {
+    if (!valid(raw)) problems.push(`GPUBOT_SUBNETWORK is "${raw}"; write a subnetwork name, a path such as projects/HOST/regions/us-central1/subnetworks/NAME, or region=subnet pairs.`);
+    return { subnetwork: raw, subnetworksByRegion: byRegion };
+  }
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const region = entry.slice(0, eq).trim();
+    const value = entry.slice(eq + 1).trim();
+    if (eq < 0 || !REGION.test(region) || !valid(value)) {
+      problems.push(`GPUBOT_SUBNETWORK has "${entry}"; write region=subnet pairs such as us-central1=projects/HOST/regions/us-central1/subnetworks/NAME.`);
+      continue;
+    }
+    const pathRegion = SUBNETWORK_PATH.exec(value)?.[1];
+    if (pathRegion !== undefined && pathRegion !== region) {
+      problems.push(`GPUBOT_SUBNETWORK gives ${region} a subnetwork in ${pathRegion}; a box's subnetwork must be in its own region.`);
+      continue;
+    }
+    if (byRegion[region] !== undefined) problems.push(`GPUBOT_SUBNETWORK names ${region} twice; keep one.`);
+    byRegion[region] = value;
+  }
+  return { subnetwork: null, subnetworksByRegion: byRegion };
 }
 
 function intSetting(raw: string | null, name: string, fallback: number, min: number, max: number, problems: string[]): number {

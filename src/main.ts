@@ -196,7 +196,13 @@ export async function startGpubot(
     store: boxStore,
     clock,
     log: log.child({ component: 'box-controller' }),
-    plan: { network: config.network, subnetwork: config.subnetwork, serviceAccount: config.boxServiceAccount },
+    plan: {
+      network: config.network,
+      subnetwork: config.subnetwork,
+      subnetworksByRegion: config.subnetworksByRegion,
+      externalIp: config.externalIp,
+      serviceAccount: config.boxServiceAccount,
+    },
     project,
   });
   const idleController = new IdleController({

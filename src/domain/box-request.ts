@@ -15,6 +15,16 @@ import {
   type MachineShape,
 } from './gpus.js';
 import { closestWord, quoteUserText as q } from './shell-words.js';
+import { formatDuration } from './duration.js';
+import {
+  DEFAULT_FLEX_START_RUN_MS,
+  FLEX_START_MAX_RUN_MS,
+  FLEX_START_MIN_RUN_MS,
+  defaultProvisioning,
+  provisioningLabel,
+  provisioningsFor,
+  type Provisioning,
+} from './provisioning.js';
 
 export const DEFAULT_DISK_GB = 200;
 /** Deep Learning VM images take about 50 GB before anyone's data. */
@@ -49,6 +59,8 @@ export const BOX_REQUEST_ERROR_CODES = [
   'GPU_NOT_IN_REGION',
   'BAD_DISK',
   'BAD_IMAGE',
+  'PROVISIONING_NOT_OFFERED',
+  'BAD_MAX_RUN',
 ] as const;
 export type BoxRequestErrorCode = (typeof BOX_REQUEST_ERROR_CODES)[number];
 
@@ -342,6 +354,9 @@ export function resolveBoxSpec(req: BoxRequest, ctx: BoxContext): Parsed<BoxSpec
   const machineError = checkMachine(model, count, machineType, zone);
   if (machineError) return { ok: false, error: machineError };
 
+  const bought = resolveProvisioning(req, machineType);
+  if (!bought.ok) return bought;
+
   const zoneError = checkZoneOffers(model, zone, region, regionIsDefault, ctx);
   if (zoneError) return { ok: false, error: zoneError };
 
@@ -373,9 +388,46 @@ export function resolveBoxSpec(req: BoxRequest, ctx: BoxContext): Parsed<BoxSpec
       diskGb: disk,
       imageFamily,
       imageProject: DEFAULT_IMAGE.project,
-      spot: req.spot === true,
+      spot: bought.value.provisioning === 'spot',
+      provisioning: bought.value.provisioning,
+      ...(bought.value.flexMaxRunMs !== null ? { flexMaxRunMs: bought.value.flexMaxRunMs } : {}),
     },
   };
+}
+
+/**
+ * Standard, Spot or Flex-start: what was asked if Compute sells the machine that way, else a refusal
+ * naming what it does sell; when nothing was asked, the machine's default (domain/provisioning.ts).
+ */
+function resolveProvisioning(
+  req: BoxRequest,
+  machineType: string,
+): Parsed<{ provisioning: Provisioning; flexMaxRunMs: number | null }> {
+  const flex = req.flexStart === true || (req.flexStart === undefined && req.flexMaxRunMs !== undefined);
+  if (req.spot === true && flex) {
+    return fail('CONFLICTING_FLAGS', 'Spot and Flex-start are two ways to buy the VM; keep `--spot` or `--flex-start` (with `--max-run`), not both.');
+  }
+  if (req.flexMaxRunMs !== undefined && !flex) {
+    return fail('CONFLICTING_FLAGS', '`--max-run` is the run length of a Flex-start VM; add `--flex-start`, or use `--hours` to have me stop the box.');
+  }
+  const offered = provisioningsFor(machineType);
+  const asked: Provisioning | null = flex ? 'flex-start' : req.spot === true ? 'spot' : null;
+  const provisioning = asked ?? defaultProvisioning(machineType);
+  if (!offered.includes(provisioning)) {
+    const ways = offered.map(provisioningLabel).join(' or ');
+    const fix = offered.includes('spot') && !offered.includes('flex-start') ? ' Drop `--flex-start`, or pick an A2, A3 or G2 machine (`--gpu a100`, `--gpu h100`, `--gpu l4`).' : '';
+    return fail('PROVISIONING_NOT_OFFERED', `Compute Engine sells \`${machineType}\` only as ${ways}, not ${provisioningLabel(provisioning)}.${fix}`);
+  }
+  if (provisioning !== 'flex-start') return { ok: true, value: { provisioning, flexMaxRunMs: null } };
+  const run = req.flexMaxRunMs ?? DEFAULT_FLEX_START_RUN_MS;
+  if (!Number.isFinite(run) || run < FLEX_START_MIN_RUN_MS || run > FLEX_START_MAX_RUN_MS) {
+    return fail(
+      'BAD_MAX_RUN',
+      `A Flex-start VM runs for ${formatDuration(FLEX_START_MIN_RUN_MS)} to ${formatDuration(FLEX_START_MAX_RUN_MS)}; ${formatDuration(run)} is outside that. Use \`--max-run 8h\`, say.`,
+    );
+  }
+  // Compute takes whole seconds.
+  return { ok: true, value: { provisioning, flexMaxRunMs: Math.round(run / 1000) * 1000 } };
 }
 
 function finiteOr(value: number | undefined, fallback: number): number {

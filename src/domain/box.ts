@@ -1,6 +1,7 @@
 /** A GPU notebook box as Firestore records it: what its owner asked for and what we last saw. */
 import type { GpuKey } from './gpus.js';
 import type { BoxIdleRecord } from './idle.js';
+import type { Provisioning } from './provisioning.js';
 
 /** Where the owner wants the box to be. Listeners set this; the box controller makes it so. */
 export type BoxDesire = 'running' | 'stopped' | 'deleted';
@@ -30,7 +31,12 @@ export interface BoxSpec {
   diskGb: number;
   imageFamily: string;
   imageProject: string;
+  /** True exactly when `provisioning` is `spot`; kept because older records have only this. */
   spot: boolean;
+  /** How the VM is bought; absent on older records (then `spot` says). See domain/provisioning.ts. */
+  provisioning?: Provisioning;
+  /** Flex-start only: the VM's `maxRunDuration`, after which Compute stops it. */
+  flexMaxRunMs?: number;
   /** How long the box must stay idle before it is warned; null: idle stop is off (`--idle off`). Absent on older records: the configured default. */
   idleWindowMs?: number | null;
   /** The longest the box may run in one go (`--hours`); null or absent: no limit. */

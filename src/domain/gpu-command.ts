@@ -33,6 +33,10 @@ export interface BoxRequest {
   diskGb: number;
   imageFamily: string | null;
   spot: boolean;
+  /** `--flex-start`: buy the VM with Compute's Flex-start model; absent: not asked. */
+  flexStart?: boolean;
+  /** `--max-run 8h`: a Flex-start VM's longest run (implies Flex-start); absent: the default. */
+  flexMaxRunMs?: number;
   /** `--idle 90m` or `--idle off` (null); absent: the configured default. */
   idleWindowMs?: number | null;
   /** `--hours 8`: stop after this long even when busy; absent: no limit. */
@@ -121,7 +125,7 @@ interface FlagSpec {
   value: FlagValue;
 }
 type CostField = 'days' | 'month' | 'user';
-type UpField = 'gpu' | 'count' | 'machine' | 'zone' | 'region' | 'disk' | 'image' | 'spot' | 'accelerator' | 'idle' | 'hours';
+type UpField = 'gpu' | 'count' | 'machine' | 'zone' | 'region' | 'disk' | 'image' | 'spot' | 'flexStart' | 'maxRun' | 'accelerator' | 'idle' | 'hours';
 
 /**
  * `/gpu up` flags. The second names are Cloud Datalab's and gcloud's, so a pasted
@@ -144,12 +148,15 @@ const UP_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'image-family': { field: 'image', value: 'text' },
   spot: { field: 'spot', value: 'bool' },
   preemptible: { field: 'spot', value: 'bool' },
+  'flex-start': { field: 'flexStart', value: 'bool' },
+  'max-run': { field: 'maxRun', value: 'text' },
+  'max-run-duration': { field: 'maxRun', value: 'text' },
   accelerator: { field: 'accelerator', value: 'text' },
   idle: { field: 'idle', value: 'text' },
   'idle-timeout': { field: 'idle', value: 'text' },
   hours: { field: 'hours', value: 'text' },
 };
-const UP_FLAGS_TEXT = '--gpu, --count, --machine, --zone, --region, --disk, --image, --spot, --idle, --hours';
+const UP_FLAGS_TEXT = '--gpu, --count, --machine, --zone, --region, --disk, --image, --spot, --flex-start, --max-run, --idle, --hours';
 
 const LIST_FLAGS: Readonly<Record<string, FlagSpec>> = {
   all: { field: 'all', value: 'bool' },
@@ -173,6 +180,8 @@ const EXAMPLES: Readonly<Record<UpField | 'all' | CostField, string>> = {
   disk: String(DEFAULT_DISK_GB),
   image: 'pytorch-2-7-cu128-ubuntu-2204-nvidia-570',
   spot: 'true',
+  flexStart: 'true',
+  maxRun: '8h',
   accelerator: 'type=nvidia-tesla-t4,count=1',
   idle: '90m',
   hours: '8',
@@ -420,6 +429,8 @@ interface UpSettings {
   disk?: Setting<number>;
   image?: Setting<string>;
   spot?: Setting<boolean>;
+  flexStart?: Setting<boolean>;
+  maxRun?: Setting<number>;
   idle?: Setting<number | null>;
   hours?: Setting<number>;
 }
@@ -490,6 +501,23 @@ function parseUp(said: string, args: readonly string[]): Parsed<GpuCommand> {
         const r = settle(s.spot, { value: value === 'true', said: written }, 'Spot');
         if (!r.ok) return r;
         s.spot = r.value;
+        break;
+      }
+      case 'flexStart': {
+        const r = settle(s.flexStart, { value: value === 'true', said: written }, 'Flex-start');
+        if (!r.ok) return r;
+        s.flexStart = r.value;
+        break;
+      }
+      case 'maxRun': {
+        // gcloud writes `--max-run-duration` as `1d2h3m4s`; a bare number here means hours, as `--hours` does.
+        const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 3_600_000 : parseDuration(value);
+        if (ms === null || !Number.isFinite(ms) || ms <= 0) {
+          return fail('BAD_VALUE', `\`${flag}\` takes how long a Flex-start box may run, like \`${flag} 8h\` (10 minutes to 7 days); ${q(value)} isn't one.`);
+        }
+        const r = settle(s.maxRun, { value: ms, said: `${flag} ${formatDuration(ms)}` }, 'the Flex-start run length');
+        if (!r.ok) return r;
+        s.maxRun = r.value;
         break;
       }
       case 'idle': {
@@ -565,6 +593,8 @@ function parseUp(said: string, args: readonly string[]): Parsed<GpuCommand> {
       diskGb: s.disk?.value ?? DEFAULT_DISK_GB,
       imageFamily: s.image?.value ?? null,
       spot: s.spot?.value ?? false,
+      ...(s.flexStart !== undefined ? { flexStart: s.flexStart.value } : {}),
+      ...(s.maxRun !== undefined ? { flexMaxRunMs: s.maxRun.value } : {}),
       ...(s.idle !== undefined ? { idleWindowMs: s.idle.value } : {}),
       ...(s.hours !== undefined ? { maxRunningMs: s.hours.value } : {}),
     },
@@ -582,6 +612,7 @@ function extraHint(word: string): string {
   if (/^[a-z]+-[a-z]+\d+-[a-z]$/.test(w)) return ` Did you mean \`--zone ${w}\`?`;
   if (/^[a-z]+-[a-z]+\d+$/.test(w)) return ` Did you mean \`--region ${w}\`?`;
   if (w === 'spot' || w === 'preemptible') return ' Did you mean `--spot`?';
+  if (w === 'flex-start' || w === 'flex') return ' Did you mean `--flex-start`?';
   return ' Box names have no spaces; use hyphens, like `exp-42`.';
 }
 

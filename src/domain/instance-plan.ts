@@ -3,7 +3,8 @@
  * controller that restarts half-way issues the same request again.
  */
 import type { Box } from './box.js';
-import { GPUS } from './gpus.js';
+import { GPUS, machineShape } from './gpus.js';
+import { DEFAULT_FLEX_START_RUN_MS, provisioningOf, type Provisioning } from './provisioning.js';
 import { NOTEBOOK_ACTIVITY_SCRIPT } from './notebook-activity-script.js';
 
 export interface InstancePlan {
@@ -15,15 +16,30 @@ export interface InstancePlan {
   bootDisk: { sizeGb: number; type: 'pd-balanced'; imageProject: string; imageFamily: string };
   labels: Record<string, string>;
   metadata: Record<string, string>;
+  /** True exactly when `provisioning` is `spot`. */
   spot: boolean;
+  provisioning: Provisioning;
+  /** Flex-start's `maxRunDuration` in whole seconds; null for the other models. */
+  maxRunSeconds: number | null;
+  /** The interface is gVNIC: A3 machines need it (cloud.google.com/compute/docs/gpus, A3 series). */
+  gvnic: boolean;
+  /** A network name or resource path, as configured (GPUBOT_NETWORK). */
   network: string;
+  /** This zone's region's subnetwork, name or resource path; null: the network's own for the region. */
   subnetwork: string | null;
+  /** An ephemeral external IP; false where an organization policy forbids them (Cloud NAT then gives outbound access). */
+  externalIp: boolean;
   serviceAccount: string | null;
 }
 
 export interface PlanContext {
   network: string;
+  /** The subnetwork for every region, unless `subnetworksByRegion` names one for the box's region. */
   subnetwork: string | null;
+  /** Region -> subnetwork (GPUBOT_SUBNETWORK written as `region=subnet,...`). */
+  subnetworksByRegion?: Readonly<Record<string, string>>;
+  /** Default true: boxes get an ephemeral external IP. */
+  externalIp?: boolean;
   serviceAccount: string | null;
 }
 
@@ -54,6 +70,8 @@ ${NOTEBOOK_ACTIVITY_SCRIPT}
 
 export function instancePlan(box: Box, zone: string, ctx: PlanContext): InstancePlan {
   const gpu = GPUS[box.spec.gpu];
+  const provisioning = provisioningOf(box.spec);
+  const region = zone.replace(/-[a-z]$/, '');
   return {
     name: box.name,
     zone,
@@ -72,9 +90,13 @@ export function instancePlan(box: Box, zone: string, ctx: PlanContext): Instance
       'proxy-mode': 'project_editors',
       'startup-script': STARTUP_SCRIPT,
     },
-    spot: box.spec.spot,
+    spot: provisioning === 'spot',
+    provisioning,
+    maxRunSeconds: provisioning === 'flex-start' ? Math.round((box.spec.flexMaxRunMs ?? DEFAULT_FLEX_START_RUN_MS) / 1000) : null,
+    gvnic: machineShape(box.spec.machineType)?.family === 'a3',
     network: ctx.network,
-    subnetwork: ctx.subnetwork,
+    subnetwork: ctx.subnetworksByRegion?.[region] ?? ctx.subnetwork,
+    externalIp: ctx.externalIp !== false,
     serviceAccount: ctx.serviceAccount,
   };
 }

@@ -11,6 +11,7 @@ import type { compute_v1 } from 'googleapis/build/src/apis/compute/v1.js';
 import type { AuthClient } from 'google-auth-library';
 import { GoogleRest } from './google-rest.js';
 import type { InstancePlan } from '../domain/instance-plan.js';
+import { BOX_SCOPES } from '../domain/deploy-roles.js';
 import type {
   Clock,
   CloudResult,
@@ -209,15 +210,58 @@ function operationState(op: IOperation): OperationState {
   return { done, failure: done && first !== undefined ? classifyOperationError(first.code, first.message) : null };
 }
 
-function instanceResource(plan: InstancePlan, project: string): IInstance {
+/** A network as configured: a name in this project, or a path (Shared VPC: `projects/HOST/global/networks/NAME`, or a full URL). */
+export function networkLink(network: string): string {
+  return network.includes('/') ? network : `global/networks/${network}`;
+}
+
+/**
+ * A subnetwork as configured: a name (in the box's region of this project) or a path. Compute takes
+ * a full or partial URL here, never a bare name (Instance.networkInterfaces[].subnetwork, REST reference).
+ */
+export function subnetworkLink(subnetwork: string, region: string): string {
+  return subnetwork.includes('/') ? subnetwork : `regions/${region}/subnetworks/${subnetwork}`;
+}
+
+/**
+ * The scheduling block per provisioning model. GPU VMs cannot live-migrate, so every model says
+ * TERMINATE. Spot and Flex-start stop (not delete) at their end, so the disk survives and Start
+ * brings the box back. Flex-start's fields are those of the REST sample on
+ * cloud.google.com/compute/docs/instances/create-flex-start-vm.
+ */
+function scheduling(plan: InstancePlan): compute_v1.Schema$Scheduling {
+  switch (plan.provisioning) {
+    case 'spot':
+      return { onHostMaintenance: 'TERMINATE', automaticRestart: false, provisioningModel: 'SPOT', instanceTerminationAction: 'STOP' };
+    case 'flex-start':
+      return {
+        onHostMaintenance: 'TERMINATE',
+        automaticRestart: false,
+        provisioningModel: 'FLEX_START',
+        instanceTerminationAction: 'STOP',
+        maxRunDuration: { seconds: String(plan.maxRunSeconds ?? 0) },
+      };
+    case 'standard':
+      return { onHostMaintenance: 'TERMINATE', automaticRestart: true, provisioningModel: 'STANDARD' };
+  }
+}
+
+/** The `instances.insert` body for a plan: the one place the bot's box becomes Compute's wire shape. */
+export function instanceResource(plan: InstancePlan, project: string): IInstance {
   const zone = plan.zone;
+  const region = zone.replace(/-[a-z]$/, '');
   return {
     name: plan.name,
     machineType: `zones/${zone}/machineTypes/${plan.machineType}`,
-    guestAccelerators: plan.accelerators.map((a) => ({
-      acceleratorType: `projects/${project}/zones/${zone}/acceleratorTypes/${a.type}`,
-      acceleratorCount: a.count,
-    })),
+    // Only N1 takes GPUs this way; A2, A3 and G2 come with theirs and Compute refuses the field there.
+    ...(plan.accelerators.length > 0
+      ? {
+          guestAccelerators: plan.accelerators.map((a) => ({
+            acceleratorType: `projects/${project}/zones/${zone}/acceleratorTypes/${a.type}`,
+            acceleratorCount: a.count,
+          })),
+        }
+      : {}),
     disks: [
       {
         boot: true,
@@ -231,18 +275,20 @@ function instanceResource(plan: InstancePlan, project: string): IInstance {
     ],
     networkInterfaces: [
       {
-        network: `global/networks/${plan.network}`,
-        ...(plan.subnetwork !== null ? { subnetwork: plan.subnetwork } : {}),
-        // Outbound access for drivers and packages; no firewall rule opens Jupyter, which is reached
-        // only through the inverting proxy or an IAP tunnel.
-        accessConfigs: [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT' }],
+        network: networkLink(plan.network),
+        ...(plan.subnetwork !== null ? { subnetwork: subnetworkLink(plan.subnetwork, region) } : {}),
+        ...(plan.gvnic ? { nicType: 'GVNIC' } : {}),
+        // Outbound access for the driver, the Ops Agent and pip: an ephemeral external IP, or, where an
+        // organization policy forbids those, Cloud NAT on the subnetwork (README). No firewall rule opens
+        // Jupyter, which is reached only through the inverting proxy or an IAP tunnel.
+        ...(plan.externalIp ? { accessConfigs: [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT' }] } : {}),
       },
     ],
     labels: plan.labels,
     metadata: { items: Object.entries(plan.metadata).map(([key, value]) => ({ key, value })) },
-    scheduling: plan.spot
-      ? { onHostMaintenance: 'TERMINATE', automaticRestart: false, provisioningModel: 'SPOT', instanceTerminationAction: 'STOP' }
-      : { onHostMaintenance: 'TERMINATE', automaticRestart: true, provisioningModel: 'STANDARD' },
-    serviceAccounts: [{ email: plan.serviceAccount ?? 'default', scopes: ['https://www.googleapis.com/auth/cloud-platform'] }],
+    scheduling: scheduling(plan),
+    // Flex-start draws from its own pool, never from a reservation (create-flex-start-vm, REST).
+    ...(plan.provisioning === 'flex-start' ? { reservationAffinity: { consumeReservationType: 'NO_RESERVATION' } } : {}),
+    serviceAccounts: [{ email: plan.serviceAccount ?? 'default', scopes: [...BOX_SCOPES] }],
   };
 }
