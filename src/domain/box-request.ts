@@ -389,8 +389,8 @@ export function resolveBoxSpec(req: BoxRequest, ctx: BoxContext): Parsed<BoxSpec
       imageFamily,
       imageProject: DEFAULT_IMAGE.project,
       spot: bought.value.provisioning === 'spot',
-      provisioning: bought.value.provisioning,
-      ...(bought.value.flexMaxRunMs !== null ? { flexMaxRunMs: bought.value.flexMaxRunMs } : {}),
+      // `spot` says standard or Spot, as on every older record; only Flex-start needs more.
+      ...(bought.value.provisioning === 'flex-start' ? { provisioning: 'flex-start' as const, flexMaxRunMs: bought.value.flexMaxRunMs ?? DEFAULT_FLEX_START_RUN_MS } : {}),
     },
   };
 }

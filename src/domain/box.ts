@@ -33,7 +33,7 @@ export interface BoxSpec {
   imageProject: string;
   /** True exactly when `provisioning` is `spot`; kept because older records have only this. */
   spot: boolean;
-  /** How the VM is bought; absent on older records (then `spot` says). See domain/provisioning.ts. */
+  /** Written for Flex-start only; absent: `spot` says Spot or standard. See domain/provisioning.ts. */
   provisioning?: Provisioning;
   /** Flex-start only: the VM's `maxRunDuration`, after which Compute stops it. */
   flexMaxRunMs?: number;

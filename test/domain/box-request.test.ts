@@ -101,7 +101,36 @@ const ERRORS: [Partial<BoxRequest>, BoxContext | null, string, string[]][] = [
   [{ diskGb: 60 }, { ...ctx, minDiskGb: 100 }, 'BAD_DISK', ['`--disk 100`']],
   [{ imageFamily: 'pytorch_2.7' }, null, 'BAD_IMAGE', ['lowercase letters, digits and hyphens', '`pytorch-2-7`']],
   [{ imageFamily: 'projects/x/global/images/family/y' }, null, 'BAD_IMAGE', ['just an image family', 'is a path']],
+  [{ gpu: 't4', flexStart: true }, null, 'PROVISIONING_NOT_OFFERED', ['`n1-standard-8`', 'standard (on demand) or Spot', 'not Flex-start', '`--gpu h100`']],
+  [{ gpu: 'h100', spot: true, flexStart: true }, null, 'CONFLICTING_FLAGS', ['`--spot` or `--flex-start`']],
+  [{ gpu: 'h100', flexMaxRunMs: 3_600_000, flexStart: false }, null, 'CONFLICTING_FLAGS', ['`--max-run`', '`--flex-start`', '`--hours`']],
+  [{ gpu: 'h100', flexStart: true, flexMaxRunMs: 5 * 60_000 }, null, 'BAD_MAX_RUN', ['10m to 7d', '5m']],
+  [{ gpu: 'h100', flexStart: true, flexMaxRunMs: 8 * 86_400_000 }, null, 'BAD_MAX_RUN', ['10m to 7d', '8d']],
 ];
+
+test('an H100 box with 1, 2 or 4 GPUs is never standard: Spot by default, Flex-start when asked (GPU machine types page)', () => {
+  for (const count of [1, 2, 4]) {
+    const spot = resolveBoxSpec(request({ gpu: 'h100', gpuCount: count }), ctx);
+    assert.ok(spot.ok, JSON.stringify(spot));
+    assert.equal(spot.value.machineType, `a3-highgpu-${count}g`);
+    assert.equal(spot.value.spot, true, 'a shape Compute sells only as Spot or Flex-start defaults to Spot');
+    assert.equal(spot.value.provisioning, undefined);
+    const flex = resolveBoxSpec(request({ gpu: 'h100', gpuCount: count, flexStart: true }), ctx);
+    assert.ok(flex.ok, JSON.stringify(flex));
+    assert.equal(flex.value.spot, false);
+    assert.equal(flex.value.provisioning, 'flex-start');
+    assert.equal(flex.value.flexMaxRunMs, 8 * 3_600_000, 'the default run is a working day');
+  }
+  // Eight H100s are also sold on demand, so nothing is chosen for the owner there.
+  const eight = resolveBoxSpec(request({ gpu: 'h100', gpuCount: 8 }), ctx);
+  assert.ok(eight.ok);
+  assert.equal(eight.value.spot, false);
+  // --max-run alone means Flex-start.
+  const run = resolveBoxSpec(request({ gpu: 'a100', flexMaxRunMs: 2 * 3_600_000 }), ctx);
+  assert.ok(run.ok);
+  assert.equal(run.value.provisioning, 'flex-start');
+  assert.equal(run.value.flexMaxRunMs, 2 * 3_600_000);
+});
 
 test('each refusal has a stable code and says what would be accepted', () => {
   for (const [req, context, code, phrases] of ERRORS) {

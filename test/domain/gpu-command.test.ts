@@ -48,6 +48,10 @@ test('/gpu up reads the name and flags, with defaults of one T4, 200 GB and no S
     ['up exp42 --spot', up({ spot: true })],
     ['up exp42 --spot=false', up()],
     ['up exp42 --spot --gpu v100 --count 8 --disk 300', up({ spot: true, gpu: 'v100', gpuCount: 8, diskGb: 300 })],
+    ['up exp42 --gpu h100 --flex-start', up({ gpu: 'h100', flexStart: true })],
+    ['up exp42 --gpu h100 --flex-start --max-run 8h', up({ gpu: 'h100', flexStart: true, flexMaxRunMs: 8 * 3_600_000 })],
+    ['up exp42 --gpu h100 --max-run-duration=1d2h', up({ gpu: 'h100', flexMaxRunMs: 26 * 3_600_000 })],
+    ['up exp42 --gpu h100 --max-run 4', up({ gpu: 'h100', flexMaxRunMs: 4 * 3_600_000 })],
     ['create exp42', up()],
     ['launch exp42 --gpu t4', up()],
   ];
@@ -190,6 +194,7 @@ const ERRORS: [string, string, string[]][] = [
   ['up exp42 --gpu t4 --accelerator-type nvidia-tesla-a100', 'CONFLICTING_FLAGS', ['`--accelerator-type nvidia-tesla-a100`']],
   ['up exp42 --count 1 --accelerator-count 2', 'CONFLICTING_FLAGS', ['GPU count']],
   ['up exp42 --spot --spot=false', 'CONFLICTING_FLAGS', ['Spot']],
+  ['up exp42 --max-run soon', 'BAD_VALUE', ['`--max-run 8h`', '10 minutes to 7 days']],
   ['up exp42 --gpu a10', 'UNKNOWN_GPU', ['`a10`', 'Did you mean `a100`?', 'GPUs: t4, l4, v100, p100, a100, a100-80gb, h100']],
   ['up exp42 --accelerator-type nvidia-tesla-k80', 'UNKNOWN_GPU', ['`nvidia-tesla-k80`']],
   ['up exp42 a100', 'EXTRA_ARGUMENT', ['`a100` is one word too many', 'Did you mean `--gpu a100`?']],

@@ -273,3 +273,59 @@ export const DLVM_IMAGES: readonly ImageSpec[] = [
 export function imageFromFamily(family: string): ImageSpec | undefined {
   return DLVM_IMAGES.filter((i) => i.family === family).sort((a, b) => b.built.localeCompare(a.built))[0];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Provisioning models per machine type
+
+export type ProvisioningModel = 'STANDARD' | 'SPOT' | 'FLEX_START';
+
+/**
+ * Machine types Compute sells only some ways. Source: cloud.google.com/compute/docs/gpus ("GPU
+ * machine types", A3 High: `a3-highgpu-1g`, `-2g`, `-4g` only with Spot or Flex-start; `-8g` also on
+ * demand), read 2026-12-02. Flex-start is offered for accelerator-optimized machine types only
+ * (cloud.google.com/compute/docs/instances/about-flex-start-vms, same date), so N1 is not.
+ */
+export const PROVISIONING_RULES: readonly { machineTypes: RegExp; models: readonly ProvisioningModel[] }[] = [
+  { machineTypes: /^a3-highgpu-[124]g$/, models: ['SPOT', 'FLEX_START'] },
+  { machineTypes: /^(a2|a3|g2)-/, models: ['STANDARD', 'SPOT', 'FLEX_START'] },
+  { machineTypes: /./, models: ['STANDARD', 'SPOT'] },
+];
+
+export function provisioningModelsFor(machineType: string): readonly ProvisioningModel[] {
+  return PROVISIONING_RULES.find((r) => r.machineTypes.test(machineType))?.models ?? ['STANDARD', 'SPOT'];
+}
+
+/**
+ * Flex-start's run length, in seconds: "between 10 minutes and seven days"
+ * (cloud.google.com/compute/docs/instances/create-flex-start-vm, REST tab, read 2026-12-02).
+ */
+export const FLEX_START_RUN_SECONDS = { min: 600, max: 7 * 86_400 } as const;
+
+/**
+ * Machine families whose interface must be gVNIC. The A3 samples in Compute's GPU pages
+ * (cloud.google.com/compute/docs/gpus/create-gpu-vm-accelerator-optimized, read 2026-12-02) set
+ * `nicType: GVNIC` on every interface, and the A3 series lists gVNIC as its network interface.
+ */
+export const GVNIC_FAMILIES: readonly MachineFamily[] = ['a3'];
+
+// ---------------------------------------------------------------------------------------------
+// Networks
+
+export interface SubnetworkSpec {
+  region: string;
+  name: string;
+}
+
+export interface NetworkSpec {
+  /** The project the network lives in: the sandbox's own, or a Shared VPC host. */
+  project: string;
+  name: string;
+  /** Auto mode networks have a subnet in every region; custom mode ones only those listed. */
+  autoMode: boolean;
+  subnetworks: readonly SubnetworkSpec[];
+}
+
+/** What a new project has: the auto-mode `default` network with a `default` subnet in every region. */
+export function defaultNetworks(project: string): NetworkSpec[] {
+  return [{ project, name: 'default', autoMode: true, subnetworks: REGIONS.map((r) => ({ region: r.name, name: 'default' })) }];
+}

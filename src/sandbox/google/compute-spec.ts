@@ -10,10 +10,16 @@ import {
   findMachineType,
   imageFromFamily,
   DLVM_IMAGES,
+  FLEX_START_RUN_SECONDS,
+  GVNIC_FAMILIES,
+  provisioningModelsFor,
+  regionOfZone,
   type ImageSpec,
   type MachineTypeSpec,
+  type NetworkSpec,
+  type ProvisioningModel,
 } from './compute-catalog.js';
-import { invalidField, invalidResourceUsage, notFound } from './compute-errors.js';
+import { conditionNotMet, invalidField, invalidResourceUsage, notFound } from './compute-errors.js';
 import type { SandboxResponse } from './server.js';
 
 export type Json = Record<string, unknown>;
@@ -54,8 +60,9 @@ export interface SchedulingSpec {
   onHostMaintenance: 'MIGRATE' | 'TERMINATE';
   automaticRestart: boolean;
   preemptible: boolean;
-  provisioningModel: 'STANDARD' | 'SPOT';
+  provisioningModel: ProvisioningModel;
   instanceTerminationAction?: 'STOP' | 'DELETE';
+  maxRunDuration?: { seconds: string };
 }
 
 export interface InstanceSpec {
@@ -209,13 +216,31 @@ function checkAccelerators(body: Json, zone: string, machine: MachineTypeSpec): 
   return ok(result);
 }
 
-function checkScheduling(body: Json, hasGpus: boolean): Checked<SchedulingSpec> {
+/** A proto3 JSON Duration: `{seconds: "600"}` (int64 as a string or a number). */
+function durationSeconds(value: unknown): number | undefined {
+  return isRecord(value) ? integerOf(value.seconds) : undefined;
+}
+
+function checkScheduling(body: Json, hasGpus: boolean, machine: MachineTypeSpec): Checked<SchedulingSpec> {
   const raw = isRecord(body.scheduling) ? body.scheduling : {};
   const model = stringOf(raw.provisioningModel);
-  if (model !== undefined && model !== 'STANDARD' && model !== 'SPOT') {
+  if (model !== undefined && model !== 'STANDARD' && model !== 'SPOT' && model !== 'FLEX_START') {
     return fail(invalidField('resource.scheduling.provisioningModel', model, 'This provisioning model is not available to this project.'));
   }
   const spot = model === 'SPOT' || raw.preemptible === true;
+  const flex = model === 'FLEX_START';
+  const effective: ProvisioningModel = spot ? 'SPOT' : flex ? 'FLEX_START' : 'STANDARD';
+  const offered = provisioningModelsFor(machine.name);
+  if (!offered.includes(effective)) {
+    // Compute's envelope; the wording is the sandbox's (the GPU machine types page states the rule).
+    return fail(
+      invalidField(
+        'resource.scheduling.provisioningModel',
+        effective,
+        `Machine type '${machine.name}' is only available with the provisioning models: ${offered.join(', ')}.`,
+      ),
+    );
+  }
   const onHost = stringOf(raw.onHostMaintenance);
   if (onHost !== undefined && onHost !== 'MIGRATE' && onHost !== 'TERMINATE') {
     return fail(invalidField('resource.scheduling.onHostMaintenance', onHost, 'Must be MIGRATE or TERMINATE.'));
@@ -237,15 +262,103 @@ function checkScheduling(body: Json, hasGpus: boolean): Checked<SchedulingSpec> 
   if (action !== undefined && action !== 'STOP' && action !== 'DELETE') {
     return fail(invalidField('resource.scheduling.instanceTerminationAction', action, 'Must be STOP or DELETE.'));
   }
+  const runSeconds = durationSeconds(raw.maxRunDuration);
+  if (flex) {
+    // A Flex-start VM has a limited run: maxRunDuration is required and bounded (create-flex-start-vm).
+    if (runSeconds === undefined) {
+      return fail(invalidField('resource.scheduling.maxRunDuration', '', 'Flex-start instances must specify maxRunDuration.'));
+    }
+    if (runSeconds < FLEX_START_RUN_SECONDS.min || runSeconds > FLEX_START_RUN_SECONDS.max) {
+      return fail(
+        invalidField(
+          'resource.scheduling.maxRunDuration.seconds',
+          String(runSeconds),
+          `Must be between ${FLEX_START_RUN_SECONDS.min} and ${FLEX_START_RUN_SECONDS.max} seconds for Flex-start instances.`,
+        ),
+      );
+    }
+    if (raw.automaticRestart === true) {
+      return fail(invalidField('resource.scheduling.automaticRestart', 'true', 'Flex-start instances cannot be restarted automatically.'));
+    }
+  }
   const scheduling: SchedulingSpec = {
     onHostMaintenance,
-    automaticRestart: spot ? false : raw.automaticRestart !== false,
+    automaticRestart: spot || flex ? false : raw.automaticRestart !== false,
     preemptible: raw.preemptible === true,
-    provisioningModel: spot ? 'SPOT' : 'STANDARD',
+    provisioningModel: effective,
   };
   const terminationAction = action ?? (spot ? 'STOP' : undefined);
   if (terminationAction) scheduling.instanceTerminationAction = terminationAction;
+  if (runSeconds !== undefined) scheduling.maxRunDuration = { seconds: String(runSeconds) };
   return ok(scheduling);
+}
+
+/** Rules about the project rather than the request: its networks and its organization's policies. */
+export interface InsertContext {
+  networks: readonly NetworkSpec[];
+  /** `constraints/compute.vmExternalIpAccess` denies every VM an external IP. */
+  externalIpForbidden: boolean;
+}
+
+const NETWORK_LINK = /^(?:https?:\/\/[^/]+\/compute\/v1\/)?(?:projects\/([^/]+)\/)?global\/networks\/([^/]+)$/;
+const SUBNETWORK_LINK = /^(?:https?:\/\/[^/]+\/compute\/v1\/)?(?:projects\/([^/]+)\/)?regions\/([^/]+)\/subnetworks\/([^/]+)$/;
+
+/**
+ * Network interfaces: the network and subnetwork must exist (a name alone is not a reference: the
+ * fields take full or partial URLs), the subnetwork must be in the instance's region and belong to
+ * the network, a custom-mode network needs a subnetwork, A3 needs gVNIC, and an organization policy
+ * may forbid external IPs (error shape as Compute reports a violated constraint).
+ */
+function checkNetworkInterfaces(body: Json, zone: string, project: string, machine: MachineTypeSpec, ctx: InsertContext, name: string): Checked<Json[]> {
+  const nics = recordsOf(body.networkInterfaces);
+  const region = regionOfZone(zone) ?? zone;
+  for (const [i, nic] of nics.entries()) {
+    const field = `resource.networkInterfaces[${i}]`;
+    const networkLink = stringOf(nic.network);
+    const subnetworkLink = stringOf(nic.subnetwork);
+    let network: NetworkSpec | undefined;
+    if (networkLink !== undefined) {
+      const m = NETWORK_LINK.exec(networkLink);
+      if (!m) return fail(invalidField(`${field}.network`, networkLink, 'The URL is malformed.'));
+      const netProject = m[1] ?? project;
+      network = ctx.networks.find((n) => n.project === netProject && n.name === m[2]);
+      if (!network) return fail(notFound(`projects/${netProject}/global/networks/${m[2] ?? ''}`));
+    }
+    if (subnetworkLink !== undefined) {
+      const m = SUBNETWORK_LINK.exec(subnetworkLink);
+      if (!m) return fail(invalidField(`${field}.subnetwork`, subnetworkLink, 'The URL is malformed.'));
+      const subProject = m[1] ?? project;
+      const subRegion = m[2] ?? '';
+      const subName = m[3] ?? '';
+      const owner = ctx.networks.find((n) => n.project === subProject && n.subnetworks.some((s) => s.region === subRegion && s.name === subName));
+      if (!owner) return fail(notFound(`projects/${subProject}/regions/${subRegion}/subnetworks/${subName}`));
+      if (subRegion !== region) {
+        return fail(invalidField(`${field}.subnetwork`, subnetworkLink, `Subnetwork must be in the same region as the instance: '${region}'.`));
+      }
+      if (network !== undefined && network !== owner) {
+        return fail(invalidField(`${field}.subnetwork`, subnetworkLink, `Subnetwork does not belong to network '${network.name}'.`));
+      }
+      network = owner;
+    } else {
+      network ??= ctx.networks.find((n) => n.project === project && n.name === 'default');
+      if (!network) return fail(notFound(`projects/${project}/global/networks/default`));
+      if (!network.autoMode) return fail(invalidField(`${field}.subnetwork`, '', 'Subnetwork should be specified for custom subnetmode network'));
+      if (!network.subnetworks.some((s) => s.region === region)) {
+        return fail(invalidField(`${field}.subnetwork`, '', `Network '${network.name}' has no subnetwork in region '${region}'.`));
+      }
+    }
+    if (GVNIC_FAMILIES.includes(machine.family) && stringOf(nic.nicType) !== 'GVNIC') {
+      return fail(invalidField(`${field}.nicType`, stringOf(nic.nicType) ?? '', `Machine type '${machine.name}' requires the GVNIC network interface type.`));
+    }
+    if (ctx.externalIpForbidden && recordsOf(nic.accessConfigs).length > 0) {
+      return fail(
+        conditionNotMet(
+          `Constraint constraints/compute.vmExternalIpAccess violated for project ${project}. Add instance projects/${project}/zones/${zone}/instances/${name} to the constraint to use external IP with it.`,
+        ),
+      );
+    }
+  }
+  return ok(nics);
 }
 
 const IMAGE_LINK = /^(?:https?:\/\/[^/]+\/compute\/v1\/)?(?:projects\/([^/]+)\/)?global\/images\/(family\/)?([^/]+)$/;
@@ -310,7 +423,7 @@ export interface ParsedInsert {
 }
 
 /** Validates an insert body for `zone`, in the order Compute reports problems. */
-export function parseInsert(body: unknown, zone: string, project: string): Checked<ParsedInsert> {
+export function parseInsert(body: unknown, zone: string, project: string, ctx: InsertContext): Checked<ParsedInsert> {
   if (!isRecord(body)) return fail(invalidField('resource', '', 'The instance resource is required.'));
   const name = checkName(stringOf(body.name) ?? '');
   if (!name.ok) return name;
@@ -318,8 +431,10 @@ export function parseInsert(body: unknown, zone: string, project: string): Check
   if (!machine.ok) return machine;
   const accelerators = checkAccelerators(body, zone, machine.value);
   if (!accelerators.ok) return accelerators;
-  const scheduling = checkScheduling(body, accelerators.value.length > 0);
+  const scheduling = checkScheduling(body, accelerators.value.length > 0, machine.value);
   if (!scheduling.ok) return scheduling;
+  const nics = checkNetworkInterfaces(body, zone, project, machine.value, ctx, name.value);
+  if (!nics.ok) return nics;
   const labels = checkLabels(body.labels);
   if (!labels.ok) return labels;
   const metadata = checkMetadata(body.metadata);
@@ -336,7 +451,7 @@ export function parseInsert(body: unknown, zone: string, project: string): Check
     metadata: metadata.value,
     tags: tagItems.filter((t): t is string => typeof t === 'string'),
     disks: disks.value.disks,
-    networkInterfaces: recordsOf(body.networkInterfaces),
+    networkInterfaces: nics.value,
     deletionProtection: body.deletionProtection === true,
     canIpForward: body.canIpForward === true,
   };

@@ -37,9 +37,11 @@ import {
   findMachineType,
   imageFromFamily,
   regionOfZone,
+  defaultNetworks,
   zoneMachineTypes,
   type ImageSpec,
   type MachineTypeSpec,
+  type NetworkSpec,
 } from './compute-catalog.js';
 import {
   alreadyExists,
@@ -142,6 +144,10 @@ export interface ComputeCall {
   path: string;
   /** Sandbox clock when the call arrived. */
   at: number;
+  /** The request body as it arrived (inserts, setMetadata, ...); absent for calls without one. */
+  body?: unknown;
+  /** The HTTP status answered; an error status means Compute refused the call itself. */
+  status?: number;
 }
 
 export type InstanceStatus = 'PROVISIONING' | 'STAGING' | 'RUNNING' | 'STOPPING' | 'TERMINATED';
@@ -224,6 +230,8 @@ export interface ComputeSandboxOptions {
   timings?: Partial<ComputeTimings>;
   /** Written as the `user` of operations the API callers start. */
   user?: string;
+  /** The project's networks (and Shared VPC hosts'); default: the auto-mode `default` network. */
+  networks?: NetworkSpec[];
 }
 
 export interface StockoutOptions {
@@ -338,6 +346,8 @@ export class ComputeSandbox implements SandboxHandler {
   private readonly failures = new Map<ComputeMethod, SandboxResponse[]>();
   private readonly routes: Route[];
   private ipCounter = 2;
+  private networks: NetworkSpec[];
+  private externalIpForbidden = false;
 
   constructor(options: ComputeSandboxOptions) {
     this.project = options.project;
@@ -345,6 +355,25 @@ export class ComputeSandbox implements SandboxHandler {
     this.timings = { ...DEFAULT_COMPUTE_TIMINGS, ...options.timings };
     this.user = options.user ?? `notebooks@${options.project}.iam.gserviceaccount.com`;
     this.routes = this.buildRoutes();
+    this.networks = options.networks ?? defaultNetworks(options.project);
+  }
+
+  /** Replaces the networks Compute knows (a Shared VPC host's included). */
+  setNetworks(networks: NetworkSpec[]): void {
+    this.networks = networks;
+  }
+
+  /**
+   * Switches the organization policy `constraints/compute.vmExternalIpAccess` to deny all: from now on
+   * an insert that asks for an external IP (an accessConfig) is refused, as in many organizations.
+   */
+  forbidExternalIp(on = true): void {
+    this.externalIpForbidden = on;
+  }
+
+  /** Inserts Compute refused on the call itself (4xx), with their bodies: a test can assert there were none. */
+  refusedInserts(): ComputeCall[] {
+    return this.calls.filter((c) => c.method === 'instances.insert' && c.status !== undefined && c.status >= 400);
   }
 
   // ---------------------------------------------------------------- control surface
@@ -456,7 +485,7 @@ export class ComputeSandbox implements SandboxHandler {
       },
     };
     if (gpu) body.guestAccelerators = [{ acceleratorType: `zones/${zone}/acceleratorTypes/${gpu}`, acceleratorCount: instance.acceleratorCount ?? 1 }];
-    const parsed = parseInsert(body, zone, this.project);
+    const parsed = parseInsert(body, zone, this.project, { networks: this.networks, externalIpForbidden: false });
     if (!parsed.ok) throw new Error(`consoleCreate: ${JSON.stringify(parsed.error.body)}`);
     if (this.live(zone, instance.name, now)) throw new Error(`consoleCreate: ${instance.name} already exists in ${zone}`);
     const createdAt = instance.createdAt ?? now;
@@ -530,12 +559,15 @@ export class ComputeSandbox implements SandboxHandler {
       if (!ownProject && !(route.images === true && project === DLVM_PROJECT)) continue;
       const params = route.pattern.exec(rest);
       if (!params) continue;
-      this.calls.push({ method: route.method, path: req.path, at: this.now() });
+      const call: ComputeCall = { method: route.method, path: req.path, at: this.now(), ...(req.body !== undefined && req.body !== null ? { body: req.body } : {}) };
+      this.calls.push(call);
       const injected = this.failures.get(route.method)?.shift();
       if (injected) return injected;
       this.settle();
       try {
-        return await route.run([project, ...params.slice(1).map((p) => p ?? '')], req);
+        const response = await route.run([project, ...params.slice(1).map((p) => p ?? '')], req);
+        call.status = response.status;
+        return response;
       } catch (error) {
         if (error instanceof FilterError) return invalidField('filter', req.query.get('filter') ?? '', `Invalid list filter expression: ${error.message}.`);
         if (error instanceof PageError) return invalidField(error.field, error.value, error.message);
@@ -605,7 +637,7 @@ export class ComputeSandbox implements SandboxHandler {
     const now = this.now();
     const replay = this.replay(req.query);
     if (replay) return replay;
-    const parsed = parseInsert(req.body, zone, this.project);
+    const parsed = parseInsert(req.body, zone, this.project, { networks: this.networks, externalIpForbidden: this.externalIpForbidden });
     if (!parsed.ok) return parsed.error;
     const { spec, images } = parsed.value;
     if (this.live(zone, spec.name, now)) return alreadyExists(this.instancePath(zone, spec.name));
