@@ -28,7 +28,7 @@ export const FLEX_START_MAX_RUN_MS = 7 * 86_400_000;
 export const DEFAULT_FLEX_START_RUN_MS = 8 * 3_600_000;
 
 /** A3 High shapes Compute sells only as Spot or Flex-start (GPU machine types page). */
-const SPOT_OR_FLEX_ONLY: readonly string[] = ['a3-highgpu-1g', 'a3-highgpu-2g', 'a3-highgpu-4g'];
+export const SPOT_OR_FLEX_ONLY: readonly string[] = ['a3-highgpu-1g', 'a3-highgpu-2g', 'a3-highgpu-4g'];
 
 /** The ways Compute sells this machine type, in the order the bot prefers them. */
 export function provisioningsFor(machineType: string): readonly Provisioning[] {

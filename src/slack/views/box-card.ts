@@ -2,6 +2,8 @@
 import { channelRef } from './format.js';
 import type { Box, BoxApproval } from '../../domain/box.js';
 import { formatUsd } from '../../domain/money.js';
+import { formatDuration } from '../../domain/duration.js';
+import { provisioningOf } from '../../domain/provisioning.js';
 import type { PriceTable } from '../../domain/prices.js';
 import { LIMITS, mrkdwn, type KnownBlock, type MrkdwnElement, type SlackMessage } from './block-kit.js';
 import { approvedText, boxButtons, gpuText, nameText, placeText, statusLine, statusWord, timeInState } from './box-parts.js';
@@ -24,6 +26,14 @@ function field(title: string, value: string): MrkdwnElement {
   return mrkdwn(truncateMrkdwn(`*${title}*\n${value}`, LIMITS.sectionField));
 }
 
+/** Spot, Flex-start or neither, in the card's words. */
+function spotText(box: Box): string {
+  const p = provisioningOf(box.spec);
+  if (p === 'spot') return 'Yes: cheaper, but Google Cloud may stop it';
+  if (p === 'flex-start') return `No, Flex-start: runs at most ${formatDuration(box.spec.flexMaxRunMs ?? 0)} per start`;
+  return 'No';
+}
+
 /** The spec as section fields: what the box is and whose. */
 export function boxFields(box: Box): MrkdwnElement[] {
   const place = placeText(box);
@@ -32,7 +42,7 @@ export function boxFields(box: Box): MrkdwnElement[] {
     field('GPU', escapeMrkdwn(gpuText(box))),
     field('Machine', escapeMrkdwn(truncate(box.spec.machineType, 100))),
     field(place.label, where),
-    field('Spot', box.spec.spot ? 'Yes: cheaper, but Google Cloud may stop it' : 'No'),
+    field('Spot', spotText(box)),
     field('Disk', `${box.spec.diskGb} GB`),
     field('Owner', mention(box.owner)),
   ];

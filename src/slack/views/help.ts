@@ -3,8 +3,10 @@ import { DEFAULT_DISK_GB } from '../../domain/box-request.js';
 import { DEFAULT_GPU, DEFAULT_IMAGE, GPUS, GPU_KEYS, KNOWN_IMAGE_FAMILIES, familyLabel } from '../../domain/gpus.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';
 import { contextLine, fallbackText, section } from './messages.js';
+import { formatDuration } from '../../domain/duration.js';
+import { DEFAULT_FLEX_START_RUN_MS, FLEX_START_MAX_RUN_MS, FLEX_START_MIN_RUN_MS, SPOT_OR_FLEX_ONLY } from '../../domain/provisioning.js';
 
-const UP_USAGE = `/gpu up NAME [--gpu ${GPU_KEYS.join('|')}] [--count N] [--machine TYPE] [--zone Z | --region R] [--disk GB] [--image FAMILY] [--spot] [--idle 90m|off] [--hours N]`;
+const UP_USAGE = `/gpu up NAME [--gpu ${GPU_KEYS.join('|')}] [--count N] [--machine TYPE] [--zone Z | --region R] [--disk GB] [--image FAMILY] [--spot | --flex-start [--max-run 8h]] [--idle 90m|off] [--hours N]`;
 
 const ALIASES =
   'Cloud Datalab and gcloud spellings work too: `--machine-type`, `--accelerator-type`, `--accelerator-count`, ' +
@@ -13,6 +15,7 @@ const ALIASES =
 const EXAMPLES = [
   '/gpu up exp42 --gpu t4',
   '/gpu up big-run --gpu a100 --count 2 --region us-central1 --spot',
+  '/gpu up h1 --gpu h100 --flex-start --max-run 8h',
   '/gpu up dl1 --machine-type n1-standard-8 --accelerator-type nvidia-tesla-t4 --accelerator-count 1 --disk-size-gb 300',
 ];
 
@@ -57,6 +60,8 @@ function upHelp(): SlackMessage {
           .map((f) => `\`${f}\``)
           .join(', ')}).`,
         '• `--spot`: much cheaper, but Google Cloud may stop it at any time; the disk is kept and Start brings it back.',
+        `• \`--flex-start --max-run ${formatDuration(DEFAULT_FLEX_START_RUN_MS)}\` (A2, A3 and G2 machines): the VM starts when Google Cloud has capacity, then runs uninterrupted for ${formatDuration(FLEX_START_MIN_RUN_MS)} to ${formatDuration(FLEX_START_MAX_RUN_MS)} (${formatDuration(DEFAULT_FLEX_START_RUN_MS)} if not said) and is stopped; the disk is kept, and each Start gives another run.`,
+        `• H100 with 1, 2 or 4 GPUs (${SPOT_OR_FLEX_ONLY.map((m) => `\`${m}\``).join(', ')}) is sold only as Spot or Flex-start VMs, never on demand: without \`--spot\` or \`--flex-start\` such a box is *Spot*, which starts at once when there is capacity; ask for \`--flex-start\` for a run nobody can interrupt.`,
         '• Idle boxes stop themselves: when the GPU, CPU and notebook have all been quiet for the idle window (`--idle 90m`; `--idle off` where allowed), I DM you and post in the thread with [Keep 1h] [Keep 4h] [Stop now], and stop it when the grace runs out. A busy kernel or GPU is never idle.',
         '• `--hours 8`: stop after 8 hours even when busy, after the same warning.',
       ].join('\n'),

@@ -8,6 +8,7 @@ import { budgetAmounts, deleteButton, gpuText, nameText, placeText, stopButton, 
 import { channelRef } from './format.js';
 import { escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
 import { priceBasisText, runningPriceText, stoppedPriceText } from './price-parts.js';
+import { provisioningOf, provisioningSentence } from '../../domain/provisioning.js';
 
 /**
  * A box was asked for: what it will be, what it will cost, and where to watch it. `prices` is the
@@ -16,12 +17,14 @@ import { priceBasisText, runningPriceText, stoppedPriceText } from './price-part
 export function requestedMessage(box: Box, prices?: PriceTable): EphemeralMessage {
   const name = nameText(box);
   const place = placeText(box);
+  const provisioning = provisioningOf(box.spec);
+  const flexRun = box.spec.flexMaxRunMs ?? null;
   const what = [
     escapeMrkdwn(gpuText(box)),
     escapeMrkdwn(truncate(box.spec.machineType, 100)),
     `${place.label === 'Zone' ? 'zone' : 'region'} ${escapeMrkdwn(truncate(place.value, 64))}`,
     `${box.spec.diskGb} GB disk`,
-    ...(box.spec.spot ? ['Spot'] : []),
+    ...(provisioning === 'spot' ? ['Spot'] : provisioning === 'flex-start' ? [`Flex-start (${formatDuration(flexRun ?? 0)} at most per run)`] : []),
   ].join(', ');
   const channel = channelRef(box.channel);
   const where = channel !== null ? `Its card in ${channel} shows progress` : 'Its card in your DM with me shows progress';
@@ -35,10 +38,14 @@ export function requestedMessage(box: Box, prices?: PriceTable): EphemeralMessag
       `(${budgetAmounts(a.budget)}). I asked the admins; no VM is created unless one approves. I will DM you their decision, and ${cardWhere} shows it. ` +
       `If nobody decides within ${formatDuration(APPROVAL_WAIT_MS)}, the request ends; delete the box to withdraw it sooner.`;
   }
+  // Spot and Flex-start change what the box is; say which applies and why, every time.
+  if (provisioning !== 'standard') text += `\n:information_source: ${provisioningSentence(box.spec.machineType, provisioning, flexRun)}`;
   if (prices !== undefined) {
     const price = hourlyPrice(box.spec, prices);
     const basis = priceBasisText([prices.source], price.missing);
-    text += `\n:moneybag: ${runningPriceText(price, { spot: box.spec.spot, parts: true })}, ${stoppedPriceText(price)} · ${basis}`;
+    // The price table has no Flex-start rates (Dynamic Workload Scheduler bills its own, lower ones).
+    const flex = provisioning === 'flex-start' ? ' at on-demand rates (Flex-start is billed lower, so this is an upper bound)' : '';
+    text += `\n:moneybag: ${runningPriceText(price, { spot: box.spec.spot, parts: true })}${flex}, ${stoppedPriceText(price)} · ${basis}`;
   }
   return { response_type: 'ephemeral', text: fallbackText(text), blocks: [section(text)] };
 }

@@ -3,6 +3,8 @@ import { DEFAULT_DISK_GB } from '../../domain/box-request.js';
 import { DEFAULT_GPU, GPUS, GPU_KEYS, parseGpuKey, type GpuKey } from '../../domain/gpus.js';
 import { LIMITS, plain, type InputBlock, type KnownBlock, type Modal, type PlainTextOption } from './block-kit.js';
 import { contextLine, truncate } from './messages.js';
+import { formatDuration } from '../../domain/duration.js';
+import { DEFAULT_FLEX_START_RUN_MS } from '../../domain/provisioning.js';
 
 export const UP_FORM = {
   callbackId: 'gpu_up_form',
@@ -22,8 +24,10 @@ export const UP_FORM = {
     disk: 'disk',
     spot: 'spot',
   },
-  /** The value of the Spot checkbox when it is ticked. */
+  /** Values of the Pricing choice: none chosen (or `standard`) means the machine's default. */
   spotValue: 'spot',
+  flexStartValue: 'flex-start',
+  standardValue: 'standard',
 } as const;
 
 /** Counts offered; which of them a GPU allows is checked on submit, with a message beside this input. */
@@ -36,6 +40,8 @@ export interface UpFormValues {
   region: string;
   disk: number;
   spot: boolean;
+  /** Flex-start with the default run (`/gpu up --max-run` sets another). */
+  flexStart?: boolean;
 }
 
 export interface UpFormContext {
@@ -102,7 +108,14 @@ export function upForm(ctx: UpFormContext): Modal {
   const region = regionOptions.find((o) => o.value === (v.region ?? ctx.defaultRegion)) ?? regionOptions[0];
 
   const disk = v.disk !== undefined && Number.isFinite(v.disk) ? Math.round(v.disk) : DEFAULT_DISK_GB;
-  const spotOption = option('Spot VM', UP_FORM.spotValue, 'Much cheaper; Google Cloud may stop it at any time');
+  // Standard is not sold for every shape (H100 with 1-4 GPUs: Spot or Flex-start only); the quote then
+  // says which was chosen and why (domain/provisioning.ts).
+  const pricing = [
+    option('On demand', UP_FORM.standardValue, 'Where sold; H100 with 1 to 4 GPUs is not, and gets Spot'),
+    option('Spot VM', UP_FORM.spotValue, 'Much cheaper; Google Cloud may stop it at any time'),
+    option(`Flex-start, ${formatDuration(DEFAULT_FLEX_START_RUN_MS)} runs`, UP_FORM.flexStartValue, 'A2, A3, G2: starts when there is capacity, then runs uninterrupted'),
+  ];
+  const chosen = v.flexStart === true ? pricing[2] : v.spot === true ? pricing[1] : undefined;
 
   const blocks: KnownBlock[] = [
     input(
@@ -145,8 +158,8 @@ export function upForm(ctx: UpFormContext): Modal {
     input(
       ids.spot,
       'Pricing',
-      { type: 'checkboxes', action_id: acts.spot, options: [spotOption], ...(v.spot === true ? { initial_options: [spotOption] } : {}) },
-      { optional: true },
+      { type: 'radio_buttons', action_id: acts.spot, options: pricing, ...(chosen !== undefined ? { initial_option: chosen } : {}) },
+      { optional: true, hint: 'How Google Cloud sells the VM. Nothing chosen: on demand where sold, else Spot.' },
     ),
     contextLine('More choices (machine type, zone, image) on the command line: `/gpu help up`.'),
   );
@@ -181,6 +194,7 @@ export interface UpFormInput {
   region: string | null;
   disk: number;
   spot: boolean;
+  flexStart: boolean;
 }
 
 function stateOf(values: UpFormState, field: keyof typeof UP_FORM.blocks): UpFormStateValue | undefined {
@@ -202,7 +216,11 @@ export function readUpForm(values: UpFormState): UpFormInput {
   const gpuText = selected(values, 'gpu');
   const countText = selected(values, 'count');
   const diskText = selected(values, 'disk');
-  const spot = (stateOf(values, 'spot')?.selected_options ?? []).some((o) => o.value === UP_FORM.spotValue);
+  // A radio choice (selected_option); the older form's checkbox (selected_options) reads the same.
+  const pricing = stateOf(values, 'spot');
+  const picked = [pricing?.selected_option?.value, ...(pricing?.selected_options ?? []).map((o) => o.value)];
+  const spot = picked.includes(UP_FORM.spotValue);
+  const flexStart = picked.includes(UP_FORM.flexStartValue);
   return {
     name: name.trim(),
     gpu: gpuText === null ? DEFAULT_GPU : (parseGpuKey(gpuText) ?? DEFAULT_GPU),
@@ -210,5 +228,6 @@ export function readUpForm(values: UpFormState): UpFormInput {
     region: selected(values, 'region'),
     disk: diskText === null ? DEFAULT_DISK_GB : Number(diskText),
     spot,
+    flexStart,
   };
 }

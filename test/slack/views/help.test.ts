@@ -9,7 +9,7 @@ describe('gpuHelp', () => {
   it('shows the usage of every subcommand, the Datalab spellings and examples', () => {
     const text = textOf(gpuHelp().blocks);
     for (const part of [
-      '/gpu up NAME [--gpu t4|l4|v100|p100|a100|a100-80gb|h100] [--count N] [--machine TYPE] [--zone Z | --region R] [--disk GB] [--image FAMILY] [--spot]',
+      '/gpu up NAME [--gpu t4|l4|v100|p100|a100|a100-80gb|h100] [--count N] [--machine TYPE] [--zone Z | --region R] [--disk GB] [--image FAMILY] [--spot | --flex-start [--max-run 8h]]',
       '--machine-type',
       '--accelerator-type',
       '--accelerator-count',
@@ -22,6 +22,13 @@ describe('gpuHelp', () => {
       '/gpu help',
       '/gpu up exp42 --gpu t4',
     ]) {
+      assert.ok(text.includes(part), `missing ${part}`);
+    }
+  });
+
+  it('`help up` says H100 with 1-4 GPUs is sold only as Spot or Flex-start, which one a box gets, and Flex-start’s run limits', () => {
+    const text = textOf(gpuHelp('up').blocks);
+    for (const part of ['`a3-highgpu-1g`, `a3-highgpu-2g`, `a3-highgpu-4g`', 'only as Spot or Flex-start', 'such a box is *Spot*', '`--flex-start --max-run 8h`', '10m to 7d']) {
       assert.ok(text.includes(part), `missing ${part}`);
     }
   });

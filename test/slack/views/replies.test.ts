@@ -72,6 +72,23 @@ describe('requestedMessage', () => {
     assert.ok(text.includes(`≈ ${formatUsd(spot.running)}/h while running at Spot prices`), text);
   });
 
+  it('says plainly that an H100 1g box is Spot because Compute sells that shape only as Spot or Flex-start, priced at Spot rates', () => {
+    const box = makeBoxIn('requested', { spec: { gpu: 'h100', machineType: 'a3-highgpu-1g', spot: true } });
+    const text = textOf(requestedMessage(box, PRICES).blocks);
+    assert.ok(text.includes('`a3-highgpu-1g` is sold only as Spot or Flex-start VMs, so this box is Spot'), text);
+    assert.ok(text.includes('`--flex-start --max-run 8h`'), text);
+    assert.ok(text.includes(`≈ ${formatUsd(hourlyPrice(box.spec, PRICES).running)}/h while running at Spot prices`), text);
+  });
+
+  it('says a Flex-start box runs for its maximum run and then stops, and that its price is an upper bound', () => {
+    const box = makeBoxIn('requested', { spec: { gpu: 'h100', machineType: 'a3-highgpu-1g', spot: false, provisioning: 'flex-start', flexMaxRunMs: 6 * 3_600_000 } });
+    const text = textOf(requestedMessage(box, PRICES).blocks);
+    assert.ok(text.includes('Flex-start (6h at most per run)'), text);
+    assert.ok(text.includes('so this box is Flex-start: it starts when Google Cloud has capacity, then runs uninterrupted for at most 6h'), text);
+    assert.ok(text.includes('at on-demand rates (Flex-start is billed lower, so this is an upper bound)'), text);
+    assertBlockKit('message', requestedMessage(box, PRICES));
+  });
+
   it('says what it could not price instead of showing a lower figure as the whole', () => {
     const box = makeBoxIn('requested', { spec: { machineType: 'e2-standard-4' } });
     const text = textOf(requestedMessage(box, PRICES).blocks);

@@ -26,6 +26,7 @@ function submitted(blocks: readonly KnownBlock[]): UpFormState {
     if (e.type === 'plain_text_input' || e.type === 'number_input') state.value = e.initial_value ?? null;
     if (e.type === 'static_select') state.selected_option = e.initial_option ?? null;
     if (e.type === 'checkboxes') state.selected_options = e.initial_options ?? [];
+    if (e.type === 'radio_buttons') state.selected_option = e.initial_option ?? null;
     values[block.block_id] = { [e.action_id]: state };
   }
   return values;
@@ -69,16 +70,22 @@ describe('upForm', () => {
     assert.equal(element(blocks, UP_FORM.blocks.region).initial_option?.value, 'us-central1');
     assert.equal(element(blocks, UP_FORM.blocks.disk).type, 'number_input');
     assert.equal(element(blocks, UP_FORM.blocks.disk).initial_value, '200');
-    assert.equal(element(blocks, UP_FORM.blocks.spot).type, 'checkboxes');
+    assert.equal(element(blocks, UP_FORM.blocks.spot).type, 'radio_buttons');
+    assert.deepEqual(
+      element(blocks, UP_FORM.blocks.spot).options?.map((o) => o.value),
+      ['standard', 'spot', 'flex-start'],
+    );
     const name = blocks.find((b) => b.type === 'input' && b.block_id === UP_FORM.blocks.name);
     assert.ok(textOf(name ? [name] : []).includes('Lowercase letters, digits and hyphens, starting with a letter'));
   });
 
   it('round-trips a filled form through readUpForm', () => {
-    const values = { name: 'big-run', gpu: 'a100' as const, count: 4, region: 'europe-west4', disk: 500, spot: true };
+    const values = { name: 'big-run', gpu: 'a100' as const, count: 4, region: 'europe-west4', disk: 500, spot: true, flexStart: false };
     const view = upForm({ ...base, values });
     assertBlockKit('modal', view);
     assert.deepEqual(readUpForm(submitted(view.blocks)), values);
+    const flex = { ...values, gpu: 'h100' as const, count: 1, spot: false, flexStart: true };
+    assert.deepEqual(readUpForm(submitted(upForm({ ...base, values: flex }).blocks)), flex);
   });
 
   it('reads an untouched form as the defaults, with no name yet', () => {
@@ -89,11 +96,12 @@ describe('upForm', () => {
       region: 'us-central1',
       disk: 200,
       spot: false,
+      flexStart: false,
     });
   });
 
   it('tolerates missing values and leaves numbers it cannot read for validation to refuse', () => {
-    assert.deepEqual(readUpForm({}), { name: '', gpu: 't4', count: 1, region: null, disk: 200, spot: false });
+    assert.deepEqual(readUpForm({}), { name: '', gpu: 't4', count: 1, region: null, disk: 200, spot: false, flexStart: false });
     const odd = readUpForm({
       [UP_FORM.blocks.name]: { [UP_FORM.actions.name]: { type: 'plain_text_input', value: '  exp42 ' } },
       [UP_FORM.blocks.disk]: { [UP_FORM.actions.disk]: { type: 'number_input', value: 'lots' } },

@@ -21,6 +21,7 @@ function plainError(text: string): string {
 
 /** Which input an error belongs beside, judged by its code. */
 function blockFor(code: string): string {
+  if (/PROVISIONING|MAX_RUN|CONFLICTING/.test(code)) return UP_FORM.blocks.spot;
   if (/DISK/.test(code)) return UP_FORM.blocks.disk;
   if (/COUNT/.test(code)) return UP_FORM.blocks.count;
   if (/ZONE|REGION/.test(code)) return UP_FORM.blocks.region;
@@ -56,6 +57,7 @@ export async function handleGpuUpForm({ ack, body, view, client }: Args, deps: L
         diskGb: form.disk,
         imageFamily: null,
         spot: form.spot,
+        ...(form.flexStart ? { flexStart: true } : {}),
       },
       verdict?.kind === 'approve' ? { pastBudget: verdict.overrun } : {},
     );
