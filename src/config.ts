@@ -165,6 +165,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.push(`LOG_LEVEL is "${logLevel}"; use one of debug, info, warning, error.`);
   }
 
+  const network = readNetwork(get('GPUBOT_NETWORK'), problems);
+  const subnetworks = readSubnetworks(get('GPUBOT_SUBNETWORK'), problems);
+  const externalIp = boolSetting(get('GPUBOT_EXTERNAL_IP'), 'GPUBOT_EXTERNAL_IP', true, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -181,9 +184,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tickSecret,
     tickOidcAudience,
     tickOidcServiceAccount: get('TICK_OIDC_SERVICE_ACCOUNT'),
-    network: readNetwork(get('GPUBOT_NETWORK'), problems),
-    ...readSubnetworks(get('GPUBOT_SUBNETWORK'), problems),
-    externalIp: boolSetting(get('GPUBOT_EXTERNAL_IP'), 'GPUBOT_EXTERNAL_IP', true, problems),
+    network,
+    ...subnetworks,
+    externalIp,
     boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
     minDiskGb,
     maxDiskGb,
@@ -294,8 +297,8 @@ function readOverBudget(raw: string | null, legacy: string | null, problems: str
 }
 
 const RESOURCE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const NETWORK_PATH = /^(?:https:\/\/(?:www|compute)\.googleapis\.com\/compute\/v1\/)?(?:projects\/[a-z][-a-z0-9.:]{4,61}\/)?global\/networks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const SUBNETWORK_PATH = /^(?:https:\/\/(?:www|compute)\.googleapis\.com\/compute\/v1\/)?(?:projects\/[a-z][-a-z0-9.:]{4,61}\/)?regions\/([a-z]+-[a-z]+\d+)\/subnetworks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const NETWORK_PATH = /^(?:https:\/\/(?:www|compute)\.googleapis\.com\/compute\/v1\/)?(?:projects\/[a-z][-a-z0-9.:]*\/)?global\/networks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SUBNETWORK_PATH = /^(?:https:\/\/(?:www|compute)\.googleapis\.com\/compute\/v1\/)?(?:projects\/[a-z][-a-z0-9.:]*\/)?regions\/([a-z]+-[a-z]+\d+)\/subnetworks\/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** GPUBOT_NETWORK: a network name, or its path (a Shared VPC's lives in the host project). */
 function readNetwork(raw: string | null, problems: string[]): string {
