@@ -77,6 +77,19 @@ test('every sandbox route answers with JSON that fits the Compute protos, and ta
     });
     await h.instances.insert({ project: PROJECT, zone: 'us-central1-b', instanceResource: notebookInstance('l4box', 'us-central1-b', { machineType: 'g2-standard-8' }) });
     await h.instances.insert({ project: PROJECT, zone, instanceResource: notebookInstance('spot1', zone, { spot: true }) });
+    // Flex-start on A3: a Duration, a gVNIC interface and a reservation affinity, both ways through the protos.
+    const a3 = notebookInstance('flex1', zone, { machineType: 'a3-highgpu-1g' });
+    await h.instances.insert({
+      project: PROJECT,
+      zone,
+      instanceResource: {
+        ...a3,
+        networkInterfaces: [{ ...a3.networkInterfaces[0], nicType: 'GVNIC' }],
+        scheduling: { provisioningModel: 'FLEX_START', maxRunDuration: { seconds: 28800 }, instanceTerminationAction: 'STOP', onHostMaintenance: 'TERMINATE', automaticRestart: false },
+        reservationAffinity: { consumeReservationType: 'NO_RESERVATION' },
+      },
+    });
+    await h.instances.get({ project: PROJECT, zone, instance: 'flex1' });
     const [doomed] = await h.instances.insert({ project: PROJECT, zone: 'us-central1-f', instanceResource: notebookInstance('doomed', 'us-central1-f') });
     const [refused] = await h.instances.insert({
       project: PROJECT,
