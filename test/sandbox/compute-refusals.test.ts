@@ -115,3 +115,17 @@ test('with the external-IP organization policy on, an accessConfig is refused as
   await accepted(h, { ...ext, name: 'no-ext', networkInterfaces: [{ network: 'global/networks/default' }] });
   assert.equal(h.compute.refusedInserts().length, 1);
 });
+
+test('a Flex-start VM stops when its maximum run is over, and a start gives it another run', async () => {
+  const h = await shared;
+  h.reset();
+  const scheduling = { provisioningModel: 'FLEX_START', maxRunDuration: { seconds: '600' }, instanceTerminationAction: 'STOP', onHostMaintenance: 'TERMINATE' };
+  await accepted(h, a3('run', scheduling));
+  h.clock.advance(60_000);
+  assert.equal(h.compute.instance('run')?.status, 'RUNNING');
+  h.clock.advance(600_000);
+  assert.equal(h.compute.instance('run')?.status, 'TERMINATED');
+  await h.instances.start({ project: 'gpu-lab', zone: ZONE, instance: 'run' });
+  h.clock.advance(60_000);
+  assert.equal(h.compute.instance('run')?.status, 'RUNNING');
+});

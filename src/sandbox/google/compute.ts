@@ -1379,6 +1379,17 @@ export class ComputeSandbox implements SandboxHandler {
         this.records.delete(id);
         continue;
       }
+      // A VM with a maximum run (Flex-start) is stopped or deleted by Compute when it has run that long
+      // since it last started (gcloud's --max-run-duration help: the termination timestamp is reset on
+      // every start).
+      const maxRun = rec.spec.scheduling.maxRunDuration;
+      if (maxRun !== undefined && rec.life.kind === 'up') {
+        const endsAt = rec.life.runningAt + Number(maxRun.seconds) * 1000;
+        if (now >= endsAt) {
+          this.bringDown(rec, endsAt, endsAt + this.timings.stoppingMs);
+          if (rec.spec.scheduling.instanceTerminationAction === 'DELETE') rec.goneAt = endsAt + this.timings.stoppingMs;
+        }
+      }
       const proxyMode = rec.metadata.find((m) => m.key === 'proxy-mode')?.value;
       const wantsProxy = proxyMode !== undefined && proxyMode.trim() !== '' && proxyMode !== 'none';
       if (wantsProxy && this.jupyterReady(rec, now) && !rec.metadata.some((m) => m.key === 'proxy-url')) {
