@@ -32,6 +32,7 @@ export function boxSummary(box: Box, ctx: { now: number; viewer: string; showOwn
   const place = placeText(box);
   const facts = [escapeMrkdwn(gpuText(box)), escapeMrkdwn(truncate(place.value, 64))];
   if (box.spec.spot) facts.push('Spot');
+  else if (box.spec.provisioning === 'flex-start') facts.push('Flex-start');
   if (ctx.showOwner) facts.push(box.owner === ctx.viewer ? 'yours' : mention(box.owner));
   facts.push(`${timeInState(box, ctx.now).toLowerCase()}, created ${formatDuration(ctx.now - box.createdAt)} ago`);
   if (ctx.prices !== undefined) facts.push(boxMoneyFact(box, ctx.prices, ctx.now));
