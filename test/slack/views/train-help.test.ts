@@ -134,7 +134,7 @@ describe('trainHelp', () => {
     }
     for (const example of TRAIN_SUBMIT_EXAMPLES) {
       assert.ok(text.includes(example));
-      const parsed = parseTrainCommand(example.replace(/^\/train /, ''));
+      const parsed = parseTrainCommand(example.replace(/^\/train /, ''), { today: '2026-03-02' });
       assert.ok(parsed.ok, `${example}: ${parsed.ok ? '' : parsed.error.message}`);
       assert.ok(parsed.value.kind === 'submit' && parsed.value.request !== null, example);
     }
@@ -146,7 +146,7 @@ describe('trainHelp', () => {
       assert.ok(text.includes(`/train ${sub}`), sub);
       const example = /Example: `([^`]+)`/.exec(text)?.[1];
       assert.ok(example, `${sub}: example`);
-      const parsed = parseTrainCommand(example.replace(/^\/train /, ''));
+      const parsed = parseTrainCommand(example.replace(/^\/train /, ''), { today: '2026-03-02' });
       assert.ok(parsed.ok && parsed.value.kind === sub, `${sub}: ${example}`);
     }
     assert.match(helpText('list'), /--all/);
