@@ -93,7 +93,8 @@ describe('trainHelp', () => {
     }
     for (const image of TRAINING_IMAGES) assert.ok(text.includes(image.name), `image ${image.name}`);
     for (const framework of ['TensorFlow', 'PyTorch', 'scikit-learn', 'XGBoost']) assert.ok(text.includes(framework), framework);
-    assert.match(text, /runtime not in the table\* is refused/);
+    assert.match(text, /Retired images are never sent/);
+    assert.match(text, /nearest TensorFlow version/);
     // The fallback text alone names every runtime too (notifications, screen readers).
     for (const runtime of RUNTIME_VERSIONS) assert.ok(trainHelp('runtimes').text.includes(runtime));
   });
