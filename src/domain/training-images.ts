@@ -120,9 +120,10 @@ export function k80Note(said: string): string {
 
 /**
  * The machine types Vertex AI trains on, from its "Configure compute resources for custom training"
- * page (https://cloud.google.com/vertex-ai/docs/training/configure-compute#machine-types, read
- * 2026-12-02): no shared-core or custom machine, and no N1 smaller than n1-standard-4, n1-highmem-2 or
- * n1-highcpu-16 (ML Engine's own list of `masterType` values had the same floor).
+ * page (https://cloud.google.com/vertex-ai/docs/training/configure-compute#machine-types, now also
+ * docs.cloud.google.com/gemini-enterprise-agent-platform/machine-learning/training/configure-compute,
+ * read 2026-12-02; G4 and TPU machines left out, /train offers neither): no shared-core or custom
+ * machine, and no N1 smaller than n1-standard-4, n1-highmem-2 or n1-highcpu-16.
  */
 export const VERTEX_TRAINING_MACHINES: ReadonlySet<string> = new Set([
   ...[4, 8, 16, 32].map((n) => `e2-standard-${n}`),
@@ -135,12 +136,39 @@ export const VERTEX_TRAINING_MACHINES: ReadonlySet<string> = new Set([
   ...[2, 4, 8, 16, 32, 64, 96].map((n) => `n1-highmem-${n}`),
   ...[16, 32, 64, 96].map((n) => `n1-highcpu-${n}`),
   ...[4, 8, 16, 30, 60].map((n) => `c2-standard-${n}`),
+  ...['standard', 'highmem', 'highcpu'].flatMap((kind) => [2, 4, 8, 16, 32, 48, 64, 80].map((n) => `n4-${kind}-${n}`)),
+  'm1-ultramem-40',
+  'm1-ultramem-80',
+  'm1-ultramem-160',
+  'm1-megamem-96',
   ...[1, 2, 4, 8].map((n) => `a2-highgpu-${n}g`),
   'a2-megagpu-16g',
   ...[1, 2, 4, 8].map((n) => `a2-ultragpu-${n}g`),
   ...[1, 2, 4, 8].map((n) => `a3-highgpu-${n}g`),
+  'a3-megagpu-8g',
+  'a3-ultragpu-8g',
+  'a4-highgpu-8g',
+  'a4x-highgpu-4g',
   ...[4, 8, 12, 16, 24, 32, 48, 96].map((n) => `g2-standard-${n}`),
 ]);
+
+/**
+ * The GPUs that attach to N1 (T4, P100, V100): the counts Vertex AI accepts on each N1 machine, from the
+ * same page's "Valid numbers of GPUs for each machine type" table (read 2026-12-02).
+ */
+export const VERTEX_N1_GPU_COUNTS: ReadonlyMap<string, Partial<Record<GpuKey, readonly number[]>>> = (() => {
+  const table = new Map<string, Partial<Record<GpuKey, readonly number[]>>>();
+  const small = { p100: [1, 2, 4], t4: [1, 2, 4], v100: [1, 2, 4, 8] };
+  const sixteen = { p100: [1, 2, 4], t4: [1, 2, 4], v100: [2, 4, 8] };
+  const thirtyTwo = { p100: [2, 4], t4: [2, 4], v100: [4, 8] };
+  const big = { t4: [4], v100: [8] };
+  for (const m of ['n1-standard-4', 'n1-standard-8', 'n1-highmem-2', 'n1-highmem-4', 'n1-highmem-8']) table.set(m, small);
+  for (const m of ['n1-standard-16', 'n1-highmem-16', 'n1-highcpu-16']) table.set(m, sixteen);
+  for (const m of ['n1-standard-32', 'n1-highmem-32', 'n1-highcpu-32']) table.set(m, thirtyTwo);
+  for (const m of ['n1-standard-64', 'n1-standard-96', 'n1-highmem-64', 'n1-highmem-96', 'n1-highcpu-96']) table.set(m, big);
+  table.set('n1-highcpu-64', { ...big, p100: [4] });
+  return table;
+})();
 
 /** The smallest machine of the same series and kind Vertex AI trains on, for a suggestion. */
 function nearestTrainingMachine(name: string): string | null {
@@ -226,6 +254,12 @@ export function planMachine(machineType: string, gpu: TrainingGpu | null, said: 
         `${said}: with ${countWord(gpu.count)} an N1 machine has at most ${limit.maxVcpus} vCPUs and ${limit.maxMemoryGb} GB; ` +
           `\`${name}\` has ${shape.vcpus} and ${shape.memoryGb} GB. Use \`${model.defaultMachine(gpu.count)}\` or more GPUs.`,
       );
+    }
+    // Vertex AI's own table of GPU counts per N1 machine is stricter than Compute Engine's limits.
+    const allowed = VERTEX_N1_GPU_COUNTS.get(name)?.[gpu.gpu] ?? [];
+    if (!allowed.includes(gpu.count)) {
+      const takes = allowed.length === 0 ? `never trains \`${name}\` with ${model.label} GPUs` : `trains \`${name}\` with ${countsText(allowed)} ${model.label} GPUs, not ${gpu.count}`;
+      return fail('BAD_GPU_COUNT', `${said}: Vertex AI ${takes}. Use \`${model.defaultMachine(gpu.count)}\` for ${countWord(gpu.count)}.`);
     }
     return ok({ machineType: name, accelerator, note: null });
   }

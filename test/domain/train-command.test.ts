@@ -488,6 +488,7 @@ test('every error code is reachable, and each message says what would work', () 
     { text: `submit j --module-name trainer.task --packages ${PKG} --runtime-version 2.11`, code: 'RETIRED_RUNTIME', says: /--master-image-uri/, today: '2026-11-27' },
     { text: `submit j --worker-pool-spec=machine-type=n1-standard-8,executor-image-uri=tf-cpu.2-11.py310,python-module=t.task --python-package-uris ${PKG}`, code: 'RETIRED_IMAGE', says: /2024-11-15.*tf-cpu\.2-16\.py310/, today: '2026-03-02' },
     { text: `submit j --master-machine-type n1-highcpu-8 ${py}`, code: 'UNSUPPORTED_MACHINE', says: /`n1-highcpu-16`/ },
+    { text: `submit j --master-machine-type n1-standard-32 --master-accelerator type=nvidia-tesla-t4,count=1 ${py}`, code: 'BAD_GPU_COUNT', says: /2 or 4 NVIDIA T4 GPUs, not 1.*`n1-standard-8`/ },
     { text: `submit j --module-name trainer.task --packages ${PKG} --runtime-version 2.11 --python-version 2.7`, code: 'BAD_PYTHON', says: /3\.10 or 3\.7/ },
     { text: `submit j --master-accelerator type=nvidia-tesla-t5,count=1 ${py}`, code: 'UNKNOWN_GPU', says: /Did you mean `NVIDIA_TESLA_T4`/ },
     { text: `submit j --master-machine-type n1-standrad-8 ${py}`, code: 'UNKNOWN_MACHINE', says: /Did you mean `n1-standard-8`/ },

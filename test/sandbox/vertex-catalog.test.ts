@@ -55,7 +55,10 @@ test('machines Vertex AI does not train on, and GPUs it retired or that do not f
   assert.equal(create(sandbox, { machineSpec: { machineType: 'n1-highcpu-16' }, ...own }).status, 200);
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ machineType: 'n1-standard-8', acceleratorType: 'NVIDIA_TESLA_K80', acceleratorCount: 1 }, /not supported/],
-    [{ machineType: 'n1-standard-16', acceleratorType: 'NVIDIA_TESLA_V100', acceleratorCount: 1 }, /too many vCPUs/],
+    [{ machineType: 'n1-standard-16', acceleratorType: 'NVIDIA_TESLA_V100', acceleratorCount: 1 }, /valid counts: 2, 4, 8/],
+    // Stricter than Compute Engine: a T4 on n1-standard-32 comes 2 or 4 at a time for training.
+    [{ machineType: 'n1-standard-32', acceleratorType: 'NVIDIA_TESLA_T4', acceleratorCount: 1 }, /valid counts: 2, 4/],
+    [{ machineType: 'n1-standard-64', acceleratorType: 'NVIDIA_TESLA_P100', acceleratorCount: 4 }, /not supported/],
     [{ machineType: 'n1-standard-8', acceleratorType: 'NVIDIA_TESLA_T4', acceleratorCount: 3 }, /count 3/],
     [{ machineType: 'g2-standard-8', acceleratorType: 'NVIDIA_TESLA_T4', acceleratorCount: 1 }, /not supported/],
     [{ machineType: 'a2-highgpu-1g' }, /requires accelerator "NVIDIA_TESLA_A100" with count 1/],

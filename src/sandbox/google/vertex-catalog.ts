@@ -7,9 +7,7 @@
  *   Their vCPUs and memory: Compute Engine's machine-family pages (general-purpose, compute-optimized,
  *   accelerator-optimized), https://cloud.google.com/compute/docs/machine-resource (read 2026-12-02).
  * - GPUs per machine: the same Vertex page's GPU table ("#gpu-compatibility-table"), and for GPUs that
- *   attach to N1, Compute Engine's "GPU machine types" page for how many vCPUs and how much memory an N1
- *   machine may have beside 1, 2, 4 or 8 of them, https://cloud.google.com/compute/docs/gpus (read
- *   2026-12-02).
+ *   attach to N1, the same page's table of valid GPU counts per N1 machine type.
  * - Prebuilt training containers and their end of availability: "Prebuilt containers for custom
  *   training", https://cloud.google.com/vertex-ai/docs/training/pre-built-containers (read 2026-12-02).
  *   After that date Vertex AI refuses a job that names the image.
@@ -41,6 +39,9 @@ function machines(): Map<string, TrainingMachine> {
     ['n1-highmem', 6.5, [2, 4, 8, 16, 32, 64, 96]],
     ['n1-highcpu', 0.9, [16, 32, 64, 96]],
     ['c2-standard', 4, [4, 8, 16, 30, 60]],
+    ['n4-standard', 4, [2, 4, 8, 16, 32, 48, 64, 80]],
+    ['n4-highmem', 8, [2, 4, 8, 16, 32, 48, 64, 80]],
+    ['n4-highcpu', 2, [2, 4, 8, 16, 32, 48, 64, 80]],
   ];
   for (const [stem, perVcpu, sizes] of series) for (const n of sizes) add(`${stem}-${n}`, n, Math.round(perVcpu * n * 100) / 100);
   for (const [g, vcpus, memoryGb] of [
@@ -53,6 +54,22 @@ function machines(): Map<string, TrainingMachine> {
     add(`a2-ultragpu-${g}g`, vcpus, memoryGb * 2, { acceleratorType: 'NVIDIA_A100_80GB', count: g });
   }
   add('a2-megagpu-16g', 96, 1360, { acceleratorType: 'NVIDIA_TESLA_A100', count: 16 });
+  add('a3-megagpu-8g', 208, 1872, { acceleratorType: 'NVIDIA_H100_MEGA_80GB', count: 8 });
+  add('a3-ultragpu-8g', 224, 2952, { acceleratorType: 'NVIDIA_H200_141GB', count: 8 });
+  add('a4-highgpu-8g', 224, 3968, { acceleratorType: 'NVIDIA_B200', count: 8 });
+  add('a4x-highgpu-4g', 140, 884, { acceleratorType: 'NVIDIA_GB200', count: 4 });
+  for (const [n, g] of [
+    [48, 1],
+    [96, 2],
+    [192, 4],
+    [384, 8],
+  ] as const) {
+    add(`g4-standard-${n}`, n, n * 3.75, { acceleratorType: 'NVIDIA_RTX_PRO_6000', count: g });
+  }
+  add('m1-ultramem-40', 40, 961);
+  add('m1-ultramem-80', 80, 1922);
+  add('m1-ultramem-160', 160, 3844);
+  add('m1-megamem-96', 96, 1433.6);
   for (const [g, vcpus, memoryGb] of [
     [1, 26, 234],
     [2, 52, 468],
@@ -79,34 +96,34 @@ function machines(): Map<string, TrainingMachine> {
 /** Every machine type Vertex AI trains on, with its shape. */
 export const TRAINING_MACHINES: ReadonlyMap<string, TrainingMachine> = machines();
 
-/** For GPUs that attach to N1 machines: each allowed count, and the largest N1 machine beside it. */
-export const N1_ATTACHED_GPUS: Readonly<Record<string, readonly { count: number; maxVcpus: number; maxMemoryGb: number }[]>> = {
-  NVIDIA_TESLA_T4: [
-    { count: 1, maxVcpus: 48, maxMemoryGb: 312 },
-    { count: 2, maxVcpus: 48, maxMemoryGb: 312 },
-    { count: 4, maxVcpus: 96, maxMemoryGb: 624 },
-  ],
-  NVIDIA_TESLA_V100: [
-    { count: 1, maxVcpus: 12, maxMemoryGb: 78 },
-    { count: 2, maxVcpus: 24, maxMemoryGb: 156 },
-    { count: 4, maxVcpus: 48, maxMemoryGb: 312 },
-    { count: 8, maxVcpus: 96, maxMemoryGb: 624 },
-  ],
-  NVIDIA_TESLA_P100: [
-    { count: 1, maxVcpus: 16, maxMemoryGb: 104 },
-    { count: 2, maxVcpus: 32, maxMemoryGb: 208 },
-    { count: 4, maxVcpus: 96, maxMemoryGb: 624 },
-  ],
-};
+/**
+ * Which counts of each GPU that attaches to N1 a training machine may have: the page's "Valid numbers
+ * of GPUs for each machine type" table. Stricter than Compute Engine for VMs (a T4 on n1-standard-32
+ * comes 2 or 4 at a time here), and 4 P100s give at most 64 vCPUs and 208 GB in every region.
+ */
+export const N1_GPU_COUNTS: ReadonlyMap<string, Readonly<Record<string, readonly number[]>>> = (() => {
+  const table = new Map<string, Record<string, readonly number[]>>();
+  const small = { NVIDIA_TESLA_P4: [1, 2, 4], NVIDIA_TESLA_P100: [1, 2, 4], NVIDIA_TESLA_T4: [1, 2, 4], NVIDIA_TESLA_V100: [1, 2, 4, 8] };
+  const sixteen = { NVIDIA_TESLA_P4: [1, 2, 4], NVIDIA_TESLA_P100: [1, 2, 4], NVIDIA_TESLA_T4: [1, 2, 4], NVIDIA_TESLA_V100: [2, 4, 8] };
+  const thirtyTwo = { NVIDIA_TESLA_P4: [2, 4], NVIDIA_TESLA_P100: [2, 4], NVIDIA_TESLA_T4: [2, 4], NVIDIA_TESLA_V100: [4, 8] };
+  const big = { NVIDIA_TESLA_P4: [4], NVIDIA_TESLA_T4: [4], NVIDIA_TESLA_V100: [8] };
+  for (const m of ['n1-standard-4', 'n1-standard-8', 'n1-highmem-2', 'n1-highmem-4', 'n1-highmem-8']) table.set(m, small);
+  for (const m of ['n1-standard-16', 'n1-highmem-16', 'n1-highcpu-16']) table.set(m, sixteen);
+  for (const m of ['n1-standard-32', 'n1-highmem-32', 'n1-highcpu-32']) table.set(m, thirtyTwo);
+  for (const m of ['n1-standard-64', 'n1-standard-96', 'n1-highmem-64', 'n1-highmem-96', 'n1-highcpu-96']) table.set(m, big);
+  table.set('n1-highcpu-64', { ...big, NVIDIA_TESLA_P100: [4] });
+  return table;
+})();
 
-/** Accelerators the API's enum still names but Vertex AI no longer trains on (the K80 and P4 were retired). */
-export const RETIRED_ACCELERATORS: ReadonlySet<string> = new Set(['NVIDIA_TESLA_K80', 'NVIDIA_TESLA_P4']);
+/** Accelerators the API's enum still names but Vertex AI no longer lists for training (the K80 was retired). */
+export const RETIRED_ACCELERATORS: ReadonlySet<string> = new Set(['NVIDIA_TESLA_K80']);
 
 /** The regional custom-training quota metric of each accelerator. */
 export const ACCELERATOR_QUOTA_METRICS: Readonly<Record<string, string>> = {
   NVIDIA_TESLA_T4: 'custom_model_training_nvidia_t4_gpus',
   NVIDIA_TESLA_V100: 'custom_model_training_nvidia_v100_gpus',
   NVIDIA_TESLA_P100: 'custom_model_training_nvidia_p100_gpus',
+  NVIDIA_TESLA_P4: 'custom_model_training_nvidia_p4_gpus',
   NVIDIA_L4: 'custom_model_training_nvidia_l4_gpus',
   NVIDIA_TESLA_A100: 'custom_model_training_nvidia_a100_gpus',
   NVIDIA_A100_80GB: 'custom_model_training_nvidia_a100_80gb_gpus',

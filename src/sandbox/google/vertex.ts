@@ -25,7 +25,7 @@
  *   for a retired image is not documented, so the sandbox's says what and since when.
  * - Timestamps are RFC 3339 in UTC with a `Z`, as Vertex AI and Cloud Logging write them.
  */
-import { ACCELERATOR_QUOTA_METRICS, N1_ATTACHED_GPUS, PREBUILT_IMAGE_END_OF_AVAILABILITY, RETIRED_ACCELERATORS, TRAINING_MACHINES, prebuiltImageName } from './vertex-catalog.js';
+import { ACCELERATOR_QUOTA_METRICS, N1_GPU_COUNTS, PREBUILT_IMAGE_END_OF_AVAILABILITY, RETIRED_ACCELERATORS, TRAINING_MACHINES, prebuiltImageName } from './vertex-catalog.js';
 import type { SandboxHandler, SandboxRequest, SandboxResponse } from './server.js';
 
 export type JobState =
@@ -411,6 +411,11 @@ const ACCELERATOR_ENUM = new Set([
   'NVIDIA_A100_80GB',
   'NVIDIA_L4',
   'NVIDIA_H100_80GB',
+  'NVIDIA_H100_MEGA_80GB',
+  'NVIDIA_H200_141GB',
+  'NVIDIA_B200',
+  'NVIDIA_GB200',
+  'NVIDIA_RTX_PRO_6000',
   'TPU_V2',
   'TPU_V3',
   'TPU_V4_POD',
@@ -453,14 +458,10 @@ function machineProblem(machineType: string, acceleratorType: string | null, cou
     if (builtIn.count !== count) return `Accelerator count ${count} is not supported for accelerator "${acceleratorType}" on machine type "${machineType}".`;
     return null;
   }
-  const attached = N1_ATTACHED_GPUS[acceleratorType];
-  if (attached === undefined || !machineType.startsWith('n1-')) {
-    return `Accelerator "${acceleratorType}" is not supported for machine type "${machineType}".`;
-  }
-  const limit = attached.find((a) => a.count === count);
-  if (limit === undefined) return `Accelerator count ${count} is not supported for accelerator "${acceleratorType}" on machine type "${machineType}".`;
-  if (machine.vcpus > limit.maxVcpus || machine.memoryGb > limit.maxMemoryGb) {
-    return `Machine type "${machineType}" has too many vCPUs or too much memory for ${count} "${acceleratorType}".`;
+  const counts = N1_GPU_COUNTS.get(machineType)?.[acceleratorType];
+  if (counts === undefined) return `Accelerator "${acceleratorType}" is not supported for machine type "${machineType}".`;
+  if (!counts.includes(count)) {
+    return `Accelerator count ${count} is not supported for accelerator "${acceleratorType}" on machine type "${machineType}"; valid counts: ${counts.join(', ')}.`;
   }
   return null;
 }
