@@ -13,6 +13,32 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
+  // The stand-ins in src/sandbox are independent witnesses (DESIGN.md "Layout"): they import nothing
+  // from the bot's layers, so a wrong belief in the bot cannot be confirmed by a stand-in that shares
+  // it. The relative prefix differs with the depth of the file, hence one block per depth.
+  ...[
+    ['src/sandbox/*.ts', '\\.\\./'],
+    ['src/sandbox/embedded.ts', '\\.\\./'],
+    ['src/sandbox/*/*.ts', '\\.\\./\\.\\./'],
+    ['src/sandbox/*/*/**/*.ts', '\\.\\./\\.\\./\\.\\./'],
+  ].map(([files, up]) => ({
+    files: [files],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^${up}(domain|app|gcp|slack|store|worker)(/|$)`,
+              message: 'src/sandbox stands in for Google and Slack and imports nothing from the bot (domain, app, gcp, slack, store, worker): write what it needs from the documentation.',
+              // embedded.ts wires the stand-ins to the bot's clock and logger: it may name their types, and only them.
+              allowTypeImports: files === 'src/sandbox/embedded.ts',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     // The terminal console, scripts and benchmarks talk to a person through stdout on purpose.
     files: ['src/sandbox/console/**', 'scripts/**', 'bench/**'],

@@ -122,13 +122,14 @@ const GPU_PATTERNS: readonly (readonly [GpuKey, RegExp])[] = [
   ['h100', /^Nvidia H100 80GB GPU running in /i],
 ];
 
+// Compute Engine says "Core" and "Ram"; Vertex AI's training SKUs say "CPU" and "RAM".
 const FAMILY_PATTERNS: readonly (readonly [PricedFamily, RegExp])[] = [
-  ['n1', /^(?:N1 )?Predefined Instance (Core|Ram) running in /i],
-  ['n1-custom', /^Custom Instance (Core|Ram) running in /i],
-  ['a2', /^A2 Instance (Core|Ram) running in /i],
-  ['a2-ultra', /^A2 Ultra Instance (Core|Ram) running in /i],
-  ['g2', /^G2 Instance (Core|Ram) running in /i],
-  ['a3', /^A3 (?:High )?Instance (Core|Ram) running in /i],
+  ['n1', /^(?:N1 )?Predefined Instance (Core|CPU|Ram) running in /i],
+  ['n1-custom', /^Custom Instance (Core|CPU|Ram) running in /i],
+  ['a2', /^A2 Instance (Core|CPU|Ram) running in /i],
+  ['a2-ultra', /^A2 Ultra Instance (Core|CPU|Ram) running in /i],
+  ['g2', /^G2 Instance (Core|CPU|Ram) running in /i],
+  ['a3', /^A3 (?:High )?Instance (Core|CPU|Ram) running in /i],
 ];
 
 const DISK_PATTERNS: readonly (readonly [DiskType, RegExp])[] = [
@@ -138,6 +139,29 @@ const DISK_PATTERNS: readonly (readonly [DiskType, RegExp])[] = [
 ];
 
 const UNIT_OF: Readonly<Record<Slot['kind'], string>> = { gpu: 'h', vcpu: 'h', ram: 'GiBy.h', disk: 'GiBy.mo' };
+
+/**
+ * What `baseUnitConversionFactor` must be for each usage unit (REFERENCE.md "Billing catalog units"):
+ * the base unit is seconds (byte-seconds for memory and disks), so an hour is 3600 and a GiB-hour 2^30 ×
+ * 3600; a GiB-month is 2^30 × 3600 × the hours of the catalog's month (31 days: 744), so any month of
+ * 28 to 31 days fits. A SKU whose factor does not fit its unit is not what its unit says: it is skipped.
+ */
+function factorFits(unit: string, baseUnit: string | null | undefined, factor: number | null | undefined): boolean {
+  if (factor === null || factor === undefined) return true;
+  if (!Number.isFinite(factor) || factor <= 0) return false;
+  switch (unit) {
+    case 'h':
+      return (baseUnit ?? 's') === 's' && factor === 3600;
+    case 'GiBy.h':
+      return (baseUnit ?? 'By.s') === 'By.s' && factor === GIB * 3600;
+    case 'GiBy.mo': {
+      const hours = factor / GIB / 3600;
+      return (baseUnit ?? 'By.s') === 'By.s' && hours >= 28 * 24 && hours <= 31 * 24;
+    }
+    default:
+      return false;
+  }
+}
 
 const GIB = 1024 ** 3;
 /** What Google's price pages count a month as, for a disk SKU that does not say. */
@@ -153,7 +177,7 @@ function slotOf(description: string, category: { resourceFamily: string; resourc
     }
     for (const [priced, pattern] of FAMILY_PATTERNS) {
       const m = pattern.exec(description);
-      if (m && group !== 'gpu') return { kind: m[1]?.toLowerCase() === 'core' ? 'vcpu' : 'ram', family: priced };
+      if (m && group !== 'gpu') return { kind: m[1]?.toLowerCase() === 'ram' ? 'ram' : 'vcpu', family: priced };
     }
   }
   if (family === null || family === 'storage') {
@@ -171,9 +195,10 @@ function withoutSpotWords(description: string): string {
 }
 
 /**
- * Vertex AI prices training on the same parts as Compute Engine and names them the same way after
- * the word "Training": "Vertex AI: Training/Custom Training on Nvidia Tesla T4 GPU running in
- * Americas". The exact prefix has changed over the years, so only what follows it is matched.
+ * Vertex AI prices training on the same parts as Compute Engine and names them after the words
+ * "Training on": "Vertex AI Training on NVIDIA Tesla T4 GPU running in Americas", "Vertex AI Training
+ * on N1 Predefined Instance CPU running in ..." (as a 2026 invoice of a custom job lists them). The
+ * prefix has changed over the years, so only what follows "Training" is matched.
  */
 function trainingPart(description: string): string | null {
   if (!/\btraining\b/i.test(description) || /prediction|serving/i.test(description)) return null;
@@ -205,6 +230,7 @@ function unitPrice(sku: SkuLike, expectedUnit: string): UnitPrice | null {
   const info = sku.pricingInfo?.at(-1);
   const expression = info?.pricingExpression;
   if (!expression || expression.usageUnit !== expectedUnit) return null;
+  if (!factorFits(expectedUnit, expression.baseUnit, expression.baseUnitConversionFactor)) return null;
   for (const tier of expression.tieredRates ?? []) {
     const price = tier.unitPrice;
     if (!price) continue;

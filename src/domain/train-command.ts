@@ -19,7 +19,8 @@ import {
   parseScaleTier,
   planMachine,
   readAccelerator,
-  runtimeImages,
+  retiredImageError,
+  runtimeImagesOn,
   tierNote,
   type PoolRole,
   type RuntimeImages,
@@ -183,8 +184,23 @@ function parseWhole(text: string): number | null {
   return /^\d{1,9}$/.test(t) ? Number(t) : null;
 }
 
+/** What parsing needs to know besides the words. */
+export interface TrainParseContext {
+  /**
+   * The day of the submit (ISO `YYYY-MM-DD`, UTC): prebuilt images past their end of availability
+   * on that day are never chosen or accepted, since Vertex AI refuses them.
+   */
+  today: string;
+}
+
+/** The UTC day (`YYYY-MM-DD`) of a moment in epoch milliseconds, as TrainParseContext.today wants it. */
+export function trainDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
 /** Parses the text of a `/train` slash command. Never throws; people's mistakes come back as errors. */
-export function parseTrainCommand(text: string): Parsed<TrainCommand> {
+export function parseTrainCommand(text: string, context: TrainParseContext): Parsed<TrainCommand> {
+  const today = context.today;
   const src = typeof text === 'string' ? text : '';
   if (src.length > MAX_TRAIN_COMMAND_LENGTH) {
     const n = countChars(src);
@@ -206,7 +222,7 @@ export function parseTrainCommand(text: string): Parsed<TrainCommand> {
   const said = first.toLowerCase();
 
   if (isHelpFlag(first)) return parseHelp(rest);
-  if (GCLOUD_WORDS.has(said)) return parseSubmit('submit', words);
+  if (GCLOUD_WORDS.has(said)) return parseSubmit('submit', words, today);
   const sub = lookup(SUBCOMMAND_WORDS, said);
   if (sub === undefined) return unknownSubcommand(first);
   if (sub === 'help') return parseHelp(rest);
@@ -217,7 +233,7 @@ export function parseTrainCommand(text: string): Parsed<TrainCommand> {
 
   switch (sub) {
     case 'submit':
-      return parseSubmit(said, rest);
+      return parseSubmit(said, rest, today);
     case 'list':
       return parseList(said, rest);
     case 'status':
@@ -600,8 +616,10 @@ function parseGcsList(value: string, flag: string): Parsed<string[]> {
  * A container image reference. Vertex AI's prebuilt images may be named short (`tf-gpu.2-11.py310`);
  * they only exist with the `latest` tag, so a prebuilt image named without a tag gets it.
  */
-function parseImage(value: string, said: string): Parsed<string> {
+function parseImage(value: string, said: string, today: string): Parsed<string> {
   const t = value.trim();
+  const retired = retiredImageError(t, said, today);
+  if (retired !== null) return { ok: false, error: retired };
   const known = imageByName(t);
   if (known) return ok(known.uri);
   if (!t.includes('/')) {
@@ -778,7 +796,7 @@ function collect(flags: readonly FlagUse[], notes: string[]): Parsed<SubmitSetti
   return ok(s);
 }
 
-function parseSubmit(said: string, input: readonly string[]): Parsed<TrainCommand> {
+function parseSubmit(said: string, input: readonly string[], today: string): Parsed<TrainCommand> {
   const head = stripGcloud(input);
   if (!head.ok) return head;
   const { words, from: pastedFrom } = head.value;
@@ -846,7 +864,7 @@ function parseSubmit(said: string, input: readonly string[]): Parsed<TrainComman
       `\`--worker-pool-spec\` (Vertex AI) and \`${ml[0] ?? ''}\` (ML Engine) both describe the machines. Use one style.`,
     );
   }
-  const pools = vertex ? vertexPools(s, userArgs, notes) : mlEnginePools(s, userArgs, jobDir, notes);
+  const pools = vertex ? vertexPools(s, userArgs, notes, today) : mlEnginePools(s, userArgs, jobDir, notes, today);
   if (!pools.ok) return pools;
   return ok({
     kind: 'submit',
@@ -863,7 +881,7 @@ interface PoolDraft {
   image: string | null;
 }
 
-function mlEnginePools(s: SubmitSettings, userArgs: readonly string[], jobDir: string | null, notes: string[]): Parsed<TrainPool[]> {
+function mlEnginePools(s: SubmitSettings, userArgs: readonly string[], jobDir: string | null, notes: string[], today: string): Parsed<TrainPool[]> {
   const use = s.single;
   const custom = ['masterMachine', 'masterAccelerator', 'workerMachine', 'workerCount', 'workerAccelerator', 'psMachine', 'psCount', 'psAccelerator'] as const;
   const customFlags = custom.flatMap((f) => {
@@ -928,7 +946,7 @@ function mlEnginePools(s: SubmitSettings, userArgs: readonly string[], jobDir: s
     const pools: TrainPool[] = [];
     for (const { draft, plan } of planned.value) {
       const flag = draft.role === 'chief' ? 'master' : draft.role === 'workers' ? 'worker' : 'parameter-server';
-      const uri = parseImage(draft.image ?? image, `\`--${flag}-image-uri\``);
+      const uri = parseImage(draft.image ?? image, `\`--${flag}-image-uri\``, today);
       if (!uri.ok) return uri;
       pools.push(pool(draft, plan, { kind: 'container', imageUri: uri.value, command: s.command ?? [], args }));
     }
@@ -961,13 +979,10 @@ function mlEnginePools(s: SubmitSettings, userArgs: readonly string[], jobDir: s
       'Say which runtime the trainer needs, like `--runtime-version 2.11`; it picks the Vertex AI image. `/train help runtimes` lists them.',
     );
   }
-  const images = runtimeImages(runtime, use.python?.value ?? null);
+  // The images Vertex AI still runs on the day of the submit; a retired one is never sent.
+  const images = runtimeImagesOn(runtime, use.python?.value ?? null, today);
   if (!images.ok) return images;
-  if (images.value.pythonNote !== null) notes.push(images.value.pythonNote);
-  // The parser has no clock; the date is said plainly so the person can judge a refusal from Vertex AI.
-  notes.push(
-    `Vertex AI listed its TensorFlow ${images.value.runtime} training images as available until ${images.value.availableUntil}; if it refuses the image, move to a newer \`--runtime-version\`.`,
-  );
+  notes.push(...images.value.notes);
   const packages = s.packages;
   return ok(
     planned.value.map(({ draft, plan }) =>
@@ -1163,7 +1178,7 @@ function poolExample(key: PoolKey): string {
   }
 }
 
-function vertexPools(s: SubmitSettings, userArgs: readonly string[], notes: string[]): Parsed<TrainPool[]> {
+function vertexPools(s: SubmitSettings, userArgs: readonly string[], notes: string[], today: string): Parsed<TrainPool[]> {
   if (s.poolSpecs.length === 0) {
     return fail('MISSING_MACHINE', `Describe the machines with \`--worker-pool-spec=${EXAMPLES.workerPoolSpec}\`.`);
   }
@@ -1205,7 +1220,7 @@ function vertexPools(s: SubmitSettings, userArgs: readonly string[], notes: stri
       if (spec.module !== null) {
         return fail('CONFLICTING_FLAGS', `${which}: \`python-module\` goes with \`executor-image-uri\`; a \`container-image-uri\` runs its own command.`);
       }
-      const uri = parseImage(spec.containerImage, `${which} \`container-image-uri\``);
+      const uri = parseImage(spec.containerImage, `${which} \`container-image-uri\``, today);
       if (!uri.ok) return uri;
       pools.push(pool(entry.draft, entry.plan, { kind: 'container', imageUri: uri.value, command: s.command ?? [], args }, spec.disk));
       continue;
@@ -1216,7 +1231,7 @@ function vertexPools(s: SubmitSettings, userArgs: readonly string[], notes: stri
         `${which} needs an image: \`executor-image-uri=tf-gpu.2-11.py310\` (with \`python-module=\`) or \`container-image-uri=...\`.`,
       );
     }
-    const uri = parseImage(spec.executorImage, `${which} \`executor-image-uri\``);
+    const uri = parseImage(spec.executorImage, `${which} \`executor-image-uri\``, today);
     if (!uri.ok) return uri;
     if (spec.module === null) {
       return fail('MISSING_MODULE', `${which}: \`executor-image-uri\` runs a Python module; add \`python-module=trainer.task\`.`);

@@ -31,6 +31,8 @@ export const TRAINING_IMAGE_ERROR_CODES = [
   'GPU_MACHINE_MISMATCH',
   'BAD_GPU_COUNT',
   'MACHINE_TOO_BIG',
+  'RETIRED_RUNTIME',
+  'RETIRED_IMAGE',
 ] as const;
 export type TrainingImageErrorCode = (typeof TRAINING_IMAGE_ERROR_CODES)[number];
 
@@ -116,6 +118,72 @@ export function k80Note(said: string): string {
   return `${q(said)} is retired on Vertex AI; this job gets an NVIDIA T4 instead (same N1 machine, newer and cheaper).`;
 }
 
+/**
+ * The machine types Vertex AI trains on, from its "Configure compute resources for custom training"
+ * page (https://cloud.google.com/vertex-ai/docs/training/configure-compute#machine-types, now also
+ * docs.cloud.google.com/gemini-enterprise-agent-platform/machine-learning/training/configure-compute,
+ * read 2026-12-02; G4 and TPU machines left out, /train offers neither): no shared-core or custom
+ * machine, and no N1 smaller than n1-standard-4, n1-highmem-2 or n1-highcpu-16.
+ */
+export const VERTEX_TRAINING_MACHINES: ReadonlySet<string> = new Set([
+  ...[4, 8, 16, 32].map((n) => `e2-standard-${n}`),
+  ...[2, 4, 8, 16].map((n) => `e2-highmem-${n}`),
+  ...[16, 32].map((n) => `e2-highcpu-${n}`),
+  ...[4, 8, 16, 32, 48, 64, 80].map((n) => `n2-standard-${n}`),
+  ...[2, 4, 8, 16, 32, 48, 64, 80].map((n) => `n2-highmem-${n}`),
+  ...[16, 32, 48, 64, 80, 96].map((n) => `n2-highcpu-${n}`),
+  ...[4, 8, 16, 32, 64, 96].map((n) => `n1-standard-${n}`),
+  ...[2, 4, 8, 16, 32, 64, 96].map((n) => `n1-highmem-${n}`),
+  ...[16, 32, 64, 96].map((n) => `n1-highcpu-${n}`),
+  ...[4, 8, 16, 30, 60].map((n) => `c2-standard-${n}`),
+  ...['standard', 'highmem', 'highcpu'].flatMap((kind) => [2, 4, 8, 16, 32, 48, 64, 80].map((n) => `n4-${kind}-${n}`)),
+  'm1-ultramem-40',
+  'm1-ultramem-80',
+  'm1-ultramem-160',
+  'm1-megamem-96',
+  ...[1, 2, 4, 8].map((n) => `a2-highgpu-${n}g`),
+  'a2-megagpu-16g',
+  ...[1, 2, 4, 8].map((n) => `a2-ultragpu-${n}g`),
+  ...[1, 2, 4, 8].map((n) => `a3-highgpu-${n}g`),
+  'a3-megagpu-8g',
+  'a3-ultragpu-8g',
+  'a4-highgpu-8g',
+  'a4x-highgpu-4g',
+  ...[4, 8, 12, 16, 24, 32, 48, 96].map((n) => `g2-standard-${n}`),
+]);
+
+/**
+ * The GPUs that attach to N1 (T4, P100, V100): the counts Vertex AI accepts on each N1 machine, from the
+ * same page's "Valid numbers of GPUs for each machine type" table (read 2026-12-02).
+ */
+export const VERTEX_N1_GPU_COUNTS: ReadonlyMap<string, Partial<Record<GpuKey, readonly number[]>>> = (() => {
+  const table = new Map<string, Partial<Record<GpuKey, readonly number[]>>>();
+  const small = { p100: [1, 2, 4], t4: [1, 2, 4], v100: [1, 2, 4, 8] };
+  const sixteen = { p100: [1, 2, 4], t4: [1, 2, 4], v100: [2, 4, 8] };
+  const thirtyTwo = { p100: [2, 4], t4: [2, 4], v100: [4, 8] };
+  const big = { t4: [4], v100: [8] };
+  for (const m of ['n1-standard-4', 'n1-standard-8', 'n1-highmem-2', 'n1-highmem-4', 'n1-highmem-8']) table.set(m, small);
+  for (const m of ['n1-standard-16', 'n1-highmem-16', 'n1-highcpu-16']) table.set(m, sixteen);
+  for (const m of ['n1-standard-32', 'n1-highmem-32', 'n1-highcpu-32']) table.set(m, thirtyTwo);
+  for (const m of ['n1-standard-64', 'n1-standard-96', 'n1-highmem-64', 'n1-highmem-96', 'n1-highcpu-96']) table.set(m, big);
+  table.set('n1-highcpu-64', { ...big, p100: [4] });
+  return table;
+})();
+
+/** The smallest machine of the same series and kind Vertex AI trains on, for a suggestion. */
+function nearestTrainingMachine(name: string): string | null {
+  const m = /^([a-z0-9]+-[a-z]+)-(\d+)$/.exec(name);
+  if (!m) return null;
+  const [, stem = '', size = '0'] = m;
+  const sizes = [...VERTEX_TRAINING_MACHINES]
+    .filter((t) => t.startsWith(`${stem}-`))
+    .map((t) => Number(t.slice(stem.length + 1)))
+    .filter((n) => Number.isInteger(n))
+    .sort((a, b) => a - b);
+  const bigger = sizes.find((n) => n >= Number(size));
+  return bigger === undefined ? null : `${stem}-${bigger}`;
+}
+
 export interface MachinePlan {
   machineType: string;
   accelerator: VertexAccelerator | null;
@@ -142,6 +210,13 @@ export function planMachine(machineType: string, gpu: TrainingGpu | null, said: 
     return fail(
       'UNSUPPORTED_MACHINE',
       `${said}: ${q(name)} shares a CPU core, and Vertex AI training doesn't run on shared-core machines. Try \`n1-standard-4\`.`,
+    );
+  }
+  if (!VERTEX_TRAINING_MACHINES.has(name)) {
+    const near = nearestTrainingMachine(name);
+    return fail(
+      'UNSUPPORTED_MACHINE',
+      `${said}: Vertex AI doesn't train on ${q(name)}.${near === null ? ' Try `n1-standard-4`, or `/train help gpus` for GPU machines.' : ` The nearest machine it trains on is \`${near}\`.`}`,
     );
   }
   const builtIn = gpuForMachine(name);
@@ -179,6 +254,12 @@ export function planMachine(machineType: string, gpu: TrainingGpu | null, said: 
         `${said}: with ${countWord(gpu.count)} an N1 machine has at most ${limit.maxVcpus} vCPUs and ${limit.maxMemoryGb} GB; ` +
           `\`${name}\` has ${shape.vcpus} and ${shape.memoryGb} GB. Use \`${model.defaultMachine(gpu.count)}\` or more GPUs.`,
       );
+    }
+    // Vertex AI's own table of GPU counts per N1 machine is stricter than Compute Engine's limits.
+    const allowed = VERTEX_N1_GPU_COUNTS.get(name)?.[gpu.gpu] ?? [];
+    if (!allowed.includes(gpu.count)) {
+      const takes = allowed.length === 0 ? `never trains \`${name}\` with ${model.label} GPUs` : `trains \`${name}\` with ${countsText(allowed)} ${model.label} GPUs, not ${gpu.count}`;
+      return fail('BAD_GPU_COUNT', `${said}: Vertex AI ${takes}. Use \`${model.defaultMachine(gpu.count)}\` for ${countWord(gpu.count)}.`);
     }
     return ok({ machineType: name, accelerator, note: null });
   }
@@ -224,7 +305,8 @@ export interface TierPool {
 /**
  * ML Engine's predefined tiers as Compute Engine machines (its "Compute Engine machine types" table):
  * BASIC one n1-standard-4; STANDARD_1 an n1-highcpu-8 chief, 4 n1-highcpu-8 workers and 3
- * n1-standard-4 parameter servers; PREMIUM_1 an n1-highcpu-16 chief, 19 n1-highcpu-16 workers and 11
+ * n1-standard-4 parameter servers, but Vertex AI trains on no N1 high-CPU machine smaller than
+ * n1-highcpu-16 (see VERTEX_TRAINING_MACHINES), so those become n1-highcpu-16 (see tierNote); PREMIUM_1 an n1-highcpu-16 chief, 19 n1-highcpu-16 workers and 11
  * n1-highmem-8 parameter servers; BASIC_GPU one n1-standard-8 with one K80, which Vertex AI no longer
  * has, so a T4 (see tierNote). BASIC_TPU and CUSTOM are not here: one is refused, the other is the
  * person's own machines.
@@ -233,8 +315,8 @@ export const TIER_POOLS: Readonly<Record<'BASIC' | 'BASIC_GPU' | 'STANDARD_1' | 
   BASIC: [{ role: 'chief', machineType: 'n1-standard-4', gpu: null, replicaCount: 1 }],
   BASIC_GPU: [{ role: 'chief', machineType: 'n1-standard-8', gpu: { gpu: 't4', count: 1 }, replicaCount: 1 }],
   STANDARD_1: [
-    { role: 'chief', machineType: 'n1-highcpu-8', gpu: null, replicaCount: 1 },
-    { role: 'workers', machineType: 'n1-highcpu-8', gpu: null, replicaCount: 4 },
+    { role: 'chief', machineType: 'n1-highcpu-16', gpu: null, replicaCount: 1 },
+    { role: 'workers', machineType: 'n1-highcpu-16', gpu: null, replicaCount: 4 },
     { role: 'parameter-servers', machineType: 'n1-standard-4', gpu: null, replicaCount: 3 },
   ],
   PREMIUM_1: [
@@ -248,6 +330,9 @@ export const TIER_POOLS: Readonly<Record<'BASIC' | 'BASIC_GPU' | 'STANDARD_1' | 
 export function tierNote(tier: ScaleTier): string | null {
   if (tier === 'BASIC_GPU') {
     return 'ML Engine ran `BASIC_GPU` on an NVIDIA K80, which Vertex AI retired; this job gets an n1-standard-8 with one NVIDIA T4.';
+  }
+  if (tier === 'STANDARD_1') {
+    return 'ML Engine ran `STANDARD_1` on n1-highcpu-8 machines, which Vertex AI does not train on; the chief and the 4 workers get n1-highcpu-16 (twice the vCPUs, and the price), the 3 parameter servers n1-standard-4.';
   }
   if (tier === 'PREMIUM_1') return '`PREMIUM_1` is 31 machines (1 chief, 19 workers, 11 parameter servers), billed as such on Vertex AI.';
   return null;
@@ -287,6 +372,10 @@ export interface TrainingImage {
   /** Image name without registry and tag: `tf-gpu.2-11.py310`. */
   name: string;
   uri: string;
+  /** ISO date after which Google publishes no more fixes for the image; it still runs. */
+  endOfPatch: string;
+  /** ISO date from which Vertex AI no longer runs the image: a job naming it is refused. */
+  endOfAvailability: string;
 }
 
 /**
@@ -295,90 +384,97 @@ export interface TrainingImage {
  */
 export const TRAINING_IMAGE_REGISTRY = 'us-docker.pkg.dev/vertex-ai/training';
 
+/** The day the table below was read from Google's page. */
+export const TRAINING_IMAGES_READ_ON = '2026-12-02';
+
 function imageUri(name: string): string {
   return `${TRAINING_IMAGE_REGISTRY}/${name}:latest`;
 }
 
-// TensorFlow versions with Vertex AI training images, the Pythons each comes with (first is the
-// newest) and the "end of availability" date the page gave. Vertex AI never published a TensorFlow
-// 2.10 training image.
-const TENSORFLOW: readonly (readonly [string, readonly string[], string])[] = [
-  ['2.17', ['3.10'], '2026-07-11'],
-  ['2.16', ['3.10'], '2026-06-28'],
-  ['2.15', ['3.10'], '2025-11-14'],
-  ['2.14', ['3.10'], '2025-09-26'],
-  ['2.13', ['3.10'], '2025-07-05'],
-  ['2.12', ['3.10'], '2025-06-30'],
-  ['2.11', ['3.10', '3.7'], '2024-11-15'],
-  ['2.9', ['3.10', '3.7'], '2024-11-15'],
-  ['2.8', ['3.10', '3.7'], '2024-11-15'],
-  ['2.7', ['3.7'], '2024-09-01'],
-  ['2.6', ['3.7'], '2024-09-01'],
-  ['2.5', ['3.7'], '2024-09-01'],
-  ['2.4', ['3.7'], '2024-09-01'],
-  ['2.3', ['3.7'], '2024-09-01'],
-  ['2.2', ['3.7'], '2024-09-01'],
-  ['2.1', ['3.7'], '2024-09-01'],
-  ['1.15', ['3.7'], '2024-09-01'],
+/**
+ * Vertex AI's prebuilt training containers (GPU and CPU; the TPU builds are left out, /train runs no
+ * TPU jobs) with the end-of-patch and end-of-availability dates of Google's "Prebuilt containers for
+ * custom training" page (https://cloud.google.com/vertex-ai/docs/training/pre-built-containers, now
+ * also under docs.cloud.google.com/gemini-enterprise-agent-platform/machine-learning/training/
+ * pre-built-containers), read on TRAINING_IMAGES_READ_ON. The page is the authority; Google adds
+ * versions and retires old ones. Rows: framework, version, Python, [accelerator, image name] pairs,
+ * end of patch, end of availability. Python 3.7 builds carry no `.py` suffix.
+ */
+const IMAGE_ROWS: readonly (readonly [Framework, string, string, readonly (readonly ['cpu' | 'gpu', string])[], string, string])[] = [
+  ['tensorflow', '2.17', '3.10', [['cpu', 'tf-cpu.2-17.py310'], ['gpu', 'tf-gpu.2-17.py310']], '2025-07-11', '2026-07-11'],
+  ['tensorflow', '2.16', '3.10', [['cpu', 'tf-cpu.2-16.py310'], ['gpu', 'tf-gpu.2-16.py310']], '2025-06-28', '2026-06-28'],
+  ['tensorflow', '2.15', '3.10', [['cpu', 'tf-cpu.2-15.py310'], ['gpu', 'tf-gpu.2-15.py310']], '2024-11-14', '2025-11-14'],
+  ['tensorflow', '2.14', '3.10', [['cpu', 'tf-cpu.2-14.py310'], ['gpu', 'tf-gpu.2-14.py310']], '2024-09-26', '2025-09-26'],
+  ['tensorflow', '2.13', '3.10', [['cpu', 'tf-cpu.2-13.py310'], ['gpu', 'tf-gpu.2-13.py310']], '2024-07-05', '2025-07-05'],
+  ['tensorflow', '2.12', '3.10', [['cpu', 'tf-cpu.2-12.py310'], ['gpu', 'tf-gpu.2-12.py310']], '2024-06-30', '2025-06-30'],
+  ['tensorflow', '2.11', '3.10', [['cpu', 'tf-cpu.2-11.py310'], ['gpu', 'tf-gpu.2-11.py310']], '2023-11-15', '2024-11-15'],
+  ['tensorflow', '2.11', '3.7', [['cpu', 'tf-cpu.2-11'], ['gpu', 'tf-gpu.2-11']], '2023-11-15', '2024-11-15'],
+  ['tensorflow', '2.9', '3.10', [['cpu', 'tf-cpu.2-9.py310'], ['gpu', 'tf-gpu.2-9.py310']], '2023-11-15', '2024-11-15'],
+  ['tensorflow', '2.9', '3.7', [['cpu', 'tf-cpu.2-9'], ['gpu', 'tf-gpu.2-9']], '2023-11-15', '2024-11-15'],
+  ['tensorflow', '2.8', '3.10', [['cpu', 'tf-cpu.2-8.py310'], ['gpu', 'tf-gpu.2-8.py310']], '2023-11-15', '2024-11-15'],
+  ['tensorflow', '2.8', '3.7', [['cpu', 'tf-cpu.2-8'], ['gpu', 'tf-gpu.2-8']], '2023-11-15', '2024-11-15'],
+  ...(['2.7', '2.6', '2.5', '2.4', '2.3', '2.2', '2.1', '1.15'] as const).map(
+    (v) => ['tensorflow', v, '3.7', [['cpu', `tf-cpu.${v.replace('.', '-')}`], ['gpu', `tf-gpu.${v.replace('.', '-')}`]], '2023-09-01', '2024-09-01'] as const,
+  ),
+  // PyTorch's CPU images are its XLA builds; 2.2's XLA build stays available longer than its GPU one.
+  ['pytorch', '2.4', '3.10', [['cpu', 'pytorch-xla.2-4.py310'], ['gpu', 'pytorch-gpu.2-4.py310']], '2025-07-24', '2026-07-24'],
+  ['pytorch', '2.3', '3.10', [['cpu', 'pytorch-xla.2-3.py310'], ['gpu', 'pytorch-gpu.2-3.py310']], '2025-04-24', '2026-04-24'],
+  ['pytorch', '2.2', '3.10', [['cpu', 'pytorch-xla.2-2.py310']], '2025-01-30', '2026-10-23'],
+  ['pytorch', '2.2', '3.10', [['gpu', 'pytorch-gpu.2-2.py310']], '2025-01-30', '2026-01-30'],
+  ['pytorch', '2.1', '3.10', [['cpu', 'pytorch-xla.2-1.py310'], ['gpu', 'pytorch-gpu.2-1.py310']], '2024-10-04', '2025-10-04'],
+  ['pytorch', '2.0', '3.10', [['cpu', 'pytorch-xla.2-0.py310'], ['gpu', 'pytorch-gpu.2-0.py310']], '2024-03-15', '2025-03-15'],
+  ['pytorch', '1.13', '3.10', [['gpu', 'pytorch-gpu.1-13.py310']], '2024-05-15', '2025-05-15'],
+  ['pytorch', '1.13', '3.7', [['gpu', 'pytorch-gpu.1-13']], '2023-12-08', '2024-12-08'],
+  ['pytorch', '1.12', '3.10', [['gpu', 'pytorch-gpu.1-12.py310']], '2024-05-15', '2025-05-15'],
+  ['pytorch', '1.12', '3.7', [['gpu', 'pytorch-gpu.1-12']], '2023-09-01', '2024-09-01'],
+  ['scikit-learn', '1.6', '3.10', [['cpu', 'sklearn-cpu.1-6'], ['gpu', 'sklearn-gpu.1-6']], '2025-07-11', '2026-07-11'],
+  ['scikit-learn', '1.0', '3.10', [['cpu', 'sklearn-cpu.1-0'], ['gpu', 'sklearn-gpu.1-0']], '2024-06-30', '2025-06-30'],
+  ['scikit-learn', '0.23', '3.7', [['cpu', 'scikit-learn-cpu.0-23']], '2023-09-01', '2024-09-01'],
+  ['xgboost', '2.1', '3.10', [['cpu', 'xgboost-cpu.2-1'], ['gpu', 'xgboost-gpu.2-1']], '2025-07-11', '2026-07-11'],
+  ['xgboost', '1.6', '3.10', [['cpu', 'xgboost-cpu.1-6'], ['gpu', 'xgboost-gpu.1-6']], '2024-06-30', '2025-06-30'],
+  ['xgboost', '1.1', '3.7', [['cpu', 'xgboost-cpu.1-1']], '2023-11-15', '2024-11-15'],
 ];
 
-function dashed(version: string): string {
-  return version.replace('.', '-');
+/** Every prebuilt training image of the table, newest version first within each framework. */
+export const TRAINING_IMAGES: readonly TrainingImage[] = IMAGE_ROWS.flatMap(([framework, version, python, images, endOfPatch, endOfAvailability]) =>
+  images.map(([accelerator, name]) => ({ framework, version, python, accelerator, name, uri: imageUri(name), endOfPatch, endOfAvailability })),
+);
+
+/** Whether Vertex AI still runs the image on `today` (an ISO date): the end-of-availability day itself no longer counts. */
+export function imageAvailable(image: Pick<TrainingImage, 'endOfAvailability'>, today: string): boolean {
+  return today < image.endOfAvailability;
 }
 
+/** ML Engine runtime versions that ever had a TensorFlow training image on Vertex AI, newest first. */
+export const RUNTIME_VERSIONS: readonly string[] = [...new Set(TRAINING_IMAGES.filter((i) => i.framework === 'tensorflow').map((i) => i.version))];
+
 /**
- * Vertex AI's prebuilt training images, as its "Prebuilt containers for custom training" page listed
- * them. This is a snapshot: Google adds versions and retires old ones (most here are past their end
- * of support), and that page is the authority. Python 3.7 images carry no `.py` suffix.
+ * A prebuilt image by its short name (`tf-gpu.2-11.py310`, with or without `:latest`) or by any of
+ * its three registry URIs, or null.
  */
-export const TRAINING_IMAGES: readonly TrainingImage[] = (() => {
-  const images: TrainingImage[] = [];
-  for (const [version, pythons] of TENSORFLOW) {
-    for (const python of pythons) {
-      for (const accelerator of ['cpu', 'gpu'] as const) {
-        const suffix = python === '3.7' ? '' : `.py${python.replace('.', '')}`;
-        const name = `tf-${accelerator}.${dashed(version)}${suffix}`;
-        images.push({ framework: 'tensorflow', version, python, accelerator, name, uri: imageUri(name) });
-      }
-    }
-  }
-  // PyTorch's CPU images are its XLA builds.
-  for (const version of ['2.4', '2.3', '2.2', '2.1']) {
-    for (const [accelerator, kind] of [['cpu', 'xla'], ['gpu', 'gpu']] as const) {
-      const name = `pytorch-${kind}.${dashed(version)}.py310`;
-      images.push({ framework: 'pytorch', version, python: '3.10', accelerator, name, uri: imageUri(name) });
-    }
-  }
-  images.push({ framework: 'pytorch', version: '1.13', python: '3.10', accelerator: 'gpu', name: 'pytorch-gpu.1-13.py310', uri: imageUri('pytorch-gpu.1-13.py310') });
-  for (const version of ['1.0', '0.23']) {
-    const name = `scikit-learn-cpu.${dashed(version)}`;
-    images.push({ framework: 'scikit-learn', version, python: '3.7', accelerator: 'cpu', name, uri: imageUri(name) });
-  }
-  for (const version of ['1.6', '1.1']) {
-    const name = `xgboost-cpu.${dashed(version)}`;
-    images.push({ framework: 'xgboost', version, python: '3.7', accelerator: 'cpu', name, uri: imageUri(name) });
-  }
-  return images;
-})();
-
-/** ML Engine runtime versions that have a TensorFlow training image on Vertex AI, newest first. */
-export const RUNTIME_VERSIONS: readonly string[] = TENSORFLOW.map(([v]) => v);
-
-/** A prebuilt image by its short name (`tf-gpu.2-11.py310`, with or without `:latest`), or null. */
 export function imageByName(name: string): TrainingImage | null {
-  const bare = name.trim().replace(/:latest$/, '');
+  const bare = name
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/^(?:us|europe|asia)-docker\.pkg\.dev\/vertex-ai\/training\//, '')
+    .replace(/:latest$/, '');
   return TRAINING_IMAGES.find((i) => i.name === bare) ?? null;
 }
 
 /** Short names of every prebuilt image, for suggestions. */
 export const TRAINING_IMAGE_NAMES: readonly string[] = TRAINING_IMAGES.map((i) => i.name);
 
+/** Short names of the images Vertex AI still runs on `today`. */
+export function availableImageNames(today: string): string[] {
+  return TRAINING_IMAGES.filter((i) => imageAvailable(i, today)).map((i) => i.name);
+}
+
 export interface RuntimeImages {
   runtime: string;
   python: string;
   cpu: string;
   gpu: string;
-  /** The last day Vertex AI said it would run these images (ISO date), when the snapshot was taken. */
+  /** The first day Vertex AI no longer runs these images (ISO date), as the table gives it. */
   availableUntil: string;
   /** The Python was not named and others exist: how to get the newest. */
   pythonNote: string | null;
@@ -394,22 +490,40 @@ function normalizeRuntime(text: string): string | null {
   return m ? `${Number(m[1])}.${Number(m[2])}` : null;
 }
 
+/** `2.11` as a number that orders versions: 2011. */
+function versionRank(version: string): number {
+  const [major = '0', minor = '0'] = version.split('.');
+  return Number(major) * 1000 + Number(minor);
+}
+
+function tensorflowPair(version: string, python: string): { cpu: TrainingImage; gpu: TrainingImage } | null {
+  const find = (accelerator: 'cpu' | 'gpu') =>
+    TRAINING_IMAGES.find((i) => i.framework === 'tensorflow' && i.version === version && i.python === python && i.accelerator === accelerator);
+  const cpu = find('cpu');
+  const gpu = find('gpu');
+  return cpu && gpu ? { cpu, gpu } : null;
+}
+
+function tensorflowPythons(version: string): string[] {
+  return [...new Set(TRAINING_IMAGES.filter((i) => i.framework === 'tensorflow' && i.version === version).map((i) => i.python))];
+}
+
 /**
- * The images for an ML Engine runtime version and Python version: CPU and GPU, chosen per machine by
- * whether it has an accelerator. Without a Python version, the one ML Engine ran that runtime with
- * (3.7) when Vertex AI still has it, else the newest: a pasted command keeps the Python its code knew.
+ * The images for an ML Engine runtime version and Python version as the table lists them, whatever
+ * their dates: CPU and GPU, chosen per machine by whether it has an accelerator. Without a Python
+ * version, the one ML Engine ran that runtime with (3.7) when the table has it, else the newest.
+ * For what a job gets today, use `runtimeImagesOn`.
  */
 export function runtimeImages(runtime: string, python: string | null): Parsed<RuntimeImages> {
   const version = normalizeRuntime(runtime);
-  const row = TENSORFLOW.find(([v]) => v === version);
-  if (row === undefined) {
+  const pythons = version === null ? [] : tensorflowPythons(version);
+  if (version === null || pythons.length === 0) {
     return fail(
       'UNKNOWN_RUNTIME',
-      `Runtime ${q(runtime)} has no Vertex AI training image. Runtimes that do: ${RUNTIME_VERSIONS.join(', ')}. ` +
+      `Runtime ${q(runtime)} has no Vertex AI training image. Runtimes that had one: ${RUNTIME_VERSIONS.join(', ')}. ` +
         'Or name an image with `--master-image-uri`.',
     );
   }
-  const [v, pythons, availableUntil] = row;
   let chosen: string;
   if (python === null) {
     chosen = pythons.includes('3.7') ? '3.7' : (pythons[0] ?? '3.10');
@@ -418,18 +532,126 @@ export function runtimeImages(runtime: string, python: string | null): Parsed<Ru
     if (p === null || !pythons.includes(p)) {
       return fail(
         'BAD_PYTHON',
-        `Runtime ${v} comes with Python ${pythons.join(' or ')} on Vertex AI, not ${q(python)}. ` +
+        `Runtime ${version} comes with Python ${pythons.join(' or ')} on Vertex AI, not ${q(python)}. ` +
           `Use \`--python-version ${pythons[0] ?? '3.10'}\`${p === '2.7' ? ' (Python 2 is gone from Vertex AI)' : ''}.`,
       );
     }
     chosen = p;
   }
-  const pick = (accelerator: 'cpu' | 'gpu') =>
-    TRAINING_IMAGES.find((i) => i.framework === 'tensorflow' && i.version === v && i.python === chosen && i.accelerator === accelerator)?.uri ?? '';
+  const pair = tensorflowPair(version, chosen);
+  if (pair === null) return fail('UNKNOWN_RUNTIME', `Runtime ${version} has no CPU and GPU image pair for Python ${chosen}.`);
   const newest = pythons[0] ?? chosen;
   const pythonNote =
     python === null && newest !== chosen
-      ? `Runtime ${v} runs on Python ${chosen}, as on ML Engine; add \`--python-version ${newest}\` for the Python ${newest} image.`
+      ? `Runtime ${version} runs on Python ${chosen}, as on ML Engine; add \`--python-version ${newest}\` for the Python ${newest} image.`
       : null;
-  return ok({ runtime: v, python: chosen, cpu: pick('cpu'), gpu: pick('gpu'), availableUntil, pythonNote });
+  return ok({ runtime: version, python: chosen, cpu: pair.cpu.uri, gpu: pair.gpu.uri, availableUntil: pair.cpu.endOfAvailability, pythonNote });
+}
+
+export interface RuntimeChoice extends RuntimeImages {
+  /** What the person must be told: a runtime moved to another TensorFlow, or images past their end of patch. */
+  notes: string[];
+}
+
+/**
+ * The TensorFlow images a job asking for an ML Engine runtime gets on `today` (an ISO date): the
+ * runtime's own when Vertex AI still runs them, else the nearest TensorFlow version Vertex AI still
+ * runs (the oldest newer one, or the newest older one when none is newer), with a note that says so.
+ * A retired image is never chosen; when Vertex AI runs no TensorFlow image at all, the refusal names
+ * what works instead.
+ */
+export function runtimeImagesOn(runtime: string, python: string | null, today: string): Parsed<RuntimeChoice> {
+  const version = normalizeRuntime(runtime);
+  if (version === null) {
+    return fail('UNKNOWN_RUNTIME', `${q(runtime)} isn't a runtime version; they look like \`2.11\` or \`1.15\`.`);
+  }
+  const wantedPython = python === null ? null : normalizePython(python);
+  if (python !== null && wantedPython === null) {
+    return fail('BAD_PYTHON', `${q(python)} isn't a Python version; write it like \`--python-version 3.10\`.`);
+  }
+  const live = TRAINING_IMAGES.filter((i) => i.framework === 'tensorflow' && imageAvailable(i, today));
+  const liveVersions = [...new Set(live.map((i) => i.version))].filter((v) =>
+    tensorflowPythons(v).some((p) => (wantedPython === null || p === wantedPython) && isLivePair(v, p, today)),
+  );
+  if (liveVersions.length === 0 && wantedPython !== null && live.length > 0) {
+    const pythons = [...new Set(live.map((i) => i.python))];
+    return fail(
+      'BAD_PYTHON',
+      `Vertex AI's TensorFlow training images come with Python ${pythons.join(' or ')} now, not ${q(python ?? '')}. ` +
+        `Use \`--python-version ${pythons[0] ?? '3.10'}\`${wantedPython === '2.7' ? ' (Python 2 is gone from Vertex AI)' : ''}, or drop it.`,
+    );
+  }
+  if (liveVersions.length === 0) {
+    const newest = TRAINING_IMAGES.find((i) => i.framework === 'tensorflow');
+    const others = availableImageNames(today);
+    return fail(
+      'RETIRED_RUNTIME',
+      `Vertex AI runs no prebuilt TensorFlow training image on ${today}` +
+        (newest ? ` (the newest, TensorFlow ${newest.version}, reached its end of availability on ${newest.endOfAvailability})` : '') +
+        `, so runtime ${version} can't run on one. Run your trainer in your own container with \`--master-image-uri\`` +
+        (others.length > 0 ? `, or name a prebuilt image Vertex AI still runs: ${listOf(others, 6)}.` : '.') +
+        ` (Google's "Prebuilt containers for custom training" list, as read on ${TRAINING_IMAGES_READ_ON}.)`,
+    );
+  }
+  const rank = versionRank(version);
+  const sorted = [...liveVersions].sort((a, b) => versionRank(a) - versionRank(b));
+  const target = sorted.find((v) => v === version) ?? sorted.find((v) => versionRank(v) > rank) ?? sorted[sorted.length - 1] ?? version;
+  const pythons = tensorflowPythons(target).filter((p) => isLivePair(target, p, today));
+  const chosenPython = wantedPython ?? (pythons.includes('3.7') ? '3.7' : (pythons[0] ?? '3.10'));
+  const pair = tensorflowPair(target, chosenPython);
+  if (pair === null) return fail('BAD_PYTHON', `TensorFlow ${target} comes with Python ${pythons.join(' or ')} on Vertex AI, not ${chosenPython}.`);
+  const notes: string[] = [];
+  if (target !== version) {
+    const own = TRAINING_IMAGES.find((i) => i.framework === 'tensorflow' && i.version === version);
+    const why = own
+      ? `Vertex AI stopped running runtime ${version}'s images on ${own.endOfAvailability}`
+      : `Vertex AI never had a training image for runtime ${version}`;
+    const major = version.split('.')[0] !== target.split('.')[0] ? ' TensorFlow 1 code needs `tf.compat.v1` (or porting) to run on TensorFlow 2.' : '';
+    notes.push(
+      `${why}, so this job runs on TensorFlow ${target} (Python ${chosenPython}), the nearest version it still runs (until ${pair.cpu.endOfAvailability}). ` +
+        `Check your trainer works on it, or name another with \`--runtime-version\`.${major}`,
+    );
+  } else if (python === null && pythons.length > 1 && chosenPython !== pythons[0]) {
+    notes.push(`Runtime ${target} runs on Python ${chosenPython}, as on ML Engine; add \`--python-version ${pythons[0] ?? ''}\` for the Python ${pythons[0] ?? ''} image.`);
+  }
+  if (today >= pair.cpu.endOfPatch) {
+    notes.push(
+      `Google stopped patching the TensorFlow ${target} images on ${pair.cpu.endOfPatch}; Vertex AI runs them until ${pair.cpu.endOfAvailability}.`,
+    );
+  }
+  return ok({
+    runtime: target,
+    python: chosenPython,
+    cpu: pair.cpu.uri,
+    gpu: pair.gpu.uri,
+    availableUntil: pair.cpu.endOfAvailability,
+    pythonNote: null,
+    notes,
+  });
+}
+
+function isLivePair(version: string, python: string, today: string): boolean {
+  const pair = tensorflowPair(version, python);
+  return pair !== null && imageAvailable(pair.cpu, today) && imageAvailable(pair.gpu, today);
+}
+
+/**
+ * Why a prebuilt image cannot run on `today`, or null when it can (or is not a prebuilt image the
+ * table knows, which may be newer than the table). The refusal names the images that still run.
+ */
+export function retiredImageError(uri: string, said: string, today: string): UserError | null {
+  const image = imageByName(uri);
+  if (image === null || imageAvailable(image, today)) return null;
+  const same = TRAINING_IMAGES.filter((i) => i.framework === image.framework && i.accelerator === image.accelerator && imageAvailable(i, today)).map((i) => i.name);
+  const any = availableImageNames(today);
+  const instead =
+    same.length > 0
+      ? ` Images of the same kind it still runs: ${listOf(same, 4)}.`
+      : any.length > 0
+        ? ` Prebuilt images it still runs: ${listOf(any, 4)}; or run your own container.`
+        : ' It runs no prebuilt training image of the table now; run your trainer in your own container.';
+  return {
+    code: 'RETIRED_IMAGE',
+    message: `${said}: \`${image.name}\` reached its end of availability on ${image.endOfAvailability}, and Vertex AI refuses jobs that use it.${instead}`,
+  };
 }

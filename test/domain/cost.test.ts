@@ -430,3 +430,51 @@ test('parseSkus reads the latest pricing of a SKU, and A2 Ultra falls back to A2
   assert.equal(table.gpus.a100?.onDemand, 2.93);
   assert.deepEqual(table.families['a2-ultra'], table.families.a2);
 });
+
+test("parseSkus reads Vertex AI's training SKUs as its catalog names them: NVIDIA in capitals, CPU and RAM", () => {
+  const vertex = { service: 'C7E2-9256-1C43' };
+  const table = parseSkus(
+    [
+      sku('Vertex AI Training on NVIDIA Tesla T4 GPU running in Americas', 0.4025, vertex),
+      sku('Vertex AI Training on NVIDIA L4 GPU running in Americas', 0.644, vertex),
+      sku('Vertex AI Training on N1 Predefined Instance CPU running in Americas', 0.036353, vertex),
+      sku('Vertex AI Training on N1 Predefined Instance RAM running in Americas', 0.004873, { ...vertex, unit: 'GiBy.h' }),
+      sku('Vertex AI Training on G2 Instance CPU running in Americas', 0.028736, vertex),
+      sku('Vertex AI Training on G2 Instance RAM running in Americas', 0.003366, { ...vertex, unit: 'GiBy.h' }),
+      // Serving the same parts costs more and is not training.
+      sku('Vertex AI Prediction on N1 Predefined Instance CPU running in Americas', 0.0495, vertex),
+    ],
+    'us-central1',
+  );
+  assert.deepEqual(table.training, {
+    gpus: { t4: 0.4025, l4: 0.644 },
+    families: { n1: { vcpu: 0.036353, ramGib: 0.004873 }, g2: { vcpu: 0.028736, ramGib: 0.003366 } },
+  });
+});
+
+test('parseSkus honours baseUnitConversionFactor: a factor that does not fit the usage unit drops the SKU', () => {
+  const fits = parseSkus(
+    [
+      sku('Nvidia Tesla T4 GPU running in Americas', 0.35, { base: { unit: 's', factor: 3600 } }),
+      sku('N1 Predefined Instance Core running in Americas', 0.031611, { base: { unit: 's', factor: 3600 } }),
+      sku('N1 Predefined Instance Ram running in Americas', 0.004237, { unit: 'GiBy.h', base: { unit: 'By.s', factor: 2 ** 30 * 3600 } }),
+      sku('Balanced PD Capacity', 0.1, { family: 'Storage', group: 'SSD', unit: 'GiBy.mo', base: { unit: 'By.s', factor: 2 ** 30 * 3600 * 744 } }),
+    ],
+    'us-central1',
+  );
+  assert.equal(fits.gpus.t4?.onDemand, 0.35);
+  assert.equal(fits.families.n1?.ramGib.onDemand, 0.004237);
+  assert.deepEqual(fits.disks['pd-balanced'], { perGibMonth: 0.1, hoursPerMonth: 744 });
+  const misfits = parseSkus(
+    [
+      // Per minute, whatever the unit says; per GiB-second; a "month" of a year.
+      sku('Nvidia Tesla T4 GPU running in Americas', 0.35, { base: { unit: 's', factor: 60 } }),
+      sku('N1 Predefined Instance Ram running in Americas', 0.004237, { unit: 'GiBy.h', base: { unit: 'By.s', factor: 2 ** 30 } }),
+      sku('Balanced PD Capacity', 0.1, { family: 'Storage', group: 'SSD', unit: 'GiBy.mo', base: { unit: 'By.s', factor: 2 ** 30 * 3600 * 8760 } }),
+    ],
+    'us-central1',
+  );
+  assert.equal(misfits.gpus.t4, undefined);
+  assert.equal(misfits.families.n1, undefined);
+  assert.equal(misfits.disks['pd-balanced'], undefined);
+});

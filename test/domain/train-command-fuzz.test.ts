@@ -105,7 +105,7 @@ test('1,000 random and hostile /train strings each get ok or a safe error; none 
     const input = trainCommand(rand, i);
     let result: ReturnType<typeof parseTrainCommand>;
     try {
-      result = parseTrainCommand(input);
+      result = parseTrainCommand(input, { today: '2024-06-01' });
     } catch (error) {
       assert.fail(`${JSON.stringify(input.slice(0, 80))} threw ${String(error)}`);
     }

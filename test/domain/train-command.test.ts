@@ -17,17 +17,21 @@ import {
   TIER_POOLS,
   TRAINING_IMAGES,
   imageByName,
+  VERTEX_TRAINING_MACHINES,
   planMachine,
   runtimeImages,
+  runtimeImagesOn,
 } from '../../src/domain/training-images.js';
 
 const CTX = { project: 'ml-lab', owner: 'U0ALICE', jobId: 'job-0001', defaultRegion: 'us-central1' };
 const OURS = { 'managed-by': 'gpubot', 'gpubot-owner': 'u0alice', 'gpubot-id': 'job-0001' };
 const PKG = 'gs://ml-lab-trainers/census-0.1.tar.gz';
+/** A day when runtime 2.11's own images still ran (they ended 2024-11-15): these tests read flags, not dates. */
+const ON = { today: '2024-06-01' };
 const img = (name: string) => `us-docker.pkg.dev/vertex-ai/training/${name}:latest`;
 
 function parsed(text: string): TrainCommand {
-  const result = parseTrainCommand(text);
+  const result = parseTrainCommand(text, ON);
   assert.ok(result.ok, `${JSON.stringify(text.slice(0, 120))} should parse: ${result.ok ? '' : `${result.error.code} ${result.error.message}`}`);
   return result.value;
 }
@@ -151,8 +155,8 @@ test('ML Engine flags become the CustomJob the mapping table promises', () => {
         labels: OURS,
         jobSpec: {
           workerPoolSpecs: [
-            python('n1-highcpu-8', img('tf-cpu.1-15')),
-            python('n1-highcpu-8', img('tf-cpu.1-15'), { replicas: 4 }),
+            python('n1-highcpu-16', img('tf-cpu.1-15')),
+            python('n1-highcpu-16', img('tf-cpu.1-15'), { replicas: 4 }),
             python('n1-standard-4', img('tf-cpu.1-15'), { replicas: 3 }),
           ],
         },
@@ -249,8 +253,8 @@ test('ML Engine flags become the CustomJob the mapping table promises', () => {
         labels: OURS,
         jobSpec: {
           workerPoolSpecs: [
-            container('n1-highcpu-8', 'us-docker.pkg.dev/ml-lab/trainers/census:v3', { args: ['--epochs=3'] }),
-            container('n1-highcpu-8', 'us-docker.pkg.dev/ml-lab/trainers/census:v3', { args: ['--epochs=3'], replicas: 4 }),
+            container('n1-highcpu-16', 'us-docker.pkg.dev/ml-lab/trainers/census:v3', { args: ['--epochs=3'] }),
+            container('n1-highcpu-16', 'us-docker.pkg.dev/ml-lab/trainers/census:v3', { args: ['--epochs=3'], replicas: 4 }),
             container('n1-standard-4', 'us-docker.pkg.dev/ml-lab/trainers/census:v3', { args: ['--epochs=3'], replicas: 3 }),
           ],
         },
@@ -412,7 +416,7 @@ test('notes tell the person what the mapping changed', () => {
   const basicGpu = request(`submit g --scale-tier BASIC_GPU --module-name trainer.task --packages ${PKG} --runtime-version 2.11 --project other-proj`);
   assert.ok(basicGpu.notes.some((n) => /K80/.test(n) && /T4/.test(n)), basicGpu.notes.join('\n'));
   assert.ok(basicGpu.notes.some((n) => /--python-version 3\.10/.test(n)), 'says how to get the newer Python');
-  assert.ok(basicGpu.notes.some((n) => /available until 2024-11-15/.test(n)), 'says when Vertex AI meant to stop serving the image');
+  assert.ok(basicGpu.notes.some((n) => /stopped patching/.test(n) && /until 2024-11-15/.test(n)), 'says the images are past their end of patch and when they stop');
   assert.ok(basicGpu.notes.some((n) => /--project other-proj/.test(n) && /ignored/.test(n)));
   const k80 = request('submit k --worker-pool-spec=machine-type=n1-standard-8,accelerator-type=NVIDIA_TESLA_K80,container-image-uri=gcr.io/ml-lab/t');
   assert.deepEqual(k80.pools[0]?.accelerator, { type: 'NVIDIA_TESLA_T4', count: 1 });
@@ -423,7 +427,7 @@ test('notes tell the person what the mapping changed', () => {
 test('every error code is reachable, and each message says what would work', () => {
   const many = Array.from({ length: 62 }, (_, i) => `k${i}=v`).join(',');
   const py = `--module-name trainer.task --packages ${PKG} --runtime-version 2.11`;
-  const cases: { text: string; code: string; says: RegExp }[] = [
+  const cases: { text: string; code: string; says: RegExp; today?: string }[] = [
     { text: `submit ${'x'.repeat(MAX_TRAIN_COMMAND_LENGTH + 1)}`, code: 'TOO_LONG', says: /at most 4000/ },
     { text: 'submit j --labels "team=vision', code: 'UNBALANCED_QUOTE', says: /never closed/ },
     { text: 'sumbit j', code: 'UNKNOWN_SUBCOMMAND', says: /Did you mean `\/train submit`/ },
@@ -480,7 +484,11 @@ test('every error code is reachable, and each message says what would work', () 
     { text: `submit j --scale-tier STANDARD_2 ${py}`, code: 'UNKNOWN_SCALE_TIER', says: /Did you mean `STANDARD_1`/ },
     { text: `submit j --scale-tier BASIC_TPU ${py}`, code: 'TPU_NOT_SUPPORTED', says: /BASIC_GPU/ },
     { text: 'submit j --worker-pool-spec=machine-type=n1-standard-4,accelerator-type=TPU_V3,container-image-uri=gcr.io/a/b', code: 'TPU_NOT_SUPPORTED', says: /NVIDIA_TESLA_T4/ },
-    { text: `submit j --module-name trainer.task --packages ${PKG} --runtime-version 2.10`, code: 'UNKNOWN_RUNTIME', says: /2\.9, 2\.8/ },
+    { text: `submit j --module-name trainer.task --packages ${PKG} --runtime-version latest`, code: 'UNKNOWN_RUNTIME', says: /like `2\.11`/ },
+    { text: `submit j --module-name trainer.task --packages ${PKG} --runtime-version 2.11`, code: 'RETIRED_RUNTIME', says: /--master-image-uri/, today: '2026-11-27' },
+    { text: `submit j --worker-pool-spec=machine-type=n1-standard-8,executor-image-uri=tf-cpu.2-11.py310,python-module=t.task --python-package-uris ${PKG}`, code: 'RETIRED_IMAGE', says: /2024-11-15.*tf-cpu\.2-16\.py310/, today: '2026-03-02' },
+    { text: `submit j --master-machine-type n1-highcpu-8 ${py}`, code: 'UNSUPPORTED_MACHINE', says: /`n1-highcpu-16`/ },
+    { text: `submit j --master-machine-type n1-standard-32 --master-accelerator type=nvidia-tesla-t4,count=1 ${py}`, code: 'BAD_GPU_COUNT', says: /2 or 4 NVIDIA T4 GPUs, not 1.*`n1-standard-8`/ },
     { text: `submit j --module-name trainer.task --packages ${PKG} --runtime-version 2.11 --python-version 2.7`, code: 'BAD_PYTHON', says: /3\.10 or 3\.7/ },
     { text: `submit j --master-accelerator type=nvidia-tesla-t5,count=1 ${py}`, code: 'UNKNOWN_GPU', says: /Did you mean `NVIDIA_TESLA_T4`/ },
     { text: `submit j --master-machine-type n1-standrad-8 ${py}`, code: 'UNKNOWN_MACHINE', says: /Did you mean `n1-standard-8`/ },
@@ -493,7 +501,7 @@ test('every error code is reachable, and each message says what would work', () 
   ];
   const seen = new Set<string>();
   for (const c of cases) {
-    const result = parseTrainCommand(c.text);
+    const result = parseTrainCommand(c.text, c.today === undefined ? ON : { today: c.today });
     const at = JSON.stringify(c.text.slice(0, 100));
     assert.ok(!result.ok, `${at} should be refused with ${c.code}`);
     assert.equal(result.error.code, c.code, `${at}: ${result.error.message}`);
@@ -510,7 +518,9 @@ test('the scale tiers map to the machines ML Engine documented, BASIC_GPU to a T
     TIER_POOLS[tier].map((p) => `${p.role}:${p.replicaCount}x${p.machineType}${p.gpu ? `+${p.gpu.count}${p.gpu.gpu}` : ''}`);
   assert.deepEqual(shape('BASIC'), ['chief:1xn1-standard-4']);
   assert.deepEqual(shape('BASIC_GPU'), ['chief:1xn1-standard-8+1t4']);
-  assert.deepEqual(shape('STANDARD_1'), ['chief:1xn1-highcpu-8', 'workers:4xn1-highcpu-8', 'parameter-servers:3xn1-standard-4']);
+  // ML Engine ran STANDARD_1 on n1-highcpu-8, which Vertex AI does not train on: the smallest high-CPU N1 it does.
+  assert.deepEqual(shape('STANDARD_1'), ['chief:1xn1-highcpu-16', 'workers:4xn1-highcpu-16', 'parameter-servers:3xn1-standard-4']);
+  for (const pools of Object.values(TIER_POOLS)) for (const p of pools) assert.ok(VERTEX_TRAINING_MACHINES.has(p.machineType), p.machineType);
   assert.deepEqual(shape('PREMIUM_1'), ['chief:1xn1-highcpu-16', 'workers:19xn1-highcpu-16', 'parameter-servers:11xn1-highmem-8']);
 });
 
@@ -535,6 +545,9 @@ test('runtime versions map to prebuilt TensorFlow images, CPU or GPU, with the P
   for (const runtime of RUNTIME_VERSIONS) assert.ok(runtimeImages(runtime, null).ok, runtime);
   const unknown = runtimeImages('2.10', null);
   assert.ok(!unknown.ok && unknown.error.code === 'UNKNOWN_RUNTIME' && unknown.error.message.includes('2.11'));
+  // On a day, a runtime without images of its own maps to the nearest newer one still offered.
+  const mapped = runtimeImagesOn('2.10', null, '2024-06-01');
+  assert.ok(mapped.ok && mapped.value.runtime === '2.11', mapped.ok ? mapped.value.runtime : mapped.error.message);
   const python = runtimeImages('2.12', '3.7');
   assert.ok(!python.ok && python.error.code === 'BAD_PYTHON' && python.error.message.includes('3.10'));
 });
@@ -544,10 +557,11 @@ test('the image table names every image once, as Vertex AI spells them', () => {
   assert.equal(new Set(names).size, names.length);
   for (const image of TRAINING_IMAGES) {
     assert.match(image.uri, /^us-docker\.pkg\.dev\/vertex-ai\/training\/[a-z-]+\.\d+-\d+(\.py310)?:latest$/, image.uri);
+    assert.ok(image.endOfPatch < image.endOfAvailability, image.name);
     assert.equal(imageByName(image.name), image);
     assert.equal(imageByName(`${image.name}:latest`), image);
   }
-  for (const name of ['tf-cpu.2-11.py310', 'tf-gpu.2-11.py310', 'pytorch-gpu.1-13.py310', 'scikit-learn-cpu.0-23', 'xgboost-cpu.1-1']) {
+  for (const name of ['tf-cpu.2-11.py310', 'tf-gpu.2-11.py310', 'pytorch-gpu.1-13.py310', 'scikit-learn-cpu.0-23', 'sklearn-cpu.1-6', 'xgboost-cpu.1-1']) {
     assert.ok(imageByName(name), name);
   }
   assert.equal(imageByName('tf-gpu.2-10.py310'), null, 'Vertex AI never had a TensorFlow 2.10 image');
@@ -587,4 +601,62 @@ test('console and log links name the job, region and project', () => {
   const logs = jobLogsUrl('ml-lab', '4000000000000000001');
   assert.ok(logs.startsWith('https://console.cloud.google.com/logs/query;query='));
   assert.ok(decodeURIComponent(logs).includes('resource.labels.job_id="4000000000000000001"'));
+});
+
+test('an ML Engine runtime gets the nearest TensorFlow Vertex AI still runs on the day, and never a retired image', () => {
+  const submit = `submit old --scale-tier BASIC_GPU --module-name trainer.task --packages ${PKG} --runtime-version 2.11`;
+  // 2026-03-02: runtime 2.11's images ended 2024-11-15; 2.16 (until 2026-06-28) is the nearest still running.
+  const march = parseTrainCommand(submit, { today: '2026-03-02' });
+  assert.ok(march.ok && march.value.kind === 'submit' && march.value.request !== null, march.ok ? '' : march.error.message);
+  const uris = march.value.request.pools.map((p) => (p.task.kind === 'python' ? p.task.executorImageUri : ''));
+  assert.deepEqual(uris, [img('tf-gpu.2-16.py310')]);
+  assert.ok(march.value.request.notes.some((n) => /2024-11-15/.test(n) && /TensorFlow 2\.16/.test(n) && /--runtime-version/.test(n)), march.value.request.notes.join('\n'));
+  // 2026-06-28 is 2.16's end of availability: that day it is 2.17.
+  const june = request(submit.replace('submit old', 'submit old2'));
+  assert.ok(june.pools.length > 0);
+  const late = parseTrainCommand(submit, { today: '2026-06-28' });
+  assert.ok(late.ok && late.value.kind === 'submit' && late.value.request !== null);
+  assert.equal(late.value.request.pools[0]?.task.kind === 'python' ? late.value.request.pools[0].task.executorImageUri : '', img('tf-gpu.2-17.py310'));
+  // TensorFlow 1 code is told what moving to 2 takes.
+  const tf1 = parseTrainCommand(submit.replace('2.11', '1.15'), { today: '2026-03-02' });
+  assert.ok(tf1.ok && tf1.value.kind === 'submit' && tf1.value.request !== null && tf1.value.request.notes.some((n) => /tf\.compat\.v1/.test(n)));
+  // After the newest TensorFlow image's end of availability, nothing is chosen: a refusal that names the way out.
+  for (const today of ['2026-07-11', '2026-11-27']) {
+    const refused = parseTrainCommand(submit, { today });
+    assert.ok(!refused.ok && refused.error.code === 'RETIRED_RUNTIME', today);
+    assert.match(refused.error.message, /2026-07-11/);
+    assert.match(refused.error.message, /--master-image-uri/);
+  }
+  // On every day of the table's span, no image a job gets is past its end of availability that day.
+  for (let t = Date.parse('2024-01-01'); t <= Date.parse('2027-01-01'); t += 7 * 86_400_000) {
+    const today = new Date(t).toISOString().slice(0, 10);
+    for (const runtime of RUNTIME_VERSIONS) {
+      const got = runtimeImagesOn(runtime, null, today);
+      if (!got.ok) continue;
+      for (const uri of [got.value.cpu, got.value.gpu]) {
+        const image = imageByName(uri);
+        assert.ok(image !== null && today < image.endOfAvailability, `${runtime} on ${today} got ${uri}`);
+      }
+    }
+  }
+});
+
+test('a retired prebuilt image named outright is refused, by short name or by any registry copy', () => {
+  for (const name of ['tf-gpu.2-11', 'europe-docker.pkg.dev/vertex-ai/training/tf-gpu.2-11:latest', 'us-docker.pkg.dev/vertex-ai/training/pytorch-gpu.1-13.py310:latest']) {
+    const text = `submit r --worker-pool-spec=machine-type=n1-standard-8,accelerator-type=NVIDIA_TESLA_T4,executor-image-uri=${name},python-module=t.task --python-package-uris ${PKG}`;
+    const refused = parseTrainCommand(text, { today: '2026-03-02' });
+    assert.ok(!refused.ok && refused.error.code === 'RETIRED_IMAGE', `${name}: ${refused.ok ? 'accepted' : refused.error.code}`);
+  }
+  const asContainer = parseTrainCommand('submit c --master-machine-type n1-standard-4 --master-image-uri us-docker.pkg.dev/vertex-ai/training/tf-cpu.2-11.py310:latest', { today: '2026-03-02' });
+  assert.ok(!asContainer.ok && asContainer.error.code === 'RETIRED_IMAGE');
+  const live = parseTrainCommand(`submit ok --worker-pool-spec=machine-type=n1-standard-8,executor-image-uri=tf-cpu.2-17.py310,python-module=t.task --python-package-uris ${PKG}`, { today: '2026-03-02' });
+  assert.ok(live.ok, live.ok ? '' : live.error.message);
+});
+
+test('BASIC_TPU is refused with what to use instead; every other tier runs on machines Vertex AI trains on', () => {
+  const tpu = parseTrainCommand(`submit t --scale-tier BASIC_TPU --module-name t.task --packages ${PKG} --runtime-version 2.11`, ON);
+  assert.ok(!tpu.ok && tpu.error.code === 'TPU_NOT_SUPPORTED');
+  assert.match(tpu.error.message, /BASIC_GPU/);
+  const standard = request(`submit s --scale-tier STANDARD_1 --module-name t.task --packages ${PKG} --runtime-version 2.11`);
+  assert.ok(standard.notes.some((n) => /n1-highcpu-8/.test(n) && /n1-highcpu-16/.test(n)), standard.notes.join('\n'));
 });

@@ -10,9 +10,8 @@ import { textOf } from '../slack/views/fixtures.js';
 import { ALICE, BOB, CHANNEL, startBot, type Bot } from './harness.js';
 
 const H = 3_600_000;
-const PKG = 'gs://ml-lab-trainers/census-0.1.tar.gz';
 /** `basic-gpu`: one n1-standard-8 with one T4, $0.839514 an hour at Vertex AI training rates in us-central1. */
-const SUBMIT = `--scale-tier basic-gpu --module-name trainer.task --packages ${PKG} --runtime-version 2.11`;
+const SUBMIT = `--scale-tier basic-gpu --master-image-uri us-docker.pkg.dev/ml-lab/trainers/census:v3`;
 
 function jobCard(bot: Bot, name: string) {
   return bot.slack.messages(CHANNEL).find((m) => m.fromBot && (m.threadTs === undefined || m.threadTs === m.ts) && m.text.includes(`Training job ${name}`));
@@ -64,7 +63,7 @@ test('the Cancel button on the Home tab cancels the owner’s live job, as the c
   const bot = await startBot();
   try {
     bot.vertex.script('home_long', { stayQueued: true });
-    await bot.slack.sendCommand({ command: '/train', text: `submit home_long --scale-tier BASIC --module-name trainer.task --packages ${PKG} --runtime-version 2.11`, userId: ALICE, channelId: CHANNEL });
+    await bot.slack.sendCommand({ command: '/train', text: `submit home_long --scale-tier BASIC --master-image-uri us-docker.pkg.dev/ml-lab/trainers/census:v3`, userId: ALICE, channelId: CHANNEL });
     await bot.tickUntil(() => bot.vertex.jobs().length === 1 && jobCard(bot, 'home_long') !== undefined, 'home_long created');
     const { home, text } = await openHome(bot, ALICE);
     assert.match(text, /\*home_long\*  Queued\nus-central1 · waiting \d+s/);

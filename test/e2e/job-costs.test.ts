@@ -11,9 +11,8 @@ import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
 import { ADMIN, ALICE, BOB, CHANNEL, answerText, startBot, type Bot } from './harness.js';
 
 const H = 3_600_000;
-const PKG = 'gs://ml-lab-trainers/census-0.1.tar.gz';
 /** `basic-gpu`: one n1-standard-8 with one T4, $0.839514 an hour at Vertex AI training rates in us-central1. */
-const SUBMIT = `--scale-tier basic-gpu --module-name trainer.task --packages ${PKG} --runtime-version 2.11`;
+const SUBMIT = `--scale-tier basic-gpu --master-image-uri us-docker.pkg.dev/ml-lab/trainers/census:v3`;
 
 function jobCard(bot: Bot, name: string) {
   return bot.slack.messages(CHANNEL).find((m) => m.fromBot && (m.threadTs === undefined || m.threadTs === m.ts) && m.text.includes(`Training job ${name}`));

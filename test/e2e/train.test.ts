@@ -15,6 +15,12 @@ process.on('unhandledRejection', (reason) => {
 
 const PKG = 'gs://ml-lab-trainers/census-0.1.tar.gz';
 const img = (name: string) => `us-docker.pkg.dev/vertex-ai/training/${name}:latest`;
+/**
+ * 2 March 2026: Vertex AI still ran TensorFlow 2.16 and 2.17 training images (until 28 June and 11
+ * July 2026), so an ML Engine submit gets one. The harness's default day, 27 November 2026, is past
+ * every TensorFlow image's end of availability: there such a submit is refused (tested below).
+ */
+const SPRING = Date.UTC(2026, 2, 2, 9, 0, 0);
 
 async function train(bot: Bot, text: string, user = ALICE) {
   const res = await bot.slack.sendCommand({ command: '/train', text, userId: user, channelId: CHANNEL });
@@ -55,7 +61,7 @@ function cardButton(bot: Bot, name: string, actionId: string): string {
 }
 
 test('submit by ML Engine flags: the CustomJob the mapping promises; it succeeds with one notice in the thread and one DM', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   try {
     const res = await train(bot, `submit census_gpu --scale-tier basic-gpu --module-name trainer.task --packages ${PKG} --runtime-version 2.11`);
     assert.match(answerText(res.body), /Submitting training job `census_gpu`/);
@@ -68,7 +74,7 @@ test('submit by ML Engine flags: the CustomJob the mapping promises; it succeeds
       {
         machineSpec: { machineType: 'n1-standard-8', acceleratorType: 'NVIDIA_TESLA_T4', acceleratorCount: 1 },
         replicaCount: '1',
-        pythonPackageSpec: { executorImageUri: img('tf-gpu.2-11'), packageUris: [PKG], pythonModule: 'trainer.task', args: [] },
+        pythonPackageSpec: { executorImageUri: img('tf-gpu.2-16.py310'), packageUris: [PKG], pythonModule: 'trainer.task', args: [] },
       },
     ]);
     assert.equal(job.labels?.['managed-by'], 'gpubot');
@@ -95,11 +101,11 @@ test('submit by ML Engine flags: the CustomJob the mapping promises; it succeeds
 });
 
 test('submit by Vertex flags and by a pasted multi-line gcloud line each produce their CustomJob', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   try {
     await train(
       bot,
-      `submit --display-name vx_1 --region us-central1 --worker-pool-spec=machine-type=n1-standard-8,accelerator-type=NVIDIA_TESLA_T4,accelerator-count=1,replica-count=1,executor-image-uri=${img('tf-gpu.2-11')},python-module=trainer.task --python-package-uris ${PKG}`,
+      `submit --display-name vx_1 --region us-central1 --worker-pool-spec=machine-type=n1-standard-8,accelerator-type=NVIDIA_TESLA_T4,accelerator-count=1,replica-count=1,executor-image-uri=${img('tf-gpu.2-17.py310')},python-module=trainer.task --python-package-uris ${PKG}`,
     );
     await train(
       bot,
@@ -111,7 +117,7 @@ test('submit by Vertex flags and by a pasted multi-line gcloud line each produce
       {
         machineSpec: { machineType: 'n1-standard-8', acceleratorType: 'NVIDIA_TESLA_T4', acceleratorCount: 1 },
         replicaCount: '1',
-        pythonPackageSpec: { executorImageUri: img('tf-gpu.2-11'), packageUris: [PKG], pythonModule: 'trainer.task', args: [] },
+        pythonPackageSpec: { executorImageUri: img('tf-gpu.2-17.py310'), packageUris: [PKG], pythonModule: 'trainer.task', args: [] },
       },
     ]);
     const pasted = bot.vertex.job('pasted_1');
@@ -119,7 +125,7 @@ test('submit by Vertex flags and by a pasted multi-line gcloud line each produce
       {
         machineSpec: { machineType: 'n1-standard-4' },
         replicaCount: '1',
-        pythonPackageSpec: { executorImageUri: img('tf-cpu.2-11.py310'), packageUris: [PKG], pythonModule: 'trainer.task', args: ['--epochs', '5'] },
+        pythonPackageSpec: { executorImageUri: img('tf-cpu.2-16.py310'), packageUris: [PKG], pythonModule: 'trainer.task', args: ['--epochs', '5'] },
       },
     ]);
   } finally {
@@ -128,7 +134,7 @@ test('submit by Vertex flags and by a pasted multi-line gcloud line each produce
 });
 
 test('a failing job ends FAILED with its error and last log lines, once in the thread and once by DM', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   try {
     bot.vertex.script('bad_1', { failWith: 'The replica workerpool0-0 exited with a non-zero status of 1.', errorLines: ['Traceback (most recent call last):', 'ValueError: bad shape'] });
     await train(bot, `submit bad_1 --scale-tier BASIC --module-name trainer.task --packages ${PKG} --runtime-version 2.11`);
@@ -147,7 +153,7 @@ test('a failing job ends FAILED with its error and last log lines, once in the t
 });
 
 test("cancel from Slack: a non-owner is refused; the owner's confirmed cancel ends CANCELLED with one notice and one DM", async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   try {
     bot.vertex.script('long_1', { stayQueued: true });
     await train(bot, `submit long_1 --scale-tier BASIC --module-name trainer.task --packages ${PKG} --runtime-version 2.11`);
@@ -175,7 +181,7 @@ test("cancel from Slack: a non-owner is refused; the owner's confirmed cancel en
 });
 
 test('a retried /train submit (X-Slack-Retry-Num) creates one job', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   try {
     const first = await train(bot, `submit retry_1 --scale-tier BASIC --module-name trainer.task --packages ${PKG} --runtime-version 2.11`);
     const again = await bot.slack.resend(first, { retryNum: 1, retryReason: 'http_timeout' });
@@ -190,7 +196,7 @@ test('a retried /train submit (X-Slack-Retry-Num) creates one job', async () => 
 });
 
 test('a quota error and a combination Vertex AI refuses each get a clear answer and leave no job stuck', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   try {
     bot.vertex.quota('us-central1', 'NVIDIA_TESLA_T4', 0);
     await train(bot, `submit quota_1 --scale-tier basic-gpu --module-name trainer.task --packages ${PKG} --runtime-version 2.11`);
@@ -212,7 +218,7 @@ test('a quota error and a combination Vertex AI refuses each get a clear answer 
 });
 
 test('/train alone opens the form; a bad line is answered beside the input, a pasted gcloud line submits', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   try {
     const res = await train(bot, '');
     assert.equal(res.text, '');
@@ -235,7 +241,7 @@ test('/train alone opens the form; a bad line is answered beside the input, a pa
 });
 
 test('the watcher lists each region once per tick, however many jobs it watches', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   try {
     bot.vertex.setDefaultScript({ stayQueued: true });
     for (const [name, region] of [['r1', 'us-central1'], ['r2', 'us-central1'], ['r3', 'us-central1'], ['r4', 'europe-west4'], ['r5', 'europe-west4']]) {
@@ -253,7 +259,7 @@ test('the watcher lists each region once per tick, however many jobs it watches'
 });
 
 test('a create whose record write was lost (a killed process) is found by its label: one job, one notice', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   const db = createFirestore({ projectId: bot.config.firestore.kind === 'emulator' ? bot.config.firestore.project : bot.project, emulatorHost: emulatorHost() });
   try {
     await train(bot, `submit lost_1 --scale-tier BASIC --module-name trainer.task --packages ${PKG} --runtime-version 2.11`);
@@ -273,7 +279,7 @@ test('a create whose record write was lost (a killed process) is found by its la
 });
 
 test('a cancel that comes before a lost record write is noticed still cancels the job in Vertex AI', async () => {
-  const bot = await startBot();
+  const bot = await startBot({ startAt: SPRING });
   const db = createFirestore({ projectId: bot.config.firestore.kind === 'emulator' ? bot.config.firestore.project : bot.project, emulatorHost: emulatorHost() });
   try {
     bot.vertex.script('lost_2', { stayQueued: true });
@@ -344,5 +350,33 @@ test('1,000 random and hostile /train commands over HTTP each get a clear answer
     assert.deepEqual(unexpected.map((e) => String(e.message)).slice(0, 5), []);
   } finally {
     await bot.stop();
+  }
+});
+
+test('an ML Engine submit with --runtime-version 2.11 never sends a retired image: mapped with a note in spring 2026, refused in November', async () => {
+  const line = `submit old_tf --scale-tier basic-gpu --module-name trainer.task --packages ${PKG} --runtime-version 2.11`;
+  const spring = await startBot({ startAt: SPRING });
+  try {
+    const res = await train(spring, line);
+    const said = answerText(res.body);
+    assert.match(said, /Submitting training job `old_tf`/);
+    // The note sits in the answer's blocks, beside the headline.
+    assert.match(JSON.stringify(res.body), /runs on TensorFlow 2\.16/);
+    await spring.tickUntil(() => spring.vertex.jobs().length === 1, 'created');
+    const pools = spring.vertex.job('old_tf')?.jobSpec.workerPoolSpecs as { pythonPackageSpec?: { executorImageUri?: string } }[];
+    assert.equal(pools[0]?.pythonPackageSpec?.executorImageUri, img('tf-gpu.2-16.py310'));
+  } finally {
+    await spring.stop();
+  }
+  const november = await startBot();
+  try {
+    const res = await train(november, line);
+    const said = answerText(res.body);
+    assert.match(said, /no prebuilt TensorFlow training image/);
+    assert.match(said, /--master-image-uri/);
+    for (let i = 0; i < 3; i++) await november.gpubot.worker.tick();
+    assert.equal(november.vertex.calls.filter((c) => c.method === 'customJobs.create').length, 0, 'nothing was sent to Vertex AI');
+  } finally {
+    await november.stop();
   }
 });

@@ -47,7 +47,7 @@ async function setup(options: Partial<VertexSandboxOptions> = {}, pageSize?: num
 
 /** The body `/train submit` produces for `flags`, for record `recordId`. */
 function bodyFor(flags: string, recordId = 'rec-1', owner = 'U0ALICE'): CustomJobBody {
-  const parsed = parseTrainCommand(`submit ${flags}`);
+  const parsed = parseTrainCommand(`submit ${flags}`, { today: '2026-03-02' });
   assert.ok(parsed.ok && parsed.value.kind === 'submit' && parsed.value.request !== null, parsed.ok ? 'not a submit' : parsed.error.message);
   return toCustomJob(parsed.value.request, { project: PROJECT, owner, jobId: recordId, defaultRegion: REGION }).body;
 }

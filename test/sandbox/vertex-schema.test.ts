@@ -24,7 +24,7 @@ const COMMANDS = [
 
 function bodies(): { region: string; body: CustomJobBody }[] {
   return COMMANDS.map((text, i) => {
-    const parsed = parseTrainCommand(text);
+    const parsed = parseTrainCommand(text, { today: '2026-03-02' });
     assert.ok(parsed.ok && parsed.value.kind === 'submit' && parsed.value.request !== null, text);
     return toCustomJob(parsed.value.request, { project: PROJECT, owner: 'U0ALICE', jobId: `rec-${i}`, defaultRegion: 'us-central1' });
   });

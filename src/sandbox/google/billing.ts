@@ -254,6 +254,13 @@ function computeSeeds(): SkuSeed[] {
   return seeds;
 }
 
+/**
+ * Vertex AI's training SKUs as its catalog names them: "Vertex AI Training on NVIDIA Tesla T4 GPU",
+ * "Vertex AI Training on N1 Predefined Instance CPU", "... Instance RAM" (the form a September 2026
+ * invoice of a Vertex AI custom job showed, region after "running in" as Compute Engine's SKUs write
+ * it). Google's SKU pages were not reachable from here to confirm every family; the A2, G2 and A3
+ * names follow the N1 one. Note "NVIDIA" in capitals, unlike Compute Engine's "Nvidia".
+ */
 function vertexSeeds(): SkuSeed[] {
   const seeds: SkuSeed[] = [];
   const vertex = (s: Omit<SkuSeed, 'service' | 'resourceFamily' | 'usageType'>): void => {
@@ -263,15 +270,15 @@ function vertexSeeds(): SkuSeed[] {
     const price = (usd: number): number => round6(round6(usd * area.factor) * TRAINING_FACTOR);
     for (const gpu of GPU_SEEDS) {
       const regions = regionsOffering(gpu.type, area.regions);
-      vertex({ resourceGroup: 'Training', unit: 'h', regions, description: `Vertex AI: Training/Custom Training on ${gpu.words} running in ${area.words}`, tiers: [{ start: 0, usd: price(gpu.usd) }] });
+      vertex({ resourceGroup: 'Training', unit: 'h', regions, description: `Vertex AI Training on ${gpu.words.replace(/^Nvidia /, 'NVIDIA ')} running in ${area.words}`, tiers: [{ start: 0, usd: price(gpu.usd) }] });
     }
     for (const m of MACHINE_SEEDS.filter((s) => s.training)) {
-      vertex({ resourceGroup: 'Training', unit: 'h', regions: area.regions, description: `Vertex AI: Training/Custom Training on ${m.stem} Core running in ${area.words}`, tiers: [{ start: 0, usd: price(m.vcpu) }] });
-      vertex({ resourceGroup: 'Training', unit: 'GiBy.h', regions: area.regions, description: `Vertex AI: Training/Custom Training on ${m.stem} Ram running in ${area.words}`, tiers: [{ start: 0, usd: price(m.ramGib) }] });
+      vertex({ resourceGroup: 'Training', unit: 'h', regions: area.regions, description: `Vertex AI Training on ${m.stem} CPU running in ${area.words}`, tiers: [{ start: 0, usd: price(m.vcpu) }] });
+      vertex({ resourceGroup: 'Training', unit: 'GiBy.h', regions: area.regions, description: `Vertex AI Training on ${m.stem} RAM running in ${area.words}`, tiers: [{ start: 0, usd: price(m.ramGib) }] });
     }
     // Serving costs more than training on the same parts: a parser that mixes them up shows it.
-    vertex({ resourceGroup: 'Prediction', unit: 'h', regions: area.regions, description: `Vertex AI: Online/Batch Prediction on N1 Predefined Instance Core running in ${area.words}`, tiers: [{ start: 0, usd: price(0.043) }] });
-    vertex({ resourceGroup: 'Prediction', unit: 'h', regions: regionsOffering('nvidia-tesla-t4', area.regions), description: `Vertex AI: Online/Batch Prediction on Nvidia Tesla T4 GPU running in ${area.words}`, tiers: [{ start: 0, usd: price(0.4) }] });
+    vertex({ resourceGroup: 'Prediction', unit: 'h', regions: area.regions, description: `Vertex AI Prediction on N1 Predefined Instance CPU running in ${area.words}`, tiers: [{ start: 0, usd: price(0.043) }] });
+    vertex({ resourceGroup: 'Prediction', unit: 'h', regions: regionsOffering('nvidia-tesla-t4', area.regions), description: `Vertex AI Prediction on NVIDIA Tesla T4 GPU running in ${area.words}`, tiers: [{ start: 0, usd: price(0.4) }] });
   }
   return seeds;
 }

@@ -31,11 +31,16 @@
  *   refuses them.
  */
 import { createHash } from 'node:crypto';
-import { BUSY_KERNELS_METRIC, NOTEBOOK_IDLE_SECONDS_METRIC } from '../../domain/notebook-activity-script.js';
 import { googleError, type SandboxHandler, type SandboxRequest, type SandboxResponse } from './server.js';
 
 export const GPU_UTILIZATION_METRIC = 'agent.googleapis.com/gpu/utilization';
 export const CPU_UTILIZATION_METRIC = 'compute.googleapis.com/instance/cpu/utilization';
+/**
+ * The custom metrics a box's notebook reporter writes (a wire contract between the box's script and
+ * whoever reads Monitoring). The sandbox names them itself; a test checks they match the bot's.
+ */
+export const BUSY_KERNELS_METRIC = 'custom.googleapis.com/gpubot/notebook/busy_kernels';
+export const NOTEBOOK_IDLE_SECONDS_METRIC = 'custom.googleapis.com/gpubot/notebook/idle_seconds';
 
 export type MetricKind = 'GAUGE' | 'DELTA' | 'CUMULATIVE';
 export type ValueType = 'DOUBLE' | 'INT64';

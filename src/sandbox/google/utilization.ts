@@ -1,7 +1,6 @@
 /** Scripted utilization for the Monitoring sandbox: what a box "does" in demos and tests. */
-import { BUSY_KERNELS_METRIC, NOTEBOOK_IDLE_SECONDS_METRIC } from '../../domain/notebook-activity-script.js';
 import type { ComputeSandbox } from './compute.js';
-import type { MonitoredInstance, Sampler } from './monitoring.js';
+import { BUSY_KERNELS_METRIC, NOTEBOOK_IDLE_SECONDS_METRIC, type MonitoredInstance, type Sampler } from './monitoring.js';
 
 export const GPU_UTILIZATION = 'agent.googleapis.com/gpu/utilization';
 export const CPU_UTILIZATION = 'compute.googleapis.com/instance/cpu/utilization';

@@ -18,9 +18,14 @@
  *   `google.rpc.BadRequest` field violations for invalid bodies, and the 429 quota message Vertex AI
  *   sends: `The following quota metrics exceed quota limits: aiplatform.googleapis.com/...`.
  * - Failed jobs write their error lines to Cloud Logging as `ml_job` entries with severity ERROR.
+ * - What Vertex AI trains on (machine types, GPUs per machine, prebuilt containers and the day each
+ *   stops running) is vertex-catalog.ts, written from Google's pages. A body naming a machine type it
+ *   does not train on, or a prebuilt image past its end of availability on the sandbox clock's day, is
+ *   refused with 400 INVALID_ARGUMENT and a field violation; the exact wording of Vertex AI's message
+ *   for a retired image is not documented, so the sandbox's says what and since when.
  * - Timestamps are RFC 3339 in UTC with a `Z`, as Vertex AI and Cloud Logging write them.
  */
-import { GPUS, GPU_KEYS, gpuForMachine, isSharedCore, machineShape, n1Limit, type GpuKey } from '../../domain/gpus.js';
+import { ACCELERATOR_QUOTA_METRICS, N1_GPU_COUNTS, PREBUILT_IMAGE_END_OF_AVAILABILITY, RETIRED_ACCELERATORS, TRAINING_MACHINES, prebuiltImageName } from './vertex-catalog.js';
 import type { SandboxHandler, SandboxRequest, SandboxResponse } from './server.js';
 
 export type JobState =
@@ -178,9 +183,7 @@ function badRequest(violations: { field: string; description: string }[]): Sandb
 /** The Vertex AI quota metric a resource counts against, e.g. `custom_model_training_nvidia_l4_gpus`. */
 export function vertexQuotaMetric(resource: string): string {
   if (resource === 'CPUS') return 'custom_model_training_cpus';
-  const gpu = GPU_KEYS.find((k) => GPUS[k].vertexAcceleratorType === resource);
-  const base = gpu === undefined ? resource.toLowerCase() : GPUS[gpu].quotaMetric.toLowerCase();
-  return `custom_model_training_${base}`;
+  return ACCELERATOR_QUOTA_METRICS[resource] ?? `custom_model_training_${resource.toLowerCase()}`;
 }
 
 export function quotaError(resource: string): SandboxResponse {
@@ -408,6 +411,11 @@ const ACCELERATOR_ENUM = new Set([
   'NVIDIA_A100_80GB',
   'NVIDIA_L4',
   'NVIDIA_H100_80GB',
+  'NVIDIA_H100_MEGA_80GB',
+  'NVIDIA_H200_141GB',
+  'NVIDIA_B200',
+  'NVIDIA_GB200',
+  'NVIDIA_RTX_PRO_6000',
   'TPU_V2',
   'TPU_V3',
   'TPU_V4_POD',
@@ -433,40 +441,41 @@ interface ParsedJob {
   usage: Map<string, number>;
 }
 
-function gpuOfVertexType(type: string): GpuKey | null {
-  return GPU_KEYS.find((k) => GPUS[k].vertexAcceleratorType === type) ?? null;
-}
-
-/** Checks a pool's machine and accelerators as Vertex AI does; returns the problem, or null. */
+/** Checks a pool's machine and accelerators as Vertex AI does (vertex-catalog.ts); returns the problem, or null. */
 function machineProblem(machineType: string, acceleratorType: string | null, count: number): string | null {
-  const shape = machineShape(machineType);
-  if (shape === null || isSharedCore(machineType)) return `Machine type "${machineType}" is not supported.`;
-  const builtIn = gpuForMachine(machineType);
+  const machine = TRAINING_MACHINES.get(machineType);
+  if (machine === undefined) return `Machine type "${machineType}" is not supported.`;
+  const builtIn = machine.builtIn;
   if (acceleratorType === null) {
-    if (builtIn === null) return null;
-    return `Machine type "${machineType}" requires accelerator "${GPUS[builtIn].vertexAcceleratorType}" with count ${shape.gpus}.`;
+    if (builtIn === undefined) return null;
+    return `Machine type "${machineType}" requires accelerator "${builtIn.acceleratorType}" with count ${builtIn.count}.`;
   }
-  if (acceleratorType === 'NVIDIA_TESLA_K80' || acceleratorType === 'NVIDIA_TESLA_P4' || acceleratorType.startsWith('TPU_')) {
+  if (RETIRED_ACCELERATORS.has(acceleratorType) || acceleratorType.startsWith('TPU_')) {
     return `Accelerator "${acceleratorType}" is not supported for machine type "${machineType}".`;
   }
-  const gpu = gpuOfVertexType(acceleratorType);
-  if (gpu === null) return `Accelerator "${acceleratorType}" is not supported for machine type "${machineType}".`;
-  const model = GPUS[gpu];
-  const familyOk = model.attached ? shape.family === 'n1' : shape.family === model.family;
-  if (!familyOk) return `Accelerator "${acceleratorType}" is not supported for machine type "${machineType}".`;
-  if (!model.counts.includes(count) || (!model.attached && shape.gpus !== count)) {
-    return `Accelerator count ${count} is not supported for accelerator "${acceleratorType}" on machine type "${machineType}".`;
+  if (builtIn !== undefined) {
+    if (builtIn.acceleratorType !== acceleratorType) return `Accelerator "${acceleratorType}" is not supported for machine type "${machineType}".`;
+    if (builtIn.count !== count) return `Accelerator count ${count} is not supported for accelerator "${acceleratorType}" on machine type "${machineType}".`;
+    return null;
   }
-  if (model.attached) {
-    const limit = n1Limit(gpu, count);
-    if (limit !== null && (shape.vcpus > limit.maxVcpus || shape.memoryGb > limit.maxMemoryGb)) {
-      return `Machine type "${machineType}" has too many vCPUs or too much memory for ${count} "${acceleratorType}".`;
-    }
+  const counts = N1_GPU_COUNTS.get(machineType)?.[acceleratorType];
+  if (counts === undefined) return `Accelerator "${acceleratorType}" is not supported for machine type "${machineType}".`;
+  if (!counts.includes(count)) {
+    return `Accelerator count ${count} is not supported for accelerator "${acceleratorType}" on machine type "${machineType}"; valid counts: ${counts.join(', ')}.`;
   }
   return null;
 }
 
-function parseJobBody(body: unknown): { ok: true; job: ParsedJob } | { ok: false; response: SandboxResponse } {
+/** Why Vertex AI would not run this image on `today` (ISO date), or null. */
+function imageProblem(uri: string, today: string): string | null {
+  const name = prebuiltImageName(uri);
+  if (name === null) return null;
+  const end = PREBUILT_IMAGE_END_OF_AVAILABILITY.get(name);
+  if (end === undefined || today < end) return null;
+  return `Image "${uri}" is not supported: prebuilt container ${name} reached its end of availability on ${end}.`;
+}
+
+function parseJobBody(body: unknown, today: string): { ok: true; job: ParsedJob } | { ok: false; response: SandboxResponse } {
   const fail = (response: SandboxResponse) => ({ ok: false as const, response });
   if (!isRecord(body)) return fail(badRequest([{ field: 'custom_job', description: 'Required field is not set.' }]));
   for (const key of Object.keys(body)) if (!JOB_FIELDS.has(key)) return fail(unknownField(key, 'custom_job'));
@@ -556,10 +565,16 @@ function parseJobBody(body: unknown): { ok: true; job: ParsedJob } | { ok: false
     } else if (isRecord(container)) {
       if (typeof container.imageUri !== 'string' || container.imageUri === '') {
         violations.push({ field: `${at}.container_spec.image_uri`, description: 'Required field is not set.' });
+      } else {
+        const problem = imageProblem(container.imageUri, today);
+        if (problem !== null) violations.push({ field: `${at}.container_spec.image_uri`, description: problem });
       }
     } else if (isRecord(python)) {
       if (typeof python.executorImageUri !== 'string' || python.executorImageUri === '') {
         violations.push({ field: `${at}.python_package_spec.executor_image_uri`, description: 'Required field is not set.' });
+      } else {
+        const problem = imageProblem(python.executorImageUri, today);
+        if (problem !== null) violations.push({ field: `${at}.python_package_spec.executor_image_uri`, description: problem });
       }
       const uris = python.packageUris;
       if (!Array.isArray(uris) || uris.length === 0) {
@@ -584,7 +599,7 @@ function parseJobBody(body: unknown): { ok: true; job: ParsedJob } | { ok: false
     }
     const n = replicas ?? 0;
     if (acceleratorType !== null && count !== null) usage.set(acceleratorType, (usage.get(acceleratorType) ?? 0) + count * n);
-    usage.set('CPUS', (usage.get('CPUS') ?? 0) + (machineShape(machineType)?.vcpus ?? 0) * n);
+    usage.set('CPUS', (usage.get('CPUS') ?? 0) + (TRAINING_MACHINES.get(machineType)?.vcpus ?? 0) * n);
     normalizedPools.push({
       ...raw,
       machineSpec: { ...machine, ...(count !== null && acceleratorType !== null ? { acceleratorCount: count } : {}) },
@@ -681,7 +696,7 @@ export class VertexSandbox implements SandboxHandler {
    * is recorded). Throws on a body Vertex AI would refuse.
    */
   seed(region: string, body: unknown, options: { createdAt?: number } = {}): CustomJobView {
-    const parsed = parseJobBody(body);
+    const parsed = parseJobBody(body, iso(this.now()).slice(0, 10));
     if (!parsed.ok) throw new Error(`seed: ${JSON.stringify(parsed.response.body)}`);
     const job = this.createRecord(region, parsed.job, options.createdAt ?? this.now());
     return this.view(job);
@@ -765,9 +780,9 @@ export class VertexSandbox implements SandboxHandler {
   // ---------------------------------------------------------------- custom jobs
 
   private create(region: string, body: unknown): SandboxResponse {
-    const parsed = parseJobBody(body);
-    if (!parsed.ok) return parsed.response;
     const now = this.now();
+    const parsed = parseJobBody(body, iso(now).slice(0, 10));
+    if (!parsed.ok) return parsed.response;
     for (const [resource, amount] of parsed.job.usage) {
       const rule = this.quotas.get(`${region}/${resource}`);
       if (rule === undefined || amount === 0) continue;

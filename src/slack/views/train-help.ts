@@ -12,6 +12,7 @@ import {
   TIER_POOLS,
   TRAINING_IMAGES,
   TRAINING_IMAGE_REGISTRY,
+  TRAINING_IMAGES_READ_ON,
   parseScaleTier,
   runtimeImages,
   tierNote,
@@ -225,8 +226,8 @@ function runtimesHelp(): SlackMessage {
     section(
       [
         '• *Python*: `--python-version` must be one the runtime lists. Without it a job keeps Python 3.7 where Vertex AI still has it (as on ML Engine), else it gets the newest.',
-        '• *A runtime not in the table* is refused before anything is submitted, with the list of runtimes that work. Run such code in your own container with `--master-image-uri`, or name a prebuilt image (below).',
-        '• *Until*: the last day Vertex AI said it would run those images when this table was taken; if Vertex AI refuses an image, move to a newer runtime.',
+        '• *Retired images are never sent.* On the day you submit, a runtime whose images Vertex AI no longer runs gets the nearest TensorFlow version it still runs, and the answer says which. When it runs none (by Google’s list, every TensorFlow image ended by 11 July 2026), the submit is refused: run your trainer in your own container with `--master-image-uri`.',
+        '• *Until*: the day Vertex AI stops running those images (their end of availability). A prebuilt image named outright is refused from that day on too.',
       ].join('\n'),
     ),
     ...sections(
@@ -234,7 +235,7 @@ function runtimesHelp(): SlackMessage {
       frameworkImageTable(),
       true,
     ),
-    contextLine(`The tables are the bot’s snapshot of Vertex AI’s “Prebuilt containers for custom training” page, which is the authority. ${TOPICS_LINE}`),
+    contextLine(`The tables are the bot’s snapshot of Vertex AI’s “Prebuilt containers for custom training” page, read ${TRAINING_IMAGES_READ_ON}; the page is the authority. ${TOPICS_LINE}`),
   ];
   return { text: fallbackText(`Runtimes with a Vertex AI training image: ${RUNTIME_VERSIONS.join(', ')}.`), blocks };
 }

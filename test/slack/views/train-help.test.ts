@@ -93,7 +93,8 @@ describe('trainHelp', () => {
     }
     for (const image of TRAINING_IMAGES) assert.ok(text.includes(image.name), `image ${image.name}`);
     for (const framework of ['TensorFlow', 'PyTorch', 'scikit-learn', 'XGBoost']) assert.ok(text.includes(framework), framework);
-    assert.match(text, /runtime not in the table\* is refused/);
+    assert.match(text, /Retired images are never sent/);
+    assert.match(text, /nearest TensorFlow version/);
     // The fallback text alone names every runtime too (notifications, screen readers).
     for (const runtime of RUNTIME_VERSIONS) assert.ok(trainHelp('runtimes').text.includes(runtime));
   });
@@ -134,7 +135,7 @@ describe('trainHelp', () => {
     }
     for (const example of TRAIN_SUBMIT_EXAMPLES) {
       assert.ok(text.includes(example));
-      const parsed = parseTrainCommand(example.replace(/^\/train /, ''));
+      const parsed = parseTrainCommand(example.replace(/^\/train /, ''), { today: '2026-03-02' });
       assert.ok(parsed.ok, `${example}: ${parsed.ok ? '' : parsed.error.message}`);
       assert.ok(parsed.value.kind === 'submit' && parsed.value.request !== null, example);
     }
@@ -146,7 +147,7 @@ describe('trainHelp', () => {
       assert.ok(text.includes(`/train ${sub}`), sub);
       const example = /Example: `([^`]+)`/.exec(text)?.[1];
       assert.ok(example, `${sub}: example`);
-      const parsed = parseTrainCommand(example.replace(/^\/train /, ''));
+      const parsed = parseTrainCommand(example.replace(/^\/train /, ''), { today: '2026-03-02' });
       assert.ok(parsed.ok && parsed.value.kind === sub, `${sub}: ${example}`);
     }
     assert.match(helpText('list'), /--all/);

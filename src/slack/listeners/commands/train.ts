@@ -4,7 +4,7 @@
  */
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { answerSlashCommand, type PlainReply } from './slash-answer.js';
-import { parseTrainCommand } from '../../../domain/train-command.js';
+import { parseTrainCommand, trainDay } from '../../../domain/train-command.js';
 import type { Asker } from '../../../app/box-commands.js';
 import type { JobCommands } from '../../../app/job-commands.js';
 import type { ListenerDeps } from '../../context.js';
@@ -30,7 +30,7 @@ export async function handleTrainCommand(args: SlackCommandMiddlewareArgs & AllM
 }
 
 async function answer(command: SlackCommandMiddlewareArgs['command'], deps: ListenerDeps, jobs: JobCommands): Promise<Reply> {
-  const parsed = parseTrainCommand(command.text ?? '');
+  const parsed = parseTrainCommand(command.text ?? '', { today: trainDay(deps.clock.now()) });
   if (!parsed.ok) return errorMessage(parsed.error.message);
   const cmd = parsed.value;
   // trigger_id is unique per invocation and identical in Slack's retries of it.

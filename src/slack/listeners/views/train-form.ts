@@ -1,7 +1,7 @@
 /** The `/train` modal's submission: parse the command line, answer errors beside it, or record the job. */
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
-import { parseTrainCommand } from '../../../domain/train-command.js';
+import { parseTrainCommand, trainDay } from '../../../domain/train-command.js';
 import type { JobCommands } from '../../../app/job-commands.js';
 import type { ListenerDeps } from '../../context.js';
 import { readTrainForm, TRAIN_FORM } from '../../views/job-form.js';
@@ -25,7 +25,7 @@ async function handleTrainForm({ ack, body, view, client }: Args, deps: Listener
   const text = form.command.trim();
   // The form is for submitting; a line starting with flags or a name means `submit`.
   const line = /^(\$\s*)?(gcloud|ai-platform|ml-engine|ai|submit)\b/i.test(text) ? text : `submit ${text}`;
-  const parsed = parseTrainCommand(line);
+  const parsed = parseTrainCommand(line, { today: trainDay(deps.clock.now()) });
   const errors = (message: string) => ack({ response_action: 'errors', errors: { [TRAIN_FORM.blocks.command]: message.slice(0, 1500) } });
   if (!parsed.ok) return errors(parsed.error.message);
   if (parsed.value.kind !== 'submit' || parsed.value.request === null) return errors('Write the flags of `/train submit`, or paste a gcloud line.');
