@@ -11,8 +11,8 @@ export interface RequiredApi {
   why: string;
 }
 
-/** Where a role is granted: on the project, or on the service account the boxes run as. */
-export type RoleGrantedOn = 'project' | 'box-service-account';
+/** Where a role is granted: on the project, on the service account the boxes run as, or on each Slack secret. */
+export type RoleGrantedOn = 'project' | 'box-service-account' | 'slack-secrets';
 
 export interface RequiredRole {
   role: string;
@@ -58,6 +58,7 @@ export const BOT_ROLES: readonly RequiredRole[] = [
   { role: 'roles/monitoring.viewer', why: 'read utilization time series for idle stops', on: 'project' },
   { role: 'roles/aiplatform.user', why: 'create, list and cancel Vertex AI custom jobs', on: 'project' },
   { role: 'roles/logging.viewer', why: "read a failed job's error lines", on: 'project' },
+  { role: 'roles/secretmanager.secretAccessor', why: 'Cloud Run reads the Slack signing secret and bot token as the service account', on: 'slack-secrets' },
 ];
 
 /** Roles of the service account the boxes run as (`GPUBOT_BOX_SERVICE_ACCOUNT`). */
