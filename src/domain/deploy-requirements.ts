@@ -50,7 +50,14 @@ export const DEPLOY_APIS: readonly RequiredApi[] = [
   { service: 'iap.googleapis.com', why: "`/gpu connect`'s IAP tunnel to a box's Jupyter port" },
 ];
 
-/** Roles of the service account the bot runs as. */
+/**
+ * Roles of the service account the bot runs as. Compute Engine's IAM page
+ * (cloud.google.com/compute/docs/access/iam): Compute Instance Admin (v1) creates and manages VMs and
+ * reads networking resources; with Service Account User on an account, it may create VMs that run as it.
+ * Vertex AI jobs run as Vertex AI's custom code service agent (no serviceAccount is set on the job), so
+ * the bot needs no actAs for them (cloud.google.com/vertex-ai/docs/general/custom-service-account).
+ * Cloud Run reads secrets as the service's account (cloud.google.com/run/docs/configuring/services/secrets).
+ */
 export const BOT_ROLES: readonly RequiredRole[] = [
   { role: 'roles/compute.instanceAdmin.v1', why: 'create, start, stop and delete boxes; read zone operations and accelerator types', on: 'project' },
   { role: 'roles/iam.serviceAccountUser', why: 'create VMs that run as the boxes\' service account (actAs on that account only)', on: 'box-service-account' },
