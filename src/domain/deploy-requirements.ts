@@ -81,4 +81,6 @@ export const SLACK_SCOPES: readonly RequiredScope[] = [
   { scope: 'chat:write.public', why: 'post a box card in a public channel the bot was not invited to' },
   { scope: 'im:write', why: "open the DM with a person (conversations.open), where /gpu cost's chart goes" },
   { scope: 'files:write', why: "upload /gpu cost's chart (files.getUploadURLExternal, files.completeUploadExternal)" },
+  { scope: 'channels:read', why: 'gpubot doctor checks the bot is in the digest and admin channels (conversations.info, public channels)' },
+  { scope: 'groups:read', why: 'the same for private digest and admin channels' },
 ];
