@@ -14,8 +14,6 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The embedded default's Slack stand-in grants the scopes this manifest grants, as an installed app has.
-COPY manifest.yml ./
 USER node
 EXPOSE 3000
 # node directly (not npm) so SIGTERM reaches the process and it can shut down cleanly. No
