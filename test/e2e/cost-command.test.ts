@@ -131,7 +131,7 @@ test('/gpu cost without files:write says so to the asker, naming the scope, and 
   const bot = await startBot();
   try {
     // An app installed before the manifest asked for files:write: Slack refuses the upload.
-    bot.slack.setScope('files:write', false);
+    bot.slack.scopes.revoke('files:write');
     await seed(bot, teamRecords(bot));
     const mine = await bot.slack.sendCommand({ text: 'cost --month', userId: ALICE, channelId: CHANNEL });
     assert.match(answerText(mine.body), /Your spend/);

@@ -89,21 +89,21 @@ describe('the simulator grants only the scopes it was given', () => {
   let client: InstanceType<typeof WebClient>;
 
   before(async () => {
-    sim = await startSlackSimulator({ channels: { CTEAM: 'ml-team', CLOBBY: 'lobby', GSECRET: 'secret-lab' }, channelsWithoutBot: ['CLOBBY'], scopes: ['commands', 'chat:write'] });
+    sim = await startSlackSimulator({ channels: { CTEAM: 'ml-team', CLOBBY: 'lobby', GSECRET: 'secret-lab' }, channelsWithoutBot: ['CLOBBY'], grantedScopes: ['commands', 'chat:write'] });
     client = new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
   });
   afterEach(() => {
     sim.reset();
-    for (const scope of sim.grantedScopes()) sim.setScope(scope, false);
-    sim.setScope('commands', true);
-    sim.setScope('chat:write', true);
+    for (const scope of sim.scopes.list()) sim.scopes.revoke(scope);
+    sim.scopes.grant('commands');
+    sim.scopes.grant('chat:write');
   });
   after(() => sim.close());
 
   test('by default, exactly the scopes of manifest.yml', async () => {
     const fromManifest = await startSlackSimulator();
     try {
-      assert.deepEqual(fromManifest.grantedScopes(), readManifestBotScopes());
+      assert.deepEqual(fromManifest.scopes.list(), readManifestBotScopes());
       const ours = new WebClient(fromManifest.botToken, { slackApiUrl: fromManifest.apiUrl, logger: quiet });
       // auth.test is how an app reads its token's scopes: Slack puts them in the x-oauth-scopes header.
       const test = await ours.auth.test();
@@ -117,14 +117,14 @@ describe('the simulator grants only the scopes it was given', () => {
     const refused = await refusal(client.filesUploadV2({ channel_id: 'CTEAM', file: Buffer.from('png'), filename: 'chart.png' }));
     assert.deepEqual(refused, { ok: false, error: 'missing_scope', needed: 'files:write', provided: 'commands,chat:write', response_metadata: { scopes: ['commands', 'chat:write'], acceptedScopes: ['files:write'] } });
     assert.equal(sim.uploads.length, 0, 'nothing was stored');
-    sim.setScope('files:write', true);
+    sim.scopes.grant('files:write');
     await client.filesUploadV2({ channel_id: 'CTEAM', file: Buffer.from('png'), filename: 'chart.png' });
     assert.equal(sim.uploads.filter((u) => u.completed).length, 1);
   });
 
   test('a file completed into a channel the bot is not in gets not_in_channel, even with chat:write.public', async () => {
-    sim.setScope('files:write', true);
-    sim.setScope('chat:write.public', true);
+    sim.scopes.grant('files:write');
+    sim.scopes.grant('chat:write.public');
     const refused = await refusal(client.filesUploadV2({ channel_id: 'CLOBBY', file: Buffer.from('png'), filename: 'chart.png' }));
     assert.equal(refused.error, 'not_in_channel');
     assert.deepEqual(sim.messages('CLOBBY'), []);
@@ -132,7 +132,7 @@ describe('the simulator grants only the scopes it was given', () => {
 
   test('chat:write.public lets a message, not a file, into a public channel the bot has not joined; never a private one', async () => {
     assert.equal((await refusal(client.chat.postMessage({ channel: 'CLOBBY', text: 'hello' }))).error, 'not_in_channel');
-    sim.setScope('chat:write.public', true);
+    sim.scopes.grant('chat:write.public');
     assert.equal((await client.chat.postMessage({ channel: 'CLOBBY', text: 'hello' })).ok, true);
     sim.setBotMembership('GSECRET', false);
     try {
@@ -144,7 +144,7 @@ describe('the simulator grants only the scopes it was given', () => {
 
   test('conversations.open needs im:write for a DM, mpim:write for a group DM', async () => {
     assert.equal((await refusal(client.conversations.open({ users: 'UALICE' }))).needed, 'im:write');
-    sim.setScope('im:write', true);
+    sim.scopes.grant('im:write');
     assert.match((await client.conversations.open({ users: 'UALICE' })).channel?.id ?? '', /^D/);
     assert.equal((await refusal(client.conversations.open({ users: 'UALICE,UBOB' }))).needed, 'mpim:write');
   });
@@ -152,14 +152,14 @@ describe('the simulator grants only the scopes it was given', () => {
   test('conversations.info needs the read scope of the conversation type; users.info needs users:read', async () => {
     assert.equal((await refusal(client.conversations.info({ channel: 'CTEAM' }))).needed, 'channels:read');
     assert.equal((await refusal(client.conversations.info({ channel: 'GSECRET' }))).needed, 'groups:read');
-    sim.setScope('channels:read', true);
+    sim.scopes.grant('channels:read');
     assert.equal((await client.conversations.info({ channel: 'CTEAM' })).ok, true);
     assert.equal((await refusal(client.conversations.info({ channel: 'GSECRET' }))).needed, 'groups:read');
     assert.equal((await refusal(client.users.info({ user: 'UALICE' }))).needed, 'users:read');
   });
 
   test('methods Slack documents as needing no scope work with none', async () => {
-    for (const scope of sim.grantedScopes()) sim.setScope(scope, false);
+    for (const scope of sim.scopes.list()) sim.scopes.revoke(scope);
     assert.equal((await client.auth.test()).ok, true);
     const trigger = sim.mintTrigger('UALICE');
     const opened = await client.views.open({ trigger_id: trigger, view: { type: 'modal', title: { type: 'plain_text', text: 'Form' }, blocks: [] } });
@@ -172,7 +172,7 @@ describe('the simulator grants only the scopes it was given', () => {
 
   test('every method the simulator answers has a scope rule, and an unknown method is still unknown_method', async () => {
     for (const scope of ['chat:write', 'files:write', 'im:write', 'channels:read', 'groups:read', 'im:read', 'mpim:read', 'channels:join', 'channels:history', 'groups:history', 'im:history', 'mpim:history', 'users:read']) {
-      sim.setScope(scope, true);
+      sim.scopes.grant(scope);
     }
     for (const method of Object.keys(METHOD_SCOPES)) {
       if (method === 'apps.connections.open') continue;

@@ -95,7 +95,7 @@ describe('the Web API as @slack/web-api calls it', () => {
       channelsWithoutBot: ['G2PRIV'],
       unknownChannels: ['C9GONE'],
       // The manifest's scopes, and the history a few of these tests read back (the bot never does).
-      scopes: [...readManifestBotScopes(), 'channels:history'],
+      grantedScopes: [...readManifestBotScopes(), 'channels:history'],
     });
     client = new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
   });

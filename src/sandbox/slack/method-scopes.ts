@@ -73,3 +73,35 @@ export function missingScope(rule: ScopeRule, granted: ReadonlySet<string>, type
   const all = acceptedScopes(rule);
   return all.some((s) => granted.has(s)) ? null : all.join(',');
 }
+
+/** The scopes a token was granted; tests take one away to play an app installed before it was added. */
+export class ScopeGrant {
+  private readonly granted: Set<string>;
+
+  constructor(scopes: Iterable<string>) {
+    this.granted = new Set(scopes);
+  }
+
+  grant(scope: string): void {
+    this.granted.add(scope);
+  }
+
+  /** The app was installed without this scope (or an admin removed it and reinstalled). */
+  revoke(scope: string): void {
+    this.granted.delete(scope);
+  }
+
+  has(scope: string): boolean {
+    return this.granted.has(scope);
+  }
+
+  /** In the order they were granted, as `x-oauth-scopes` lists them. */
+  list(): string[] {
+    return [...this.granted];
+  }
+
+  /** For `missingScope`. */
+  asSet(): ReadonlySet<string> {
+    return this.granted;
+  }
+}

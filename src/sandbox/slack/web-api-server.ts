@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { checkBlockKit, type BlockKitSurface } from './block-kit-limits.js';
 import { readManifestBotScopes } from './manifest.js';
-import { acceptedScopes, METHOD_SCOPES, missingScope, type ConversationType } from './method-scopes.js';
+import { acceptedScopes, METHOD_SCOPES, missingScope, ScopeGrant, type ConversationType } from './method-scopes.js';
 import { signSlackRequest } from './signing.js';
 import { acceptUpgrade, refuseUpgrade, type WebSocketConnection } from './websocket.js';
 
@@ -143,7 +143,7 @@ export interface SlackSimulatorOptions {
    * The bot token's scopes. Default: what the app manifest grants (`oauth_config.scopes.bot` of
    * `manifestPath`), as installing the app from it would; a method without its scope gets `missing_scope`.
    */
-  scopes?: Iterable<string>;
+  grantedScopes?: Iterable<string>;
   /** The manifest the default scopes come from; default the repository's `manifest.yml`. */
   manifestPath?: string;
   /** The app-level token's scopes; default `connections:write`, which Socket Mode needs. */
@@ -519,6 +519,8 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   readonly appId: string;
   readonly botName: string;
   readonly verificationToken = 'sandbox-verification-token';
+  /** The bot token's scopes: `scopes.revoke('files:write')` plays an app installed without it. */
+  readonly scopes: ScopeGrant;
 
   private readonly server: Server;
   private readonly port: number;
@@ -531,8 +533,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   private readonly withoutBot = new Set<string>();
   private readonly unknownChannels = new Set<string>();
   private readonly people = new Map<string, SimUser>();
-  private readonly botScopes: Set<string>;
-  private readonly appScopes: Set<string>;
+  private readonly appScopes: ScopeGrant;
   private readonly dmByUser = new Map<string, string>();
   private readonly userByDm = new Map<string, string>();
 
@@ -563,8 +564,8 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     this.triggerTtlMs = options.triggerTtlMs ?? 3000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 3000;
     this.port = options.port ?? 0;
-    this.botScopes = new Set(options.scopes ?? readManifestBotScopes(options.manifestPath));
-    this.appScopes = new Set(options.appTokenScopes ?? ['connections:write']);
+    this.scopes = new ScopeGrant(options.grantedScopes ?? readManifestBotScopes(options.manifestPath));
+    this.appScopes = new ScopeGrant(options.appTokenScopes ?? ['connections:write']);
     for (const [id, name] of Object.entries(options.channels ?? {})) this.channelNames.set(id, name);
     for (const id of options.channelsWithoutBot ?? []) this.withoutBot.add(id);
     for (const id of options.unknownChannels ?? []) this.unknownChannels.add(id);
@@ -665,17 +666,6 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   setBotMembership(channel: string, member: boolean): void {
     if (member) this.withoutBot.delete(channel);
     else this.withoutBot.add(channel);
-  }
-
-  /** The bot token's scopes, in the order they were granted. */
-  grantedScopes(): string[] {
-    return [...this.botScopes];
-  }
-
-  /** Grants the bot token a scope (an admin added it to the app and reinstalled) or takes it away. */
-  setScope(scope: string, granted: boolean): void {
-    if (granted) this.botScopes.add(scope);
-    else this.botScopes.delete(scope);
   }
 
   /** The next `times` calls to `method` answer HTTP 429 with `Retry-After: retryAfterSec`. */
@@ -942,17 +932,17 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
 
     // Every answer to a known token names what it was granted (auth.test is how apps read them), and
     // what the method accepts; @slack/web-api reads both headers into response_metadata.scopes/acceptedScopes.
-    const granted = tokenKind === 'app' ? this.appScopes : this.botScopes;
+    const granted = tokenKind === 'app' ? this.appScopes : this.scopes;
     const handler = this.handlers[method];
     const rule = METHOD_SCOPES[method];
     const headers: Record<string, string> = {
-      'x-oauth-scopes': [...granted].join(','),
+      'x-oauth-scopes': granted.list().join(','),
       ...(rule === undefined ? {} : { 'x-accepted-oauth-scopes': acceptedScopes(rule).join(',') }),
     };
     if (handler === undefined || rule === undefined) return this.record(method, args, { status: 200, body: fail('unknown_method'), headers });
-    const needed = missingScope(rule, granted, this.conversationTypeOf(method, args));
+    const needed = missingScope(rule, granted.asSet(), this.conversationTypeOf(method, args));
     if (needed !== null) {
-      return this.record(method, args, { status: 200, body: fail('missing_scope', { needed, provided: [...granted].join(',') }), headers });
+      return this.record(method, args, { status: 200, body: fail('missing_scope', { needed, provided: granted.list().join(',') }), headers });
     }
     return this.record(method, args, { status: 200, body: handler(args), headers });
   }
@@ -1158,7 +1148,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     // chat:write.public lets an app post in a public channel it has not joined; only messages, not files
     // (docs.slack.dev/reference/scopes/chat.write.public).
     const channel = str(a, 'channel') ?? '';
-    if ('error' in target && target.error === 'not_in_channel' && this.conversationType(channel) === 'public' && this.botScopes.has('chat:write.public')) {
+    if ('error' in target && target.error === 'not_in_channel' && this.conversationType(channel) === 'public' && this.scopes.has('chat:write.public')) {
       target = { channel };
     }
     if ('error' in target) return fail(target.error);
