@@ -1,10 +1,10 @@
-// The README's deploy guide grants exactly the roles in src/domain/deploy-roles.ts, and the instance
+// The README's deploy guide grants exactly the roles in src/domain/deploy-requirements.ts, and the instance
 // body asks for exactly its scopes: one list, checked where people read it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOT_ROLES, BOX_METADATA_ROLE, BOX_ROLES, BOX_SCOPES } from '../src/domain/deploy-roles.js';
+import { BOT_ROLES, BOX_METADATA_ROLE, BOX_ROLES, BOX_SCOPES } from '../src/domain/deploy-requirements.js';
 import { instanceResource } from '../src/gcp/compute.js';
 import { instancePlan } from '../src/domain/instance-plan.js';
 import { makeBox } from './support/boxes.js';
@@ -26,7 +26,7 @@ test('the README grants no predefined role the list does not have', () => {
   for (const m of README.matchAll(/(?<![\w/])roles\/[a-zA-Z0-9.]*[a-zA-Z0-9]/g)) {
     const role = m[0];
     if (people.has(role)) continue;
-    assert.ok(known.has(role), `README mentions ${role}, which src/domain/deploy-roles.ts does not list`);
+    assert.ok(known.has(role), `README mentions ${role}, which src/domain/deploy-requirements.ts does not list`);
   }
 });
 

@@ -11,7 +11,7 @@ import type { compute_v1 } from 'googleapis/build/src/apis/compute/v1.js';
 import type { AuthClient } from 'google-auth-library';
 import { GoogleRest } from './google-rest.js';
 import type { InstancePlan } from '../domain/instance-plan.js';
-import { BOX_SCOPES } from '../domain/deploy-roles.js';
+import { BOX_SCOPES } from '../domain/deploy-requirements.js';
 import type {
   Clock,
   CloudResult,

@@ -83,7 +83,7 @@ function teamRecords(bot: Bot): Box[] {
   ];
 }
 
-test('/gpu cost answers with totals that match the records, and uploads a chart of daily spend', async () => {
+test('/gpu cost answers with totals that match the records, and shows the chart of daily spend to the asker alone', async () => {
   const bot = await startBot();
   try {
     const prices = await pricesOf(bot);
@@ -101,9 +101,13 @@ test('/gpu cost answers with totals that match the records, and uploads a chart 
     assert.doesNotMatch(JSON.stringify(mine.body), /bob-stopped|alice-gone/);
     assert.match(JSON.stringify(mine.body), /list price/);
 
+    assert.match(JSON.stringify(mine.body), /chart of daily spend is on its way to your DM/);
     await until(() => bot.slack.uploads.some((u) => u.completed), 'the chart upload');
     const upload = bot.slack.uploads.find((u) => u.completed);
-    assert.equal(upload?.channel, CHANNEL);
+    // The answer is ephemeral: the chart goes to Alice's DM with the bot, never into the channel.
+    assert.equal(upload?.channel, bot.slack.dmChannel(ALICE));
+    assert.ok(bot.slack.dms(ALICE).some((m) => m.files?.some((f) => f.id === upload?.fileId) === true), 'the chart shows in her DM');
+    assert.ok(!bot.slack.messages(CHANNEL).some((m) => m.files !== undefined), 'no file in the channel');
     assert.match(upload?.filename ?? '', /\.png$/);
     assert.deepEqual(upload?.bytes?.subarray(0, 8), PNG_SIGNATURE);
     assert.ok((upload?.title ?? '').includes(formatUsd(sum(ALICE))), 'the title carries the total');
@@ -111,9 +115,33 @@ test('/gpu cost answers with totals that match the records, and uploads a chart 
     const all = await bot.slack.sendCommand({ text: 'cost --all --month', userId: ADMIN, channelId: CHANNEL });
     assert.ok(answerText(all.body).includes(formatUsd(sum(null))), `team total ${formatUsd(sum(null))} in: ${answerText(all.body)}`);
     assert.match(JSON.stringify(all.body), /UBOB/);
+    // The team's spend is the admin's to see: its chart goes to the admin's DM, not to the channel.
+    await until(() => bot.slack.uploads.filter((u) => u.completed).length === 2, 'the team chart upload');
+    assert.equal(bot.slack.uploads.filter((u) => u.completed)[1]?.channel, bot.slack.dmChannel(ADMIN));
+    assert.ok(!bot.slack.messages(CHANNEL).some((m) => m.files !== undefined), 'no file in the channel');
 
     const bobs = await bot.slack.sendCommand({ text: 'cost --month --user <@UBOB|bob>', userId: ADMIN, channelId: CHANNEL });
     assert.ok(answerText(bobs.body).includes(formatUsd(sum(BOB))));
+  } finally {
+    await bot.stop();
+  }
+});
+
+test('/gpu cost without files:write says so to the asker, naming the scope, and puts nothing in the channel', async () => {
+  const bot = await startBot();
+  try {
+    // An app installed before the manifest asked for files:write: Slack refuses the upload.
+    bot.slack.scopes.revoke('files:write');
+    await seed(bot, teamRecords(bot));
+    const mine = await bot.slack.sendCommand({ text: 'cost --month', userId: ALICE, channelId: CHANNEL });
+    assert.match(answerText(mine.body), /Your spend/);
+    const said = await bot.slack.waitUntil(() => bot.slack.ephemerals(ALICE, CHANNEL).find((e) => e.source === 'response_url'), 3000, 'the follow-up');
+    assert.match(said.text, /could not be sent/);
+    assert.match(JSON.stringify(said.blocks), /files:write/);
+    const refused = bot.slack.callsTo('files.getUploadURLExternal')[0];
+    assert.deepEqual([refused?.response.error, refused?.response.needed], ['missing_scope', 'files:write']);
+    assert.equal(bot.slack.uploads.length, 0);
+    assert.ok(!bot.slack.messages(CHANNEL).some((m) => m.files !== undefined));
   } finally {
     await bot.stop();
   }

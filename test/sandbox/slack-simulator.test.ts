@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { App, LogLevel, webApi, type types } from '@slack/bolt';
 import { checkBlockKit } from '../../src/sandbox/slack/block-kit-limits.js';
+import { readManifestBotScopes } from '../../src/sandbox/slack/manifest.js';
 import { startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/web-api-server.js';
 
 const { WebClient, ErrorCode, LogLevel: ClientLogLevel } = webApi;
@@ -90,9 +91,11 @@ describe('the Web API as @slack/web-api calls it', () => {
 
   before(async () => {
     sim = await startSlackSimulator({
-      channels: { C1TEAM: 'ml-team', C2PRIV: 'secret-lab' },
-      channelsWithoutBot: ['C2PRIV'],
+      channels: { C1TEAM: 'ml-team', G2PRIV: 'secret-lab' },
+      channelsWithoutBot: ['G2PRIV'],
       unknownChannels: ['C9GONE'],
+      // The manifest's scopes, and the history a few of these tests read back (the bot never does).
+      grantedScopes: [...readManifestBotScopes(), 'channels:history'],
     });
     client = new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
   });
@@ -172,7 +175,7 @@ describe('the Web API as @slack/web-api calls it', () => {
   });
 
   test('not_in_channel, channel_not_found, message_not_found, invalid_auth, not_authed, unknown_method', async () => {
-    assert.equal((await slackError(client.chat.postMessage({ channel: 'C2PRIV', text: 'x' }))).error, 'not_in_channel');
+    assert.equal((await slackError(client.chat.postMessage({ channel: 'G2PRIV', text: 'x' }))).error, 'not_in_channel');
     assert.equal((await slackError(client.chat.postMessage({ channel: 'C9GONE', text: 'x' }))).error, 'channel_not_found');
     assert.equal((await slackError(client.chat.update({ channel: 'C1TEAM', ts: '1.000001', text: 'x' }))).error, 'message_not_found');
     assert.equal((await slackError(client.apiCall('chat.postMessage', { channel: 'C1TEAM' }))).error, 'no_text');
@@ -181,9 +184,9 @@ describe('the Web API as @slack/web-api calls it', () => {
     const anonymous = new WebClient(undefined, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
     assert.equal((await slackError(anonymous.auth.test())).error, 'not_authed');
     assert.equal((await slackError(client.apiCall('chat.teleport', { channel: 'C1TEAM' }))).error, 'unknown_method');
-    sim.setBotMembership('C2PRIV', true);
-    assert.equal((await client.chat.postMessage({ channel: 'C2PRIV', text: 'now a member' })).ok, true);
-    sim.setBotMembership('C2PRIV', false);
+    sim.setBotMembership('G2PRIV', true);
+    assert.equal((await client.chat.postMessage({ channel: 'G2PRIV', text: 'now a member' })).ok, true);
+    sim.setBotMembership('G2PRIV', false);
   });
 
   test('an injected 429 carries Retry-After, and the client waits that long and retries', async () => {

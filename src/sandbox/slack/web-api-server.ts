@@ -13,6 +13,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { checkBlockKit, type BlockKitSurface } from './block-kit-limits.js';
+import { readManifestBotScopes } from './manifest.js';
+import { acceptedScopes, METHOD_SCOPES, missingScope, ScopeGrant, type ConversationType } from './method-scopes.js';
 import { signSlackRequest } from './signing.js';
 import { acceptUpgrade, refuseUpgrade, type WebSocketConnection } from './websocket.js';
 
@@ -137,6 +139,15 @@ export interface SlackSimulatorOptions {
   signingSecret?: string;
   /** The app-level token (`xapp-...`) that may call `apps.connections.open` for Socket Mode; default `xapp-test`. */
   appToken?: string;
+  /**
+   * The bot token's scopes. Default: what the app manifest grants (`oauth_config.scopes.bot` of
+   * `manifestPath`), as installing the app from it would; a method without its scope gets `missing_scope`.
+   */
+  grantedScopes?: Iterable<string>;
+  /** The manifest the default scopes come from; default the repository's `manifest.yml`. */
+  manifestPath?: string;
+  /** The app-level token's scopes; default `connections:write`, which Socket Mode needs. */
+  appTokenScopes?: Iterable<string>;
   /** The bot's request URL, e.g. `http://127.0.0.1:3000/slack/events`; can be set later through `botUrl`. */
   botUrl?: string;
   teamId?: string;
@@ -508,6 +519,8 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   readonly appId: string;
   readonly botName: string;
   readonly verificationToken = 'sandbox-verification-token';
+  /** The bot token's scopes: `scopes.revoke('files:write')` plays an app installed without it. */
+  readonly scopes: ScopeGrant;
 
   private readonly server: Server;
   private readonly port: number;
@@ -520,6 +533,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   private readonly withoutBot = new Set<string>();
   private readonly unknownChannels = new Set<string>();
   private readonly people = new Map<string, SimUser>();
+  private readonly appScopes: ScopeGrant;
   private readonly dmByUser = new Map<string, string>();
   private readonly userByDm = new Map<string, string>();
 
@@ -550,6 +564,8 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     this.triggerTtlMs = options.triggerTtlMs ?? 3000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 3000;
     this.port = options.port ?? 0;
+    this.scopes = new ScopeGrant(options.grantedScopes ?? readManifestBotScopes(options.manifestPath));
+    this.appScopes = new ScopeGrant(options.appTokenScopes ?? ['connections:write']);
     for (const [id, name] of Object.entries(options.channels ?? {})) this.channelNames.set(id, name);
     for (const id of options.channelsWithoutBot ?? []) this.withoutBot.add(id);
     for (const id of options.unknownChannels ?? []) this.unknownChannels.add(id);
@@ -914,9 +930,38 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
       return this.record(method, args, { status: 200, body: fail('not_allowed_token_type') });
     }
 
+    // Every answer to a known token names what it was granted (auth.test is how apps read them), and
+    // what the method accepts; @slack/web-api reads both headers into response_metadata.scopes/acceptedScopes.
+    const granted = tokenKind === 'app' ? this.appScopes : this.scopes;
     const handler = this.handlers[method];
-    const response = handler === undefined ? fail('unknown_method') : handler(args);
-    return this.record(method, args, { status: 200, body: response });
+    const rule = METHOD_SCOPES[method];
+    const headers: Record<string, string> = {
+      'x-oauth-scopes': granted.list().join(','),
+      ...(rule === undefined ? {} : { 'x-accepted-oauth-scopes': acceptedScopes(rule).join(',') }),
+    };
+    if (handler === undefined || rule === undefined) return this.record(method, args, { status: 200, body: fail('unknown_method'), headers });
+    const needed = missingScope(rule, granted.asSet(), this.conversationTypeOf(method, args));
+    if (needed !== null) {
+      return this.record(method, args, { status: 200, body: fail('missing_scope', { needed, provided: granted.list().join(',') }), headers });
+    }
+    return this.record(method, args, { status: 200, body: handler(args), headers });
+  }
+
+  /** The type of conversation a call is about, for the methods whose scope depends on it. */
+  private conversationTypeOf(method: string, args: Json): ConversationType | undefined {
+    if (method === 'conversations.open' && str(args, 'channel') === undefined) {
+      const users = (str(args, 'users') ?? '').split(',').filter((u) => u.trim() !== '');
+      return users.length > 1 ? 'mpim' : 'im';
+    }
+    const channel = str(args, 'channel');
+    return channel === undefined ? undefined : this.conversationType(channel);
+  }
+
+  private conversationType(id: string): ConversationType | undefined {
+    if (id.startsWith('C')) return 'public';
+    if (id.startsWith('D')) return 'im';
+    if (id.startsWith('G')) return this.channelName(id).startsWith('mpdm-') ? 'mpim' : 'private';
+    return undefined;
   }
 
   private record(method: string, args: Json, result: ApiResult): ApiResult {
@@ -1099,7 +1144,13 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   private postMessage(a: Json): Json {
-    const target = this.postTarget(str(a, 'channel'));
+    let target = this.postTarget(str(a, 'channel'));
+    // chat:write.public lets an app post in a public channel it has not joined; only messages, not files
+    // (docs.slack.dev/reference/scopes/chat.write.public).
+    const channel = str(a, 'channel') ?? '';
+    if ('error' in target && target.error === 'not_in_channel' && this.conversationType(channel) === 'public' && this.scopes.has('chat:write.public')) {
+      target = { channel };
+    }
     if ('error' in target) return fail(target.error);
     const content = this.content(a, 'chat.postMessage');
     if ('error' in content) return fail(content.error, errorMessages(content.problems ?? []));

@@ -28,7 +28,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   delete: '`/gpu delete NAME`: deletes the VM *and its disk*, with every file on it. It asks before it does.',
   connect: '`/gpu connect NAME`: the JupyterLab link and the IAP tunnel command for a running box.',
   keep: '`/gpu keep NAME [2h]`: no idle stop for that long (1 hour if not said), like the Keep buttons on an idle warning.',
-  cost: '`/gpu cost [--days N | --month] [--user @someone | --all]`: spend by person and box at list prices (the last 7 days if not said), with a chart of daily spend; admins may ask for another person or `--all`.',
+  cost: '`/gpu cost [--days N | --month] [--user @someone | --all]`: spend by person and box at list prices (the last 7 days if not said), with a chart of daily spend sent to your DM with me; admins may ask for another person or `--all`.',
   help: '`/gpu help [up|gpus|list|stop|start|delete|connect|keep|cost]`: this, or more on one command.',
 };
 

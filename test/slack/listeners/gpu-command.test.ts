@@ -85,8 +85,15 @@ describe('/gpu and prices', () => {
 });
 
 describe('/gpu cost and its chart', () => {
-  /** Runs `/gpu cost` for an asker whose only box is `boxes`, and returns the uploads the listener made. */
-  async function costWith(boxes: Box[]): Promise<{ acked: Acked; uploads: unknown[] }> {
+  const DM = 'D0OWNER';
+  /** A platform error as @slack/web-api throws it. */
+  const slackRefusal = (data: Record<string, unknown>): Error => Object.assign(new Error(`An API error occurred: ${String(data.error)}`), { code: 'slack_webapi_platform_error', data });
+
+  /**
+   * Runs `/gpu cost` for an asker whose only box is `boxes`; returns the ack, the uploads the listener
+   * made and what it said afterwards through response_url.
+   */
+  async function costWith(boxes: Box[], upload: (args: unknown) => Promise<unknown> = () => Promise.resolve({ ok: true })): Promise<{ acked: Acked; uploads: unknown[]; opened: unknown[]; followUps: Acked[] }> {
     const now = T0 + 60 * 60_000;
     const costs = {
       report: () => {
@@ -95,6 +102,8 @@ describe('/gpu cost and its chart', () => {
       },
     } as unknown as CostReports;
     const uploads: unknown[] = [];
+    const opened: unknown[] = [];
+    const followUps: Acked[] = [];
     let acked: Acked | undefined;
     const args = {
       command: { text: 'cost', user_id: OWNER, channel_id: CHANNEL, team_id: 'T1', trigger_id: 'trigger-1' },
@@ -102,29 +111,56 @@ describe('/gpu cost and its chart', () => {
         acked = body ?? {};
         return Promise.resolve();
       },
-      respond: () => Promise.resolve(),
+      respond: (body: Acked) => {
+        followUps.push(body);
+        return Promise.resolve();
+      },
       client: {
-        filesUploadV2: (upload: unknown) => {
-          uploads.push(upload);
-          return Promise.resolve({ ok: true });
+        conversations: {
+          open: (a: unknown) => {
+            opened.push(a);
+            return Promise.resolve({ ok: true, channel: { id: DM } });
+          },
+        },
+        filesUploadV2: (a: unknown) => {
+          uploads.push(a);
+          return upload(a);
         },
       },
     };
     await handleGpuCommand(args as unknown as Parameters<typeof handleGpuCommand>[0], { ...depsWith(() => Promise.resolve(PRICES)), costs });
     assert.ok(acked !== undefined, 'acked');
-    return { acked, uploads };
+    return { acked, uploads, opened, followUps };
   }
 
-  it('uploads the chart of daily spend when something was spent', async () => {
-    const { acked, uploads } = await costWith([makeBoxIn('ready')]);
+  it('uploads the chart of daily spend into the asker’s DM with the bot, and says so in the answer', async () => {
+    const { acked, uploads, opened, followUps } = await costWith([makeBoxIn('ready')]);
     assert.match(textOf(acked.blocks ?? []), /Your spend the last 7 days: \*\$0\.\d\d\*/);
+    assert.match(textOf(acked.blocks ?? []), /chart of daily spend is on its way to your DM/);
+    assert.deepEqual(opened, [{ users: OWNER }]);
     assert.equal(uploads.length, 1);
-    assert.equal((uploads[0] as { channel_id?: string }).channel_id, CHANNEL);
+    assert.equal((uploads[0] as { channel_id?: string }).channel_id, DM, 'never the channel, where everyone would see it');
+    assert.deepEqual(followUps, []);
   });
 
   it('uploads no chart of zeros when nothing was spent', async () => {
     const { acked, uploads } = await costWith([]);
     assert.match(textOf(acked.blocks ?? []), /No box or training job cost anything/);
+    assert.doesNotMatch(textOf(acked.blocks ?? []), /chart/);
     assert.equal(uploads.length, 0);
+  });
+
+  it('a missing scope is said to the asker with the scope and where to add it', async () => {
+    const { followUps } = await costWith([makeBoxIn('ready')], () => Promise.reject(slackRefusal({ ok: false, error: 'missing_scope', needed: 'files:write', provided: 'commands,chat:write' })));
+    assert.equal(followUps.length, 1);
+    const said = textOf(followUps[0]?.blocks ?? []);
+    assert.match(said, /could not be sent/);
+    assert.match(said, /`files:write` scope/);
+    assert.match(said, /manifest\.yml/);
+  });
+
+  it('any other refusal is said too, with Slack’s code', async () => {
+    const { followUps } = await costWith([makeBoxIn('ready')], () => Promise.reject(slackRefusal({ ok: false, error: 'file_uploads_disabled' })));
+    assert.match(textOf(followUps[0]?.blocks ?? []), /`file_uploads_disabled`/);
   });
 });

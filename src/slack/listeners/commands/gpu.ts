@@ -21,6 +21,8 @@ const DEFAULT_KEEP_MS = 3_600_000;
 import { deletePrompt, requestedMessage } from '../../views/replies.js';
 import { chartTitle, costAnswer, whoseText } from '../../views/cost-report.js';
 import { dailySpendPng } from '../../views/cost-chart.js';
+import { chartComingLine, chartNotSentMessage } from '../../views/cost-chart-delivery.js';
+import { slackError } from '../../delivery.js';
 import { utcDay } from '../../../domain/cost-period.js';
 
 interface Chart {
@@ -29,7 +31,7 @@ interface Chart {
   title: string;
 }
 
-/** `chart`: an image to upload into the conversation once the answer is sent. */
+/** `chart`: an image to upload into the asker's DM with the bot once the answer is sent. */
 type Reply = (PlainReply & { chart?: Chart }) | 'form';
 
 export function registerGpuCommand(app: App, deps: ListenerDeps): void {
@@ -37,14 +39,14 @@ export function registerGpuCommand(app: App, deps: ListenerDeps): void {
 }
 
 export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMiddlewareArgs, deps: ListenerDeps): Promise<void> {
-  const { command, client } = args;
+  const { command, client, respond } = args;
   await answerSlashCommand(args, {
     name: '/gpu',
     log: deps.log,
     work: () => answer(command, deps),
     form: () => upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
     after: async (reply) => {
-      if ('chart' in reply && reply.chart !== undefined) await uploadChart(client, command, reply.chart, deps);
+      if ('chart' in reply && reply.chart !== undefined) await uploadChart(client, respond, command, reply.chart, deps);
     },
   });
 }
@@ -120,7 +122,7 @@ async function costReply(cmd: Extract<GpuCommand, { kind: 'cost' }>, asker: stri
   const { report } = result.value;
   const whose = whoseText(cmd.who);
   const answer = costAnswer(report, { whose });
-  // A chart of nothing but zeros says less than the answer's one line, and still lands in the channel.
+  // A chart of nothing but zeros says less than the answer's one line.
   if (report.byDay.length === 0 || report.total === 0) return answer;
   const first = report.byDay[0];
   const chart: Chart = {
@@ -128,14 +130,34 @@ async function costReply(cmd: Extract<GpuCommand, { kind: 'cost' }>, asker: stri
     filename: `gpu-spend-${first !== undefined ? utcDay(first.dayStartMs) : 'period'}-to-${utcDay(report.period.toMs)}.png`,
     title: chartTitle(report, whose),
   };
-  return { ...answer, chart };
+  return { ...answer, blocks: [...answer.blocks, chartComingLine()], chart };
 }
 
-/** After the answer: the chart goes into the conversation the command came from; a failure only loses the picture. */
-async function uploadChart(client: AllMiddlewareArgs['client'], command: SlackCommandMiddlewareArgs['command'], chart: Chart, deps: ListenerDeps): Promise<void> {
+/**
+ * After the answer: the chart goes where the answer went, to the asker alone. The answer is ephemeral,
+ * and a file shared into the channel would show one person's (or, for an admin, the team's) spend to
+ * everyone there; so it goes into the asker's DM with the bot (conversations.open needs `im:write`, the
+ * upload `files:write`). When Slack refuses, the asker hears why in a follow-up only they see.
+ */
+async function uploadChart(
+  client: AllMiddlewareArgs['client'],
+  respond: SlackCommandMiddlewareArgs['respond'],
+  command: SlackCommandMiddlewareArgs['command'],
+  chart: Chart,
+  deps: ListenerDeps,
+): Promise<void> {
   try {
-    await client.filesUploadV2({ channel_id: command.channel_id, file: chart.png, filename: chart.filename, title: chart.title });
+    const dm = await client.conversations.open({ users: command.user_id });
+    const channel = dm.channel?.id;
+    if (channel === undefined) throw new Error('conversations.open answered without a channel id');
+    await client.filesUploadV2({ channel_id: channel, file: chart.png, filename: chart.filename, title: chart.title });
   } catch (error) {
-    deps.log.warn('could not upload the spend chart', { error, channel: command.channel_id });
+    const code = slackError(error);
+    const needed = (error as { data?: { needed?: unknown } }).data?.needed;
+    deps.log.warn('could not send the spend chart', { error, user: command.user_id, slackError: code });
+    const message = chartNotSentMessage({ code, needed: typeof needed === 'string' ? needed : null });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks }).catch((e: unknown) =>
+      deps.log.warn('could not say the spend chart was not sent', { error: e }),
+    );
   }
 }
