@@ -58,6 +58,8 @@ export interface Config {
   subnetwork: string | null;
   /** Service account the boxes run as (the inverting proxy and Ops Agent use it); null: the default one. */
   boxServiceAccount: string | null;
+  /** Service account the bot itself runs as, for `gpubot doctor`'s role checks; null: read from the credentials. */
+  botServiceAccount: string | null;
   minDiskGb: number;
   maxDiskGb: number;
   /** Where the daily cost digest goes, and after which UTC hour; null: no digest. */
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     network: get('GPUBOT_NETWORK') ?? 'default',
     subnetwork: get('GPUBOT_SUBNETWORK'),
     boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
+    botServiceAccount: get('GPUBOT_SERVICE_ACCOUNT'),
     minDiskGb,
     maxDiskGb,
     digest: digestChannel === null ? null : { channel: digestChannel, hourUtc: digestHourUtc },

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
-import { GoogleAuth, OAuth2Client, type AuthClient } from 'google-auth-library';
+import { OAuth2Client } from 'google-auth-library';
+import { googleAuth } from './gcp/auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
@@ -57,16 +58,6 @@ function newBoxId(): string {
   return 'b' + randomBytes(8).toString('hex').slice(0, 11);
 }
 
-async function googleAuth(config: Config): Promise<AuthClient> {
-  if (config.cloud.kind !== 'real' && (config.cloud.kind === 'sandbox' || config.cloud.loopback)) {
-    // Local stand-ins take any token; a real credential must never be sent to them.
-    const client = new OAuth2Client();
-    client.setCredentials({ access_token: 'sandbox-token', expiry_date: Date.now() + 365 * 24 * 3600_000 });
-    return client;
-  }
-  return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
-}
-
 /** Starts everything the configuration asks for; returns a handle that stops it all. */
 export interface StartOptions {
   /** false: no timer; ticks run only through POST /tasks/tick or `worker.tick()` (tests drive them). */
@@ -96,7 +87,7 @@ export async function startGpubot(
         : createFirestore({ projectId: config.firestore.project, emulatorHost: embedded?.firestoreHost ?? '' });
 
   const endpoint = config.cloud.kind === 'endpoint' ? config.cloud.endpoint : config.cloud.kind === 'sandbox' ? (embedded?.gcpEndpoint ?? null) : null;
-  const auth = await googleAuth(config);
+  const auth = await googleAuth(config.cloud);
   // Built eagerly: loading their modules lazily in the first tick (tried) blocked the first acks
   // after start for a third of a second, a worse trade than the ~0.1 s it saved before /healthz.
   const compute = new ComputeAdapter({ project, authClient: auth, endpoint, clock });
