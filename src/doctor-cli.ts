@@ -43,7 +43,7 @@ export async function createDoctor(config: Config, parts: DoctorParts): Promise<
       boxesHaveExternalIp: true,
       firestoreDatabase,
       indexes: await requiredIndexes(),
-      gpuQuotaMetrics: GPU_KEYS.map((key) => GPUS[key].quotaMetric),
+      gpuQuotas: GPU_KEYS.map((key) => ({ metric: GPUS[key].quotaMetric, spotMetric: GPUS[key].spotQuotaMetric })),
       digestChannel: config.digest?.channel ?? null,
       adminChannel: config.adminChannel,
     },

@@ -32,7 +32,7 @@ import { createFirestore } from './store/firestore.js';
 import { FirestoreBoxStore } from './store/box-store.js';
 import { FirestoreLeaseStore } from './store/lease-store.js';
 import { FirestoreNoticeStore } from './store/notice-store.js';
-import { createSlackApp, type SlackConnection } from './slack/app.js';
+import { createSlackApp, type SlackApp, type SlackConnection } from './slack/app.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { Worker } from './worker/worker.js';
 import { tickRoute } from './worker/tick-route.js';
@@ -174,13 +174,23 @@ export async function startGpubot(
     },
   ];
 
+  // `/gpu doctor`: built on first use, after the ack, so neither start-up nor a listener loads its modules.
+  let slackClient: SlackApp['app']['client'] | null = null;
+  const doctor = {
+    isAdmin: (user: string) => config.admins.has(user),
+    run: async () => {
+      const { createDoctor } = await import('./doctor-cli.js');
+      return (await createDoctor(config, { authClient: auth, rootUrl: endpoint, slackClient })).run();
+    },
+  };
   const { app, drain } = createSlackApp({
     connection,
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, ...(budgetGate !== undefined ? { budgetGate } : {}) },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, ...(budgetGate !== undefined ? { budgetGate } : {}) },
   });
+  slackClient = app.client;
 
   const controller = new BoxController({
     compute,

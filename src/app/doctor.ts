@@ -17,6 +17,8 @@ import {
 } from '../domain/doctor-checks.js';
 import type { GoogleDeploymentPort, Reading, RoleBinding, SlackWorkspacePort } from './ports/deployment.js';
 
+const BASIC_ROLES = ['roles/owner', 'roles/editor'] as const;
+
 export interface DoctorSettings {
   project: string;
   region: string;
@@ -30,8 +32,8 @@ export interface DoctorSettings {
   firestoreDatabase: string | null;
   /** firestore.indexes.json's composite indexes. */
   indexes: readonly RequiredIndex[];
-  /** The regional quota metric of each GPU a box can have, e.g. `NVIDIA_T4_GPUS`. */
-  gpuQuotaMetrics: readonly string[];
+  /** The regional quota metrics of each GPU a box can have, e.g. `NVIDIA_T4_GPUS` and `PREEMPTIBLE_NVIDIA_T4_GPUS`. */
+  gpuQuotas: readonly { metric: string; spotMetric: string }[];
   digestChannel: string | null;
   adminChannel: string | null;
 }
@@ -114,6 +116,9 @@ export class Doctor {
     const name = `role ${need.role} for ${account}`;
     const projectId = this.deps.settings.project;
     if (holdsRole(project, need.role, member)) return pass(name, 'granted on the project');
+    // The basic roles carry every permission these roles do (cloud.google.com/iam/docs/roles-overview#basic).
+    const basic = BASIC_ROLES.find((r) => holdsRole(project, r, member));
+    if (basic !== undefined) return pass(name, `covered by ${basic} on the project (broader than needed)`);
     if (need.on === 'box-service-account' && boxAccount !== null) {
       const onAccount = await google.serviceAccountBindings(boxAccount);
       if (onAccount.ok && holdsRole(onAccount.value, need.role, member)) return pass(name, `granted on ${boxAccount}`);
@@ -135,17 +140,21 @@ export class Doctor {
 
   /** Each GPU has quota in the region boxes go to, and the project may use GPUs at all (GPUS_ALL_REGIONS). */
   private async gpuQuotas(google: GoogleDeploymentPort): Promise<CheckResult[]> {
-    const { project, region, gpuQuotaMetrics } = this.deps.settings;
+    const { project, region, gpuQuotas } = this.deps.settings;
     const checks: CheckResult[] = [];
     const regional = await google.regionQuotas(region);
     if (!regional.ok) checks.push(unreadable(`GPU quotas in ${region}`, regional, `grant the account running the doctor compute.regions.get (roles/compute.viewer) on ${project}`));
     else {
-      for (const metric of gpuQuotaMetrics) {
+      for (const { metric, spotMetric } of gpuQuotas) {
         const quota = regional.value.find((q) => q.metric === metric);
+        const spot = regional.value.find((q) => q.metric === spotMetric);
         const name = `quota ${metric} in ${region}`;
-        if (quota === undefined) checks.push(fail(name, 'not listed for the region (this GPU may not be offered there)', quotaIncreaseCommand(metric, project, region, 1)));
-        else if (quota.limit <= 0) checks.push(fail(name, 'limit 0: no box with this GPU can start', quotaIncreaseCommand(metric, project, region, 1)));
-        else checks.push(pass(name, `limit ${quota.limit}, ${quota.usage} in use`));
+        const spotNote = spot !== undefined && spot.limit > 0 ? `; Spot: ${spotMetric} limit ${spot.limit}` : '';
+        if (quota !== undefined && quota.limit > 0) checks.push(pass(name, `limit ${quota.limit}, ${quota.usage} in use${spotNote}`));
+        // Shapes sold only as Spot or Flex-start (A3 High) count against the preemptible metric alone.
+        else if (quota === undefined && spot !== undefined && spot.limit > 0) checks.push(pass(name, `not listed; Spot and Flex-start use ${spotMetric}, limit ${spot.limit}`));
+        else if (quota === undefined) checks.push(fail(name, 'not listed for the region (this GPU may not be offered there)', quotaIncreaseCommand(metric, project, region, 1)));
+        else checks.push(fail(name, `limit 0: no on-demand box with this GPU can start${spotNote}`, quotaIncreaseCommand(metric, project, region, 1)));
       }
     }
     const global = await google.projectQuotas();
@@ -182,14 +191,19 @@ export class Doctor {
     if (databaseId === null) return [skipped('Firestore', 'an emulator (FIRESTORE_EMULATOR_HOST) needs no indexes')];
     const database = await google.firestoreDatabase(databaseId);
     const name = `Firestore database ${databaseId}`;
+    // Without a usable database there is nothing to hold the indexes; each still gets its line.
+    const unchecked = indexes.map((index) => skipped(`index ${indexLabel(index)}`, 'not checked without the database'));
     if (!database.ok) {
       if (database.kind === 'not-found') {
-        return [fail(name, 'missing', `gcloud firestore databases create --project=${project} --database=${databaseId} --location=${region} --type=firestore-native`)];
+        return [fail(name, 'missing', `gcloud firestore databases create --project=${project} --database=${databaseId} --location=${region} --type=firestore-native`), ...unchecked];
       }
-      return [unreadable(name, database, `grant the account running the doctor roles/datastore.viewer on ${project}`)];
+      return [unreadable(name, database, `grant the account running the doctor roles/datastore.viewer on ${project}`), ...unchecked];
     }
     if (database.value.type !== 'FIRESTORE_NATIVE') {
-      return [fail(name, `in ${database.value.type}, not Native mode`, `use a Native mode database: gcloud firestore databases create --project=${project} --database=gpubot --location=${region} --type=firestore-native, then set FIRESTORE_DATABASE=gpubot`)];
+      return [
+        fail(name, `in ${database.value.type}, not Native mode`, `use a Native mode database: gcloud firestore databases create --project=${project} --database=gpubot --location=${region} --type=firestore-native, then set FIRESTORE_DATABASE=gpubot`),
+        ...unchecked,
+      ];
     }
     const checks: CheckResult[] = [pass(name, `Native mode in ${database.value.locationId}`)];
     const byGroup = new Map<string, Awaited<ReturnType<GoogleDeploymentPort['firestoreIndexes']>>>();

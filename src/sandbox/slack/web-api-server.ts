@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { checkBlockKit, type BlockKitSurface } from './block-kit-limits.js';
 import { signSlackRequest } from './signing.js';
 import { acceptUpgrade, refuseUpgrade, type WebSocketConnection } from './websocket.js';
+import { GrantedScopes } from './granted-scopes.js';
 
 export type Json = Record<string, unknown>;
 
@@ -151,6 +152,8 @@ export interface SlackSimulatorOptions {
   channelsWithoutBot?: Iterable<string>;
   /** Channels the bot cannot see at all: `channel_not_found`. */
   unknownChannels?: Iterable<string>;
+  /** The bot token's scopes (granted-scopes.ts): answers then carry `x-oauth-scopes`; unset, neither header nor scope checks. */
+  grantedScopes?: Iterable<string>;
   /** People the simulator knows; anyone else with a `U`/`W` id is made up on first sight. */
   users?: Iterable<Partial<SimUser> & { id: string }>;
   /** How long a trigger_id can be exchanged for a modal; Slack allows 3 s. */
@@ -508,6 +511,8 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   readonly appId: string;
   readonly botName: string;
   readonly verificationToken = 'sandbox-verification-token';
+  /** The bot token's scopes, when the simulator was given them. */
+  readonly scopes: GrantedScopes | null;
 
   private readonly server: Server;
   private readonly port: number;
@@ -553,6 +558,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     for (const [id, name] of Object.entries(options.channels ?? {})) this.channelNames.set(id, name);
     for (const id of options.channelsWithoutBot ?? []) this.withoutBot.add(id);
     for (const id of options.unknownChannels ?? []) this.unknownChannels.add(id);
+    this.scopes = options.grantedScopes === undefined ? null : new GrantedScopes(options.grantedScopes);
     for (const u of options.users ?? []) this.addUser(u);
     this.people.set(this.botUserId, {
       id: this.botUserId,
@@ -915,8 +921,11 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     }
 
     const handler = this.handlers[method];
+    const scopeHeader = tokenKind === 'bot' && this.scopes !== null ? { headers: this.scopes.header() } : {};
+    const refused = tokenKind === 'bot' ? this.scopes?.refusal(method, args) : null;
+    if (refused != null) return this.record(method, args, { status: 200, body: refused, ...scopeHeader });
     const response = handler === undefined ? fail('unknown_method') : handler(args);
-    return this.record(method, args, { status: 200, body: response });
+    return this.record(method, args, { status: 200, body: response, ...scopeHeader });
   }
 
   private record(method: string, args: Json, result: ApiResult): ApiResult {
