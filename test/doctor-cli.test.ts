@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runDoctor } from '../src/doctor-cli.js';
 import { BOT_ROLES, BOX_ROLES, REQUIRED_APIS, SLACK_SCOPES } from '../src/domain/deploy-requirements.js';
 import { GPU_KEYS } from '../src/domain/gpus.js';
@@ -137,6 +142,9 @@ const FAULTS: Fault[] = [
   },
 ];
 
+/** Every gcloud line the fault runs gave as a fix; the last test has gcloud's own parser read them. */
+const FIXES = new Set<string>();
+
 for (const fault of FAULTS) {
   test(`with ${fault.what}, the doctor names it and its fix and exits 1`, async () => {
     const d = await startTestDeployment();
@@ -148,6 +156,7 @@ for (const fault of FAULTS) {
       for (const pattern of fault.expect) assert.ok(failed.some((l) => pattern.test(l)), `no line matches ${String(pattern)} in:\n${failed.join('\n')}`);
       assert.equal(checkLines(lines).length, CHECKS, 'every other check still reports its line');
       assert.equal(code, 1);
+      for (const line of failed) for (const m of line.matchAll(/gcloud [^;]*?(?=; | \(and |, then |$)/g)) FIXES.add(m[0]);
     } finally {
       await d.close();
     }
@@ -191,5 +200,54 @@ test('the doctor command itself exits non-zero on a fault and zero without one',
     assert.match(broken.out, /FAIL {2}API compute\.googleapis\.com: disabled/);
   } finally {
     await d.close();
+  }
+});
+
+test("every gcloud line the doctor gives as a fix is one gcloud's own parser accepts", async (t) => {
+  const found = await new Promise<boolean>((resolve) => execFile('gcloud', ['version'], (error) => resolve(error === null)));
+  if (!found) {
+    t.skip('the Google Cloud CLI (gcloud) is not installed here, so its parser cannot read the fixes');
+    return;
+  }
+  assert.ok(FIXES.size >= 8, `the fault runs gave only ${FIXES.size} gcloud fixes`);
+  // A throwaway configuration, any token, and every API pointed at a local server that refuses
+  // everything: a line gcloud parses fails on that refusal (exit 1); one it cannot parse fails on its
+  // arguments (exit 2). (A closed port instead costs half a minute of gcloud's retries per line.)
+  const config = mkdtempSync(join(tmpdir(), 'gcloud-doctor-'));
+  const tokenFile = join(config, 'token');
+  writeFileSync(tokenFile, 'any-token');
+  const refuser = createServer((_req, res) => {
+    res.writeHead(403, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 403, message: 'this stand-in refuses every call', status: 'PERMISSION_DENIED' } }));
+  });
+  await new Promise<void>((resolve) => refuser.listen(0, '127.0.0.1', resolve));
+  const dead = `http://127.0.0.1:${(refuser.address() as AddressInfo).port}/`;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    CLOUDSDK_CONFIG: config,
+    CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: tokenFile,
+    CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false',
+    CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+  };
+  for (const api of ['SERVICEUSAGE', 'CLOUDRESOURCEMANAGER', 'IAM', 'ORGPOLICY', 'FIRESTORE', 'CLOUDQUOTAS', 'COMPUTE']) env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = dead;
+  try {
+    const refused: string[] = [];
+    const parse = async (line: string) => {
+      // The fixes quote nothing, so splitting on spaces gives the arguments a shell would.
+      const [, ...args] = line.split(' ');
+      const { code, out } = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile('gcloud', args, { env, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: typeof error?.code === 'number' ? error.code : 0, out: stdout + stderr })),
+      );
+      if (code !== 1 || !/this stand-in refuses every call/.test(out)) refused.push(`${line}\n  -> exit ${code}: ${out.trim().split('\n')[0] ?? ''}`);
+    };
+    const lines = [...FIXES];
+    // Three at a time: each gcloud start takes a few seconds of a loaded machine.
+    await Promise.all([0, 1, 2].map(async (lane) => {
+      for (let i = lane; i < lines.length; i += 3) await parse(lines[i] ?? '');
+    }));
+    assert.deepEqual(refused, []);
+  } finally {
+    refuser.close();
+    rmSync(config, { recursive: true, force: true });
   }
 });
