@@ -37,7 +37,9 @@ export async function createDoctor(config: Config, parts: DoctorParts): Promise<
     settings: {
       project: cloud.project,
       region: config.region,
-      botServiceAccount: config.botServiceAccount ?? (await credentialsEmail(cloud)),
+      // Else the credentials' own account (the bot's, on Cloud Run), else the deploy guide's name for it;
+      // each role line names the account it checked.
+      botServiceAccount: config.botServiceAccount ?? (await credentialsEmail(cloud)) ?? `gpubot@${cloud.project}.iam.gserviceaccount.com`,
       boxServiceAccount: config.boxServiceAccount,
       // Every box gets an external IP today (gcp/compute.ts gives its interface an access config).
       boxesHaveExternalIp: true,
