@@ -80,7 +80,10 @@ export async function runDoctor(env: Readonly<Record<string, string | undefined>
   const report = await doctor.run();
   for (const check of report.checks) write(checkLine(check));
   const failed = report.checks.filter((c) => c.status === 'fail').length;
-  write(failed === 0 ? `All ${report.checks.filter((c) => c.status === 'pass').length} checks passed.` : `${failed} of ${report.checks.length} checks failed.`);
+  const passed = report.checks.filter((c) => c.status === 'pass').length;
+  if (failed > 0) write(`${failed} of ${report.checks.length} checks failed.`);
+  else if (passed === 0) write('Nothing to check: run it with the deployment\'s settings (GOOGLE_CLOUD_PROJECT, SLACK_BOT_TOKEN, ...).');
+  else write(`All ${passed} checks passed.`);
   return report.ok ? 0 : 1;
 }
 

@@ -178,6 +178,7 @@ test('with no Google and no Slack settings the doctor says there is nothing to c
     checkLines(lines).map((l) => l.slice(0, 4)),
     ['skip', 'skip'],
   );
+  assert.match(lines.join('\n'), /Nothing to check: run it with the deployment's settings/);
 });
 
 test('the doctor command itself exits non-zero on a fault and zero without one', async () => {
