@@ -14,6 +14,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# gpubot doctor checks the deployed indexes against this file (node dist/doctor-cli.js in the container).
+COPY firestore.indexes.json ./
 USER node
 EXPOSE 3000
 # node directly (not npm) so SIGTERM reaches the process and it can shut down cleanly. No

@@ -63,6 +63,8 @@ export interface Config {
   externalIp: boolean;
   /** Service account the boxes run as (the inverting proxy and Ops Agent use it); null: the default one. */
   boxServiceAccount: string | null;
+  /** Service account the bot itself runs as, for `gpubot doctor`'s role checks; null: read from the credentials. */
+  botServiceAccount: string | null;
   minDiskGb: number;
   maxDiskGb: number;
   /** Where the daily cost digest goes, and after which UTC hour; null: no digest. */
@@ -188,6 +190,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     ...subnetworks,
     externalIp,
     boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
+    botServiceAccount: get('GPUBOT_SERVICE_ACCOUNT'),
     minDiskGb,
     maxDiskGb,
     digest: digestChannel === null ? null : { channel: digestChannel, hourUtc: digestHourUtc },

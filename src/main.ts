@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
-import { GoogleAuth, OAuth2Client, type AuthClient } from 'google-auth-library';
+import { OAuth2Client } from 'google-auth-library';
+import { googleAuth } from './gcp/auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
@@ -31,7 +32,7 @@ import { createFirestore } from './store/firestore.js';
 import { FirestoreBoxStore } from './store/box-store.js';
 import { FirestoreLeaseStore } from './store/lease-store.js';
 import { FirestoreNoticeStore } from './store/notice-store.js';
-import { createSlackApp, type SlackConnection } from './slack/app.js';
+import { createSlackApp, type SlackApp, type SlackConnection } from './slack/app.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { Worker } from './worker/worker.js';
 import { tickRoute } from './worker/tick-route.js';
@@ -55,16 +56,6 @@ function newJobId(): string {
 function newBoxId(): string {
   // Lowercase letters and digits only: the id is also a label value on the VM.
   return 'b' + randomBytes(8).toString('hex').slice(0, 11);
-}
-
-async function googleAuth(config: Config): Promise<AuthClient> {
-  if (config.cloud.kind !== 'real' && (config.cloud.kind === 'sandbox' || config.cloud.loopback)) {
-    // Local stand-ins take any token; a real credential must never be sent to them.
-    const client = new OAuth2Client();
-    client.setCredentials({ access_token: 'sandbox-token', expiry_date: Date.now() + 365 * 24 * 3600_000 });
-    return client;
-  }
-  return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
 }
 
 /** Starts everything the configuration asks for; returns a handle that stops it all. */
@@ -96,7 +87,7 @@ export async function startGpubot(
         : createFirestore({ projectId: config.firestore.project, emulatorHost: embedded?.firestoreHost ?? '' });
 
   const endpoint = config.cloud.kind === 'endpoint' ? config.cloud.endpoint : config.cloud.kind === 'sandbox' ? (embedded?.gcpEndpoint ?? null) : null;
-  const auth = await googleAuth(config);
+  const auth = await googleAuth(config.cloud);
   // Built eagerly: loading their modules lazily in the first tick (tried) blocked the first acks
   // after start for a third of a second, a worse trade than the ~0.1 s it saved before /healthz.
   const compute = new ComputeAdapter({ project, authClient: auth, endpoint, clock });
@@ -183,13 +174,23 @@ export async function startGpubot(
     },
   ];
 
+  // `/gpu doctor`: built on first use, after the ack, so neither start-up nor a listener loads its modules.
+  let slackClient: SlackApp['app']['client'] | null = null;
+  const doctor = {
+    isAdmin: (user: string) => config.admins.has(user),
+    run: async () => {
+      const { createDoctor } = await import('./doctor-cli.js');
+      return (await createDoctor(config, { authClient: auth, rootUrl: endpoint, slackClient })).run();
+    },
+  };
   const { app, drain } = createSlackApp({
     connection,
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, ...(budgetGate !== undefined ? { budgetGate } : {}) },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, ...(budgetGate !== undefined ? { budgetGate } : {}) },
   });
+  slackClient = app.client;
 
   const controller = new BoxController({
     compute,

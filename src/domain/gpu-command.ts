@@ -16,6 +16,8 @@ export type GpuCommand =
   | { kind: 'keep'; name: string; forMs: number | null }
   /** Spend over a period: mine, one person's (`--user`), or everyone's (`--all`). */
   | { kind: 'cost'; range: CostRange; who: CostWho }
+  /** Check the deployment (admins only): APIs, roles, quotas, policies, indexes, Slack scopes. */
+  | { kind: 'doctor' }
   /** No arguments at all: open the form. */
   | { kind: 'form' };
 
@@ -72,9 +74,9 @@ export const GPU_COMMAND_ERROR_CODES = [
 ] as const;
 export type GpuCommandErrorCode = (typeof GPU_COMMAND_ERROR_CODES)[number];
 
-type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'help';
+type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'doctor' | 'help';
 
-const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, help';
+const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, doctor, help';
 
 /**
  * What each word after `/gpu` means. `down` stops rather than deletes: stopping can be undone,
@@ -105,12 +107,13 @@ const SUBCOMMAND_WORDS: Readonly<Record<string, Subcommand>> = {
   cost: 'cost',
   costs: 'cost',
   spend: 'cost',
+  doctor: 'doctor',
   help: 'help',
   '?': 'help',
 };
 
 /** Topics `help` knows; the help text itself is written elsewhere. */
-export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'gpus'] as const;
+export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'gpus'] as const;
 export type HelpTopic = (typeof HELP_TOPICS)[number];
 
 const TOPIC_WORDS: Readonly<Record<string, HelpTopic>> = (() => {
@@ -242,6 +245,8 @@ export function parseGpuCommand(text: string): Parsed<GpuCommand> {
       return parseKeep(said, rest);
     case 'cost':
       return parseCost(said, rest);
+    case 'doctor':
+      return rest.length === 0 ? ok({ kind: 'doctor' }) : fail('EXTRA_ARGUMENT', `\`/gpu ${said}\` takes nothing after it; ${q(rest[0] ?? '')} is extra.`);
   }
 }
 

@@ -3,6 +3,7 @@
  * the sandbox Google Cloud, a Firestore emulator, and a Slack simulator driven from the terminal.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import type { Clock, Logger } from '../app/ports.js';
 import { ComputeSandbox } from './google/compute.js';
@@ -14,6 +15,11 @@ import { startGoogleSandbox, type GoogleSandbox } from './google/server.js';
 import { startFirestoreEmulator, type RunningEmulator } from './firestore-emulator.js';
 import { SlackSimulator } from './slack/web-api-server.js';
 import { runConsole } from './console/console.js';
+import { ServiceUsageSandbox } from './google/service-usage.js';
+import { IamPoliciesSandbox } from './google/iam-policies.js';
+import { OrgPolicySandbox } from './google/org-policy.js';
+import { ComputeProjectSandbox } from './google/compute-project.js';
+import { manifestBotScopes } from './slack/manifest.js';
 
 export interface Embedded {
   gcpEndpoint: string | null;
@@ -45,7 +51,10 @@ export async function startEmbedded(config: Config, log: Logger, clock: Clock): 
       instances: monitoredInstances(compute),
       sampler: activitySampler(() => 'idle', clock.now()),
     });
-    google = await startGoogleSandbox({ handlers: [compute, monitoring, new BillingSandbox({ now: () => clock.now() }), new VertexSandbox({ project: config.cloud.project, now: () => clock.now(), stepMs: 20_000 })], onError: (error) => log.error('sandbox handler failed', { error }) });
+    // The project as the deploy guide leaves it, for `/gpu doctor` (their paths never meet the others').
+    const project = config.cloud.project;
+    const setUp = [new ServiceUsageSandbox({ project }), new IamPoliciesSandbox({ project }), new OrgPolicySandbox({ project }), new ComputeProjectSandbox(compute)];
+    google = await startGoogleSandbox({ handlers: [...setUp, compute, monitoring, new BillingSandbox({ now: () => clock.now() }), new VertexSandbox({ project: config.cloud.project, now: () => clock.now(), stepMs: 20_000 })], onError: (error) => log.error('sandbox handler failed', { error }) });
   }
   if (config.firestore.kind === 'embedded') {
     emulator = await startFirestoreEmulator({ onNote: say });
@@ -59,6 +68,8 @@ export async function startEmbedded(config: Config, log: Logger, clock: Clock): 
       botToken,
       channels: { [DEMO_CHANNEL]: 'ml-team' },
       users: [{ id: DEMO_USER, name: 'you' }],
+      // The app as installed from the manifest, so the token carries exactly its scopes.
+      ...(await installedScopes()),
     });
     await simulator.start();
     slack = { signingSecret, botToken, apiUrl: simulator.apiUrl };
@@ -92,4 +103,13 @@ export async function startEmbedded(config: Config, log: Logger, clock: Clock): 
       await emulator?.stop().catch(() => undefined);
     },
   };
+}
+
+/** The manifest's bot scopes, when the manifest is there to read (it is beside package.json in a clone). */
+async function installedScopes(): Promise<{ grantedScopes?: string[] }> {
+  try {
+    return { grantedScopes: manifestBotScopes(await readFile(new URL('../../manifest.yml', import.meta.url), 'utf8')) };
+  } catch {
+    return {};
+  }
 }

@@ -6,6 +6,7 @@ import type { Clock, Logger } from '../app/ports.js';
 import type { CostReports } from '../app/cost-reports.js';
 import type { Budgets } from '../app/cost-watch.js';
 import type { PriceLookup } from './price-lookup.js';
+import type { DoctorReport } from '../app/doctor.js';
 
 export interface ListenerDeps {
   boxes: BoxCommands;
@@ -24,4 +25,6 @@ export interface ListenerDeps {
   budgetGate?: Pick<BudgetGate, 'check'>;
   /** Monthly budgets (GPUBOT_BUDGETS); with one, the App Home says how much of the person's is spent. */
   budgets?: Budgets;
+  /** `/gpu doctor`: who may run it, and the check (built on first use, after the ack). */
+  doctor?: { isAdmin(user: string): boolean; run(): Promise<DoctorReport> };
 }

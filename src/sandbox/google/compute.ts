@@ -80,6 +80,7 @@ import {
   type SchedulingSpec,
 } from './compute-spec.js';
 import type { SandboxHandler, SandboxRequest, SandboxResponse } from './server.js';
+import { GLOBAL_GPU_QUOTAS, REGIONAL_GPU_QUOTAS } from './project-defaults.js';
 
 /** How long simulated things take, in milliseconds of the sandbox clock. */
 export interface ComputeTimings {
@@ -1160,10 +1161,7 @@ export class ComputeSandbox implements SandboxHandler {
   private regionView(name: string): Json | undefined {
     const region = REGIONS.find((r) => r.name === name);
     if (!region) return undefined;
-    const now = this.now();
-    const quotas = [...this.quotas.values()]
-      .filter((q) => q.region === name)
-      .map((q) => ({ metric: q.metric, limit: q.limit, usage: this.usage(q.metric, name, now) }));
+    const quotas = this.quotaView(name);
     return {
       kind: 'compute#region',
       id: stableId(`region/${name}`),
@@ -1176,6 +1174,18 @@ export class ComputeSandbox implements SandboxHandler {
       selfLink: computeLink(`projects/${this.project}/regions/${name}`),
       supportsPzs: false,
     };
+  }
+
+  /**
+   * Quotas as `regions.get` (or, for `global`, `projects.get`) lists them: what `quota()` set, and for
+   * every other GPU metric the limit a set-up project has (project-defaults.ts). Only what `quota()` set
+   * is enforced, so suites that make many boxes are not held to the listed defaults.
+   */
+  quotaView(region: string): { metric: string; limit: number; usage: number }[] {
+    const now = this.now();
+    const set = [...this.quotas.values()].filter((q) => q.region === region);
+    const defaults = (region === 'global' ? GLOBAL_GPU_QUOTAS : REGIONAL_GPU_QUOTAS).filter((d) => !set.some((q) => q.metric === d.metric));
+    return [...set, ...defaults].map((q) => ({ metric: q.metric, limit: q.limit, usage: this.usage(q.metric, region, now) }));
   }
 
   private usage(metric: string, region: string, now: number): number {

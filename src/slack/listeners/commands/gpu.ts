@@ -12,7 +12,10 @@ import { PRICE_WAIT_IN_ACK_MS, pricesWithin, startLookup, within } from '../../p
 import { boxList } from '../../views/box-list.js';
 import { connectMessage } from '../../views/connect.js';
 import { gpuHelp } from '../../views/help.js';
-import { errorMessage, okMessage } from '../../views/messages.js';
+import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
+import type { EphemeralMessage } from '../../views/block-kit.js';
+import { DOCTOR_ADMINS_ONLY, DOCTOR_WORKING, doctorAnswer } from '../../views/doctor.js';
+import { randomUUID } from 'node:crypto';
 import { upForm } from '../../views/up-form.js';
 import { keptText } from '../../views/idle-notices.js';
 
@@ -31,8 +34,11 @@ interface Chart {
   title: string;
 }
 
-/** `chart`: an image to upload into the asker's DM with the bot once the answer is sent. */
-type Reply = (PlainReply & { chart?: Chart }) | 'form';
+/**
+ * `chart`: an image to upload into the asker's DM with the bot once the answer is sent. `doctor`: the
+ * answer only says the check started; the check runs after the ack and its lines replace that answer.
+ */
+type Reply = (PlainReply & { chart?: Chart; doctor?: true }) | 'form';
 
 export function registerGpuCommand(app: App, deps: ListenerDeps): void {
   app.command('/gpu', async (args) => handleGpuCommand(args, deps));
@@ -47,6 +53,7 @@ export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMid
     form: () => upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
     after: async (reply) => {
       if ('chart' in reply && reply.chart !== undefined) await uploadChart(client, respond, command, reply.chart, deps);
+      if ('doctor' in reply && reply.doctor === true) await answerDoctor(respond, deps);
     },
   });
 }
@@ -112,7 +119,33 @@ async function answer(
     }
     case 'cost':
       return costReply(cmd, asker.userId, deps);
+    case 'doctor':
+      // Nothing but this check before the ack: the Google and Slack reads run after it (answerDoctor).
+      if (deps.doctor === undefined) return errorMessage('The deployment check is not set up on this gpubot; run `npm run doctor` where it is deployed.');
+      if (!deps.doctor.isAdmin(asker.userId)) return errorMessage(DOCTOR_ADMINS_ONLY);
+      return { ...okMessage(DOCTOR_WORKING), doctor: true };
   }
+}
+
+/**
+ * Runs the deployment check after the ack and answers through response_url. The listener never waits
+ * on Google before acking; the check itself is read-only and leaves nothing to resume, so it runs here
+ * rather than through the worker (an admin who loses the answer asks again).
+ */
+async function answerDoctor(respond: SlackCommandMiddlewareArgs['respond'], deps: ListenerDeps): Promise<void> {
+  let answer: EphemeralMessage;
+  try {
+    const report = await deps.doctor?.run();
+    if (report === undefined) return;
+    answer = doctorAnswer(report.checks);
+  } catch (error) {
+    const errorId = randomUUID().slice(0, 8);
+    deps.log.error('/gpu doctor failed', { errorId, error });
+    answer = apologyMessage(errorId);
+  }
+  await respond({ response_type: 'ephemeral', replace_original: true, text: answer.text, blocks: answer.blocks }).catch((error: unknown) =>
+    deps.log.warn('could not send the /gpu doctor answer', { error }),
+  );
 }
 
 async function costReply(cmd: Extract<GpuCommand, { kind: 'cost' }>, asker: string, deps: ListenerDeps): Promise<Reply> {
