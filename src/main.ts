@@ -29,7 +29,7 @@ import { FirestoreJobStore } from './store/job-store.js';
 import { JobNotifier } from './slack/job-notifier.js';
 import { createFirestore } from './store/firestore.js';
 import { FirestoreBoxStore } from './store/box-store.js';
-import { FirestoreLeaseStore } from './store/lease-store.js';
+import { FirestoreLeaseStore, WORKER_LEASE } from './store/lease-store.js';
 import { FirestoreNoticeStore } from './store/notice-store.js';
 import { createSlackApp, type SlackConnection } from './slack/app.js';
 import { SlackNotifier } from './slack/notifier.js';
@@ -198,6 +198,7 @@ export async function startGpubot(
     log: log.child({ component: 'box-controller' }),
     plan: { network: config.network, subnetwork: config.subnetwork, serviceAccount: config.boxServiceAccount },
     project,
+    lease: { holds: (fence) => leases.holds(WORKER_LEASE, fence) },
   });
   const idleController = new IdleController({
     signals: monitoring,

@@ -15,6 +15,7 @@ import type {
   Clock,
   CloudResult,
   ComputePort,
+  InstanceListing,
   InstanceStatus,
   ObservedInstance,
   OperationRef,
@@ -52,8 +53,9 @@ export class ComputeAdapter implements ComputePort {
     this.callCounts.set(method, (this.callCounts.get(method) ?? 0) + 1);
   }
 
-  async listManagedInstances(): Promise<ObservedInstance[]> {
+  async listManagedInstances(): Promise<InstanceListing> {
     const found: ObservedInstance[] = [];
+    const unreachableZones = new Set<string>();
     let pageToken: string | undefined;
     do {
       this.count('instances.aggregatedList');
@@ -64,12 +66,16 @@ export class ComputeAdapter implements ComputePort {
         maxResults: 500,
         ...(pageToken !== undefined ? { pageToken } : {}),
       });
-      for (const scoped of Object.values(res.data.items ?? {})) {
+      for (const [scope, scoped] of Object.entries(res.data.items ?? {})) {
+        // A partial listing says which zones it could not read, on the zone's own scope (warning
+        // UNREACHABLE) and in `unreachables`; their VMs are missing from the page, not deleted.
+        if (scoped.warning?.code === 'UNREACHABLE') unreachableZones.add(zoneOfScope(scope));
         for (const instance of scoped.instances ?? []) found.push(observe(instance));
       }
+      for (const scope of res.data.unreachables ?? []) unreachableZones.add(zoneOfScope(scope));
       pageToken = res.data.nextPageToken ?? undefined;
     } while (pageToken !== undefined && pageToken !== '');
-    return found;
+    return { instances: found, unreachableZones };
   }
 
   async getInstance(zone: string, name: string): Promise<CloudResult<ObservedInstance | null>> {
@@ -180,6 +186,11 @@ export class ComputeAdapter implements ComputePort {
       return { ok: false, failure: classifyThrown(error) };
     }
   }
+}
+
+/** `zones/us-central1-a` -> `us-central1-a`. */
+function zoneOfScope(scope: string): string {
+  return scope.replace(/^zones\//, '');
 }
 
 function lastSegment(url: string | null | undefined): string {

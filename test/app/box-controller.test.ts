@@ -253,7 +253,7 @@ test('a controller that restarts after the insert was sent, before it was record
   // Simulate a crash right after Compute accepted the insert: the call happens, the record does not.
   const plan = (await import('../../src/domain/instance-plan.js')).instancePlan(box, 'us-central1-a', { network: 'default', subnetwork: null, serviceAccount: null });
   const { stepRequestId } = await import('../../src/domain/request-id.js');
-  await w.cloud.compute.insertInstance(plan, stepRequestId(box.id, 'insert', 'us-central1-a', 0));
+  await w.cloud.compute.insertInstance(plan, stepRequestId(box.id, 'request', 0, 'insert', 'us-central1-a'));
   await w.tickUntil('exp51', (b) => b.status === 'ready');
   assert.equal(w.cloud.sandbox.instances().length, 1);
   await w.close();
