@@ -205,7 +205,7 @@ export async function startGpubot(
     store: boxStore,
     clock,
     log: log.child({ component: 'idle' }),
-    policy: { gpuBelowPercent: config.idle.gpuBelowPercent, cpuBelowFraction: config.idle.cpuBelowFraction, defaultWindowMs: config.idleAfterMs },
+    policy: { gpuBelowPercent: config.idle.gpuBelowPercent, cpuBelowFraction: config.idle.cpuBelowFraction, defaultWindowMs: config.idleAfterMs, maxRunningMs: config.idle.maxRunningMs },
     graceMs: config.idleGraceMs,
     maxKeepMs: config.idle.maxKeepMs,
   });

@@ -14,7 +14,16 @@ export interface IdleControllerDeps {
   store: BoxStore;
   clock: Clock;
   log: Logger;
-  policy: { gpuBelowPercent: number; cpuBelowFraction: number; defaultWindowMs: number };
+  policy: {
+    gpuBelowPercent: number;
+    cpuBelowFraction: number;
+    defaultWindowMs: number;
+    /**
+     * The longest a box may run (GPUBOT_MAX_RUNNING): the limit of a box that cannot be judged idle at
+     * all (fewer than two signals report), where it asked for no `--hours` of its own. Absent: none.
+     */
+    maxRunningMs?: number;
+  };
   graceMs: number;
   maxKeepMs: number;
 }
@@ -63,8 +72,10 @@ export class IdleController {
       const policy: IdlePolicy = { gpuBelowPercent: this.deps.policy.gpuBelowPercent, cpuBelowFraction: this.deps.policy.cpuBelowFraction, windowMs: window ?? longest };
       const since = runningSince(box);
       const judgement = judgeIdle(signals.get(box.instanceId ?? '') ?? null, policy, { runningSinceMs: since, idleWindowMs: window }, now);
+      // A box nothing can be judged by still meets the maximum running time, after the usual warning.
+      const maxRunningMs = box.spec.maxRunningMs ?? (judgement.blind ? (this.deps.policy.maxRunningMs ?? null) : null);
       const step = nextIdleStep(
-        { idle: box.idle ?? NOT_WARNED, runningSinceMs: since, maxRunningMs: box.spec.maxRunningMs ?? null },
+        { idle: box.idle ?? NOT_WARNED, runningSinceMs: since, maxRunningMs },
         judgement,
         now,
         { graceMs: this.deps.graceMs, maxKeepMs: this.deps.maxKeepMs },
@@ -97,6 +108,10 @@ export class IdleController {
       if (judgement.missingGpuMetrics && box.gpuMetricsNoticeSent !== true) {
         updated = { ...(updated ?? touch(box)), gpuMetricsNoticeSent: true };
         notices.push({ to: 'thread', event: { type: 'box-gpu-metrics-missing' } });
+      }
+      if (judgement.missingNotebookReports && box.notebookReportsNoticeSent !== true) {
+        updated = { ...(updated ?? touch(box)), notebookReportsNoticeSent: true };
+        notices.push({ to: 'dm', event: { type: 'box-notebook-reports-missing' } });
       }
       const change = updated;
       if (change !== null) commits.push(() => this.commit(box, change, notices, fence));

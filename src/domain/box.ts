@@ -122,6 +122,8 @@ export interface Box {
   requestSeq?: number;
   /** The one notice about GPU metrics not arriving has been sent. */
   gpuMetricsNoticeSent?: boolean;
+  /** The one notice about notebook reports not arriving has been sent. */
+  notebookReportsNoticeSent?: boolean;
   /** Present on a box asked for past a budget with GPUBOT_OVER_BUDGET=approve. */
   approval?: BoxApproval;
 }
