@@ -391,6 +391,22 @@ test('a hung call gets no answer until released; after: acting carries it out fi
   });
 });
 
+test('a fault policy is asked about every call: it can fail one method and let the others through', async () => {
+  await withHarness(async (h) => {
+    let asked = 0;
+    h.compute.faults((method) => {
+      asked++;
+      return method === 'instances.get' ? computeHttpError(503, 'backendError', 'The service is currently unavailable.') : null;
+    });
+    await insert(h, 'chaotic');
+    const got = await fetch(`${h.url}/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/chaotic`);
+    assert.equal(got.status, 503);
+    assert.equal(asked, 2);
+    h.compute.faults(null);
+    assert.equal(await status(h, 'chaotic'), 'PROVISIONING');
+  });
+});
+
 test('images.getFromFamily gives the newest DLVM image of a family; unknown families are 404', async () => {
   await withHarness(async (h) => {
     const [image] = await h.images.getFromFamily({ project: 'deeplearning-platform-release', family: 'common-cu128-ubuntu-2204-nvidia-570' });

@@ -282,6 +282,9 @@ interface HangOptions {
   after: 'acting' | 'before';
 }
 
+/** What a fault policy (see `ComputeSandbox.faults`) does to one call. */
+export type ComputeFaultPolicy = (method: ComputeMethod, req: SandboxRequest) => SandboxResponse | 'hang' | 'hang-after-acting' | null;
+
 interface QuotaRule {
   metric: string;
   region: string;
@@ -343,6 +346,7 @@ export class ComputeSandbox implements SandboxHandler {
   private readonly hangs = new Map<ComputeMethod, HangOptions[]>();
   private readonly hung = new Set<() => void>();
   private listLagMs = 0;
+  private faultPolicy: ComputeFaultPolicy | null = null;
   private readonly routes: Route[];
   private ipCounter = 2;
 
@@ -528,6 +532,15 @@ export class ComputeSandbox implements SandboxHandler {
     this.hangs.set(method, queue);
   }
 
+  /**
+   * Asks `policy` about every call from now on (null turns it off), after `hang` and `failNext` have had
+   * their say: it answers null to let the call through, a response to fail it with (build it with
+   * `computeHttpError`), or a hang as `hang` describes. A chaos run installs a seeded random one.
+   */
+  faults(policy: ComputeFaultPolicy | null): void {
+    this.faultPolicy = policy;
+  }
+
   /** Ends every hung call (see `hang`) and drops hangs not yet used. */
   releaseHangs(): void {
     this.hangs.clear();
@@ -574,10 +587,14 @@ export class ComputeSandbox implements SandboxHandler {
       const params = route.pattern.exec(rest);
       if (!params) continue;
       this.calls.push({ method: route.method, path: req.path, at: this.now() });
-      const hang = this.hangs.get(route.method)?.shift();
-      if (hang?.after === 'before') return this.hangUp();
+      const queued = this.hangs.get(route.method)?.shift();
+      if (queued?.after === 'before') return this.hangUp();
       const injected = this.failures.get(route.method)?.shift();
       if (injected) return injected;
+      const fault = queued === undefined ? (this.faultPolicy?.(route.method, req) ?? null) : null;
+      if (fault === 'hang') return this.hangUp();
+      if (fault !== null && fault !== 'hang-after-acting') return fault;
+      const hang: HangOptions | undefined = queued ?? (fault === 'hang-after-acting' ? { after: 'acting' } : undefined);
       this.settle();
       try {
         const answer = await route.run([project, ...params.slice(1).map((p) => p ?? '')], req);
