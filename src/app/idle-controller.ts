@@ -73,7 +73,8 @@ export class IdleController {
       const since = runningSince(box);
       const judgement = judgeIdle(signals.get(box.instanceId ?? '') ?? null, policy, { runningSinceMs: since, idleWindowMs: window }, now);
       // A box nothing can be judged by still meets the maximum running time, after the usual warning.
-      const maxRunningMs = box.spec.maxRunningMs ?? (judgement.blind ? (this.deps.policy.maxRunningMs ?? null) : null);
+      const blindLimit = (box.spec.maxRunningMs ?? null) === null && judgement.blind && this.deps.policy.maxRunningMs !== undefined;
+      const maxRunningMs = box.spec.maxRunningMs ?? (blindLimit ? (this.deps.policy.maxRunningMs ?? null) : null);
       const step = nextIdleStep(
         { idle: box.idle ?? NOT_WARNED, runningSinceMs: since, maxRunningMs },
         judgement,
@@ -88,7 +89,10 @@ export class IdleController {
           report.warned++;
           updated = touch({ ...box, idle: step.idle });
           for (const to of ['thread', 'dm'] as const) {
-            notices.push({ to, event: { type: 'box-idle-warning', cause: step.cause, idleSinceMs: step.idleSinceMs, stopAt: step.stopAt } });
+            notices.push({
+              to,
+              event: { type: 'box-idle-warning', cause: step.cause, idleSinceMs: step.idleSinceMs, stopAt: step.stopAt, ...(blindLimit && step.cause === 'hard-limit' ? { blind: true } : {}) },
+            });
           }
           break;
         case 'stop':

@@ -12,7 +12,8 @@ export type NoticeEvent =
   | { type: 'box-stopped'; cause: 'request' | 'outside' | 'preempted' }
   | { type: 'box-started' }
   | { type: 'box-deleted'; cause: 'request' | 'outside' }
-  | { type: 'box-idle-warning'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null; stopAt: number }
+  /** `blind`: the hard limit is the maximum running time, applied because no idle signal can judge the box. */
+  | { type: 'box-idle-warning'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null; stopAt: number; blind?: boolean }
   | { type: 'box-idle-stopped'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null }
   | { type: 'box-idle-cancelled'; reasons: string[] }
   | { type: 'box-gpu-metrics-missing' }

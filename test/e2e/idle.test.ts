@@ -178,6 +178,7 @@ test('a box with no signals at all still meets the maximum running time, after t
     await readyBox(bot, 'dark');
     await bot.tickUntil(() => warnings(bot, 'dark').length > 0, 'the running-time warning', 100, MIN);
     assert.equal(bot.compute.count('instances.stop'), 0, 'warned first, not stopped');
+    assert.match(warnings(bot, 'dark')[0]?.text ?? '', /no idle signals/, 'the warning says why a running-time limit applies');
     await bot.tickUntil(() => bot.compute.count('instances.stop') === 1, 'the stop at the maximum running time', 30, MIN);
     assert.equal(warnings(bot, 'dark').length, 1);
   } finally {

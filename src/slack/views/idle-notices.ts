@@ -43,7 +43,11 @@ export function idleNoticeMessage(
   switch (event.type) {
     case 'box-idle-warning': {
       const stopIn = formatDuration(Math.max(0, event.stopAt - ctx.now));
-      if (event.cause === 'hard-limit') {
+      if (event.cause === 'hard-limit' && event.blind === true) {
+        text = `${lead}sends me no idle signals (no GPU metrics and no notebook reports), so I cannot tell whether it is in use; it reaches the longest running time allowed here: I will stop it at ${slackDate(event.stopAt, '{time}')} (in ${stopIn}). Save your work; the disk and its files are kept.`;
+        blocks.push(section(`:alarm_clock: ${text}`));
+        if (box !== null) blocks.push({ type: 'actions', elements: [stopButton(box, 'Stop now')] });
+      } else if (event.cause === 'hard-limit') {
         text = `${lead}reaches its running-time limit (\`--hours\`): I will stop it at ${slackDate(event.stopAt, '{time}')} (in ${stopIn}), busy or not. Save your work; the disk and its files are kept.`;
         blocks.push(section(`:alarm_clock: ${text}`));
         if (box !== null) blocks.push({ type: 'actions', elements: [stopButton(box, 'Stop now')] });
