@@ -30,7 +30,7 @@ import { FirestoreJobStore } from './store/job-store.js';
 import { JobNotifier } from './slack/job-notifier.js';
 import { createFirestore } from './store/firestore.js';
 import { FirestoreBoxStore } from './store/box-store.js';
-import { FirestoreLeaseStore } from './store/lease-store.js';
+import { FirestoreLeaseStore, WORKER_LEASE } from './store/lease-store.js';
 import { FirestoreNoticeStore } from './store/notice-store.js';
 import { createSlackApp, type SlackApp, type SlackConnection } from './slack/app.js';
 import { SlackNotifier } from './slack/notifier.js';
@@ -205,13 +205,14 @@ export async function startGpubot(
       serviceAccount: config.boxServiceAccount,
     },
     project,
+    lease: { holds: (fence) => leases.holds(WORKER_LEASE, fence) },
   });
   const idleController = new IdleController({
     signals: monitoring,
     store: boxStore,
     clock,
     log: log.child({ component: 'idle' }),
-    policy: { gpuBelowPercent: config.idle.gpuBelowPercent, cpuBelowFraction: config.idle.cpuBelowFraction, defaultWindowMs: config.idleAfterMs },
+    policy: { gpuBelowPercent: config.idle.gpuBelowPercent, cpuBelowFraction: config.idle.cpuBelowFraction, defaultWindowMs: config.idleAfterMs, maxRunningMs: config.idle.maxRunningMs },
     graceMs: config.idleGraceMs,
     maxKeepMs: config.idle.maxKeepMs,
   });

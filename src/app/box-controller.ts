@@ -19,10 +19,12 @@ import type {
   CloudResult,
   ComputePort,
   Fence,
+  LeaseCheck,
   Logger,
   ObservedInstance,
   OperationRef,
 } from './ports.js';
+import { LostLeaseError } from './ports.js';
 
 /** A VM that runs but whose Jupyter URL never appears is called ready after this, with the tunnel as the way in. */
 const READY_WITHOUT_PROXY_MS = 15 * 60_000;
@@ -34,6 +36,8 @@ export interface BoxControllerDeps {
   log: Logger;
   plan: PlanContext;
   project: string;
+  /** Confirms the lease right before each cloud side effect; without it only the Firestore writes are fenced. */
+  lease?: LeaseCheck;
 }
 
 export interface ReconcileReport {
@@ -47,20 +51,30 @@ export interface ReconcileReport {
 
 const IN_FLIGHT = new Set(['requested', 'creating', 'booting', 'starting', 'stopping', 'deleting']);
 
-type Change = { box: Box; notices: NoticeDraft[]; releaseName?: boolean };
+/**
+ * The next record of a box. `issued`: this step made a cloud call whose operation the record must
+ * keep, even when a listener changed the box meanwhile (a Delete pressed during an insert).
+ */
+type Change = { box: Box; notices: NoticeDraft[]; releaseName?: boolean; issued?: boolean };
+
+/** What this tick knows of a box's VM: the VM, none (Compute said 404), or nothing to go on. */
+type Sighting = ObservedInstance | null | 'unknown';
 
 export class BoxController {
   constructor(private readonly deps: BoxControllerDeps) {}
 
   /** One pass over every live box and every VM labelled as ours. */
   async reconcileAll(fence?: Fence): Promise<ReconcileReport> {
-    const [boxes, instances] = await Promise.all([this.deps.store.liveBoxes(), this.deps.compute.listManagedInstances()]);
+    const [boxes, listing] = await Promise.all([this.deps.store.liveBoxes(), this.deps.compute.listManagedInstances()]);
+    const { instances, unreachableZones } = listing;
     const byBox = new Map<string, ObservedInstance>();
     for (const i of instances) if (i.boxId !== null) byBox.set(i.boxId, i);
     let errors = 0;
     for (const box of boxes) {
       try {
-        await this.reconcile(box, byBox.get(box.id) ?? null, fence);
+        const observed = await this.sighting(box, byBox.get(box.id) ?? null, unreachableZones);
+        if (observed === 'unknown') continue;
+        await this.reconcile(box, observed, fence);
       } catch (error) {
         if ((error as { code?: string }).code === 'LOST_LEASE') throw error;
         errors++;
@@ -89,34 +103,66 @@ export class BoxController {
     return { boxes: boxes.length, instances: instances.length, errors, orphans, inFlight };
   }
 
-  /** Takes the next step for one box, given the VM observed for it (null: none). */
+  /**
+   * The box's VM as this tick may judge it. A VM missing from the listing is not gone yet: its zone may
+   * have been unreachable (the box keeps its last observed state), or the listing may lag behind a
+   * create. Only a direct instances.get that answers 404 says there is no VM.
+   */
+  private async sighting(box: Box, listed: ObservedInstance | null, unreachableZones: ReadonlySet<string>): Promise<Sighting> {
+    if (listed !== null) return listed;
+    if (box.zone === null) return null;
+    if (unreachableZones.has(box.zone)) {
+      this.deps.log.info('zone unreachable in the listing; the box keeps its last observed state', { boxId: box.id, zone: box.zone });
+      return 'unknown';
+    }
+    const got = await this.deps.compute.getInstance(box.zone, box.name);
+    if (!got.ok) {
+      this.deps.log.warn('could not confirm a VM missing from the listing; retrying next tick', { boxId: box.id, failure: got.failure });
+      return 'unknown';
+    }
+    // A VM of that name that is not this box's (no or another gpubot-id) is not its VM.
+    return got.value !== null && got.value.boxId === box.id ? got.value : null;
+  }
+
+  /** Takes the next step for one box, given the VM observed for it (null: none, as a direct get confirmed). */
   async reconcile(box: Box, observed: ObservedInstance | null, fence?: Fence): Promise<void> {
-    const change = await this.nextStep(box, observed);
+    const change = await this.nextStep(box, observed, fence);
     if (change === null) return;
     await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: [box.id] }, async (tx) => {
       const current = await tx.getBox(box.id);
-      // A listener changed the box since we read it (e.g. Stop pressed mid-tick): next tick decides.
-      if (current === null || current.rev !== box.rev) return;
+      if (current === null) return;
+      if (current.rev !== box.rev) {
+        // A listener changed the box since we read it (e.g. Stop or Delete pressed mid-tick): next tick
+        // decides what to do, but an operation this step started is kept, or its VM would be lost.
+        if (change.issued === true && current.status === box.status) commit(tx, { ...change, box: keepIssued(current, change.box), releaseName: false });
+        return;
+      }
       commit(tx, change);
     });
   }
 
-  private async nextStep(box: Box, observed: ObservedInstance | null): Promise<Change | null> {
-    if (box.desired === 'deleted') return this.toDeleted(box, observed);
-    if (box.operation !== null) return this.followOperation(box, observed);
+  /** Throws LostLeaseError unless this replica still holds the lease: called right before each cloud side effect. */
+  private async mayAct(fence: Fence | undefined): Promise<void> {
+    if (fence === undefined || this.deps.lease === undefined) return;
+    if (!(await this.deps.lease.holds(fence))) throw new LostLeaseError();
+  }
+
+  private async nextStep(box: Box, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
+    if (box.desired === 'deleted') return this.toDeleted(box, observed, fence);
+    if (box.operation !== null) return this.followOperation(box, observed, fence);
     switch (box.status) {
       case 'awaiting-approval':
         return this.awaitingApproval(box);
       case 'requested':
       case 'creating':
-        return this.create(box, observed);
+        return this.create(box, observed, fence);
       case 'booting':
       case 'ready':
       case 'starting':
-        return this.whileRunning(box, observed);
+        return this.whileRunning(box, observed, fence);
       case 'stopping':
       case 'stopped':
-        return this.whileStopped(box, observed);
+        return this.whileStopped(box, observed, fence);
       default:
         return null;
     }
@@ -141,7 +187,7 @@ export class BoxController {
 
   // ------------------------------------------------------------------ creating
 
-  private async create(box: Box, observed: ObservedInstance | null): Promise<Change | null> {
+  private async create(box: Box, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
     const now = this.deps.clock.now();
     if (observed !== null) {
       // The insert went through before a restart lost track of it: adopt the VM.
@@ -167,17 +213,20 @@ export class BoxController {
       zone = next;
     }
     const plan = instancePlan(box, zone, this.deps.plan);
-    const requestId = stepRequestId(box.id, 'insert', zone, box.zonesTried.length);
-    // Recorded before the call: if we die after Compute accepts it, the next tick asks with the same id.
+    // The same until the operation is recorded: if we die after Compute accepts it, the next tick asks
+    // with the same id and gets the same operation back.
+    const requestId = requestIdFor(box, 'insert', zone);
+    await this.mayAct(fence);
     const result = await this.deps.compute.insertInstance(plan, requestId);
-    if (!result.ok) return this.insertFailed(box, zone, result.failure, observed);
+    if (!result.ok) return this.insertFailed(box, zone, result.failure, observed, fence);
     return {
-      box: { ...moveTo(box, 'creating', now, zone), zone, operation: { name: result.value.name, zone, action: 'insert', startedAt: now } },
+      box: { ...moveTo(box, 'creating', now, zone), zone, operation: { name: result.value.name, zone, action: 'insert', startedAt: now }, requestSeq: nextSeq(box) },
       notices: [],
+      issued: true,
     };
   }
 
-  private async insertFailed(box: Box, zone: string, failure: CloudFailure, observed: ObservedInstance | null): Promise<Change | null> {
+  private async insertFailed(box: Box, zone: string, failure: CloudFailure, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
     const now = this.deps.clock.now();
     if (failure.kind === 'stockout') {
       const tried = { ...box, zonesTried: [...box.zonesTried, { zone, outcome: 'stockout' as const, message: failure.message, at: now }] };
@@ -198,15 +247,15 @@ export class BoxController {
         code: 'NAME_TAKEN',
         message: `A VM named \`${box.name}\` already exists in ${zone} and is not this box.`,
         hint: 'Pick another name for the box, or delete that VM in the console if nobody needs it.',
-      }, observed);
+      }, observed, fence);
     }
-    if (failure.kind === 'quota') return this.failed(box, quotaFailure(failure, box.spec.region, this.deps.project), observed);
+    if (failure.kind === 'quota') return this.failed(box, quotaFailure(failure, box.spec.region, this.deps.project), observed, fence);
     if (failure.kind === 'transient') return this.transient(box, failure);
     return this.failed(box, {
       code: failure.code ?? 'CLOUD_ERROR',
       message: `Google Cloud refused to create the VM: ${failure.message}`,
       hint: 'Check the settings in the message above; if they look right, tell your admin and quote this box name.',
-    }, observed);
+    }, observed, fence);
   }
 
   private noZoneLeft(box: Box, offering: readonly string[]): Change {
@@ -229,7 +278,7 @@ export class BoxController {
 
   // ------------------------------------------------------------------ operations in flight
 
-  private async followOperation(box: Box, observed: ObservedInstance | null): Promise<Change | null> {
+  private async followOperation(box: Box, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
     const op = box.operation;
     if (op === null) return null;
     const ref: OperationRef = { name: op.name, zone: op.zone };
@@ -245,7 +294,7 @@ export class BoxController {
     const failure = state.value.failure;
     switch (op.action) {
       case 'insert':
-        if (failure !== null) return this.insertFailed(cleared, op.zone, failure, observed);
+        if (failure !== null) return this.insertFailed(cleared, op.zone, failure, observed, fence);
         return { box: moveTo(cleared, 'booting', now), notices: [] };
       case 'start':
         if (failure !== null && failure.kind === 'stockout') {
@@ -261,16 +310,18 @@ export class BoxController {
         return { box: { ...moveTo(cleared, 'stopped', now), idle: NOT_WARNED }, notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };
       case 'delete':
         if (failure !== null && failure.kind !== 'not-found') return this.transient(cleared, failure);
+        // Done is not gone: the next tick's get (404) ends the record, once nothing answers to the name.
+        if (observed !== null) return { box: { ...cleared, rev: box.rev + 1, updatedAt: now }, notices: [] };
         return this.deletedChange(cleared, 'request');
     }
   }
 
   // ------------------------------------------------------------------ running
 
-  private async whileRunning(box: Box, observed: ObservedInstance | null): Promise<Change | null> {
+  private async whileRunning(box: Box, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
     const now = this.deps.clock.now();
     if (observed === null) return this.deletedChange(box, 'outside');
-    if (box.desired === 'stopped') return this.issue(box, 'stop', observed.zone);
+    if (box.desired === 'stopped') return this.issue(box, 'stop', observed.zone, fence);
     if (observed.status === 'TERMINATED' || observed.status === 'STOPPING' || observed.status === 'SUSPENDED') {
       if (box.status === 'starting') return null;
       const since = box.history.at(-1)?.at ?? box.createdAt;
@@ -310,11 +361,11 @@ export class BoxController {
     return null;
   }
 
-  private async whileStopped(box: Box, observed: ObservedInstance | null): Promise<Change | null> {
+  private async whileStopped(box: Box, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
     const now = this.deps.clock.now();
     if (observed === null) return this.deletedChange(box, 'outside');
     if (box.desired === 'running') {
-      if (observed.status === 'TERMINATED') return this.issue(box, 'start', observed.zone);
+      if (observed.status === 'TERMINATED') return this.issue(box, 'start', observed.zone, fence);
       if (observed.status === 'RUNNING') return { box: moveTo(box, 'booting', now), notices: [] };
       return null;
     }
@@ -325,32 +376,35 @@ export class BoxController {
     if (box.status === 'stopping' && observed.status === 'TERMINATED') {
       return { box: moveTo(box, 'stopped', now), notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };
     }
-    if (box.status === 'stopping' && observed.status === 'RUNNING') return this.issue(box, 'stop', observed.zone);
+    if (box.status === 'stopping' && observed.status === 'RUNNING') return this.issue(box, 'stop', observed.zone, fence);
     return null;
   }
 
   // ------------------------------------------------------------------ deleting
 
-  private async toDeleted(box: Box, observed: ObservedInstance | null): Promise<Change | null> {
-    if (box.operation !== null && box.operation.action === 'delete') return this.followOperation(box, observed);
+  private async toDeleted(box: Box, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
+    if (box.operation !== null && box.operation.action === 'delete') return this.followOperation(box, observed, fence);
     if (box.status === 'failed') return null;
     if (observed === null) {
       // Nothing in Compute; but an insert may be in flight: let it finish before deciding.
       if (box.operation !== null && box.operation.action === 'insert') {
         const state = await this.deps.compute.getOperation({ name: box.operation.name, zone: box.operation.zone });
+        if (!state.ok && state.failure.kind !== 'not-found') return this.transient(box, state.failure);
         if (state.ok && !state.value.done) return null;
-        if (state.ok && state.value.failure === null) return { box: { ...box, operation: null, rev: box.rev + 1 }, notices: [] };
+        // The insert made a VM after all: forget the operation and let the next tick's get find it.
+        if (state.ok && state.value.failure === null) return { box: { ...box, operation: null, rev: box.rev + 1, updatedAt: this.deps.clock.now() }, notices: [] };
       }
       return this.deletedChange(box, 'request');
     }
-    return this.issue(box, 'delete', observed.zone);
+    return this.issue(box, 'delete', observed.zone, fence);
   }
 
   // ------------------------------------------------------------------ helpers
 
-  private async issue(box: Box, action: 'start' | 'stop' | 'delete', zone: string): Promise<Change | null> {
+  private async issue(box: Box, action: 'start' | 'stop' | 'delete', zone: string, fence: Fence | undefined): Promise<Change | null> {
     const now = this.deps.clock.now();
-    const requestId = stepRequestId(box.id, action, zone, box.history.length);
+    const requestId = requestIdFor(box, action, zone);
+    await this.mayAct(fence);
     const call =
       action === 'start'
         ? this.deps.compute.startInstance(zone, box.name, requestId)
@@ -365,8 +419,9 @@ export class BoxController {
     }
     const status = action === 'start' ? 'starting' : action === 'stop' ? 'stopping' : 'deleting';
     return {
-      box: { ...moveTo(box, status, now), operation: { name: result.value.name, zone, action, startedAt: now } },
+      box: { ...moveTo(box, status, now), operation: { name: result.value.name, zone, action, startedAt: now }, requestSeq: nextSeq(box) },
       notices: [],
+      issued: true,
     };
   }
 
@@ -380,19 +435,37 @@ export class BoxController {
 
   private deletedChange(box: Box, cause: 'request' | 'outside'): Change {
     const now = this.deps.clock.now();
+    if (box.failure !== null && box.status === 'deleting') {
+      // The cleanup after a failed create is done: the box ends as failed; its owner was told at the start.
+      return { box: { ...fail(box, box.failure, now), jupyterUrl: null }, notices: [], releaseName: true };
+    }
     const notices: NoticeDraft[] = [{ to: 'thread', event: { type: 'box-deleted', cause } }];
     if (cause === 'outside') notices.push({ to: 'dm', event: { type: 'box-deleted', cause } });
     return { box: { ...moveTo(box, 'deleted', now, cause), desired: 'deleted', operation: null, jupyterUrl: null }, notices, releaseName: true };
   }
 
-  private async failed(box: Box, failure: Box['failure'] & object, observed: ObservedInstance | null): Promise<Change> {
-    // A failed create leaves nothing behind: if a VM exists after all, delete it before giving up.
-    if (observed !== null) {
-      const requestId = stepRequestId(box.id, 'cleanup', observed.zone, box.history.length);
-      const result = await this.deps.compute.deleteInstance(observed.zone, observed.name, requestId);
-      if (!result.ok && result.failure.kind !== 'not-found') this.deps.log.warn('could not clean up after a failed create', { boxId: box.id, failure: result.failure });
+  /**
+   * A create that cannot succeed. When a VM exists after all, the box is not failed yet: it is
+   * `deleting`, with the failure as its reason, and the controller deletes the VM tick after tick until
+   * a get answers 404; only then is it `failed`. The owner is told why at once.
+   */
+  private async failed(box: Box, failure: Box['failure'] & object, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change> {
+    if (observed === null) return this.failedChange(box, failure, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const cleaning: Box = { ...moveTo(box, 'deleting', now, `cleanup: ${failure.code}`), failure, desired: 'deleted', operation: null, zone: observed.zone };
+    const notices: NoticeDraft[] = [
+      { to: 'thread', event: { type: 'box-failed', ...failure } },
+      { to: 'dm', event: { type: 'box-failed', ...failure } },
+    ];
+    const requestId = requestIdFor(cleaning, 'delete', observed.zone);
+    await this.mayAct(fence);
+    const result = await this.deps.compute.deleteInstance(observed.zone, observed.name, requestId);
+    if (!result.ok && result.failure.kind !== 'not-found') {
+      this.deps.log.warn('could not delete the VM of a failed create yet; retrying next tick', { boxId: box.id, failure: result.failure });
+      return { box: cleaning, notices };
     }
-    return this.failedChange(box, failure, this.deps.clock.now());
+    const operation = result.ok ? { name: result.value.name, zone: observed.zone, action: 'delete' as const, startedAt: now } : null;
+    return { box: { ...cleaning, operation, requestSeq: nextSeq(box) }, notices, issued: true };
   }
 
   private failedChange(box: Box, failure: NonNullable<Box['failure']>, now: number): Change {
@@ -419,6 +492,35 @@ function quotaFailure(failure: CloudFailure, region: string, project: string): N
     code: 'QUOTA_EXCEEDED',
     message: `The project is out of quota \`${quota}\` in ${region}: ${failure.message}`,
     hint: `Ask your admin to raise \`${quota}\` for ${region} at https://console.cloud.google.com/iam-admin/quotas?project=${project} (new projects start at 0 GPUs), or pick a GPU or region with quota left.`,
+  };
+}
+
+/**
+ * Compute's requestId for the box's next request: the record id, the box's request counter (which
+ * only grows, once per recorded request), the action and the zone. Repeating a step before it is
+ * recorded sends the same id; any later intent sends a new one.
+ */
+function requestIdFor(box: Box, action: 'insert' | 'start' | 'stop' | 'delete', zone: string): string {
+  return stepRequestId(box.id, 'request', box.requestSeq ?? 0, action, zone);
+}
+
+function nextSeq(box: Box): number {
+  return (box.requestSeq ?? 0) + 1;
+}
+
+/** A listener's newer record with the controller's own fields (the cloud request just made) laid over it. */
+function keepIssued(current: Box, next: Box): Box {
+  return {
+    ...current,
+    status: next.status,
+    zone: next.zone,
+    operation: next.operation,
+    requestSeq: next.requestSeq ?? current.requestSeq ?? 0,
+    history: next.history,
+    failure: next.failure,
+    desired: next.desired === 'deleted' ? 'deleted' : current.desired,
+    rev: current.rev + 1,
+    updatedAt: next.updatedAt,
   };
 }
 

@@ -14,7 +14,16 @@ export interface IdleControllerDeps {
   store: BoxStore;
   clock: Clock;
   log: Logger;
-  policy: { gpuBelowPercent: number; cpuBelowFraction: number; defaultWindowMs: number };
+  policy: {
+    gpuBelowPercent: number;
+    cpuBelowFraction: number;
+    defaultWindowMs: number;
+    /**
+     * The longest a box may run (GPUBOT_MAX_RUNNING): the limit of a box that cannot be judged idle at
+     * all (fewer than two signals report), where it asked for no `--hours` of its own. Absent: none.
+     */
+    maxRunningMs?: number;
+  };
   graceMs: number;
   maxKeepMs: number;
 }
@@ -63,8 +72,11 @@ export class IdleController {
       const policy: IdlePolicy = { gpuBelowPercent: this.deps.policy.gpuBelowPercent, cpuBelowFraction: this.deps.policy.cpuBelowFraction, windowMs: window ?? longest };
       const since = runningSince(box);
       const judgement = judgeIdle(signals.get(box.instanceId ?? '') ?? null, policy, { runningSinceMs: since, idleWindowMs: window }, now);
+      // A box nothing can be judged by still meets the maximum running time, after the usual warning.
+      const blindLimit = (box.spec.maxRunningMs ?? null) === null && judgement.blind && this.deps.policy.maxRunningMs !== undefined;
+      const maxRunningMs = box.spec.maxRunningMs ?? (blindLimit ? (this.deps.policy.maxRunningMs ?? null) : null);
       const step = nextIdleStep(
-        { idle: box.idle ?? NOT_WARNED, runningSinceMs: since, maxRunningMs: box.spec.maxRunningMs ?? null },
+        { idle: box.idle ?? NOT_WARNED, runningSinceMs: since, maxRunningMs },
         judgement,
         now,
         { graceMs: this.deps.graceMs, maxKeepMs: this.deps.maxKeepMs },
@@ -77,7 +89,10 @@ export class IdleController {
           report.warned++;
           updated = touch({ ...box, idle: step.idle });
           for (const to of ['thread', 'dm'] as const) {
-            notices.push({ to, event: { type: 'box-idle-warning', cause: step.cause, idleSinceMs: step.idleSinceMs, stopAt: step.stopAt } });
+            notices.push({
+              to,
+              event: { type: 'box-idle-warning', cause: step.cause, idleSinceMs: step.idleSinceMs, stopAt: step.stopAt, ...(blindLimit && step.cause === 'hard-limit' ? { blind: true } : {}) },
+            });
           }
           break;
         case 'stop':
@@ -97,6 +112,10 @@ export class IdleController {
       if (judgement.missingGpuMetrics && box.gpuMetricsNoticeSent !== true) {
         updated = { ...(updated ?? touch(box)), gpuMetricsNoticeSent: true };
         notices.push({ to: 'thread', event: { type: 'box-gpu-metrics-missing' } });
+      }
+      if (judgement.missingNotebookReports && box.notebookReportsNoticeSent !== true) {
+        updated = { ...(updated ?? touch(box)), notebookReportsNoticeSent: true };
+        notices.push({ to: 'dm', event: { type: 'box-notebook-reports-missing' } });
       }
       const change = updated;
       if (change !== null) commits.push(() => this.commit(box, change, notices, fence));

@@ -61,9 +61,18 @@ export interface OperationState {
   failure: CloudFailure | null;
 }
 
+/**
+ * One listing of our VMs. A zone Compute could not read is named in `unreachableZones`: its VMs are
+ * absent from `instances`, not gone (REFERENCE.md "Compute listings").
+ */
+export interface InstanceListing {
+  instances: ObservedInstance[];
+  unreachableZones: ReadonlySet<string>;
+}
+
 export interface ComputePort {
   /** Every VM labelled `managed-by=gpubot`, across zones, in as few calls as the API pages allow. */
-  listManagedInstances(): Promise<ObservedInstance[]>;
+  listManagedInstances(): Promise<InstanceListing>;
   getInstance(zone: string, name: string): Promise<CloudResult<ObservedInstance | null>>;
   /** `requestId` makes a repeated insert return the first one's operation instead of a second VM. */
   insertInstance(plan: InstancePlan, requestId: string): Promise<CloudResult<OperationRef>>;
@@ -151,6 +160,15 @@ export interface LeaseStore {
   /** Takes or renews the lease; returns the fence while held, null when another replica holds it. */
   acquire(name: string, holder: string, ttlMs: number): Promise<Fence | null>;
   release(name: string, fence: Fence): Promise<void>;
+}
+
+/**
+ * Asked right before each cloud side effect (insert, start, stop, delete): a Firestore write can be
+ * fenced, a Compute call cannot, so a replica that lost the lease must find out before it calls.
+ */
+export interface LeaseCheck {
+  /** Whether the worker lease is still held with `fence` and has not expired. */
+  holds(fence: Fence): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- the rest

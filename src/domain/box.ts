@@ -120,8 +120,16 @@ export interface Box {
   instanceId?: string;
   /** What the owner has been told about stopping an idle box; absent: nothing pending. */
   idle?: BoxIdleRecord;
+  /**
+   * How many Compute requests (insert, start, stop, delete) this box has recorded; with the record id
+   * it makes each intent's requestId its own (the history is capped, so its length repeats). Absent on
+   * older records: 0.
+   */
+  requestSeq?: number;
   /** The one notice about GPU metrics not arriving has been sent. */
   gpuMetricsNoticeSent?: boolean;
+  /** The one notice about notebook reports not arriving has been sent. */
+  notebookReportsNoticeSent?: boolean;
   /** Present on a box asked for past a budget with GPUBOT_OVER_BUDGET=approve. */
   approval?: BoxApproval;
 }

@@ -5,9 +5,12 @@
  *
  * The rule: a box is idle only when every signal we know stayed under its threshold for the box's whole
  * idle window, and it has been running at least that long. A busy GPU, a busy kernel or a recently used
- * notebook is never idle. A missing signal is unknown, never idle; the one exception is GPU metrics
- * that never arrive (the Ops Agent is missing or broken): then the box is judged by its CPU and notebook
- * and the owner is told once, so a broken agent cannot keep a forgotten A100 alive for ever.
+ * notebook is never idle. A missing signal is unknown, never idle; the exceptions are a signal that
+ * never arrives while the other two do: GPU metrics (the Ops Agent is missing or broken), then the box is
+ * judged by its CPU and notebook; notebook reports (no python3 on a custom image, no metric writer role),
+ * then by its GPU and CPU. The owner is told once each way, so a broken agent or reporter cannot keep a
+ * forgotten A100 alive for ever. A box with fewer than two signals cannot be judged at all: it is
+ * `blind`, and the configured maximum running time stops it (after the usual warning) instead.
  */
 import { formatDuration } from './duration.js';
 
@@ -73,6 +76,13 @@ export const DEFAULT_IDLE_THRESHOLDS: Readonly<Pick<IdlePolicy, 'gpuBelowPercent
  */
 export const GPU_METRICS_EXPECTED_WITHIN_MS = 20 * 60_000;
 
+/**
+ * The notebook reporter starts with the box's startup script and reports every minute
+ * (notebook-activity-script.ts); when nothing has come this long after the box started (or after its
+ * idle window, when that is shorter), it is not coming.
+ */
+export const NOTEBOOK_REPORTS_EXPECTED_WITHIN_MS = 20 * 60_000;
+
 export interface IdleBoxFacts {
   /** When the VM last reached RUNNING. */
   runningSinceMs: number;
@@ -89,6 +99,10 @@ export interface IdleJudgement {
   reasons: string[];
   /** GPU metrics should have arrived by now and have not: worth one notice saying how to fix it. */
   missingGpuMetrics: boolean;
+  /** Notebook reports should have arrived by now and have not: worth one notice too. */
+  missingNotebookReports: boolean;
+  /** Long enough running, yet fewer than two signals report: no idle judgement is possible. */
+  blind: boolean;
   /** Signals with no recent data. */
   missing: IdleSignalName[];
   /** For an idle box: since when every known signal has been under its threshold, at least. */
@@ -118,7 +132,7 @@ function percent(value: number): string {
 /** Whether one box is idle now, by its own idle window. */
 export function judgeIdle(signals: IdleSignals | null, policy: IdlePolicy, box: IdleBoxFacts, nowMs: number): IdleJudgement {
   if (box.idleWindowMs === null) {
-    return { state: 'exempt', reasons: ['idle stop is off for this box'], missingGpuMetrics: false, missing: [], idleSinceMs: null };
+    return { state: 'exempt', reasons: ['idle stop is off for this box'], missingGpuMetrics: false, missingNotebookReports: false, blind: false, missing: [], idleSinceMs: null };
   }
   const windowMs = box.idleWindowMs;
   const windowStart = nowMs - windowMs;
@@ -130,10 +144,17 @@ export function judgeIdle(signals: IdleSignals | null, policy: IdlePolicy, box: 
   if (s.cpuDataSince === null) missing.push('cpu');
   if (s.busyKernels === null || s.notebookIdleSeconds === null) missing.push('notebook');
   const missingGpuMetrics = missing.includes('gpu') && runningMs >= Math.min(windowMs, GPU_METRICS_EXPECTED_WITHIN_MS);
+  const missingNotebookReports = missing.includes('notebook') && runningMs >= Math.min(windowMs, NOTEBOOK_REPORTS_EXPECTED_WITHIN_MS);
+  // Past the time every signal should have come, with one or none reporting.
+  const blind = missing.length >= 2 && runningMs >= Math.max(Math.min(windowMs, GPU_METRICS_EXPECTED_WITHIN_MS), Math.min(windowMs, NOTEBOOK_REPORTS_EXPECTED_WITHIN_MS));
+  // Judged without the notebook: GPU and CPU both report, the notebook never did.
+  const withoutNotebook = missingNotebookReports && !missing.includes('gpu') && !missing.includes('cpu');
   const judged = (state: IdleVerdict, reasons: string[], idleSinceMs: number | null = null): IdleJudgement => ({
     state,
     reasons,
     missingGpuMetrics,
+    missingNotebookReports,
+    blind,
     missing,
     idleSinceMs,
   });
@@ -163,19 +184,21 @@ export function judgeIdle(signals: IdleSignals | null, policy: IdlePolicy, box: 
   if (runningMs < windowMs) unknown.push(`running for ${formatDuration(runningMs)}, less than its idle window of ${formatDuration(windowMs)}`);
   if (s.cpuDataSince === null) unknown.push('no recent CPU data');
   else if (s.cpuDataSince > windowStart) unknown.push(`CPU data covers only the last ${formatDuration(nowMs - s.cpuDataSince)}`);
-  if (missing.includes('notebook')) unknown.push('no recent notebook activity report from the box');
+  if (missing.includes('notebook') && !withoutNotebook) unknown.push('no recent notebook activity report from the box');
   // GPU data that started inside the window says nothing about the start of the window.
   if (s.gpuDataSince !== null && s.gpuDataSince > windowStart) {
     unknown.push(`GPU data covers only the last ${formatDuration(nowMs - s.gpuDataSince)}`);
   }
   if (unknown.length > 0) return judged('unknown', unknown);
 
-  const notebookSince = nowMs - (s.notebookIdleSeconds ?? 0) * 1000;
-  const sinceCandidates = [box.runningSinceMs, notebookSince, quietSince(s.cpuPeriods, policy.cpuBelowFraction)];
-  const reasons = [
-    `CPU under ${percent(policy.cpuBelowFraction * 100)} for ${formatDuration(windowMs)}`,
-    `no busy kernel; notebook last used ${formatDuration((s.notebookIdleSeconds ?? 0) * 1000)} ago`,
-  ];
+  const sinceCandidates = [box.runningSinceMs, quietSince(s.cpuPeriods, policy.cpuBelowFraction)];
+  const reasons = [`CPU under ${percent(policy.cpuBelowFraction * 100)} for ${formatDuration(windowMs)}`];
+  if (withoutNotebook) {
+    reasons.push('no notebook reports: judged by GPU and CPU');
+  } else {
+    sinceCandidates.push(nowMs - (s.notebookIdleSeconds ?? 0) * 1000);
+    reasons.push(`no busy kernel; notebook last used ${formatDuration((s.notebookIdleSeconds ?? 0) * 1000)} ago`);
+  }
   if (missing.includes('gpu')) {
     reasons.unshift('no GPU metrics: judged by CPU and notebook activity');
   } else {

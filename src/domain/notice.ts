@@ -12,10 +12,13 @@ export type NoticeEvent =
   | { type: 'box-stopped'; cause: 'request' | 'outside' | 'preempted' }
   | { type: 'box-started' }
   | { type: 'box-deleted'; cause: 'request' | 'outside' }
-  | { type: 'box-idle-warning'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null; stopAt: number }
+  /** `blind`: the hard limit is the maximum running time, applied because no idle signal can judge the box. */
+  | { type: 'box-idle-warning'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null; stopAt: number; blind?: boolean }
   | { type: 'box-idle-stopped'; cause: 'idle' | 'hard-limit'; idleSinceMs: number | null }
   | { type: 'box-idle-cancelled'; reasons: string[] }
   | { type: 'box-gpu-metrics-missing' }
+  /** No notebook reports ever came: the box is judged by its GPU and CPU; said once, to the owner. */
+  | { type: 'box-notebook-reports-missing' }
   /** A box past a budget waits for an admin: the admins get [Approve] / [Deny] (box-approval.ts). */
   | { type: 'box-approval-requested' }
   | { type: 'box-approval-decided'; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null }

@@ -9,13 +9,14 @@
  */
 import type { compute_v1 } from 'googleapis/build/src/apis/compute/v1.js';
 import type { AuthClient } from 'google-auth-library';
-import { GoogleRest } from './google-rest.js';
+import { DEFAULT_REST_POLICY, GoogleRest, type RestPolicy } from './google-rest.js';
 import type { InstancePlan } from '../domain/instance-plan.js';
 import { BOX_SCOPES } from '../domain/deploy-requirements.js';
 import type {
   Clock,
   CloudResult,
   ComputePort,
+  InstanceListing,
   InstanceStatus,
   ObservedInstance,
   OperationRef,
@@ -28,6 +29,14 @@ type IOperation = compute_v1.Schema$Operation;
 
 const ZONE = 'compute/v1/projects/{project}/zones/{zone}';
 
+/**
+ * Compute's mutating calls carry a requestId ("if you must retry your request, the server will know to
+ * ignore the request if it has already been completed", the requestId parameter on each method's
+ * reference page, cloud.google.com/compute/docs/reference/rest/v1/instances/insert): a POST that timed
+ * out can be sent again.
+ */
+const IDEMPOTENT = { idempotent: true } as const;
+
 export interface ComputeAdapterOptions {
   project: string;
   /** Application Default Credentials for Google; a fixed-token client for local stand-ins. */
@@ -37,6 +46,8 @@ export interface ComputeAdapterOptions {
   clock: Clock;
   /** How long the list of zones offering each GPU is trusted. */
   catalogTtlMs?: number;
+  /** Timeout and retries of each call; DEFAULT_REST_POLICY unless given. */
+  rest?: Partial<RestPolicy>;
 }
 
 export class ComputeAdapter implements ComputePort {
@@ -46,15 +57,16 @@ export class ComputeAdapter implements ComputePort {
   readonly callCounts = new Map<string, number>();
 
   constructor(private readonly options: ComputeAdapterOptions) {
-    this.api = new GoogleRest(options.authClient, options.endpoint ?? 'https://compute.googleapis.com/');
+    this.api = new GoogleRest(options.authClient, options.endpoint ?? 'https://compute.googleapis.com/', { ...DEFAULT_REST_POLICY, ...options.rest });
   }
 
   private count(method: string): void {
     this.callCounts.set(method, (this.callCounts.get(method) ?? 0) + 1);
   }
 
-  async listManagedInstances(): Promise<ObservedInstance[]> {
+  async listManagedInstances(): Promise<InstanceListing> {
     const found: ObservedInstance[] = [];
+    const unreachableZones = new Set<string>();
     let pageToken: string | undefined;
     do {
       this.count('instances.aggregatedList');
@@ -65,12 +77,16 @@ export class ComputeAdapter implements ComputePort {
         maxResults: 500,
         ...(pageToken !== undefined ? { pageToken } : {}),
       });
-      for (const scoped of Object.values(res.data.items ?? {})) {
+      for (const [scope, scoped] of Object.entries(res.data.items ?? {})) {
+        // A partial listing says which zones it could not read, on the zone's own scope (warning
+        // UNREACHABLE) and in `unreachables`; their VMs are missing from the page, not deleted.
+        if (scoped.warning?.code === 'UNREACHABLE') unreachableZones.add(zoneOfScope(scope));
         for (const instance of scoped.instances ?? []) found.push(observe(instance));
       }
+      for (const scope of res.data.unreachables ?? []) unreachableZones.add(zoneOfScope(scope));
       pageToken = res.data.nextPageToken ?? undefined;
     } while (pageToken !== undefined && pageToken !== '');
-    return found;
+    return { instances: found, unreachableZones };
   }
 
   async getInstance(zone: string, name: string): Promise<CloudResult<ObservedInstance | null>> {
@@ -92,18 +108,18 @@ export class ComputeAdapter implements ComputePort {
         zone: plan.zone,
         requestId,
         requestBody: instanceResource(plan, this.options.project),
-      }),
+      }, {}, IDEMPOTENT),
     );
   }
 
   async startInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.start');
-    return this.operation(zone, () => this.api.call<IOperation>('POST', `${ZONE}/instances/{instance}/start`, { project: this.options.project, zone, instance: name, requestId }));
+    return this.operation(zone, () => this.api.call<IOperation>('POST', `${ZONE}/instances/{instance}/start`, { project: this.options.project, zone, instance: name, requestId }, {}, IDEMPOTENT));
   }
 
   async stopInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.stop');
-    return this.operation(zone, () => this.api.call<IOperation>('POST', `${ZONE}/instances/{instance}/stop`, { project: this.options.project, zone, instance: name, requestId }));
+    return this.operation(zone, () => this.api.call<IOperation>('POST', `${ZONE}/instances/{instance}/stop`, { project: this.options.project, zone, instance: name, requestId }, {}, IDEMPOTENT));
   }
 
   async deleteInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
@@ -181,6 +197,11 @@ export class ComputeAdapter implements ComputePort {
       return { ok: false, failure: classifyThrown(error) };
     }
   }
+}
+
+/** `zones/us-central1-a` -> `us-central1-a`. */
+function zoneOfScope(scope: string): string {
+  return scope.replace(/^zones\//, '');
 }
 
 function lastSegment(url: string | null | undefined): string {

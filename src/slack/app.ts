@@ -1,5 +1,6 @@
 /** Builds the Bolt app for the configured Slack mode, with the project's HTTP routes beside Slack's. */
 import { App, HTTPReceiver, LogLevel, type CustomRoute } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../app/ports.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerDeps } from './context.js';
@@ -23,10 +24,33 @@ export interface SlackApp {
   drain(timeoutMs: number): Promise<void>;
 }
 
+/** How long one Web API call may take and how often it is tried again. */
+export interface SlackCallPolicy {
+  timeoutMs: number;
+  /** node-retry options, as `WebClientOptions.retryConfig` takes them. */
+  retry: { retries: number; factor: number; minTimeout: number; maxTimeout: number; randomize: boolean };
+}
+
+/**
+ * The Web API client's defaults retry for about half an hour (`tenRetriesInAboutThirtyMinutes`) with
+ * no timeout, so one hung or failing call holds the tick that sent it. Here a call gives up after 10 s
+ * an attempt and two retries (a rate-limited answer waits its Retry-After first): the notices outbox
+ * keeps what was not sent and tries again on a later tick.
+ */
+export const SLACK_CALL_POLICY: Readonly<SlackCallPolicy> = Object.freeze({
+  timeoutMs: 10_000,
+  retry: Object.freeze({ retries: 2, factor: 2, minTimeout: 1_000, maxTimeout: 5_000, randomize: true }),
+});
+
+/** The Web API client options every client of the app is built with. */
+export function slackClientOptions(apiUrl: string | null, policy: Readonly<SlackCallPolicy> = SLACK_CALL_POLICY): WebClientOptions {
+  return { ...(apiUrl !== null ? { slackApiUrl: apiUrl } : {}), timeout: policy.timeoutMs, retryConfig: { ...policy.retry } };
+}
+
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { connection, log } = options;
   const logger = boltLogger(log.child({ component: 'bolt' }));
-  const clientOptions = connection.apiUrl !== null ? { slackApiUrl: connection.apiUrl } : {};
+  const clientOptions = slackClientOptions(connection.apiUrl);
   let app: App;
   if (connection.kind === 'http') {
     const receiver = new HTTPReceiver({

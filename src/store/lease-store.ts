@@ -4,6 +4,9 @@ import type { Clock, Fence, LeaseStore } from '../app/ports.js';
 
 export const LEASES = 'leases';
 
+/** The lease that makes one replica the leader for ticks; transactions fence on it too (box-store.ts). */
+export const WORKER_LEASE = 'worker';
+
 interface LeaseDoc {
   holder: string;
   expiresAt: number;
@@ -28,6 +31,13 @@ export class FirestoreLeaseStore implements LeaseStore {
       t.set(ref, { holder, expiresAt: now + ttlMs, fence } satisfies LeaseDoc);
       return { holder, fence };
     });
+  }
+
+  /** Whether `name` is still held with `fence` and not expired: one document read. */
+  async holds(name: string, fence: Fence): Promise<boolean> {
+    const snap = await this.db.collection(LEASES).doc(name).get();
+    const lease = snap.exists ? (snap.data() as LeaseDoc) : null;
+    return lease !== null && lease.holder === fence.holder && lease.fence === fence.fence && lease.expiresAt > this.clock.now();
   }
 
   async release(name: string, fence: Fence): Promise<void> {

@@ -108,34 +108,78 @@ export class Worker {
   }
 
   private async runTick(): Promise<TickResult> {
+    // The lease outlives two missed ticks, so a leader that pauses briefly keeps it, and a leader that
+    // died is replaced within three intervals.
+    const ttlMs = Math.max(3 * this.options.intervalMs, 2_000);
     let fence: Fence | null;
     try {
-      // The lease outlives two missed ticks, so a leader that pauses briefly keeps it, and a leader
-      // that died is replaced within three intervals.
-      fence = await this.options.leases.acquire(LEASE, this.holder, Math.max(3 * this.options.intervalMs, 2_000));
+      fence = await this.options.leases.acquire(LEASE, this.holder, ttlMs);
     } catch (error) {
       this.options.log.error('could not read the worker lease', { error });
       return { leader: false, busy: false, errors: 1 };
     }
     this.fence = fence;
     if (fence === null) return { leader: false, busy: false, errors: 0 };
+    const renewal = this.keepLease(fence, ttlMs);
     let busy = false;
     let errors = 0;
-    for (const step of this.options.steps) {
-      const started = Date.now();
-      try {
-        busy = (await step.run(fence)) || busy;
-        this.options.log.debug('tick step done', { step: step.name, ms: Date.now() - started });
-      } catch (error) {
-        errors++;
-        if ((error as { code?: string }).code === 'LOST_LEASE') {
-          this.options.log.warn('lost the worker lease mid-tick; another replica carries on', { step: step.name });
+    try {
+      for (const step of this.options.steps) {
+        if (renewal.lost) {
+          this.options.log.warn('lost the worker lease mid-tick; skipping the rest of the tick', { step: step.name });
           break;
         }
-        this.options.log.error('tick step failed', { step: step.name, error });
+        const started = Date.now();
+        try {
+          busy = (await step.run(fence)) || busy;
+          this.options.log.debug('tick step done', { step: step.name, ms: Date.now() - started });
+        } catch (error) {
+          errors++;
+          if ((error as { code?: string }).code === 'LOST_LEASE') {
+            this.options.log.warn('lost the worker lease mid-tick; another replica carries on', { step: step.name });
+            break;
+          }
+          this.options.log.error('tick step failed', { step: step.name, error });
+        }
       }
+    } finally {
+      renewal.stop();
     }
     this.busy = busy;
     return { leader: true, busy, errors };
+  }
+
+  /**
+   * Renews the lease every third of its time to live while a tick runs, so a long tick (a slow cloud,
+   * many boxes) does not hand it to another replica while this one still acts. A renewal that comes
+   * back with another fence, or none, means the lease was lost: `lost` turns true and stays so.
+   */
+  private keepLease(fence: Fence, ttlMs: number): { readonly lost: boolean; stop(): void } {
+    const state = { lost: false, renewing: false };
+    const timer = setInterval(() => {
+      if (state.renewing || state.lost) return;
+      state.renewing = true;
+      this.options.leases
+        .acquire(LEASE, this.holder, ttlMs)
+        .then(
+          (renewed) => {
+            if (renewed === null || renewed.fence !== fence.fence) {
+              state.lost = true;
+              this.options.log.warn('the worker lease passed to another replica during a tick', { fence: fence.fence });
+            }
+          },
+          (error: unknown) => this.options.log.warn('could not renew the worker lease; trying again', { error }),
+        )
+        .finally(() => {
+          state.renewing = false;
+        });
+    }, Math.max(Math.floor(ttlMs / 3), 50));
+    timer.unref();
+    return {
+      get lost() {
+        return state.lost;
+      },
+      stop: () => clearInterval(timer),
+    };
   }
 }

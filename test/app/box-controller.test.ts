@@ -7,9 +7,14 @@ import type { Notice } from '../../src/domain/notice.js';
 import { parseGpuCommand } from '../../src/domain/gpu-command.js';
 import { FirestoreBoxStore } from '../../src/store/box-store.js';
 import { FirestoreNoticeStore } from '../../src/store/notice-store.js';
+import { FirestoreLeaseStore, WORKER_LEASE } from '../../src/store/lease-store.js';
+import { ComputeAdapter } from '../../src/gcp/compute.js';
+import { computeHttpError } from '../../src/sandbox/google/compute-errors.js';
+import type { ComputePort, LeaseCheck } from '../../src/app/ports.js';
+import type { Firestore } from '@google-cloud/firestore';
 import { memoryLogger } from '../../src/log.js';
 import { ManualClock } from '../support/clock.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { sandboxAuth, startTestCloud, type TestCloud } from '../support/cloud.js';
 import { testFirestore } from '../support/firestore.js';
 
 process.on('unhandledRejection', (reason) => {
@@ -17,6 +22,7 @@ process.on('unhandledRejection', (reason) => {
 });
 
 interface World {
+  db: Firestore;
   clock: ManualClock;
   cloud: TestCloud;
   store: FirestoreBoxStore;
@@ -35,7 +41,14 @@ after(async () => {
   for (const w of open) await w.close();
 });
 
-async function world(): Promise<World> {
+interface WorldOptions {
+  /** Wraps the Compute port the controller sees (the real adapter against the sandbox). */
+  compute?: (real: ComputePort, w: { commands: () => BoxCommands; cloud: TestCloud; clock: ManualClock }) => ComputePort;
+  /** Builds the lease check the controller asks before each cloud call. */
+  lease?: (db: Firestore, clock: ManualClock) => LeaseCheck;
+}
+
+async function world(options: WorldOptions = {}): Promise<World> {
   const clock = new ManualClock();
   const cloud = await startTestCloud(clock, { provisioningMs: 2000, stagingMs: 2000, jupyterReadyMs: 5000, stoppingMs: 2000, operationMs: 1000 });
   const db = testFirestore();
@@ -54,15 +67,17 @@ async function world(): Promise<World> {
     idle: { defaultWindowMs: 3_600_000, maxWindowMs: 8 * 3_600_000, offAllowed: true, maxKeepMs: 8 * 3_600_000, maxRunningMs: 72 * 3_600_000 },
   });
   const controller = new BoxController({
-    compute: cloud.compute,
+    compute: options.compute?.(cloud.compute, { commands: () => commands, cloud, clock }) ?? cloud.compute,
     store,
     clock,
     log: memoryLogger(),
     plan: { network: 'default', subnetwork: null, serviceAccount: null },
     project: 'gpubot-test',
+    ...(options.lease ? { lease: options.lease(db, clock) } : {}),
   });
   let requests = 0;
   const w: World = {
+    db,
     clock,
     cloud,
     store,
@@ -253,7 +268,7 @@ test('a controller that restarts after the insert was sent, before it was record
   // Simulate a crash right after Compute accepted the insert: the call happens, the record does not.
   const plan = (await import('../../src/domain/instance-plan.js')).instancePlan(box, 'us-central1-a', { network: 'default', subnetwork: null, serviceAccount: null });
   const { stepRequestId } = await import('../../src/domain/request-id.js');
-  await w.cloud.compute.insertInstance(plan, stepRequestId(box.id, 'insert', 'us-central1-a', 0));
+  await w.cloud.compute.insertInstance(plan, stepRequestId(box.id, 'request', 0, 'insert', 'us-central1-a'));
   await w.tickUntil('exp51', (b) => b.status === 'ready');
   assert.equal(w.cloud.sandbox.instances().length, 1);
   await w.close();
@@ -268,3 +283,170 @@ test('a pinned zone that does not offer the GPU fails the box naming the zones t
   assert.equal(w.cloud.sandbox.count('instances.insert'), 0);
   await w.close();
 });
+
+// ---------------------------------------------------------------- faults: listings, lease, request ids, cleanup
+
+test('a box in a zone a partial listing could not read keeps its state; it ends only once a get says 404', async () => {
+  const w = await world();
+  const box = await w.up('up exp60 --gpu t4');
+  const ready = await w.tickUntil('exp60', (b) => b.status === 'ready');
+  const zone = ready.zone ?? '';
+  w.cloud.sandbox.unreachable(zone);
+  for (let i = 0; i < 3; i++) {
+    await w.controller.reconcileAll();
+    w.clock.advance(1000);
+  }
+  const kept = await w.store.getBox(box.id);
+  assert.equal(kept?.status, 'ready', 'the listing left the zone out; the box was not deleted');
+  assert.notEqual(await w.store.liveBoxNamed('exp60'), null, 'its name is still taken');
+  assert.deepEqual((await w.noticesFor(box.id)).filter((n) => n.event.type === 'box-deleted'), []);
+  // The zone answers again, and the VM is really gone: only now does the box end.
+  w.cloud.sandbox.consoleDelete('exp60');
+  w.clock.advance(5000);
+  w.cloud.sandbox.unreachable(zone, false);
+  const gets = w.cloud.sandbox.count('instances.get');
+  await w.tickUntil('exp60', (b) => b.status === 'deleted');
+  assert.ok(w.cloud.sandbox.count('instances.get') > gets, 'a direct get confirmed the VM was gone');
+  await w.close();
+});
+
+test('a listing that lags behind creates neither ends the box nor makes a second VM', async () => {
+  const w = await world();
+  w.cloud.sandbox.listingLag(60_000);
+  const box = await w.up('up exp61 --gpu t4');
+  const ready = await w.tickUntil('exp61', (b) => b.status === 'ready' || b.status === 'deleted');
+  assert.equal(ready.status, 'ready');
+  assert.equal(w.cloud.sandbox.instances().length, 1);
+  assert.deepEqual((await w.noticesFor(box.id)).filter((n) => n.event.type === 'box-deleted'), []);
+  await w.close();
+});
+
+test('a replica whose lease passed to another makes no cloud call', async () => {
+  const w = await world({ lease: (db, clock) => ({ holds: (fence) => new FirestoreLeaseStore(db, clock).holds(WORKER_LEASE, fence) }) });
+  const leases = new FirestoreLeaseStore(w.db, w.clock);
+  const mine = await leases.acquire(WORKER_LEASE, 'replica-a', 2000);
+  assert.ok(mine);
+  await w.up('up exp62 --gpu t4');
+  // replica-a pauses past its lease; replica-b takes over before replica-a's tick reaches the cloud.
+  w.clock.advance(3000);
+  assert.ok(await leases.acquire(WORKER_LEASE, 'replica-b', 2000));
+  await assert.rejects(w.controller.reconcileAll(mine), (error: { code?: string }) => error.code === 'LOST_LEASE');
+  assert.equal(w.cloud.sandbox.count('instances.insert'), 0, 'no insert was sent without the lease');
+  await w.close();
+});
+
+test('Delete pressed while an insert is being sent keeps the recorded operation, and the VM is deleted', async () => {
+  const w = await world({
+    compute: (real, ctx) => ({
+      ...bindAll(real),
+      async insertInstance(plan, requestId) {
+        const result = await real.insertInstance(plan, requestId);
+        // The owner presses Delete between Compute accepting the insert and the controller recording it.
+        const box = await ctx.commands().delete({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'del-during-insert' }, { name: plan.name });
+        assert.ok(box.ok);
+        return result;
+      },
+    }),
+  });
+  // The new VM is not in listings yet, as happens right after a create.
+  w.cloud.sandbox.listingLag(60_000);
+  const box = await w.up('up exp63 --gpu t4');
+  await w.controller.reconcileAll();
+  const after = await w.store.getBox(box.id);
+  assert.equal(after?.desired, 'deleted');
+  assert.equal(after?.operation?.action, 'insert', 'the insert operation is on the record');
+  await w.tickUntil('exp63', (b) => b.status === 'deleted');
+  w.clock.advance(10_000);
+  assert.deepEqual(w.cloud.sandbox.instances(), [], 'no VM is left running');
+  await w.close();
+});
+
+test('a stop after the history is full gets its own request id, so Compute stops the VM again', async () => {
+  const w = await world();
+  const box = await w.up('up exp64 --gpu t4');
+  const ready = await w.tickUntil('exp64', (b) => b.status === 'ready');
+  // A long-lived box: its history is at the cap of 200 entries.
+  await w.store.transact({}, async (tx) => {
+    const padding = Array.from({ length: 200 }, (_, i) => ({ status: 'ready' as const, at: ready.createdAt + i }));
+    tx.putBox({ ...ready, history: padding, rev: ready.rev + 1 });
+  });
+  const asker = (key: string) => ({ userId: 'UALICE', channelId: 'CTEAM', requestKey: key });
+  assert.ok((await w.commands.stop(asker('s1'), { id: box.id })).ok);
+  await w.tickUntil('exp64', (b) => b.status === 'stopped');
+  assert.ok((await w.commands.start(asker('s2'), { id: box.id })).ok);
+  await w.tickUntil('exp64', (b) => b.status === 'ready');
+  assert.ok((await w.commands.stop(asker('s3'), { id: box.id })).ok);
+  await w.tickUntil('exp64', (b) => b.status === 'stopped');
+  w.clock.advance(5000);
+  assert.equal(w.cloud.sandbox.instance('exp64')?.status, 'TERMINATED', 'the second stop reached Compute as a new request');
+  await w.close();
+});
+
+test('a failed create whose VM exists stays deleting until the VM is gone, however often the delete fails', async () => {
+  const w = await world();
+  const box = await w.up('up exp65 --gpu t4');
+  await w.controller.reconcileAll();
+  const creating = await w.store.getBox(box.id);
+  assert.equal(creating?.operation?.action, 'insert');
+  const op = w.cloud.sandbox.operations().find((o) => o.name === creating?.operation?.name);
+  assert.ok(op);
+  // Compute ends the insert with an error although the VM record exists, and refuses the first deletes.
+  w.cloud.sandbox.failNext('zoneOperations.get', {
+    status: 200,
+    body: { ...op, status: 'DONE', progress: 100, error: { errors: [{ code: 'QUOTA_EXCEEDED', message: "Quota 'NVIDIA_T4_GPUS' exceeded. Limit: 0.0 in region us-central1." }] } },
+  });
+  w.cloud.sandbox.failNext('instances.delete', computeHttpError(503, 'backendError', 'The service is currently unavailable.'), 3);
+  w.clock.advance(1000);
+  await w.controller.reconcileAll();
+  const cleaning = await w.store.getBox(box.id);
+  assert.equal(cleaning?.status, 'deleting', 'not failed while its VM may still run');
+  assert.equal(cleaning?.failure?.code, 'QUOTA_EXCEEDED');
+  assert.equal(w.cloud.sandbox.instances().length, 1, 'the first delete failed');
+  const failed = await w.tickUntil('exp65', (b) => b.status === 'failed');
+  assert.equal(failed.failure?.code, 'QUOTA_EXCEEDED');
+  w.clock.advance(5000);
+  assert.deepEqual(w.cloud.sandbox.instances(), [], 'the VM is gone');
+  assert.equal(await w.store.liveBoxNamed('exp65'), null, 'the name is free again');
+  const told = (await w.noticesFor(box.id)).map((n) => `${n.to}:${n.event.type}`).sort();
+  assert.deepEqual(told, ['dm:box-failed', 'thread:box-failed'], 'the owner is told once');
+  await w.close();
+});
+
+test('a Compute call that hangs times out and is retried; the tick ends, and a lost insert answer makes no second VM', { timeout: 60_000 }, async () => {
+  const w = await world({
+    compute: (_real, ctx) =>
+      new ComputeAdapter({ project: 'gpubot-test', authClient: sandboxAuth(), endpoint: ctx.cloud.server.url, clock: ctx.clock, rest: { timeoutMs: 300, retries: 1, firstRetryDelayMs: 10 } }),
+  });
+  try {
+    const box = await w.up('up exp66 --gpu t4');
+    // The listing hangs once: the retry answers, and the tick goes on to send the insert.
+    w.cloud.sandbox.hang('instances.aggregatedList');
+    // Compute carries the insert out, but both attempts lose their answer.
+    w.cloud.sandbox.hang('instances.insert', { after: 'acting', times: 2 });
+    const report = await w.controller.reconcileAll();
+    assert.equal(report.boxes, 1);
+    assert.equal(w.cloud.sandbox.count('instances.aggregatedList'), 2, 'the hung listing was abandoned and asked again');
+    assert.equal(w.cloud.sandbox.count('instances.insert'), 2, 'the insert was retried with the same request id, then given up for this tick');
+    assert.equal((await w.store.getBox(box.id))?.operation, null, 'nothing recorded without an answer');
+    await w.tickUntil('exp66', (b) => b.status === 'ready');
+    assert.equal(w.cloud.sandbox.instances().length, 1, 'the VM the lost answer made is adopted, not doubled');
+  } finally {
+    w.cloud.sandbox.releaseHangs();
+    await w.close();
+  }
+});
+
+/** The port's methods bound to it, so a test can replace one and keep the rest. */
+function bindAll(port: ComputePort): ComputePort {
+  return {
+    listManagedInstances: () => port.listManagedInstances(),
+    getInstance: (zone, name) => port.getInstance(zone, name),
+    insertInstance: (plan, id) => port.insertInstance(plan, id),
+    startInstance: (zone, name, id) => port.startInstance(zone, name, id),
+    stopInstance: (zone, name, id) => port.stopInstance(zone, name, id),
+    deleteInstance: (zone, name, id) => port.deleteInstance(zone, name, id),
+    getOperation: (ref) => port.getOperation(ref),
+    zonesOffering: (region, type) => port.zonesOffering(region, type),
+    wasPreempted: (zone, name, since) => port.wasPreempted(zone, name, since),
+  };
+}

@@ -82,6 +82,8 @@ interface JudgeCase {
   state: IdleVerdict;
   reason?: RegExp;
   missingGpuMetrics?: boolean;
+  missingNotebookReports?: boolean;
+  blind?: boolean;
 }
 
 const judgeCases: JudgeCase[] = [
@@ -94,9 +96,34 @@ const judgeCases: JudgeCase[] = [
   { name: 'notebook used ten minutes ago', signals: signals({ idleSeconds: 600 }), state: 'busy', reason: /the notebook was used 10m ago/ },
   { name: 'low GPU but busy CPU', signals: signals({ gpu: () => 1, cpu: (ago) => (ago === 20 ? 0.4 : 0.01) }), state: 'busy', reason: /CPU reached 40%/ },
   { name: 'all idle', signals: signals(), state: 'idle', reason: /CPU under 5% for 1h/, missingGpuMetrics: false },
-  { name: 'no signals at all', signals: null, state: 'unknown', reason: /no recent CPU data/, missingGpuMetrics: true },
+  { name: 'no signals at all', signals: null, state: 'unknown', reason: /no recent CPU data/, missingGpuMetrics: true, missingNotebookReports: true, blind: true },
   { name: 'CPU missing', signals: signals({ cpu: null }), state: 'unknown', reason: /no recent CPU data/ },
-  { name: 'notebook report missing', signals: signals({ busyKernels: null, idleSeconds: null }), state: 'unknown', reason: /no recent notebook activity report/ },
+  {
+    name: 'notebook reports never came; GPU and CPU idle',
+    signals: signals({ busyKernels: null, idleSeconds: null }),
+    state: 'idle',
+    reason: /no notebook reports: judged by GPU and CPU/,
+    missingNotebookReports: true,
+    blind: false,
+  },
+  { name: 'notebook reports never came; GPU busy', signals: signals({ busyKernels: null, idleSeconds: null, gpu: () => 60 }), state: 'busy', missingNotebookReports: true },
+  {
+    name: 'young box without notebook reports is not judged without them yet',
+    signals: signals({ busyKernels: null, idleSeconds: null }),
+    box: { runningSinceMs: NOW - 10 * M },
+    state: 'unknown',
+    reason: /no recent notebook activity report/,
+    missingNotebookReports: false,
+  },
+  {
+    name: 'neither GPU metrics nor notebook reports: CPU alone judges nothing',
+    signals: signals({ gpu: null, busyKernels: null, idleSeconds: null }),
+    state: 'unknown',
+    reason: /no recent notebook activity report/,
+    missingGpuMetrics: true,
+    missingNotebookReports: true,
+    blind: true,
+  },
   { name: 'GPU metrics never came; CPU and notebook idle', signals: signals({ gpu: null }), state: 'idle', reason: /no GPU metrics: judged by CPU and notebook/, missingGpuMetrics: true },
   { name: 'GPU metrics never came; CPU busy', signals: signals({ gpu: null, cpu: () => 0.5 }), state: 'busy', missingGpuMetrics: true },
   {
@@ -132,6 +159,8 @@ test('judgeIdle: a box is idle only when every known signal stayed under its thr
     assert.equal(j.state, c.state, `${c.name}: ${j.reasons.join('; ')}`);
     if (c.reason) assert.ok(j.reasons.some((r) => c.reason?.test(r)), `${c.name}: expected a reason matching ${String(c.reason)}, got ${JSON.stringify(j.reasons)}`);
     if (c.missingGpuMetrics !== undefined) assert.equal(j.missingGpuMetrics, c.missingGpuMetrics, `${c.name}: missingGpuMetrics`);
+    if (c.missingNotebookReports !== undefined) assert.equal(j.missingNotebookReports, c.missingNotebookReports, `${c.name}: missingNotebookReports`);
+    if (c.blind !== undefined) assert.equal(j.blind, c.blind, `${c.name}: blind`);
     assert.equal(j.idleSinceMs !== null, c.state === 'idle', `${c.name}: idleSinceMs is set exactly for idle boxes`);
   }
 });
@@ -158,7 +187,7 @@ test('judgeIdle lists the missing signals, so the one-time notice can say which'
 const TIMING = { graceMs: 15 * M, maxKeepMs: 8 * H };
 
 function judged(state: IdleVerdict): IdleJudgement {
-  return { state, reasons: [`judged ${state}`], missingGpuMetrics: false, missing: [], idleSinceMs: state === 'idle' ? NOW - 2 * H : null };
+  return { state, reasons: [`judged ${state}`], missingGpuMetrics: false, missingNotebookReports: false, blind: false, missing: [], idleSinceMs: state === 'idle' ? NOW - 2 * H : null };
 }
 
 interface Beat {

@@ -150,6 +150,42 @@ test('two bot processes sharing one Firestore send one warning and make one stop
   }
 });
 
+test('a box with GPU and CPU metrics but no notebook reports is warned, then stopped, and its owner is told once why', async () => {
+  const bot = await startBot({ env: IDLE_ENV });
+  try {
+    bot.activity.set('noreport', 'no-notebook');
+    await readyBox(bot, 'noreport');
+    await bot.tickUntil(() => warnings(bot, 'noreport').length > 0, 'the idle warning', 40, MIN);
+    await bot.tickUntil(() => bot.compute.count('instances.stop') === 1, 'the idle stop', 30, MIN);
+    for (let i = 0; i < 5; i++) {
+      await bot.gpubot.worker.tick();
+      bot.clock.advance(MIN);
+    }
+    const told = bot.dmsTo(ALICE).filter((m) => m.text.includes('noreport') && /no notebook activity reports/.test(m.text));
+    assert.equal(told.length, 1, 'the owner is told once why the notebook signal is left out');
+    assert.match(told[0]?.text ?? '', /GPU and CPU only/);
+    assert.equal(warnings(bot, 'noreport').length, 1);
+    assert.deepEqual(bot.slack.violations, []);
+  } finally {
+    await bot.stop();
+  }
+});
+
+test('a box with no signals at all still meets the maximum running time, after the usual warning', async () => {
+  const bot = await startBot({ env: { ...IDLE_ENV, GPUBOT_MAX_RUNNING: '90m' } });
+  try {
+    bot.activity.set('dark', 'silent');
+    await readyBox(bot, 'dark');
+    await bot.tickUntil(() => warnings(bot, 'dark').length > 0, 'the running-time warning', 100, MIN);
+    assert.equal(bot.compute.count('instances.stop'), 0, 'warned first, not stopped');
+    assert.match(warnings(bot, 'dark')[0]?.text ?? '', /no idle signals/, 'the warning says why a running-time limit applies');
+    await bot.tickUntil(() => bot.compute.count('instances.stop') === 1, 'the stop at the maximum running time', 30, MIN);
+    assert.equal(warnings(bot, 'dark').length, 1);
+  } finally {
+    await bot.stop();
+  }
+});
+
 function buttonValue(blocks: Record<string, unknown>[], actionId: string): string {
   for (const block of blocks) {
     for (const el of (block.elements as { action_id?: string; value?: string }[] | undefined) ?? []) {

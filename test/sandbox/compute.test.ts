@@ -323,22 +323,87 @@ test('aggregatedList finds our boxes across zones by label, page by page', async
   });
 });
 
-test('aggregatedList reports unreachable zones with returnPartialSuccess', async () => {
+test('aggregatedList with returnPartialSuccess marks an unreachable zone with an UNREACHABLE warning; without it the call fails', async () => {
   await withHarness(async (h) => {
     await insert(h, 'a1');
-    h.compute.unreachable('us-east1-b');
+    await insert(h, 'b1', 'us-central1-b');
+    h.compute.unreachable('us-central1-b');
     // The client's aggregatedListAsync yields scopes only, so read the page itself.
     const page = (await (await fetch(`${h.url}/compute/v1/projects/${PROJECT}/aggregated/instances?returnPartialSuccess=true`)).json()) as {
       unreachables?: string[];
-      items: Record<string, unknown>;
+      items: Record<string, { instances?: unknown[]; warning?: { code: string; data: { key: string; value: string }[] } }>;
     };
-    assert.deepEqual(page.unreachables, ['zones/us-east1-b']);
-    assert.equal(page.items['zones/us-east1-b'], undefined);
+    assert.deepEqual(page.unreachables, ['zones/us-central1-b']);
+    const scope = page.items['zones/us-central1-b'];
+    assert.equal(scope?.warning?.code, 'UNREACHABLE');
+    assert.deepEqual(scope?.warning?.data, [{ key: 'scope', value: 'zones/us-central1-b' }]);
+    assert.equal(scope?.instances, undefined, 'its VMs are absent from the page');
     const names: string[] = [];
     for await (const [, list] of h.instances.aggregatedListAsync({ project: PROJECT, returnPartialSuccess: true }, { autoPaginate: false })) {
       for (const instance of list.instances ?? []) names.push(instance.name ?? '');
     }
     assert.deepEqual(names, ['a1']);
+    assert.equal(await status(h, 'b1', 'us-central1-b'), 'PROVISIONING', 'a direct get still reaches the zone');
+    const whole = await fetch(`${h.url}/compute/v1/projects/${PROJECT}/aggregated/instances`);
+    assert.equal(whole.status, 503);
+    h.compute.unreachable('us-central1-b', false);
+    assert.equal((await fetch(`${h.url}/compute/v1/projects/${PROJECT}/aggregated/instances`)).status, 200);
+  });
+});
+
+test('with a listing lag, a new instance is missing from lists until it is old enough, while get finds it at once', async () => {
+  await withHarness(async (h) => {
+    h.compute.listingLag(5_000);
+    await insert(h, 'fresh');
+    const listed = async () => {
+      const [items] = await h.instances.list({ project: PROJECT, zone: ZONE }, { autoPaginate: false });
+      return items.map((i) => i.name);
+    };
+    assert.deepEqual(await listed(), []);
+    assert.equal(await status(h, 'fresh'), 'PROVISIONING');
+    h.clock.advance(5_000);
+    assert.deepEqual(await listed(), ['fresh']);
+  });
+});
+
+test('a hung call gets no answer until released; after: acting carries it out first', async () => {
+  await withHarness(async (h) => {
+    h.compute.hang('instances.insert', { after: 'acting' });
+    const controller = new AbortController();
+    const pending = fetch(`${h.url}/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(notebookInstance('lost-answer', ZONE)),
+      signal: controller.signal,
+    });
+    const outcome = await Promise.race([pending.then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('hung'), 300))]);
+    assert.equal(outcome, 'hung');
+    assert.equal(h.compute.instance('lost-answer')?.status, 'PROVISIONING', 'the insert was carried out');
+    controller.abort();
+    await pending.catch(() => undefined);
+    h.compute.hang('instances.get');
+    const gets = h.compute.count('instances.get');
+    const get = fetch(`${h.url}/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/lost-answer`);
+    while (h.compute.count('instances.get') === gets) await new Promise((resolve) => setTimeout(resolve, 10));
+    h.compute.releaseHangs();
+    assert.equal((await get).status, 503);
+    assert.equal(await status(h, 'lost-answer'), 'PROVISIONING', 'the next call answers');
+  });
+});
+
+test('a fault policy is asked about every call: it can fail one method and let the others through', async () => {
+  await withHarness(async (h) => {
+    let asked = 0;
+    h.compute.faults((method) => {
+      asked++;
+      return method === 'instances.get' ? computeHttpError(503, 'backendError', 'The service is currently unavailable.') : null;
+    });
+    await insert(h, 'chaotic');
+    const got = await fetch(`${h.url}/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/chaotic`);
+    assert.equal(got.status, 503);
+    assert.equal(asked, 2);
+    h.compute.faults(null);
+    assert.equal(await status(h, 'chaotic'), 'PROVISIONING');
   });
 });
 

@@ -287,6 +287,13 @@ interface OperationRecord {
   statusMessage?: string;
 }
 
+interface HangOptions {
+  after: 'acting' | 'before';
+}
+
+/** What a fault policy (see `ComputeSandbox.faults`) does to one call. */
+export type ComputeFaultPolicy = (method: ComputeMethod, req: SandboxRequest) => SandboxResponse | 'hang' | 'hang-after-acting' | null;
+
 interface QuotaRule {
   metric: string;
   region: string;
@@ -345,6 +352,10 @@ export class ComputeSandbox implements SandboxHandler {
   private readonly quotas = new Map<string, QuotaRule>();
   private readonly unreachableZones = new Set<string>();
   private readonly failures = new Map<ComputeMethod, SandboxResponse[]>();
+  private readonly hangs = new Map<ComputeMethod, HangOptions[]>();
+  private readonly hung = new Set<() => void>();
+  private listLagMs = 0;
+  private faultPolicy: ComputeFaultPolicy | null = null;
   private readonly routes: Route[];
   private ipCounter = 2;
   private networks: NetworkSpec[];
@@ -515,11 +526,56 @@ export class ComputeSandbox implements SandboxHandler {
     this.failures.set(method, queue);
   }
 
-  /** Marks a zone unreachable for aggregated lists (listed in `unreachables` with returnPartialSuccess). */
+  /**
+   * Makes `zone` unreachable for aggregated lists, or reachable again with `on = false`. With
+   * `returnPartialSuccess=true` the page still answers: the zone's scope carries a warning with code
+   * `UNREACHABLE` (the scope in its `data`) in place of its VMs, and `unreachables` names it; those VMs
+   * are absent from the page, not deleted. Without it the whole call fails with 503, as Compute's
+   * aggregatedList reference warns ("To prevent failure, Google recommends that you set the
+   * returnPartialSuccess parameter to true", cloud.google.com/compute/docs/reference/rest/v1/instances/aggregatedList,
+   * read 2026-12). Per-zone calls (instances.get, operations) still answer.
+   */
   unreachable(zone: string, on = true): void {
     this.requireZone(zone);
     if (on) this.unreachableZones.add(zone);
     else this.unreachableZones.delete(zone);
+  }
+
+  /**
+   * Lists lag behind creates: an instance younger than `ms` (sandbox clock) is missing from
+   * `instances.list` and `instances.aggregatedList`, though `instances.get` finds it. Compute's lists
+   * are eventually consistent; 0 turns the lag off.
+   */
+  listingLag(ms: number): void {
+    this.listLagMs = Math.max(0, ms);
+  }
+
+  /**
+   * The next `times` calls of `method` hang: no answer comes until `releaseHangs()` (the client's own
+   * timeout is what ends them). `after: 'acting'` carries the call out first and loses only the answer,
+   * as when a connection drops after Compute accepted an insert; `'before'` (the default) does nothing.
+   * Released calls answer 503, which no client is waiting for any more.
+   */
+  hang(method: ComputeMethod, options: { times?: number; after?: 'acting' | 'before' } = {}): void {
+    const queue = this.hangs.get(method) ?? [];
+    for (let i = 0; i < (options.times ?? 1); i++) queue.push({ after: options.after ?? 'before' });
+    this.hangs.set(method, queue);
+  }
+
+  /**
+   * Asks `policy` about every call from now on (null turns it off), after `hang` and `failNext` have had
+   * their say: it answers null to let the call through, a response to fail it with (build it with
+   * `computeHttpError`), or a hang as `hang` describes. A chaos run installs a seeded random one.
+   */
+  faults(policy: ComputeFaultPolicy | null): void {
+    this.faultPolicy = policy;
+  }
+
+  /** Ends every hung call (see `hang`) and drops hangs not yet used. */
+  releaseHangs(): void {
+    this.hangs.clear();
+    for (const release of this.hung) release();
+    this.hung.clear();
   }
 
   /** Current instances as the API would show them, by zone then name. */
@@ -562,13 +618,19 @@ export class ComputeSandbox implements SandboxHandler {
       if (!params) continue;
       const call: ComputeCall = { method: route.method, path: req.path, at: this.now(), ...(req.body !== undefined && req.body !== null ? { body: req.body } : {}) };
       this.calls.push(call);
+      const queued = this.hangs.get(route.method)?.shift();
+      if (queued?.after === 'before') return this.hangUp();
       const injected = this.failures.get(route.method)?.shift();
       if (injected) return injected;
+      const fault = queued === undefined ? (this.faultPolicy?.(route.method, req) ?? null) : null;
+      if (fault === 'hang') return this.hangUp();
+      if (fault !== null && fault !== 'hang-after-acting') return fault;
+      const hang: HangOptions | undefined = queued ?? (fault === 'hang-after-acting' ? { after: 'acting' } : undefined);
       this.settle();
       try {
         const response = await route.run([project, ...params.slice(1).map((p) => p ?? '')], req);
         call.status = response.status;
-        return response;
+        return hang?.after === 'acting' ? this.hangUp() : response;
       } catch (error) {
         if (error instanceof FilterError) return invalidField('filter', req.query.get('filter') ?? '', `Invalid list filter expression: ${error.message}.`);
         if (error instanceof PageError) return invalidField(error.field, error.value, error.message);
@@ -576,6 +638,14 @@ export class ComputeSandbox implements SandboxHandler {
       }
     }
     return null;
+  }
+
+  /** Waits until `releaseHangs()`, then answers 503 to a client that has long given up. */
+  private hangUp(): Promise<SandboxResponse> {
+    return new Promise((resolve) => {
+      const release = () => resolve(computeHttpError(503, 'backendError', 'The service is currently unavailable.'));
+      this.hung.add(release);
+    });
   }
 
   private buildRoutes(): Route[] {
@@ -760,6 +830,7 @@ export class ComputeSandbox implements SandboxHandler {
     const now = this.now();
     const match = compileFilter(query.get('filter'));
     const items = this.zoneRecords(zone)
+      .filter((r) => this.listed(r, now))
       .map((r) => this.instanceView(r, now))
       .filter((v) => match(v as unknown as Json));
     const { page, nextPageToken } = paginate(items, query);
@@ -771,6 +842,7 @@ export class ComputeSandbox implements SandboxHandler {
     const match = compileFilter(query.get('filter'));
     const entries = ZONES.flatMap((zone) =>
       this.zoneRecords(zone)
+        .filter((r) => this.listed(r, now))
         .map((r) => ({ zone, item: this.instanceView(r, now) }))
         .filter((e) => match(e.item as unknown as Json)),
     );
@@ -1267,17 +1339,20 @@ export class ComputeSandbox implements SandboxHandler {
    */
   private aggregated(kind: string, field: string, path: string, entries: { zone: string; item: unknown }[], query: URLSearchParams): SandboxResponse {
     const partial = query.get('returnPartialSuccess') === 'true';
+    if (!partial && this.unreachableZones.size > 0) {
+      const zones = [...this.unreachableZones].sort().join(', ');
+      return computeHttpError(503, 'backendError', `Some zones could not be reached (${zones}); set returnPartialSuccess to get the rest.`);
+    }
     const reachable = entries.filter((e) => !this.unreachableZones.has(e.zone));
     const { page, nextPageToken } = paginate(reachable, query);
     const items: Json = {};
     for (const zone of ZONES) {
       const scope = `zones/${zone}`;
       if (this.unreachableZones.has(zone)) {
-        if (!partial) {
-          items[scope] = {
-            warning: { code: 'UNREACHABLE', message: `Scope '${scope}' is unreachable.`, data: [{ key: 'scope', value: scope }] },
-          };
-        }
+        // The zone's VMs are absent from the page, not deleted (REFERENCE.md "Compute listings").
+        items[scope] = {
+          warning: { code: 'UNREACHABLE', message: `Scope '${scope}' is unreachable.`, data: [{ key: 'scope', value: scope }] },
+        };
         continue;
       }
       const zoneItems = page.filter((e) => e.zone === zone).map((e) => e.item);
@@ -1295,7 +1370,7 @@ export class ComputeSandbox implements SandboxHandler {
     const fullPath = `projects/${this.project}/${path}`;
     const body: Json = { kind, id: fullPath, items, selfLink: computeLink(fullPath) };
     if (nextPageToken) body.nextPageToken = nextPageToken;
-    if (partial && this.unreachableZones.size > 0) body.unreachables = [...this.unreachableZones].sort().map((z) => `zones/${z}`);
+    if (this.unreachableZones.size > 0) body.unreachables = [...this.unreachableZones].sort().map((z) => `zones/${z}`);
     return ok(body);
   }
 
@@ -1407,6 +1482,11 @@ export class ComputeSandbox implements SandboxHandler {
       }
     }
     return now;
+  }
+
+  /** Whether lists show the instance yet (see `listingLag`). */
+  private listed(rec: InstanceRecord, now: number): boolean {
+    return now - rec.createdAt >= this.listLagMs;
   }
 
   private live(zone: string, name: string, now: number): InstanceRecord | undefined {

@@ -5,11 +5,13 @@ import { BUSY_KERNELS_METRIC, NOTEBOOK_IDLE_SECONDS_METRIC, type MonitoredInstan
 export const GPU_UTILIZATION = 'agent.googleapis.com/gpu/utilization';
 export const CPU_UTILIZATION = 'compute.googleapis.com/instance/cpu/utilization';
 
-export type Activity = 'idle' | 'gpu-busy' | 'kernel-busy' | 'cpu-busy' | 'silent';
+export type Activity = 'idle' | 'gpu-busy' | 'kernel-busy' | 'cpu-busy' | 'silent' | 'no-notebook';
 
 /**
  * A sampler from a per-instance activity. `idle`: GPU 0 %, CPU 1 %, no busy kernel, notebook untouched
- * since `sinceMs`; each busy kind raises just its own signal; `silent` reports nothing at all.
+ * since `sinceMs`; each busy kind raises just its own signal; `silent` reports nothing at all;
+ * `no-notebook` is idle on GPU and CPU while the notebook reporter writes nothing (no python3 on the
+ * image, or no metric writer role).
  */
 export function activitySampler(activityOf: (instanceId: string) => Activity, sinceMs: number): Sampler {
   return (instanceId, metricType, atMs) => {
@@ -21,8 +23,10 @@ export function activitySampler(activityOf: (instanceId: string) => Activity, si
       case CPU_UTILIZATION:
         return activity === 'cpu-busy' ? 0.6 : 0.01;
       case BUSY_KERNELS_METRIC:
+        if (activity === 'no-notebook') return null;
         return activity === 'kernel-busy' ? 1 : 0;
       case NOTEBOOK_IDLE_SECONDS_METRIC:
+        if (activity === 'no-notebook') return null;
         return activity === 'kernel-busy' ? 0 : Math.max(0, (atMs - sinceMs) / 1000);
       default:
         return null;

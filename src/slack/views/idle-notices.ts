@@ -14,11 +14,17 @@ export const KEEP_LENGTHS_MS: Readonly<Record<string, number>> = { [KEEP_ACTIONS
 
 export type IdleEvent = Extract<
   NoticeEvent,
-  { type: 'box-idle-warning' | 'box-idle-stopped' | 'box-idle-cancelled' | 'box-gpu-metrics-missing' }
+  { type: 'box-idle-warning' | 'box-idle-stopped' | 'box-idle-cancelled' | 'box-gpu-metrics-missing' | 'box-notebook-reports-missing' }
 >;
 
 export function isIdleEvent(event: NoticeEvent): event is IdleEvent {
-  return event.type === 'box-idle-warning' || event.type === 'box-idle-stopped' || event.type === 'box-idle-cancelled' || event.type === 'box-gpu-metrics-missing';
+  return (
+    event.type === 'box-idle-warning' ||
+    event.type === 'box-idle-stopped' ||
+    event.type === 'box-idle-cancelled' ||
+    event.type === 'box-gpu-metrics-missing' ||
+    event.type === 'box-notebook-reports-missing'
+  );
 }
 
 function keepButton(box: Box, text: string, actionId: string): Button {
@@ -37,7 +43,11 @@ export function idleNoticeMessage(
   switch (event.type) {
     case 'box-idle-warning': {
       const stopIn = formatDuration(Math.max(0, event.stopAt - ctx.now));
-      if (event.cause === 'hard-limit') {
+      if (event.cause === 'hard-limit' && event.blind === true) {
+        text = `${lead}sends me no idle signals (no GPU metrics and no notebook reports), so I cannot tell whether it is in use; it reaches the longest running time allowed here: I will stop it at ${slackDate(event.stopAt, '{time}')} (in ${stopIn}). Save your work; the disk and its files are kept.`;
+        blocks.push(section(`:alarm_clock: ${text}`));
+        if (box !== null) blocks.push({ type: 'actions', elements: [stopButton(box, 'Stop now')] });
+      } else if (event.cause === 'hard-limit') {
         text = `${lead}reaches its running-time limit (\`--hours\`): I will stop it at ${slackDate(event.stopAt, '{time}')} (in ${stopIn}), busy or not. Save your work; the disk and its files are kept.`;
         blocks.push(section(`:alarm_clock: ${text}`));
         if (box !== null) blocks.push({ type: 'actions', elements: [stopButton(box, 'Stop now')] });
@@ -78,6 +88,12 @@ export function idleNoticeMessage(
     }
     case 'box-gpu-metrics-missing': {
       text = `${lead}no GPU utilization has arrived from this box, so I judge idleness by its CPU and notebook only. The Ops Agent installs at first boot; if it is still missing, check that the box's service account has \`roles/monitoring.metricWriter\` and that the VM can reach the internet.`;
+      blocks.push(section(`:warning: ${text}`));
+      blocks.push(contextLine('I will not say this again for this box.'));
+      break;
+    }
+    case 'box-notebook-reports-missing': {
+      text = `${lead}no notebook activity reports have arrived from this box, so I judge idleness by its GPU and CPU only: a notebook left open while both stay quiet counts as idle, and I will warn you before stopping it. The box's startup script installs the reporter; it needs \`python3\` on the image and \`roles/monitoring.metricWriter\` for the box's service account.`;
       blocks.push(section(`:warning: ${text}`));
       blocks.push(contextLine('I will not say this again for this box.'));
       break;

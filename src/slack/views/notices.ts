@@ -110,6 +110,7 @@ function said(event: NoticeEvent, box: Box | null, audience: NoticeAudience): Sa
     case 'box-idle-stopped':
     case 'box-idle-cancelled':
     case 'box-gpu-metrics-missing':
+    case 'box-notebook-reports-missing':
       // Handled by idleNoticeMessage (idle-notices.ts); kept here so the switch covers every event.
       return { emoji: ':zzz:', sentence: 'Idle news about this box.' };
     case 'cost-digest':
