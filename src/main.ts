@@ -31,6 +31,7 @@ import { createFirestore } from './store/firestore.js';
 import { FirestoreBoxStore } from './store/box-store.js';
 import { FirestoreLeaseStore } from './store/lease-store.js';
 import { FirestoreNoticeStore } from './store/notice-store.js';
+import { FirestoreCardClaimStore } from './store/card-claim-store.js';
 import { createSlackApp, type SlackConnection } from './slack/app.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { Worker } from './worker/worker.js';
@@ -210,6 +211,7 @@ export async function startGpubot(
   });
   const holder = `replica-${randomBytes(4).toString('hex')}`;
   const jobWatcher = new JobWatcher({ training, store: jobStore, clock, log: log.child({ component: 'job-watcher' }), project });
+  const cardClaims = new FirestoreCardClaimStore(firestore, clock);
   const notifier = new SlackNotifier({
     client: app.client,
     boxes: boxStore,
@@ -220,8 +222,9 @@ export async function startGpubot(
     admins: config.admins,
     adminChannel: config.adminChannel,
     holder,
+    claims: cardClaims,
     prices,
-    jobs: new JobNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-notifier' }), project, holder, prices }),
+    jobs: new JobNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-notifier' }), project, holder, claims: cardClaims, prices }),
   });
   const costWatch = new CostWatch({
     store: costStore,
@@ -242,7 +245,7 @@ export async function startGpubot(
       { name: 'idle', run: async (fence) => (await idleController.run(fence)).stopped > 0 },
       { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).active > 0 },
       { name: 'costs', run: async (fence) => (await costWatch.run(fence)).digestPosted },
-      { name: 'notices', run: () => notifier.deliver() },
+      { name: 'notices', run: (fence) => notifier.deliver(fence) },
     ],
   });
 
