@@ -45,9 +45,9 @@ export class JobNotifier {
   async showCards(fence?: number): Promise<boolean> {
     const stale = await this.deps.jobs.jobsWithStaleCards(CARDS_PER_PASS);
     for (const job of stale) {
-      if (!this.retries.due(job.id)) continue;
+      if (!this.retries.due(`${job.id}@${job.rev}`)) continue;
       await this.showCard(job, fence).then(
-        () => this.retries.succeeded(job.id),
+        () => this.retries.succeeded(`${job.id}@${job.rev}`),
         (error: unknown) => this.cardFailed(job, error),
       );
     }
@@ -56,7 +56,7 @@ export class JobNotifier {
 
   /** A card Slack refuses for good is given up for this revision (one log line); others are tried later. */
   private async cardFailed(job: Job, error: unknown): Promise<void> {
-    if (!this.retries.failed(job.id, error)) {
+    if (!this.retries.failed(`${job.id}@${job.rev}`, error)) {
       this.deps.log.warn('job card update failed; will try again later', { jobId: job.id, slackError: slackError(error), error });
       return;
     }

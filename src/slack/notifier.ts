@@ -37,7 +37,7 @@ export interface NotifierDeps {
 /** Notices read per pass. */
 const NOTICES_PER_PASS = 100;
 /** Notices of one thread (box or job) sent per pass: one busy thread does not hold the others up. */
-const PER_THREAD = 5;
+const PER_THREAD = 10;
 
 export class SlackNotifier {
   private readonly retries: CardRetries;
@@ -53,9 +53,9 @@ export class SlackNotifier {
     const fenceNo = fence?.fence;
     const cards = await this.deps.boxes.boxesWithStaleCards(50);
     for (const box of cards) {
-      if (!this.retries.due(box.id)) continue;
+      if (!this.retries.due(`${box.id}@${box.rev}`)) continue;
       await this.showCard(box, fenceNo).then(
-        () => this.retries.succeeded(box.id),
+        () => this.retries.succeeded(`${box.id}@${box.rev}`),
         (error: unknown) => this.cardFailed(box, error),
       );
     }
@@ -63,10 +63,16 @@ export class SlackNotifier {
     const pending = await this.deps.notices.pending(NOTICES_PER_PASS);
     let waiting = false;
     const perThread = new Map<string, number>();
+    /** Threads found without a card this pass: their other notices wait too, without being read again. */
+    const cardless = new Set<string>();
+    const now = this.deps.clock.now();
     for (const notice of pending) {
       const thread = threadKey(notice);
       const sent = perThread.get(thread) ?? 0;
-      if (sent >= PER_THREAD) {
+      if (cardless.has(thread) || sent >= PER_THREAD) {
+        // Put off behind the notices due now, so one busy or stuck thread does not fill every pass.
+        const wait = cardless.has(thread) ? waitForCardMs(now - notice.createdAt) : 1_000;
+        await this.deps.notices.defer(notice.id, now + wait).catch((error: unknown) => this.deps.log.warn('could not put a notice off', { noticeId: notice.id, error }));
         waiting = true;
         continue;
       }
@@ -74,7 +80,8 @@ export class SlackNotifier {
       try {
         if (await this.send(notice, fenceNo)) {
           // Its thread has no card yet: put it off behind the others rather than read it first every pass.
-          await this.deps.notices.defer(notice.id, this.deps.clock.now() + waitForCardMs(this.deps.clock.now() - notice.createdAt));
+          cardless.add(thread);
+          await this.deps.notices.defer(notice.id, now + waitForCardMs(now - notice.createdAt));
           waiting = true;
         }
       } catch (error) {
@@ -86,7 +93,7 @@ export class SlackNotifier {
 
   /** A card Slack refuses for good is given up for this revision (one log line); others are tried later. */
   private async cardFailed(box: Box, error: unknown): Promise<void> {
-    const permanent = this.retries.failed(box.id, error);
+    const permanent = this.retries.failed(`${box.id}@${box.rev}`, error);
     if (!permanent) {
       this.deps.log.warn('card update failed; will try again later', { boxId: box.id, slackError: slackError(error), error });
       return;

@@ -69,6 +69,9 @@ export async function markSentOnce(notices: NoticeStore, log: Logger, id: string
   log.error('a notice was posted but could not be marked sent; it will be marked, not posted, on the next pass', { noticeId: id });
 }
 
+/** How long a card Slack refused for good is left alone, unless its record changes (a new revision is shown). */
+const PERMANENT_WAIT_MS = 3600_000;
+
 /** Per-card backoff after failed updates, so a card Slack keeps refusing is not retried every tick. */
 export class CardRetries {
   private readonly waits = new Map<string, { attempts: number; until: number }>();
@@ -84,10 +87,13 @@ export class CardRetries {
     this.waits.delete(key);
   }
 
-  /** Records a failure; true when it is permanent (the caller gives up on this revision). */
+  /**
+   * Records a failure; true when it is permanent (the caller gives up on this revision). A card that
+   * cannot be posted at all is not asked for again for an hour: the record may change meanwhile.
+   */
   failed(key: string, error: unknown): boolean {
     if (isPermanent(slackError(error))) {
-      this.waits.delete(key);
+      this.waits.set(key, { attempts: 0, until: this.clock.now() + PERMANENT_WAIT_MS });
       return true;
     }
     const attempts = (this.waits.get(key)?.attempts ?? 0) + 1;
