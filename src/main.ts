@@ -243,7 +243,8 @@ export async function startGpubot(
     steps: [
       { name: 'boxes', run: async (fence) => (await controller.reconcileAll(fence)).inFlight > 0 },
       { name: 'idle', run: async (fence) => (await idleController.run(fence)).stopped > 0 },
-      { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).active > 0 },
+      // Fast ticks only while a job is about to change; a job running for hours is watched at the usual pace.
+      { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).changing > 0 },
       { name: 'costs', run: async (fence) => (await costWatch.run(fence)).digestPosted },
       { name: 'notices', run: (fence) => notifier.deliver(fence) },
     ],
