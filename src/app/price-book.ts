@@ -6,6 +6,7 @@
  * table's `source` says which prices those are, from when, and why.
  */
 import { BILLING_SERVICES, bundledPrices, hasComputePrices, parseSkus, type PriceTable } from '../domain/prices.js';
+import { withPlausiblePrices } from '../domain/price-bounds.js';
 import type { Clock, CloudFailure, Logger } from './ports.js';
 import type { PriceCatalogPort, PriceStore, StoredPrices } from './ports/prices.js';
 
@@ -116,7 +117,7 @@ export class PriceBook {
     const skus = [...compute.value, ...vertex.value];
     const stored: string[] = [];
     for (const region of regions) {
-      const table = parseSkus(skus, region, { asOf: isoDate(now) });
+      const table = this.plausible(parseSkus(skus, region, { asOf: isoDate(now) }), region);
       if (!hasComputePrices(table)) {
         this.deps.log.warn('the Cloud Billing Catalog lists no Compute Engine prices for a region', { region });
         continue;
@@ -132,6 +133,20 @@ export class PriceBook {
       }
     }
     return { ok: true, regions: stored };
+  }
+
+  /** The table with implausible rates (a misread unit, say) replaced by the last good or bundled ones, with a warning. */
+  private plausible(table: PriceTable, region: string): PriceTable {
+    const lastGood = this.memory.get(region)?.table ?? bundledPrices(region);
+    const checked = withPlausiblePrices(table, lastGood);
+    if (checked.rejected.length > 0) {
+      this.deps.log.warn('the Cloud Billing Catalog gave implausible prices; using the last good or bundled ones for those', {
+        region,
+        rejected: checked.rejected,
+        usedFrom: lastGood.source.kind === 'catalog' ? `the catalogue of ${lastGood.source.asOf}` : 'the bundled table',
+      });
+    }
+    return checked.table;
   }
 
   private failed(failure: CloudFailure): RefreshReport {

@@ -159,3 +159,25 @@ test('the store keeps the newest table when two replicas write, and ignores docu
   assert.equal(await w.store.get('us-east1'), null);
   await w.db.terminate();
 });
+
+test('a catalogue price off by orders of magnitude is rejected with a warning; the last good or bundled one is used', async () => {
+  const w = world();
+  // A SKU whose unit conversion was misread: a T4 at hundreds of millions of dollars an hour.
+  w.sandbox.setPrice('Nvidia Tesla T4 GPU running in Americas', 350_000_000);
+  const first = await w.book().prices('us-central1');
+  assert.equal(first.gpus.t4?.onDemand, BUNDLED_PRICES['us-central1']?.gpus.t4?.onDemand, 'nothing read before: the bundled price');
+  assert.ok(w.warnings.some((l) => l.includes('implausible') && l.includes('gpus.t4.onDemand=350000000')), 'a warning names the rate');
+  assert.equal(first.gpus.l4?.onDemand, 0.56, 'the plausible prices of the same read are kept');
+
+  const w2 = world();
+  const book = w2.book();
+  await book.prices('us-central1');
+  w2.sandbox.setPrice('Nvidia Tesla T4 GPU running in Americas', 0.37);
+  w2.clock.advance(DAY);
+  assert.equal((await book.prices('us-central1')).gpus.t4?.onDemand, 0.37, 'a real price change is taken');
+  w2.sandbox.setPrice('Nvidia Tesla T4 GPU running in Americas', 370_000);
+  w2.clock.advance(DAY);
+  assert.equal((await book.prices('us-central1')).gpus.t4?.onDemand, 0.37, 'the last good price, not the implausible one');
+  await w.db.terminate();
+  await w2.db.terminate();
+});
