@@ -7,6 +7,7 @@
  */
 import { BILLING_SERVICES, bundledPrices, hasComputePrices, parseSkus, type PriceTable } from '../domain/prices.js';
 import { withPlausiblePrices } from '../domain/price-bounds.js';
+import { isGoogleCloudRegion } from '../domain/regions.js';
 import type { Clock, CloudFailure, Logger } from './ports.js';
 import type { PriceCatalogPort, PriceStore, StoredPrices } from './ports/prices.js';
 
@@ -59,11 +60,13 @@ export class PriceBook {
   constructor(private readonly deps: PriceBookDeps) {
     this.refreshAfterMs = deps.refreshAfterMs ?? DAY_MS;
     this.retryAfterMs = deps.retryAfterMs ?? HOUR_MS;
-    this.regions = new Set(deps.regions ?? []);
+    this.regions = new Set((deps.regions ?? []).filter(isGoogleCloudRegion));
   }
 
   /** The list prices of a region: read today from the catalogue, or the best fallback, saying which. */
   async prices(region: string): Promise<PriceTable> {
+    // Not a region: no catalogue read, no stored entry, no memory kept for it.
+    if (!isGoogleCloudRegion(region)) return bundledPrices(region, `${region} is not a Google Cloud region`);
     this.regions.add(region);
     let known = this.memory.get(region) ?? null;
     if (known === null || this.stale(known)) {
@@ -95,7 +98,7 @@ export class PriceBook {
    * it read. Concurrent calls share one read.
    */
   refresh(regions: readonly string[] = []): Promise<RefreshReport> {
-    for (const region of regions) this.regions.add(region);
+    for (const region of regions) if (isGoogleCloudRegion(region)) this.regions.add(region);
     this.inFlight ??= this.read().finally(() => {
       this.inFlight = null;
     });

@@ -138,11 +138,11 @@ test('one read of the catalogue serves every region asked for, and concurrent as
 
 test('a region the catalogue has no prices for gets the bundled us-central1 table, saying so', async () => {
   const w = world();
-  const table = await w.book().prices('me-central9');
+  const table = await w.book().prices('me-central2');
   assert.equal(table.source.kind, 'bundled');
-  assert.equal(table.region, 'me-central9');
-  assert.match(table.source.note ?? '', /lists no Compute Engine prices for me-central9/);
-  assert.match(table.source.note ?? '', /no bundled prices for me-central9, so us-central1's are shown/);
+  assert.equal(table.region, 'me-central2');
+  assert.match(table.source.note ?? '', /lists no Compute Engine prices for me-central2/);
+  assert.match(table.source.note ?? '', /no bundled prices for me-central2, so us-central1's are shown/);
   await w.db.terminate();
 });
 
@@ -180,4 +180,15 @@ test('a catalogue price off by orders of magnitude is rejected with a warning; t
   assert.equal((await book.prices('us-central1')).gpus.t4?.onDemand, 0.37, 'the last good price, not the implausible one');
   await w.db.terminate();
   await w2.db.terminate();
+});
+
+test('a region-shaped string that is no Google Cloud region gets no catalogue read and no stored entry', async () => {
+  const w = world();
+  const book = w.book();
+  for (let i = 0; i < 20; i++) await book.prices(`xx-fake${i}`);
+  assert.equal(w.sandbox.count(), 0, 'the catalogue was not read for them');
+  assert.equal((await w.db.collection(PRICES).get()).size, 0, 'nothing stored for them');
+  const table = await book.prices('xx-fake1');
+  assert.match(table.source.note ?? '', /xx-fake1 is not a Google Cloud region/);
+  await w.db.terminate();
 });
