@@ -36,6 +36,9 @@ export interface NotifierDeps {
 
 /** Notices read per pass. */
 const NOTICES_PER_PASS = 100;
+/** A notice this young waiting for its card keeps ticks fast: the card is normally posted within a tick or two. */
+const FRESH_MS = 60_000;
+
 /** Notices of one thread (box or job) sent per pass: one busy thread does not hold the others up. */
 const PER_THREAD = 10;
 
@@ -73,7 +76,8 @@ export class SlackNotifier {
         // Put off behind the notices due now, so one busy or stuck thread does not fill every pass.
         const wait = cardless.has(thread) ? waitForCardMs(now - notice.createdAt) : 1_000;
         await this.deps.notices.defer(notice.id, now + wait).catch((error: unknown) => this.deps.log.warn('could not put a notice off', { noticeId: notice.id, error }));
-        waiting = true;
+        // More of a busy thread is due at once; a thread long without its card is no reason for fast ticks.
+        waiting = waiting || !cardless.has(thread) || now - notice.createdAt < FRESH_MS;
         continue;
       }
       perThread.set(thread, sent + 1);
@@ -82,7 +86,7 @@ export class SlackNotifier {
           // Its thread has no card yet: put it off behind the others rather than read it first every pass.
           cardless.add(thread);
           await this.deps.notices.defer(notice.id, now + waitForCardMs(now - notice.createdAt));
-          waiting = true;
+          waiting = waiting || now - notice.createdAt < FRESH_MS;
         }
       } catch (error) {
         this.deps.log.error('notice delivery failed', { noticeId: notice.id, error });

@@ -184,6 +184,24 @@ describe('notices', () => {
   });
 });
 
+describe('cadence', () => {
+  test('a thread whose card never comes does not keep the ticks fast', async () => {
+    const w = world();
+    const stuck = makeBox({ id: 'b1', name: 'b1', owner: 'UGONE', channel: 'CGONE', status: 'ready' });
+    await w.boxes.transact({}, async (tx) => {
+      tx.putBox(stuck);
+      tx.notify(stuck, [{ to: 'thread', event: { type: 'box-started' } }]);
+    });
+    sim.failNext('chat.postMessage', 1000, { error: 'channel_not_found', channel: 'CGONE' });
+    sim.failNext('chat.postMessage', 1000, { error: 'channel_not_found', channel: 'UGONE' });
+    const a = replica(w, 'replica-a');
+    assert.equal(await a.deliver(), true, 'a fresh notice waiting for its card: tick again soon');
+    w.clock.advance(5 * 60_000);
+    assert.equal(await a.deliver(), false, 'minutes later, it is no reason for fast ticks');
+    await w.db.terminate();
+  });
+});
+
 describe('cards', () => {
   test('two leaders posting the same card at once give one card', async () => {
     const w = world();
