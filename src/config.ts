@@ -109,6 +109,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const slack = readSlack(get, problems);
   const cloud = readCloud(get, problems);
   const firestore = readFirestore(get, cloud, problems);
+  problems.push(...failOpen(slack, cloud, firestore));
 
   const region = get('GPUBOT_REGION') ?? 'us-central1';
   if (!REGION.test(region)) problems.push(`GPUBOT_REGION is "${region}"; it should be a region such as us-central1.`);
@@ -142,6 +143,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const tickOidcAudience = get('TICK_OIDC_AUDIENCE');
   if (tickOidcAudience !== null && !/^https:\/\//.test(tickOidcAudience)) {
     problems.push('TICK_OIDC_AUDIENCE should be the https URL Cloud Scheduler calls, such as https://gpubot-abc-uc.a.run.app/tasks/tick.');
+  }
+  // Without the service account, any Google-signed token for the audience (anyone's Cloud Scheduler
+  // job, or any identity that can mint one for this URL) could run ticks.
+  if (tickOidcAudience !== null && get('TICK_OIDC_SERVICE_ACCOUNT') === null) {
+    problems.push('TICK_OIDC_AUDIENCE is set but TICK_OIDC_SERVICE_ACCOUNT is not; set it to the email of the service account Cloud Scheduler calls /tasks/tick as.');
   }
 
   const minDiskGb = intSetting(get('GPUBOT_MIN_DISK_GB'), 'GPUBOT_MIN_DISK_GB', 50, 10, 65536, problems);
@@ -201,6 +207,36 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   });
 }
 
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+
+function isLoopbackUrl(raw: string): boolean {
+  try {
+    return LOOPBACK_HOST.test(new URL(raw).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Settings that would quietly run part of the bot on stand-ins while another part is real: refused,
+ * naming what is missing. No settings at all is the embedded default, and stays allowed.
+ */
+function failOpen(slack: SlackMode, cloud: CloudMode, firestore: FirestoreMode): string[] {
+  const problems: string[] = [];
+  const realSlack = slack.kind !== 'console' && (slack.apiUrl === null || !isLoopbackUrl(slack.apiUrl));
+  if (realSlack && cloud.kind === 'sandbox') {
+    problems.push(
+      'Slack tokens are set for a real workspace but GOOGLE_CLOUD_PROJECT is not, so boxes would be simulated and records kept in memory; set GOOGLE_CLOUD_PROJECT (or GCP_ENDPOINT and FIRESTORE_EMULATOR_HOST for a test setup).',
+    );
+  } else if (realSlack && firestore.kind === 'embedded') {
+    problems.push('Slack tokens are set for a real workspace but Firestore would be an embedded emulator whose records are lost at every restart; set FIRESTORE_EMULATOR_HOST, or GOOGLE_CLOUD_PROJECT without GCP_ENDPOINT.');
+  }
+  if (cloud.kind === 'endpoint' && !cloud.loopback && firestore.kind === 'embedded') {
+    problems.push(`GCP_ENDPOINT (${cloud.endpoint}) is not on this machine, so an embedded Firestore would not match it; set FIRESTORE_EMULATOR_HOST.`);
+  }
+  return problems;
+}
+
 function readSlack(get: (n: string) => string | null, problems: string[]): SlackMode {
   const signingSecret = get('SLACK_SIGNING_SECRET');
   const botToken = get('SLACK_BOT_TOKEN');
@@ -234,7 +270,7 @@ function readCloud(get: (n: string) => string | null, problems: string[]): Cloud
     } catch {
       problems.push(`GCP_ENDPOINT is "${endpoint}"; it should be a URL such as http://127.0.0.1:8089.`);
     }
-    const loopback = url !== null && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+    const loopback = url !== null && LOOPBACK_HOST.test(url.hostname);
     return { kind: 'endpoint', project: project ?? 'gpubot-sandbox', endpoint: endpoint.replace(/\/+$/, ''), loopback };
   }
   if (project !== null) return { kind: 'real', project };

@@ -32,6 +32,7 @@ import { createFirestore } from './store/firestore.js';
 import { FirestoreBoxStore } from './store/box-store.js';
 import { FirestoreLeaseStore, WORKER_LEASE } from './store/lease-store.js';
 import { FirestoreNoticeStore } from './store/notice-store.js';
+import { FirestoreCardClaimStore } from './store/card-claim-store.js';
 import { createSlackApp, type SlackApp, type SlackConnection } from './slack/app.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { Worker } from './worker/worker.js';
@@ -218,6 +219,7 @@ export async function startGpubot(
   });
   const holder = `replica-${randomBytes(4).toString('hex')}`;
   const jobWatcher = new JobWatcher({ training, store: jobStore, clock, log: log.child({ component: 'job-watcher' }), project });
+  const cardClaims = new FirestoreCardClaimStore(firestore, clock);
   const notifier = new SlackNotifier({
     client: app.client,
     boxes: boxStore,
@@ -228,8 +230,9 @@ export async function startGpubot(
     admins: config.admins,
     adminChannel: config.adminChannel,
     holder,
+    claims: cardClaims,
     prices,
-    jobs: new JobNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-notifier' }), project, holder, prices }),
+    jobs: new JobNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-notifier' }), project, holder, claims: cardClaims, prices }),
   });
   const costWatch = new CostWatch({
     store: costStore,
@@ -248,9 +251,10 @@ export async function startGpubot(
     steps: [
       { name: 'boxes', run: async (fence) => (await controller.reconcileAll(fence)).inFlight > 0 },
       { name: 'idle', run: async (fence) => (await idleController.run(fence)).stopped > 0 },
-      { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).active > 0 },
+      // Fast ticks only while a job is about to change; a job running for hours is watched at the usual pace.
+      { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).changing > 0 },
       { name: 'costs', run: async (fence) => (await costWatch.run(fence)).digestPosted },
-      { name: 'notices', run: () => notifier.deliver() },
+      { name: 'notices', run: (fence) => notifier.deliver(fence) },
     ],
   });
 

@@ -15,8 +15,9 @@ test('with no settings at all, every part runs embedded: console, sandbox cloud,
 });
 
 test('each real setting switches its own part to the real thing', () => {
-  assert.equal(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1' }).slack.kind, 'socket');
-  assert.equal(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' }).slack.kind, 'http');
+  const project = { GOOGLE_CLOUD_PROJECT: 'ml-team-123' };
+  assert.equal(loadConfig({ ...project, SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1' }).slack.kind, 'socket');
+  assert.equal(loadConfig({ ...project, SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' }).slack.kind, 'http');
   const real = loadConfig({ GOOGLE_CLOUD_PROJECT: 'ml-team-123' });
   assert.deepEqual(real.cloud, { kind: 'real', project: 'ml-team-123' });
   assert.equal(real.firestore.kind, 'real');
@@ -56,4 +57,28 @@ test('a configuration error never prints a secret it was given', () => {
     assert.ok(error instanceof ConfigError);
     assert.doesNotMatch(error.message, /secret-value|bad-app-token-value/);
   }
+});
+
+test('real Slack tokens never run against a simulated cloud or an in-memory Firestore: the missing setting is named', () => {
+  const refused = (env: Record<string, string>, pattern: RegExp) => {
+    assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
+  };
+  refused({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1' }, /GOOGLE_CLOUD_PROJECT is not/);
+  refused({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' }, /GOOGLE_CLOUD_PROJECT is not/);
+  refused({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', GOOGLE_CLOUD_PROJECT: 'ml-team-123', GCP_ENDPOINT: 'http://127.0.0.1:8089' }, /FIRESTORE_EMULATOR_HOST/);
+  refused({ GOOGLE_CLOUD_PROJECT: 'ml-team-123', GCP_ENDPOINT: 'https://proxy.example.com' }, /GCP_ENDPOINT .* is not on this machine.*FIRESTORE_EMULATOR_HOST/);
+  // Against a Slack simulator on this machine, stand-ins are what a test wants.
+  const local = loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9000/api/' });
+  assert.equal(local.cloud.kind, 'sandbox');
+  // No settings at all is still the embedded default.
+  assert.equal(loadConfig({}).firestore.kind, 'embedded');
+});
+
+test('/tasks/tick with OIDC names the service account it accepts', () => {
+  assert.throws(
+    () => loadConfig({ TICK_OIDC_AUDIENCE: 'https://gpubot-abc-uc.a.run.app/tasks/tick' }),
+    (error: unknown) => error instanceof ConfigError && /TICK_OIDC_SERVICE_ACCOUNT is not/.test(error.message),
+  );
+  const ok = loadConfig({ TICK_OIDC_AUDIENCE: 'https://gpubot-abc-uc.a.run.app/tasks/tick', TICK_OIDC_SERVICE_ACCOUNT: 'scheduler@ml-team-123.iam.gserviceaccount.com' });
+  assert.equal(ok.tickOidcServiceAccount, 'scheduler@ml-team-123.iam.gserviceaccount.com');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { projectNumberOf } from '../src/sandbox/google/project-defaults.js';
 import { BOT_ACCOUNT, DIGEST_CHANNEL, PROJECT, startTestDeployment, type TestDeployment } from './support/deployment.js';
 
 const BOX_ACCOUNT = `${projectNumberOf(PROJECT)}-compute@developer.gserviceaccount.com`;
-const INDEXES = 4;
+const INDEXES = (JSON.parse(readFileSync(new URL('../firestore.indexes.json', import.meta.url), 'utf8')) as { indexes: unknown[] }).indexes.length;
 /** One line per check: APIs, roles, GPU quotas and GPUS_ALL_REGIONS, the policy, the database and indexes, scopes, two channels. */
 const CHECKS = REQUIRED_APIS.length + BOT_ROLES.filter((r) => r.on !== 'slack-secrets').length + BOX_ROLES.length + GPU_KEYS.length + 1 + 1 + 1 + INDEXES + SLACK_SCOPES.length + 2;
 

@@ -19,11 +19,29 @@ export interface JobWatcherDeps {
 /** Error lines a failure notice quotes. */
 const LOG_LINES = 10;
 
+/**
+ * How long after a create attempt a label search that finds nothing is not trusted. Vertex AI's
+ * customJobs.create takes no request id (its only parameter is `parent`, v1 discovery document), so
+ * the `gpubot-id` label is the only way back to a job whose create answer or record write was lost;
+ * a listing may lag behind a create. Inside this window the watcher waits instead of creating again.
+ */
+export const CREATE_SETTLE_MS = 5 * 60_000;
+
+/** A job whose record changed this recently is watched closely: its next step tends to follow soon. */
+const CHANGING_MS = 2 * 60_000;
+
+/** A listing reaches this far before the oldest watched job's record, for clocks that disagree. */
+const LIST_MARGIN_MS = 3600_000;
+
 export class JobWatcher {
   constructor(private readonly deps: JobWatcherDeps) {}
 
-  /** One pass; `active` is how many jobs are still not over (the next tick should come soon). */
-  async run(fence: Fence): Promise<{ active: number }> {
+  /**
+   * One pass; `active` is how many jobs are still not over, `changing` how many may change state soon
+   * (not created yet, being cancelled, or changed in the last CHANGING_MS): only those call for fast
+   * ticks. A job running (or queued) for hours is watched at the ordinary pace.
+   */
+  async run(fence: Fence): Promise<{ active: number; changing: number }> {
     const jobs = await this.deps.store.activeJobs();
     const toCreate = jobs.filter((j) => j.vertexJobId === null);
     for (const job of toCreate) {
@@ -36,8 +54,11 @@ export class JobWatcher {
     const regions = [...new Set(watched.map((j) => j.region))];
     for (const region of regions) {
       let observed: ObservedJob[];
+      const inRegion = watched.filter((j) => j.region === region);
+      // Only the jobs being watched: not over, created since the oldest watched record (less a margin).
+      const createdSince = Math.min(...inRegion.map((j) => j.createdAt)) - LIST_MARGIN_MS;
       try {
-        observed = await this.deps.training.listManagedJobs(region);
+        observed = await this.deps.training.listManagedJobs(region, { activeOnly: true, createdSince });
       } catch (error) {
         // Half a listing would make running jobs look gone: skip the region this pass.
         if (isTrainingUnavailable(error)) this.deps.log.warn('Vertex AI jobs could not be listed', { region, error: error.message });
@@ -45,7 +66,7 @@ export class JobWatcher {
         continue;
       }
       const byRecord = new Map(observed.filter((o) => o.recordId !== null).map((o) => [o.recordId, o]));
-      for (const job of watched.filter((j) => j.region === region)) {
+      for (const job of inRegion) {
         const over = await this.follow(job, byRecord.get(job.id) ?? null, fence).catch((error: unknown) => {
           this.deps.log.error('job watch step failed', { jobId: job.id, error });
           return false;
@@ -53,7 +74,9 @@ export class JobWatcher {
         if (over) ended++;
       }
     }
-    return { active: current.length - ended };
+    const now = this.deps.clock.now();
+    const changing = current.filter((j) => j.vertexJobId === null || j.desired === 'cancelled' || now - j.updatedAt < CHANGING_MS).length;
+    return { active: current.length - ended, changing };
   }
 
   /** A recorded job not yet in Vertex AI: create it (by its record id, so a repeat finds the first). */
@@ -74,10 +97,30 @@ export class JobWatcher {
       await this.follow(job, found.value, fence);
       return;
     }
+    if (job.createTriedAt != null) {
+      // A create was tried before: it may have made a job whose answer or record write was lost.
+      const found = await this.deps.training.jobForRecord(job.region, job.id);
+      if (!found.ok) {
+        this.deps.log.warn('Vertex AI look-up before a repeated create will be retried', { jobId: job.id, error: found.failure.message });
+        return;
+      }
+      if (found.value !== null) {
+        await this.record(job.id, fence, found.value);
+        await this.follow(job, found.value, fence);
+        return;
+      }
+      if (this.deps.clock.now() - job.createTriedAt < CREATE_SETTLE_MS) {
+        this.deps.log.info('an earlier create is not listed yet; waiting before creating again', { jobId: job.id });
+        return;
+      }
+    }
+    // The intent first: a crash after the create, before the job's name is written, is then known.
+    await this.markCreateTried(job.id, fence);
     const created = await this.deps.training.createJob(job.region, job.body, job.id);
     if (created.ok) {
-      // Through follow, not a plain record: a job found by its label may have ended already, and its
-      // end must be told like any other.
+      // The created job's name is recorded before anything else (a direct get finds it from then on);
+      // then through follow: a job found by its label may have ended already, and its end is told.
+      await this.record(job.id, fence, created.value);
       await this.follow(job, created.value, fence);
       return;
     }
@@ -90,11 +133,22 @@ export class JobWatcher {
   }
 
   /** Brings the record up to what Vertex AI shows, and cancels a job someone asked to cancel; true when it ended. */
-  private async follow(job: Job, seen: ObservedJob | null, fence: Fence): Promise<boolean> {
+  private async follow(job: Job, listed: ObservedJob | null, fence: Fence): Promise<boolean> {
+    let seen = listed;
     if (seen === null) {
-      // Created (it has an id) yet absent from a complete listing: deleted outside the bot.
-      await this.end(job.id, fence, 'failed', { code: 'GONE', message: 'The job is no longer in Vertex AI (deleted outside gpubot?).', logLines: [] }, null);
-      return true;
+      // Not in the listing: it ended since (the listing leaves ended jobs out), the listing lags, or it
+      // was deleted. Only a direct get that answers 404 says it is gone.
+      if (job.vertexJobId === null) return false;
+      const got = await this.deps.training.getJob(job.region, job.vertexJobId);
+      if (!got.ok) {
+        this.deps.log.warn('a job missing from the listing could not be read; asking again next pass', { jobId: job.id, error: got.failure.message });
+        return false;
+      }
+      if (got.value === null) {
+        await this.end(job.id, fence, 'failed', { code: 'GONE', message: 'The job is no longer in Vertex AI (deleted outside gpubot?).', logLines: [] }, null);
+        return true;
+      }
+      seen = got.value;
     }
     const status = statusOfVertexState(seen.state);
     if (job.desired === 'cancelled' && !isJobOver({ status }) && status !== 'cancelling') {
@@ -116,6 +170,16 @@ export class JobWatcher {
     if (job.status === status && job.vertexJobId === seen.id && (job.startedAt !== null || seen.startTime === null)) return false;
     await this.record(job.id, fence, seen);
     return false;
+  }
+
+  /** Records that a create is about to be tried (see CREATE_SETTLE_MS). */
+  private async markCreateTried(jobId: string, fence: Fence): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transact({ fence, lockKeys: [jobId] }, async (tx) => {
+      const job = await tx.getJob(jobId);
+      if (job === null || isJobOver(job)) return;
+      tx.putJob({ ...job, createTriedAt: now, updatedAt: now });
+    });
   }
 
   /** Records a state that is not final, if it changed. */

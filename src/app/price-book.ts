@@ -6,6 +6,8 @@
  * table's `source` says which prices those are, from when, and why.
  */
 import { BILLING_SERVICES, bundledPrices, hasComputePrices, parseSkus, type PriceTable } from '../domain/prices.js';
+import { withPlausiblePrices } from '../domain/price-bounds.js';
+import { isGoogleCloudRegion } from '../domain/regions.js';
 import type { Clock, CloudFailure, Logger } from './ports.js';
 import type { PriceCatalogPort, PriceStore, StoredPrices } from './ports/prices.js';
 
@@ -58,11 +60,13 @@ export class PriceBook {
   constructor(private readonly deps: PriceBookDeps) {
     this.refreshAfterMs = deps.refreshAfterMs ?? DAY_MS;
     this.retryAfterMs = deps.retryAfterMs ?? HOUR_MS;
-    this.regions = new Set(deps.regions ?? []);
+    this.regions = new Set((deps.regions ?? []).filter(isGoogleCloudRegion));
   }
 
   /** The list prices of a region: read today from the catalogue, or the best fallback, saying which. */
   async prices(region: string): Promise<PriceTable> {
+    // Not a region: no catalogue read, no stored entry, no memory kept for it.
+    if (!isGoogleCloudRegion(region)) return bundledPrices(region, `${region} is not a Google Cloud region`);
     this.regions.add(region);
     let known = this.memory.get(region) ?? null;
     if (known === null || this.stale(known)) {
@@ -94,7 +98,7 @@ export class PriceBook {
    * it read. Concurrent calls share one read.
    */
   refresh(regions: readonly string[] = []): Promise<RefreshReport> {
-    for (const region of regions) this.regions.add(region);
+    for (const region of regions) if (isGoogleCloudRegion(region)) this.regions.add(region);
     this.inFlight ??= this.read().finally(() => {
       this.inFlight = null;
     });
@@ -116,7 +120,7 @@ export class PriceBook {
     const skus = [...compute.value, ...vertex.value];
     const stored: string[] = [];
     for (const region of regions) {
-      const table = parseSkus(skus, region, { asOf: isoDate(now) });
+      const table = this.plausible(parseSkus(skus, region, { asOf: isoDate(now) }), region);
       if (!hasComputePrices(table)) {
         this.deps.log.warn('the Cloud Billing Catalog lists no Compute Engine prices for a region', { region });
         continue;
@@ -132,6 +136,20 @@ export class PriceBook {
       }
     }
     return { ok: true, regions: stored };
+  }
+
+  /** The table with implausible rates (a misread unit, say) replaced by the last good or bundled ones, with a warning. */
+  private plausible(table: PriceTable, region: string): PriceTable {
+    const lastGood = this.memory.get(region)?.table ?? bundledPrices(region);
+    const checked = withPlausiblePrices(table, lastGood);
+    if (checked.rejected.length > 0) {
+      this.deps.log.warn('the Cloud Billing Catalog gave implausible prices; using the last good or bundled ones for those', {
+        region,
+        rejected: checked.rejected,
+        usedFrom: lastGood.source.kind === 'catalog' ? `the catalogue of ${lastGood.source.asOf}` : 'the bundled table',
+      });
+    }
+    return checked.table;
   }
 
   private failed(failure: CloudFailure): RefreshReport {

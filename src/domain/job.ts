@@ -29,6 +29,8 @@ export interface Job {
   status: JobStatus;
   /** Vertex AI's numeric id, once created. */
   vertexJobId: string | null;
+  /** When the watcher last tried to create it in Vertex AI (absent before the first try). */
+  createTriedAt?: number | null;
   failure: JobFailure | null;
   createdAt: number;
   /** When Vertex AI started running it (its `startTime`), and when it ended. */

@@ -50,4 +50,8 @@ export interface Notice extends NoticeDraft {
   attempts: number;
   /** Not before this time (backoff after a failure). */
   notBefore: number;
+  /** When a sender first claimed it: a post may have happened since, and is looked for before posting again. */
+  firstClaimedAt?: number;
+  /** One admin's copy of an admins' notice (sent by DM, each copy on its own), when there is no admin channel. */
+  admin?: string;
 }

@@ -6,6 +6,7 @@
 import type { aiplatform_v1 } from 'googleapis/build/src/apis/aiplatform/v1.js';
 import type { logging_v2 } from 'googleapis/build/src/apis/logging/v2.js';
 import type { AuthClient } from 'google-auth-library';
+import type { ListJobsOptions } from '../app/ports/training.js';
 import { GoogleRest } from './google-rest.js';
 import type { CloudFailure, CloudResult } from '../app/ports.js';
 import {
@@ -33,6 +34,25 @@ export interface VertexAdapterOptions {
 }
 
 const MANAGED_FILTER = 'labels.managed-by="gpubot"';
+
+/**
+ * Vertex AI's final job states (JobState in the v1 discovery document): a listing of the jobs being
+ * watched leaves them out, and a job that ends between two listings is read once by a direct get.
+ */
+const FINAL_STATES = ['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED', 'JOB_STATE_EXPIRED', 'JOB_STATE_PARTIALLY_SUCCEEDED'];
+
+/**
+ * The list filter: our label, and with `activeOnly` no final states, with `createdSince` no older
+ * jobs. customJobs.list's `filter` supports `state` with `=`/`!=` and `create_time` with `>=` in RFC
+ * 3339 (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.customJobs/list),
+ * so a tick reads the jobs it watches, not every job ever created.
+ */
+export function listFilter(options: ListJobsOptions): string {
+  const parts = [MANAGED_FILTER];
+  if (options.activeOnly === true) parts.push(...FINAL_STATES.map((state) => `state!="${state}"`));
+  if (options.createdSince !== undefined) parts.push(`create_time>="${new Date(options.createdSince).toISOString()}"`);
+  return parts.join(' AND ');
+}
 const DEFAULT_PAGE_SIZE = 100;
 // A page token that never ends would otherwise loop forever; no project has this many pages of jobs.
 const MAX_PAGES = 1000;
@@ -131,7 +151,7 @@ export class VertexAdapter implements TrainingPort {
     }
   }
 
-  async listManagedJobs(region: string): Promise<ObservedJob[]> {
+  async listManagedJobs(region: string, options: ListJobsOptions = {}): Promise<ObservedJob[]> {
     const bad = checkRegion(region);
     if (bad) throw new TrainingUnavailableError(region, bad);
     const found: ObservedJob[] = [];
@@ -142,7 +162,7 @@ export class VertexAdapter implements TrainingPort {
       try {
         const res = await this.vertex(region).call<ListResponse>('GET', 'v1/{+parent}/customJobs', {
           parent: `projects/${this.options.project}/locations/${region}`,
-          filter: MANAGED_FILTER,
+          filter: listFilter(options),
           pageSize: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
           ...(pageToken !== undefined ? { pageToken } : {}),
         });

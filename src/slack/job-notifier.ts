@@ -5,12 +5,13 @@
 import type { WebClient } from '@slack/web-api';
 import type { Job } from '../domain/job.js';
 import type { Notice } from '../domain/notice.js';
-import type { Clock, Logger, NoticeStore } from '../app/ports.js';
+import type { CardClaimStore, Clock, Logger, NoticeStore } from '../app/ports.js';
 import type { JobStore } from '../app/ports/jobs.js';
 import type { PriceTable } from '../domain/prices.js';
 import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { jobCard, jobEndedMessage } from './views/job-card.js';
-import { postWithDmFallback, whenToRetry, type Posted, type SlackMessageBody } from './delivery.js';
+import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
+import { CardRetries, deliverNotice, postCardOnce, type NoticeSender } from './outbox.js';
 
 export interface JobNotifierDeps {
   client: WebClient;
@@ -20,10 +21,11 @@ export interface JobNotifierDeps {
   log: Logger;
   project: string;
   holder: string;
+  /** Claims on posting cards (store/card-claim-store.ts). */
+  claims: CardClaimStore;
   prices?: PriceLookup;
 }
 
-const CLAIM_MS = 60_000;
 const CARDS_PER_PASS = 50;
 
 export function isJobNotice(notice: Pick<Notice, 'event'>): boolean {
@@ -31,13 +33,36 @@ export function isJobNotice(notice: Pick<Notice, 'event'>): boolean {
 }
 
 export class JobNotifier {
-  constructor(private readonly deps: JobNotifierDeps) {}
+  private readonly retries: CardRetries;
+  private readonly sender: NoticeSender;
+
+  constructor(private readonly deps: JobNotifierDeps) {
+    this.retries = new CardRetries(deps.clock);
+    this.sender = { client: deps.client, notices: deps.notices, clock: deps.clock, log: deps.log, holder: deps.holder, unmarked: new Map() };
+  }
 
   /** Brings stale job cards up to date; true when more are waiting than one pass takes. */
-  async showCards(): Promise<boolean> {
+  async showCards(fence?: number): Promise<boolean> {
     const stale = await this.deps.jobs.jobsWithStaleCards(CARDS_PER_PASS);
-    for (const job of stale) await this.showCard(job).catch((error: unknown) => this.deps.log.error('job card update failed', { jobId: job.id, error }));
+    for (const job of stale) {
+      if (!this.retries.due(`${job.id}@${job.rev}`)) continue;
+      await this.showCard(job, fence).then(
+        () => this.retries.succeeded(`${job.id}@${job.rev}`),
+        (error: unknown) => this.cardFailed(job, error),
+      );
+    }
     return stale.length === CARDS_PER_PASS;
+  }
+
+  /** A card Slack refuses for good is given up for this revision (one log line); others are tried later. */
+  private async cardFailed(job: Job, error: unknown): Promise<void> {
+    if (!this.retries.failed(`${job.id}@${job.rev}`, error)) {
+      this.deps.log.warn('job card update failed; will try again later', { jobId: job.id, slackError: slackError(error), error });
+      return;
+    }
+    this.deps.log.error('job card refused by Slack; not retried until the job changes', { jobId: job.id, slackError: slackError(error) });
+    const card = await this.deps.jobs.cardOf(job.id).catch(() => null);
+    if (card !== null) await this.deps.jobs.markCardShown(job.id, job.rev, card).catch(() => undefined);
   }
 
   private async pricesFor(job: Job): Promise<{ prices?: PriceTable }> {
@@ -46,7 +71,7 @@ export class JobNotifier {
     return prices !== undefined ? { prices } : {};
   }
 
-  private async showCard(job: Job): Promise<void> {
+  private async showCard(job: Job, fence: number | undefined): Promise<void> {
     const message = jobCard(job, { now: this.deps.clock.now(), project: this.deps.project, ...(await this.pricesFor(job)) });
     const card = await this.deps.jobs.cardOf(job.id);
     if (card !== null) {
@@ -54,12 +79,12 @@ export class JobNotifier {
       await this.deps.jobs.markCardShown(job.id, job.rev, card);
       return;
     }
-    const posted = await this.post(job.channel, message, undefined, job.owner);
-    await this.deps.jobs.markCardShown(job.id, job.rev, posted);
+    const posted = await postCardOnce(this.deps, `job:${job.id}`, fence, { channel: job.channel }, (tag) => this.post(job.channel, message, undefined, job.owner, tag));
+    if (posted !== null) await this.deps.jobs.markCardShown(job.id, job.rev, posted);
   }
 
   /** Sends one job notice; returns true if it must wait (its card is not posted yet). */
-  async send(notice: Notice): Promise<boolean> {
+  async send(notice: Notice, fence?: number): Promise<boolean> {
     if (notice.event.type !== 'job-ended') return false;
     const job = await this.deps.jobs.getJob(notice.event.jobId);
     if (job === null) {
@@ -69,21 +94,15 @@ export class JobNotifier {
     const card = notice.to === 'thread' ? await this.deps.jobs.cardOf(job.id) : null;
     if (notice.to === 'thread' && card === null) return true;
     const prices = await this.pricesFor(job);
-    if (!(await this.deps.notices.claim(notice.id, this.deps.holder, this.deps.clock.now() + CLAIM_MS))) return false;
     const message = jobEndedMessage(job, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to, ...prices });
-    try {
-      const delivered = card !== null ? await this.post(card.channel, message, card.ts, job.owner) : await this.post(job.owner, message, undefined, null);
-      await this.deps.notices.markSent(notice.id, delivered);
-    } catch (error) {
-      const { code, retryAt: next } = whenToRetry(error, notice.attempts, this.deps.clock.now());
-      await this.deps.notices.markFailed(notice.id, code ?? String(error), next);
-      this.deps.log.warn('job notice not delivered', { noticeId: notice.id, slackError: code, willRetry: next !== null });
-    }
+    const to = card !== null ? { channel: card.channel, threadTs: card.ts } : { channel: job.owner };
+    const fallbackUser = card !== null ? job.owner : null;
+    await deliverNotice(this.sender, notice, fence, to, fallbackUser, (tag) => this.post(to.channel, message, to.threadTs, fallbackUser, tag));
     return false;
   }
 
   /** Posts; where the bot may not post (a channel it is not in), posts to `fallbackUser`'s DM instead. */
-  private post(channel: string, message: SlackMessageBody, threadTs: string | undefined, fallbackUser: string | null): Promise<Posted> {
-    return postWithDmFallback(this.deps.client, this.deps.log, { channel, threadTs }, message, fallbackUser === null ? null : { user: fallbackUser, message });
+  private post(channel: string, message: SlackMessageBody, threadTs: string | undefined, fallbackUser: string | null, tag?: OutboxTag): Promise<Posted> {
+    return postWithDmFallback(this.deps.client, this.deps.log, { channel, threadTs }, message, fallbackUser === null ? null : { user: fallbackUser, message }, tag);
   }
 }

@@ -1,18 +1,20 @@
 /**
- * Delivers what the outbox holds: each box's card (posted once, then updated in place with
- * chat.update) and each notice (a thread reply, a DM, or a word to the admins), exactly once per notice
- * under normal operation. Rate limits are handled by the Web API client, which waits Retry-After.
+ * Delivers what the outbox holds: each box's card (posted once under a claim, then updated in place
+ * with chat.update) and each notice (a thread reply, a DM, or a word to the admins), once per notice,
+ * with two replicas and crashes between a post and its record (outbox.ts). Rate limits are handled by
+ * the Web API client, which waits Retry-After.
  */
 import type { WebClient } from '@slack/web-api';
 import type { Box } from '../domain/box.js';
 import type { Notice } from '../domain/notice.js';
-import type { BoxStore, Clock, Logger, NoticeStore } from '../app/ports.js';
+import type { BoxStore, CardClaimStore, Clock, Fence, Logger, NoticeStore } from '../app/ports.js';
 import type { PriceTable } from '../domain/prices.js';
 import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { boxCard } from './views/box-card.js';
 import { noticeMessage } from './views/notices.js';
 import { isJobNotice, type JobNotifier } from './job-notifier.js';
-import { postWithDmFallback, whenToRetry, type Posted, type SlackMessageBody } from './delivery.js';
+import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
+import { CardRetries, deliverNotice, postCardOnce, waitForCardMs, type NoticeSender } from './outbox.js';
 
 export interface NotifierDeps {
   client: WebClient;
@@ -24,33 +26,85 @@ export interface NotifierDeps {
   admins: ReadonlySet<string>;
   adminChannel: string | null;
   holder: string;
+  /** Claims on posting cards (store/card-claim-store.ts). */
+  claims: CardClaimStore;
   /** A region's list prices (the price book): with it, cards and stop and delete notices show costs. */
   prices?: PriceLookup;
   /** Training-job cards and notices, delivered in the same pass. */
   jobs?: JobNotifier;
 }
 
-/** Errors after which posting to that conversation will not work: fall back to the owner's DM. */
-const CLAIM_MS = 60_000;
+/** Notices read per pass. */
+const NOTICES_PER_PASS = 100;
+/** A notice this young waiting for its card keeps ticks fast: the card is normally posted within a tick or two. */
+const FRESH_MS = 60_000;
+
+/** Notices of one thread (box or job) sent per pass: one busy thread does not hold the others up. */
+const PER_THREAD = 10;
 
 export class SlackNotifier {
-  constructor(private readonly deps: NotifierDeps) {}
+  private readonly retries: CardRetries;
+  private readonly sender: NoticeSender;
+
+  constructor(private readonly deps: NotifierDeps) {
+    this.retries = new CardRetries(deps.clock);
+    this.sender = { client: deps.client, notices: deps.notices, clock: deps.clock, log: deps.log, holder: deps.holder, unmarked: new Map() };
+  }
 
   /** One delivery pass; returns true when something is still waiting (the next tick should come soon). */
-  async deliver(): Promise<boolean> {
+  async deliver(fence?: Fence): Promise<boolean> {
+    const fenceNo = fence?.fence;
     const cards = await this.deps.boxes.boxesWithStaleCards(50);
-    for (const box of cards) await this.showCard(box).catch((error: unknown) => this.deps.log.error('card update failed', { boxId: box.id, error }));
-    const moreJobCards = (await this.deps.jobs?.showCards()) ?? false;
-    const pending = await this.deps.notices.pending(100);
+    for (const box of cards) {
+      if (!this.retries.due(`${box.id}@${box.rev}`)) continue;
+      await this.showCard(box, fenceNo).then(
+        () => this.retries.succeeded(`${box.id}@${box.rev}`),
+        (error: unknown) => this.cardFailed(box, error),
+      );
+    }
+    const moreJobCards = (await this.deps.jobs?.showCards(fenceNo)) ?? false;
+    const pending = await this.deps.notices.pending(NOTICES_PER_PASS);
     let waiting = false;
+    const perThread = new Map<string, number>();
+    /** Threads found without a card this pass: their other notices wait too, without being read again. */
+    const cardless = new Set<string>();
+    const now = this.deps.clock.now();
     for (const notice of pending) {
+      const thread = threadKey(notice);
+      const sent = perThread.get(thread) ?? 0;
+      if (cardless.has(thread) || sent >= PER_THREAD) {
+        // Put off behind the notices due now, so one busy or stuck thread does not fill every pass.
+        const wait = cardless.has(thread) ? waitForCardMs(now - notice.createdAt) : 1_000;
+        await this.deps.notices.defer(notice.id, now + wait).catch((error: unknown) => this.deps.log.warn('could not put a notice off', { noticeId: notice.id, error }));
+        // More of a busy thread is due at once; a thread long without its card is no reason for fast ticks.
+        waiting = waiting || !cardless.has(thread) || now - notice.createdAt < FRESH_MS;
+        continue;
+      }
+      perThread.set(thread, sent + 1);
       try {
-        waiting = (await this.send(notice)) || waiting;
+        if (await this.send(notice, fenceNo)) {
+          // Its thread has no card yet: put it off behind the others rather than read it first every pass.
+          cardless.add(thread);
+          await this.deps.notices.defer(notice.id, now + waitForCardMs(now - notice.createdAt));
+          waiting = waiting || now - notice.createdAt < FRESH_MS;
+        }
       } catch (error) {
         this.deps.log.error('notice delivery failed', { noticeId: notice.id, error });
       }
     }
-    return waiting || moreJobCards || cards.length === 50;
+    return waiting || moreJobCards || cards.length === 50 || pending.length === NOTICES_PER_PASS;
+  }
+
+  /** A card Slack refuses for good is given up for this revision (one log line); others are tried later. */
+  private async cardFailed(box: Box, error: unknown): Promise<void> {
+    const permanent = this.retries.failed(`${box.id}@${box.rev}`, error);
+    if (!permanent) {
+      this.deps.log.warn('card update failed; will try again later', { boxId: box.id, slackError: slackError(error), error });
+      return;
+    }
+    this.deps.log.error('card update refused by Slack; not retried until the box changes', { boxId: box.id, slackError: slackError(error) });
+    const card = await this.deps.boxes.cardOf(box.id).catch(() => null);
+    if (card !== null) await this.deps.boxes.markCardShown(box.id, box.rev, card).catch(() => undefined);
   }
 
   /**
@@ -63,7 +117,7 @@ export class SlackNotifier {
     return prices !== undefined ? { prices } : {};
   }
 
-  private async showCard(box: Box): Promise<void> {
+  private async showCard(box: Box, fence: number | undefined): Promise<void> {
     const ctx = { now: this.deps.clock.now(), project: this.deps.project, ...(await this.pricesFor(box)) };
     const card = await this.deps.boxes.cardOf(box.id);
     if (card !== null) {
@@ -72,58 +126,66 @@ export class SlackNotifier {
       await this.deps.boxes.markCardShown(box.id, box.rev, card);
       return;
     }
-    const posted = await this.post(box.channel, boxCard(box, ctx), undefined, {
-      user: box.owner,
-      message: boxCard(box, { ...ctx, shownInDm: true }),
-    });
-    await this.deps.boxes.markCardShown(box.id, box.rev, posted);
+    const posted = await postCardOnce(this.deps, `box:${box.id}`, fence, { channel: box.channel }, (tag) =>
+      this.post(box.channel, boxCard(box, ctx), undefined, { user: box.owner, message: boxCard(box, { ...ctx, shownInDm: true }) }, tag),
+    );
+    if (posted !== null) await this.deps.boxes.markCardShown(box.id, box.rev, posted);
   }
 
   /** Sends one notice; returns true if it must wait (its thread is not posted yet). */
-  private async send(notice: Notice): Promise<boolean> {
-    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.send(notice) : true;
+  private async send(notice: Notice, fence: number | undefined): Promise<boolean> {
+    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.send(notice, fence) : true;
     const box = notice.boxId !== null ? await this.deps.boxes.getBox(notice.boxId) : null;
     let card: { channel: string; ts: string } | null = null;
     if (notice.to === 'thread') {
       card = notice.boxId !== null ? await this.deps.boxes.cardOf(notice.boxId) : null;
       if (card === null) return true;
     }
-    const prices = await this.pricesFor(box);
-    if (!(await this.deps.notices.claim(notice.id, this.deps.holder, this.deps.clock.now() + CLAIM_MS))) return false;
-    const message = noticeMessage(notice.event, box, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to, ...prices });
-    try {
-      let delivered: { channel: string; ts: string };
-      if (notice.to === 'thread' && card !== null) {
-        delivered = await this.post(card.channel, message, card.ts, notice.owner === null ? null : { user: notice.owner, message });
-      } else if (notice.to === 'dm' && notice.owner !== null) {
-        delivered = await this.post(notice.owner, message, undefined, null);
-      } else if (notice.boxId === null && notice.channel !== null) {
-        // The daily digest: an admins' notice addressed to its configured channel.
-        delivered = await this.post(notice.channel, message, undefined, null);
-      } else {
-        delivered = await this.toAdmins(message);
+    const digest = notice.to === 'admins' && notice.boxId === null && notice.channel !== null;
+    if (notice.to === 'admins' && !digest && notice.admin === undefined && this.deps.adminChannel === null) {
+      // One notice per admin: a DM that fails is tried again alone.
+      if (this.deps.admins.size === 0) {
+        this.deps.log.warn('an admin notice has nowhere to go: set GPUBOT_ADMINS or GPUBOT_ADMIN_CHANNEL', { noticeId: notice.id, event: notice.event.type });
+        await this.deps.notices.markFailed(notice.id, 'no admins configured', null);
+        return false;
       }
-      await this.deps.notices.markSent(notice.id, delivered);
-    } catch (error) {
-      const { code, retryAt: next } = whenToRetry(error, notice.attempts, this.deps.clock.now());
-      await this.deps.notices.markFailed(notice.id, code ?? String(error), next);
-      this.deps.log.warn('notice not delivered', { noticeId: notice.id, slackError: code, willRetry: next !== null });
+      await this.deps.notices.fanOut(notice.id, [...this.deps.admins].sort());
+      return false;
     }
+    const prices = await this.pricesFor(box);
+    const message = noticeMessage(notice.event, box, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to, ...prices });
+    let to: { channel: string; threadTs?: string };
+    let fallbackUser: string | null = null;
+    if (notice.to === 'thread' && card !== null) {
+      to = { channel: card.channel, threadTs: card.ts };
+      fallbackUser = notice.owner;
+    } else if (notice.to === 'dm' && notice.owner !== null) {
+      to = { channel: notice.owner };
+    } else if (digest && notice.channel !== null) {
+      // The daily digest: an admins' notice addressed to its configured channel.
+      to = { channel: notice.channel };
+    } else if (notice.admin !== undefined) {
+      to = { channel: notice.admin };
+    } else if (this.deps.adminChannel !== null) {
+      to = { channel: this.deps.adminChannel };
+    } else {
+      await this.deps.notices.markFailed(notice.id, 'nowhere to send it', null);
+      this.deps.log.error('notice given up: it has nowhere to go', { noticeId: notice.id, to: notice.to });
+      return false;
+    }
+    const fallback = fallbackUser === null ? null : { user: fallbackUser, message };
+    await deliverNotice(this.sender, notice, fence, to, fallbackUser, (tag) => this.post(to.channel, message, to.threadTs, fallback, tag));
     return false;
   }
 
-  private post(channel: string, message: SlackMessageBody, threadTs: string | undefined, fallback: { user: string; message: SlackMessageBody } | null): Promise<Posted> {
-    return postWithDmFallback(this.deps.client, this.deps.log, { channel, threadTs }, message, fallback);
+  private post(channel: string, message: SlackMessageBody, threadTs: string | undefined, fallback: { user: string; message: SlackMessageBody } | null, tag?: OutboxTag): Promise<Posted> {
+    return postWithDmFallback(this.deps.client, this.deps.log, { channel, threadTs }, message, fallback, tag);
   }
+}
 
-  private async toAdmins(message: { text: string; blocks: unknown[] }): Promise<{ channel: string; ts: string }> {
-    if (this.deps.adminChannel !== null) return this.post(this.deps.adminChannel, message, undefined, null);
-    let last: { channel: string; ts: string } | null = null;
-    for (const admin of this.deps.admins) last = await this.post(admin, message, undefined, null);
-    if (last === null) {
-      this.deps.log.warn('an admin notice has nowhere to go: set GPUBOT_ADMINS or GPUBOT_ADMIN_CHANNEL', { text: message.text });
-      return { channel: 'log', ts: '' };
-    }
-    return last;
-  }
+/** The thread a notice belongs to, for the per-thread limit: its box, its job, or itself. */
+function threadKey(notice: Notice): string {
+  if (notice.boxId !== null) return `box:${notice.boxId}`;
+  if (notice.event.type === 'job-ended') return `job:${notice.event.jobId}`;
+  return `notice:${notice.id}`;
 }

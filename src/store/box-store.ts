@@ -4,7 +4,7 @@ import type { DocumentReference, Firestore, Transaction } from '@google-cloud/fi
 import { isLive, type Box } from '../domain/box.js';
 import type { Notice, NoticeDraft } from '../domain/notice.js';
 import { LostLeaseError, type BoxStore, type BoxTx, type Clock, type Fence, type TransactOptions } from '../app/ports.js';
-import { replaceFields } from './firestore.js';
+import { expired, replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
 
@@ -61,7 +61,7 @@ export class FirestoreBoxStore implements BoxStore {
       const requestRef = options.requestKey !== undefined ? this.db.collection(REQUESTS).doc(hashKey(options.requestKey)) : null;
       if (requestRef !== null) {
         const seen = await t.get(requestRef);
-        if (seen.exists) return (seen.data() as { result: T }).result;
+        if (seen.exists && !expired(seen.data(), this.clock.now())) return (seen.data() as { result: T }).result;
       }
       if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
       const tx = new FirestoreBoxTx(this.db, t, this.clock);

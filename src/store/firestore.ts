@@ -25,3 +25,13 @@ export function replaceFields(data: Record<string, unknown>): SetOptions {
   // An undefined field is left out of the write (ignoreUndefinedProperties), so out of the mask too.
   return { mergeFields: Object.keys(data).filter((key) => data[key] !== undefined) };
 }
+
+/**
+ * A request key past its `expiresAt` counts as absent: Firestore's TTL policy on `expiresAt` (README
+ * "Firestore") deletes such documents only some time after they expire
+ * (https://cloud.google.com/firestore/docs/ttl), so reads check the time themselves.
+ */
+export function expired(doc: unknown, nowMs: number): boolean {
+  const at = (doc as { expiresAt?: { toMillis?: () => number } } | undefined)?.expiresAt;
+  return typeof at?.toMillis === 'function' && at.toMillis() <= nowMs;
+}

@@ -6,7 +6,7 @@ import type { Notice, NoticeDraft } from '../domain/notice.js';
 import { LostLeaseError, type Clock, type Fence } from '../app/ports.js';
 import type { JobStore, JobTransactOptions, JobTx } from '../app/ports/jobs.js';
 import { NOTICES, REQUESTS } from './box-store.js';
-import { replaceFields } from './firestore.js';
+import { expired, replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
 
@@ -42,7 +42,7 @@ export class FirestoreJobStore implements JobStore {
         const requestRef = options.requestKey !== undefined ? this.db.collection(REQUESTS).doc(hashKey(`job:${options.requestKey}`)) : null;
         if (requestRef !== null) {
           const seen = await t.get(requestRef);
-          if (seen.exists) return (seen.data() as { result: T }).result;
+          if (seen.exists && !expired(seen.data(), this.clock.now())) return (seen.data() as { result: T }).result;
         }
         if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
         const tx = new FirestoreJobTx(this.db, t, this.clock);
@@ -76,14 +76,18 @@ export class FirestoreJobStore implements JobStore {
     return snap.docs.map((d) => toJob(d.data() as JobDoc));
   }
 
+  /**
+   * The newest `limit` of a person's jobs: one ordered, limited query (index: owner, createdAt in
+   * firestore.indexes.json), not every job they ever ran, on every App Home open and `/train list`.
+   */
   async jobsOwnedBy(owner: string, limit: number): Promise<Job[]> {
-    const snap = await this.db.collection(JOBS).where('owner', '==', owner).get();
+    const snap = await this.db.collection(JOBS).where('owner', '==', owner).orderBy('createdAt', 'desc').limit(limit).get();
     return newestFirst(snap.docs.map((d) => toJob(d.data() as JobDoc)), limit);
   }
 
+  /** The newest `limit` jobs of anyone (`/train list all`): ordered and limited by the query. */
   async recentJobs(limit: number): Promise<Job[]> {
-    // Sorted here rather than by the query: the lightweight emulator tests run on does not order.
-    const snap = await this.db.collection(JOBS).get();
+    const snap = await this.db.collection(JOBS).orderBy('createdAt', 'desc').limit(limit).get();
     return newestFirst(snap.docs.map((d) => toJob(d.data() as JobDoc)), limit);
   }
 

@@ -1,8 +1,19 @@
-/** The notices outbox: pending notices, claimed by one sender at a time, marked sent with Slack's ts. */
+/**
+ * The notices outbox: pending notices, claimed by one sender at a time (holder, lease fence, expiry,
+ * in a transaction), marked sent with Slack's ts. A claim is the record of an intent to post: a
+ * notice found still `sending` after its claim ran out may have been posted already, and the notifier
+ * looks for it before posting again.
+ */
 import type { Firestore } from '@google-cloud/firestore';
 import type { Notice } from '../domain/notice.js';
 import type { Clock, NoticeStore } from '../app/ports.js';
 import { NOTICES } from './box-store.js';
+
+interface NoticeDoc extends Notice {
+  claimedBy?: string;
+  claimFence?: number;
+  claimUntil?: number;
+}
 
 export class FirestoreNoticeStore implements NoticeStore {
   constructor(
@@ -10,38 +21,109 @@ export class FirestoreNoticeStore implements NoticeStore {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The notices due now, oldest `notBefore` first, at most `limit`: one query with a limit, not the
+   * whole collection. A claim moves `notBefore` to the claim's end, so notices being sent stay out of
+   * the answer until their sender has had its time (index: state, notBefore in firestore.indexes.json).
+   */
   async pending(limit: number): Promise<Notice[]> {
     const now = this.clock.now();
-    // 'sending' past its claim is a sender that died mid-delivery: offer it again.
-    const snap = await this.db.collection(NOTICES).where('state', 'in', ['pending', 'sending']).get();
+    const snap = await this.db.collection(NOTICES).where('state', 'in', ['pending', 'sending']).where('notBefore', '<=', now).orderBy('notBefore').limit(limit).get();
     return snap.docs
-      .map((d) => d.data() as Notice & { claimUntil?: number })
-      .filter((n) => n.notBefore <= now && (n.state === 'pending' || (n.claimUntil ?? 0) <= now))
-      .sort((a, b) => a.createdAt - b.createdAt)
-      .slice(0, limit);
+      .map((d) => d.data() as NoticeDoc)
+      .filter((n) => n.state === 'pending' || (n.claimUntil ?? 0) <= now)
+      .map((n) => {
+        const { claimedBy: _by, claimFence: _fence, claimUntil: _until, ...notice } = n;
+        return notice;
+      });
   }
 
-  async claim(id: string, holder: string, untilMs: number): Promise<boolean> {
+  async claim(id: string, holder: string, untilMs: number, fence?: number): Promise<boolean> {
     const ref = this.db.collection(NOTICES).doc(id);
     return this.db.runTransaction(async (t) => {
       const snap = await t.get(ref);
-      const n = snap.data() as (Notice & { claimUntil?: number }) | undefined;
+      const n = snap.data() as NoticeDoc | undefined;
       const now = this.clock.now();
       if (n === undefined || n.state === 'sent' || n.state === 'failed') return false;
       if (n.state === 'sending' && (n.claimUntil ?? 0) > now) return false;
-      t.update(ref, { state: 'sending', claimedBy: holder, claimUntil: untilMs, attempts: n.attempts + 1 });
+      t.update(ref, {
+        state: 'sending',
+        claimedBy: holder,
+        claimFence: fence ?? null,
+        claimUntil: untilMs,
+        notBefore: untilMs,
+        // The first claim is when the first post may have happened: a search for it starts there.
+        firstClaimedAt: n.firstClaimedAt ?? now,
+        attempts: n.attempts + 1,
+      });
       return true;
     });
   }
 
+  /** Idempotent: marking a sent notice sent again changes nothing, whoever holds it. */
   async markSent(id: string, delivery: { channel: string; ts: string }): Promise<void> {
-    await this.db.collection(NOTICES).doc(id).update({ state: 'sent', sentAt: this.clock.now(), delivery });
+    const ref = this.db.collection(NOTICES).doc(id);
+    await this.db.runTransaction(async (t) => {
+      const snap = await t.get(ref);
+      const n = snap.data() as NoticeDoc | undefined;
+      if (n === undefined || n.state === 'sent') return;
+      t.update(ref, { state: 'sent', sentAt: this.clock.now(), delivery });
+    });
   }
 
-  async markFailed(id: string, error: string, retryAtMs: number | null): Promise<void> {
-    await this.db
-      .collection(NOTICES)
-      .doc(id)
-      .update(retryAtMs === null ? { state: 'failed', error } : { state: 'pending', error, notBefore: retryAtMs });
+  /** A failed try; ignored when the notice was sent meanwhile or (given `holder`) claimed by another sender. */
+  async markFailed(id: string, error: string, retryAtMs: number | null, holder?: string): Promise<void> {
+    const ref = this.db.collection(NOTICES).doc(id);
+    await this.db.runTransaction(async (t) => {
+      const snap = await t.get(ref);
+      const n = snap.data() as NoticeDoc | undefined;
+      if (n === undefined || n.state === 'sent') return;
+      if (holder !== undefined && n.claimedBy !== undefined && n.claimedBy !== holder) return;
+      t.update(ref, retryAtMs === null ? { state: 'failed', error } : { state: 'pending', error, notBefore: retryAtMs });
+    });
+  }
+
+  /** Waits for something (its thread's card): due again at `notBeforeMs`, behind the notices due now. */
+  async defer(id: string, notBeforeMs: number): Promise<void> {
+    const ref = this.db.collection(NOTICES).doc(id);
+    await this.db.runTransaction(async (t) => {
+      const snap = await t.get(ref);
+      const n = snap.data() as NoticeDoc | undefined;
+      if (n?.state !== 'pending') return;
+      t.update(ref, { notBefore: notBeforeMs });
+    });
+  }
+
+  /**
+   * Splits an admins' notice into one notice per admin, so a DM that fails is tried again alone and
+   * the admins already told are not told twice. The parent is closed in the same transaction.
+   */
+  async fanOut(id: string, admins: readonly string[]): Promise<void> {
+    const ref = this.db.collection(NOTICES).doc(id);
+    await this.db.runTransaction(async (t) => {
+      const snap = await t.get(ref);
+      const n = snap.data() as NoticeDoc | undefined;
+      const now = this.clock.now();
+      if (n === undefined || n.state === 'sent' || n.state === 'failed') return;
+      if (n.state === 'sending' && (n.claimUntil ?? 0) > now) return;
+      for (const admin of admins) {
+        const childId = `${id}~${admin}`;
+        const child: Notice = {
+          id: childId,
+          event: n.event,
+          to: n.to,
+          boxId: n.boxId,
+          owner: n.owner,
+          channel: n.channel,
+          createdAt: n.createdAt,
+          state: 'pending',
+          attempts: 0,
+          notBefore: now,
+          admin,
+        };
+        t.set(this.db.collection(NOTICES).doc(childId), child);
+      }
+      t.update(ref, { state: 'sent', sentAt: now, delivery: { channel: 'admins', ts: '' }, fannedOut: [...admins] });
+    });
   }
 }

@@ -138,11 +138,11 @@ test('one read of the catalogue serves every region asked for, and concurrent as
 
 test('a region the catalogue has no prices for gets the bundled us-central1 table, saying so', async () => {
   const w = world();
-  const table = await w.book().prices('me-central9');
+  const table = await w.book().prices('me-central2');
   assert.equal(table.source.kind, 'bundled');
-  assert.equal(table.region, 'me-central9');
-  assert.match(table.source.note ?? '', /lists no Compute Engine prices for me-central9/);
-  assert.match(table.source.note ?? '', /no bundled prices for me-central9, so us-central1's are shown/);
+  assert.equal(table.region, 'me-central2');
+  assert.match(table.source.note ?? '', /lists no Compute Engine prices for me-central2/);
+  assert.match(table.source.note ?? '', /no bundled prices for me-central2, so us-central1's are shown/);
   await w.db.terminate();
 });
 
@@ -157,5 +157,38 @@ test('the store keeps the newest table when two replicas write, and ignores docu
   await w.db.collection(PRICES).doc('compute-us-central1').update({ schema: 0 });
   assert.equal(await w.store.get('us-central1'), null);
   assert.equal(await w.store.get('us-east1'), null);
+  await w.db.terminate();
+});
+
+test('a catalogue price off by orders of magnitude is rejected with a warning; the last good or bundled one is used', async () => {
+  const w = world();
+  // A SKU whose unit conversion was misread: a T4 at hundreds of millions of dollars an hour.
+  w.sandbox.setPrice('Nvidia Tesla T4 GPU running in Americas', 350_000_000);
+  const first = await w.book().prices('us-central1');
+  assert.equal(first.gpus.t4?.onDemand, BUNDLED_PRICES['us-central1']?.gpus.t4?.onDemand, 'nothing read before: the bundled price');
+  assert.ok(w.warnings.some((l) => l.includes('implausible') && l.includes('gpus.t4.onDemand=350000000')), 'a warning names the rate');
+  assert.equal(first.gpus.l4?.onDemand, 0.56, 'the plausible prices of the same read are kept');
+
+  const w2 = world();
+  const book = w2.book();
+  await book.prices('us-central1');
+  w2.sandbox.setPrice('Nvidia Tesla T4 GPU running in Americas', 0.37);
+  w2.clock.advance(DAY);
+  assert.equal((await book.prices('us-central1')).gpus.t4?.onDemand, 0.37, 'a real price change is taken');
+  w2.sandbox.setPrice('Nvidia Tesla T4 GPU running in Americas', 370_000);
+  w2.clock.advance(DAY);
+  assert.equal((await book.prices('us-central1')).gpus.t4?.onDemand, 0.37, 'the last good price, not the implausible one');
+  await w.db.terminate();
+  await w2.db.terminate();
+});
+
+test('a region-shaped string that is no Google Cloud region gets no catalogue read and no stored entry', async () => {
+  const w = world();
+  const book = w.book();
+  for (let i = 0; i < 20; i++) await book.prices(`xx-fake${i}`);
+  assert.equal(w.sandbox.count(), 0, 'the catalogue was not read for them');
+  assert.equal((await w.db.collection(PRICES).get()).size, 0, 'nothing stored for them');
+  const table = await book.prices('xx-fake1');
+  assert.match(table.source.note ?? '', /xx-fake1 is not a Google Cloud region/);
   await w.db.terminate();
 });

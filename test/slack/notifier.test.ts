@@ -52,6 +52,8 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     claim: () => Promise.resolve(true),
     markSent: () => Promise.resolve(),
     markFailed: (_id, error) => Promise.reject(new Error(`a notice failed: ${error}`)),
+    defer: unused,
+    fanOut: unused,
   };
   const record = (method: Posted['method']) => (args: { channel: string; text: string; blocks: unknown[] }) => {
     posted.push({ method, channel: args.channel, text: args.text, blocks: args.blocks });
@@ -70,6 +72,7 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     admins: new Set(),
     adminChannel: null,
     holder: 'test',
+    claims: { claim: () => Promise.resolve({ state: 'mine', since: null }), recordPosted: () => Promise.resolve() },
     ...(prices !== undefined ? { prices } : {}),
   });
   return { notifier, posted, warnings };

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { QuerySnapshot, Timestamp, type Firestore } from '@google-cloud/firestore';
 import { FirestoreJobStore } from '../../src/store/job-store.js';
 import { ManualClock } from '../support/clock.js';
-import { testFirestore } from '../support/firestore.js';
+import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
 import { makeJob } from '../support/jobs.js';
 
 test('a job written again reads back whole: its dashed labels, its failure, and the card stays', async () => {
@@ -25,5 +26,79 @@ test('a job written again reads back whole: its dashed labels, its failure, and 
   assert.deepEqual(await store.getJob(first.id), second);
   assert.deepEqual(await store.cardOf(first.id), card);
   assert.deepEqual((await store.jobsWithStaleCards(10)).map((j) => j.id), [first.id]);
+  await db.terminate();
+});
+
+/**
+ * The real Firestore client, observed: every query's `get()` adds the number of documents it read.
+ * Nothing is replaced; the calls go to the emulator as they are.
+ */
+function counting(db: Firestore): { db: Firestore; read: () => number } {
+  let docs = 0;
+  const wrapQuery = (q: object): object =>
+    new Proxy(q, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop === 'get') {
+          return async () => {
+            const snap = (await (value as () => Promise<QuerySnapshot>).call(target)) as QuerySnapshot | { docs?: unknown };
+            if (snap instanceof QuerySnapshot) docs += snap.size;
+            return snap;
+          };
+        }
+        if (prop === 'where' || prop === 'orderBy' || prop === 'limit') return (...args: unknown[]) => wrapQuery((value as (...a: unknown[]) => object).apply(target, args));
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+  const proxy = new Proxy(db, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (prop === 'collection') return (name: string) => wrapQuery(target.collection(name));
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: proxy, read: () => docs };
+}
+
+test("a person's jobs and the recent jobs are read with a limit, not the whole collection", async (t) => {
+  if (!needsOfficialEmulator(t, 'ordered queries')) return;
+  const db = testFirestore();
+  const clock = new ManualClock();
+  const store = new FirestoreJobStore(db, clock);
+  for (let i = 0; i < 120; i++) {
+    const job = makeJob({ id: `j${i}`, name: `run_${i}`, owner: i % 4 === 0 ? 'UBOB' : 'UALICE', createdAt: 1_000 + i });
+    await store.transact({}, async (tx) => tx.putJob(job));
+  }
+  const seen = counting(db);
+  const observed = new FirestoreJobStore(seen.db, clock);
+  const alice = await observed.jobsOwnedBy('UALICE', 20);
+  assert.deepEqual(
+    alice.map((j) => j.id),
+    Array.from({ length: 120 }, (_, i) => i)
+      .filter((i) => i % 4 !== 0)
+      .reverse()
+      .slice(0, 20)
+      .map((i) => `j${i}`),
+  );
+  assert.ok(seen.read() > 0 && seen.read() <= 20, `read ${seen.read()} documents for 20 jobs`);
+  const recent = await observed.recentJobs(10);
+  assert.deepEqual(recent.map((j) => j.id), ['j119', 'j118', 'j117', 'j116', 'j115', 'j114', 'j113', 'j112', 'j111', 'j110']);
+  assert.ok(seen.read() <= 30, `read ${seen.read()} documents for 20 + 10 jobs`);
+  await db.terminate();
+});
+
+test('a request key past its expiry is not replayed: the request runs again', async () => {
+  const db = testFirestore();
+  const clock = new ManualClock();
+  const store = new FirestoreJobStore(db, clock);
+  let runs = 0;
+  const work = async () => ++runs;
+  assert.equal(await store.transact({ requestKey: 'view:V1:abc' }, work), 1);
+  assert.equal(await store.transact({ requestKey: 'view:V1:abc' }, work), 1, 'a retry within the day replays');
+  const doc = (await db.collection('requests').get()).docs[0];
+  assert.ok(doc?.get('expiresAt') instanceof Timestamp, 'the key carries the time its TTL policy deletes it after');
+  clock.advance(25 * 3600_000);
+  assert.equal(await store.transact({ requestKey: 'view:V1:abc' }, work), 2, 'expired, though the TTL policy has not deleted it yet');
   await db.terminate();
 });

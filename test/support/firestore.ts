@@ -38,6 +38,7 @@ const GAPS = {
   'nested-field filters': 'the npm emulator cannot filter on a nested field (such as `event.type`)',
   'merged map keys': 'the npm emulator drops, in merges and updates, map keys that need quoting (`managed-by`) and maps written over null',
   'whole-document set': 'the npm emulator keeps, on a plain set, fields the new data lacks',
+  'ordered queries': 'the npm emulator does not order query results, so a limit keeps the wrong documents',
 } as const;
 
 export type EmulatorGap = keyof typeof GAPS;

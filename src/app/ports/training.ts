@@ -50,6 +50,12 @@ export interface ObservedJob {
   error: { code: number; message: string } | null;
 }
 
+/** Narrows a listing to the jobs a pass watches: not over yet, created since the oldest watched record. */
+export interface ListJobsOptions {
+  activeOnly?: boolean;
+  createdSince?: number;
+}
+
 export interface TrainingPort {
   /**
    * Creates a custom job in `region`. Vertex AI's create takes no request id, so with `requestId` (the
@@ -62,7 +68,7 @@ export interface TrainingPort {
    * Throws TrainingUnavailableError when Vertex AI cannot be listed: half a listing would make running
    * jobs look gone, so a pass gets all jobs of the region or none.
    */
-  listManagedJobs(region: string): Promise<ObservedJob[]>;
+  listManagedJobs(region: string, options?: ListJobsOptions): Promise<ObservedJob[]>;
   /**
    * The job created for a job record (found by its `gpubot-id` label), or null when there is none: a
    * create whose record write was lost (a killed process) is found this way.

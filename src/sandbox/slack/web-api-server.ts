@@ -544,6 +544,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   private readonly triggers = new Map<string, TriggerInfo>();
   private readonly responseUrls = new Map<string, ResponseUrlContext>();
   private readonly rateLimits = new Map<string, { remaining: number; retryAfterSec: number }>();
+  private readonly failures: { method: string; channel: string | undefined; remaining: number; error: string; afterDoing: boolean }[] = [];
   /** Tickets in URLs `apps.connections.open` handed out and nobody has connected with yet. */
   private readonly socketTickets = new Set<string>();
   private readonly links: SocketLink[] = [];
@@ -673,6 +674,16 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     this.rateLimits.set(method, { remaining: times, retryAfterSec });
   }
 
+  /**
+   * The next `times` calls to `method` (to `channel` only, when given) answer `{ ok: false, error }`
+   * with HTTP 200, as Slack reports `internal_error` or `fatal_error` (https://api.slack.com/web#errors).
+   * With `afterDoing`, the call is carried out first and only its answer is the error: a post that
+   * reached Slack while its answer was lost.
+   */
+  failNext(method: string, times: number, options: { error?: string; channel?: string; afterDoing?: boolean } = {}): void {
+    this.failures.push({ method, channel: options.channel, remaining: times, error: options.error ?? 'internal_error', afterDoing: options.afterDoing ?? false });
+  }
+
   /** The DM channel between the bot and a person; the same id every time. */
   dmChannel(userId: string): string {
     const existing = this.dmByUser.get(userId);
@@ -749,6 +760,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     this.triggers.clear();
     this.responseUrls.clear();
     this.rateLimits.clear();
+    this.failures.length = 0;
   }
 
   /** What the channel shows now: top-level messages (and broadcast replies), oldest first. */
@@ -944,7 +956,13 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     if (needed !== null) {
       return this.record(method, args, { status: 200, body: fail('missing_scope', { needed, provided: granted.list().join(',') }), headers });
     }
-    return this.record(method, args, { status: 200, body: handler(args), headers });
+    // Failures queued by failNext() come after the scope check, as Slack checks scopes first.
+    const failure = this.failures.find((f) => f.method === method && f.remaining > 0 && (f.channel === undefined || f.channel === str(args, 'channel')));
+    if (failure !== undefined) failure.remaining -= 1;
+    if (failure !== undefined && !failure.afterDoing) return this.record(method, args, { status: 200, body: fail(failure.error), headers });
+    const response = handler(args);
+    if (failure !== undefined) return this.record(method, args, { status: 200, body: fail(failure.error), headers });
+    return this.record(method, args, { status: 200, body: response, headers });
   }
 
   /** The type of conversation a call is about, for the methods whose scope depends on it. */

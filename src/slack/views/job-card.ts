@@ -95,12 +95,22 @@ function resubmitButton(job: Job): Button {
   return { type: 'button', text: plain('Resubmit'), action_id: JOB_ACTIONS.resubmit, value: job.id };
 }
 
+/**
+ * A job's own log line, shown as it was written: every `&`, `<` and `>` becomes its entity, as Slack's
+ * formatting reference asks of text from elsewhere (https://api.slack.com/reference/surfaces/formatting#escaping),
+ * so a line holding `<!channel>` or `<http://x|click>` pings nobody and links nowhere. Unlike
+ * escapeMrkdwn, an `&lt;` the program printed stays `&lt;` on screen.
+ */
+export function escapeLogLine(line: string): string {
+  return line.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function failureBlocks(job: Job): KnownBlock[] {
   if (job.failure === null) return [];
   const blocks: KnownBlock[] = [section(`*Error:* ${escapeMrkdwn(truncate(job.failure.message, 1500))}`)];
   if (job.failure.logLines.length > 0) {
-    const lines = job.failure.logLines.map((l) => truncate(l, 300).replace(/```/g, "'''")).join('\n');
-    blocks.push(section(`*Last error lines:*\n\`\`\`${truncate(lines, 2500)}\`\`\``));
+    const lines = job.failure.logLines.map((l) => escapeLogLine(truncate(l, 300).replace(/```/g, "'''"))).join('\n');
+    blocks.push(section(`*Last error lines:*\n\`\`\`${truncateMrkdwn(lines, 2500)}\`\`\``));
   }
   return blocks;
 }

@@ -6,6 +6,9 @@ import type { JobCommands } from '../../../app/job-commands.js';
 import type { ListenerDeps } from '../../context.js';
 import { readTrainForm, TRAIN_FORM } from '../../views/job-form.js';
 import { submittedMessage } from '../../views/job-card.js';
+import { errorMessage } from '../../views/messages.js';
+import { ACK_DEADLINE_MS, raceAckDeadline } from '../../ack-deadline.js';
+import { formRequestKey } from './gpu-up-form.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -13,7 +16,7 @@ export function registerTrainForm(app: App, deps: ListenerDeps, jobs: JobCommand
   app.view<ViewSubmitAction>(TRAIN_FORM.callbackId, (args) => handleTrainForm(args, deps, jobs));
 }
 
-async function handleTrainForm({ ack, body, view, client }: Args, deps: ListenerDeps, jobs: JobCommands): Promise<void> {
+export async function handleTrainForm({ ack, body, view, client }: Args, deps: ListenerDeps, jobs: JobCommands, deadlineMs = ACK_DEADLINE_MS): Promise<void> {
   const form = readTrainForm(view.state.values);
   let channel = body.user.id;
   try {
@@ -30,15 +33,22 @@ async function handleTrainForm({ ack, body, view, client }: Args, deps: Listener
   if (!parsed.ok) return errors(parsed.error.message);
   if (parsed.value.kind !== 'submit' || parsed.value.request === null) return errors('Write the flags of `/train submit`, or paste a gcloud line.');
   const request = parsed.value.request.region === null && form.region !== null ? { ...parsed.value.request, region: form.region } : parsed.value.request;
-  try {
-    const result = await jobs.submit({ userId: body.user.id, channelId: channel, requestKey: `view:${view.id}:${view.hash}` }, request);
-    if (!result.ok) return errors(result.error.message);
-    await ack();
-    const reply = submittedMessage(result.value.job, request.notes);
-    await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks as never }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
-  } catch (error) {
+  const work = jobs.submit({ userId: body.user.id, channelId: channel, requestKey: formRequestKey(view, form) }, request).catch((error: unknown) => {
     const errorId = randomUUID().slice(0, 8);
     deps.log.error('/train form failed', { errorId, error, user: body.user.id });
-    await errors(`Sorry, something went wrong on my side; quote error id ${errorId}.`);
+    return { ok: false as const, error: { code: 'INTERNAL', message: `Sorry, something went wrong on my side; quote error id ${errorId}.` } };
+  });
+  // As the /gpu up form: past the ack deadline the form closes and the outcome follows as a message.
+  const first = await raceAckDeadline(work, deadlineMs);
+  if (first === 'late') {
+    await ack();
+    const result = await work;
+    const reply = result.ok ? submittedMessage(result.value.job, request.notes) : errorMessage(result.error.message);
+    await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks as never }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
+    return;
   }
+  if (!first.ok) return errors(first.error.message);
+  await ack();
+  const reply = submittedMessage(first.value.job, request.notes);
+  await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks as never }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
 }
