@@ -5,7 +5,8 @@
  */
 import type { Box, BoxEvent } from './box.js';
 import { BILLED_FROM } from './cost.js';
-import { DAY_MS, costByDay, costInPeriod, jobCostByDay, jobCostInPeriod, jobRanInPeriod, utcDayStart, utcMonthStart } from './cost-period.js';
+import { costByDay, costInPeriod, jobCostByDay, jobCostInPeriod, jobRanInPeriod, nextUtcDay, utcDayStart, utcMonthStart } from './cost-period.js';
+import { utcAt } from './time.js';
 import type { Job } from './job.js';
 import { hourlyPrice, type PriceSource, type PriceTable } from './prices.js';
 
@@ -25,7 +26,7 @@ export interface Period {
 export function periodOf(range: CostRange, nowMs: number): Period {
   if (range.kind === 'month') return { fromMs: utcMonthStart(nowMs), toMs: nowMs, label: 'this month' };
   const days = Math.max(1, range.days);
-  return { fromMs: utcDayStart(nowMs) - (days - 1) * DAY_MS, toMs: nowMs, label: days === 1 ? 'today' : `the last ${days} days` };
+  return { fromMs: utcAt(nowMs).startOf('day').subtract(days - 1, 'day').valueOf(), toMs: nowMs, label: days === 1 ? 'today' : `the last ${days} days` };
 }
 
 /** A line of the report: a person, a box, or a job. */
@@ -89,7 +90,7 @@ export function buildCostReport(records: CostRecords, prices: (region: string) =
   const byBox: BoxSpend[] = [];
   const byJob: JobSpend[] = [];
   const dayTotals = new Map<number, number>();
-  for (let day = utcDayStart(period.fromMs); day < period.toMs; day += DAY_MS) dayTotals.set(day, 0);
+  for (let day = utcDayStart(period.fromMs); day < period.toMs; day = nextUtcDay(day)) dayTotals.set(day, 0);
   const addDays = (days: readonly { dayStartMs: number; total: number }[]): void => {
     for (const day of days) dayTotals.set(day.dayStartMs, (dayTotals.get(day.dayStartMs) ?? 0) + day.total);
   };
