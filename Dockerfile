@@ -18,6 +18,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The font the cost chart is drawn with (a slim image has none for Skia to find).
+COPY assets ./assets
 RUN mkdir .compile-cache && chown node:node .compile-cache
 USER node
 # Node's module compile cache, filled here by loading every module main.js imports (it does not start

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
 
@@ -89,4 +89,31 @@ test('what the bot’s layers load at run time is in dependencies, so a producti
 test('the Firestore emulator is not a runtime dependency', () => {
   assert.equal('@firestore-emulator/server' in pkg.dependencies, false);
   assert.equal('@firestore-emulator/server' in pkg.devDependencies, true);
+});
+
+/** The packages main.ts loads before it runs: its static imports, followed through src/ (not `import()`). */
+function loadedAtStart(entry: string): Set<string> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8').replace(/\bimport\(\s*['"][^'"]+['"]\s*\)/g, '');
+    for (const specifier of runtimeSpecifiers(source)) {
+      if (specifier.startsWith('.')) visit(join(dirname(file), specifier).replace(/\.js$/, '.ts'));
+      else {
+        const name = packageOf(specifier);
+        if (name !== null) packages.add(name);
+      }
+    }
+  };
+  visit(entry);
+  return packages;
+}
+
+test('the charting libraries are loaded when a chart is drawn, not at start-up', () => {
+  const atStart = loadedAtStart(join('src', 'main.ts'));
+  assert.ok(atStart.has('@slack/bolt') && atStart.has('dayjs'), 'the walk follows main.ts’s imports');
+  assert.equal(atStart.has('chart.js'), false);
+  assert.equal(atStart.has('@napi-rs/canvas'), false);
 });
