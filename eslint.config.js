@@ -40,6 +40,12 @@ export default tseslint.config(
     },
   })),
   {
+    // dayjs through src/domain/time.ts only: its plugins are set up there, and its helpers take the time.
+    files: ['src/**'],
+    ignores: ['src/domain/time.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['dayjs', 'dayjs/*'], message: 'Use src/domain/time.ts (utcAt, duration).' }] }] },
+  },
+  {
     // The terminal console, scripts and benchmarks talk to a person through stdout on purpose.
     files: ['src/sandbox/console/**', 'scripts/**', 'bench/**'],
     rules: { 'no-console': 'off' },

@@ -362,6 +362,11 @@ async function main(): Promise<void> {
   try {
     running = await startGpubot(config, log);
   } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'FIRESTORE_NOT_CONFIGURED') {
+      // A missing setting, like a ConfigError: one line saying which, not a stack trace.
+      process.stderr.write((error as Error).message + '\n');
+      process.exit(2);
+    }
     log.error(error instanceof SlackStartError ? error.message : 'gpubot could not start', { error });
     process.exit(1);
   }

@@ -6,7 +6,8 @@
  */
 import { jobRates, runningSpans } from '../domain/cost.js';
 import { isJobOver, jobPools } from '../domain/job.js';
-import { DAY_MS, costInPeriod, jobCostInPeriod, jobRanInPeriod, utcDay, utcDayStart, utcMonth, utcMonthStart } from '../domain/cost-period.js';
+import { costInPeriod, jobCostInPeriod, jobRanInPeriod, utcDay, utcDayStart, utcMonth, utcMonthStart } from '../domain/cost-period.js';
+import { utcAt } from '../domain/time.js';
 import { buildCostReport, idleStopSaving, thresholdsReached } from '../domain/cost-report.js';
 import type { DigestFacts } from '../domain/cost-notice.js';
 import { hourlyPrice, type PriceSource, type PriceTable } from '../domain/prices.js';
@@ -76,12 +77,12 @@ export class CostWatch {
     const now = this.deps.clock.now();
     const today = utcDayStart(now);
     const day = utcDay(now);
-    if (now < today + config.hourUtc * 3_600_000 || this.digestDone === day) return false;
+    if (now < utcAt(today).add(config.hourUtc, 'hour').valueOf() || this.digestDone === day) return false;
     if (await this.deps.store.hasMarker(DIGESTS, day)) {
       this.digestDone = day;
       return false;
     }
-    const from = today - DAY_MS;
+    const from = utcAt(today).subtract(1, 'day').valueOf();
     const { boxes: read, jobs, prices } = await this.recordsSince(from);
     const report = buildCostReport({ boxes: read.boxes, jobs: jobs.jobs }, prices, { fromMs: from, toMs: today, label: 'yesterday' }, now);
     const running: DigestFacts['running'] = [];

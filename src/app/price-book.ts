@@ -8,6 +8,8 @@
 import { BILLING_SERVICES, bundledPrices, hasComputePrices, parseSkus, type PriceTable } from '../domain/prices.js';
 import { withPlausiblePrices } from '../domain/price-bounds.js';
 import { isGoogleCloudRegion } from '../domain/regions.js';
+import { utcDay } from '../domain/cost-period.js';
+import { duration } from '../domain/time.js';
 import type { Clock, CloudFailure, Logger } from './ports.js';
 import type { PriceCatalogPort, PriceStore, StoredPrices } from './ports/prices.js';
 
@@ -31,15 +33,11 @@ export interface RefreshReport {
   failure?: CloudFailure;
 }
 
-const DAY_MS = 24 * 3600_000;
-const HOUR_MS = 3600_000;
+const DAY_MS = duration({ days: 1 }).asMilliseconds();
+const HOUR_MS = duration({ hours: 1 }).asMilliseconds();
 
 /** Prices are asked for in dollars: money.ts formats dollars. */
 const CURRENCY = 'USD';
-
-function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
 
 function why(failure: CloudFailure): string {
   return failure.kind === 'permission'
@@ -120,7 +118,7 @@ export class PriceBook {
     const skus = [...compute.value, ...vertex.value];
     const stored: string[] = [];
     for (const region of regions) {
-      const table = this.plausible(parseSkus(skus, region, { asOf: isoDate(now) }), region);
+      const table = this.plausible(parseSkus(skus, region, { asOf: utcDay(now) }), region);
       if (!hasComputePrices(table)) {
         this.deps.log.warn('the Cloud Billing Catalog lists no Compute Engine prices for a region', { region });
         continue;
@@ -161,7 +159,7 @@ export class PriceBook {
   private fallback(region: string, known: StoredPrices | null): PriceTable {
     const reason = this.lastFailure !== null ? why(this.lastFailure) : `the Cloud Billing Catalog lists no Compute Engine prices for ${region}`;
     if (known !== null) {
-      const asOf = isoDate(known.fetchedAt);
+      const asOf = utcDay(known.fetchedAt);
       return { ...known.table, source: { kind: known.table.source.kind, asOf: known.table.source.asOf, note: `${reason}; prices as read on ${asOf}` } };
     }
     return bundledPrices(region, reason);

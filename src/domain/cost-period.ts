@@ -8,6 +8,7 @@ import type { Box } from './box.js';
 import { diskLife, jobRates, jobRatesCost, runningSpans, type JobRates } from './cost.js';
 import { jobPools, type Job } from './job.js';
 import { hourlyPrice, type PriceSource, type PriceTable } from './prices.js';
+import { utcAt } from './time.js';
 
 export const DAY_MS = 24 * 3_600_000;
 
@@ -48,31 +49,35 @@ export function costInPeriod(box: Pick<Box, 'spec' | 'history'>, prices: PriceTa
 
 /** Midnight UTC of the day `ms` falls in. */
 export function utcDayStart(ms: number): number {
-  return Math.floor(ms / DAY_MS) * DAY_MS;
+  return utcAt(ms).startOf('day').valueOf();
+}
+
+/** Midnight UTC of the day after the one `ms` falls in. */
+export function nextUtcDay(ms: number): number {
+  return utcAt(ms).startOf('day').add(1, 'day').valueOf();
 }
 
 /** `2026-11-27`, the UTC day of `ms`. */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return utcAt(ms).format('YYYY-MM-DD');
 }
 
 /** `2026-11`, the UTC month of `ms`. */
 export function utcMonth(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
+  return utcAt(ms).format('YYYY-MM');
 }
 
 /** Midnight UTC of the first day of the month `ms` falls in. */
 export function utcMonthStart(ms: number): number {
-  const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  return utcAt(ms).startOf('month').valueOf();
 }
 
 /** The box's cost on each UTC day that meets [fromMs, toMs), in day order; the days add up to the period. */
 export function costByDay(box: Pick<Box, 'spec' | 'history'>, prices: PriceTable, fromMs: number, toMs: number, nowMs: number = toMs): { dayStartMs: number; total: number }[] {
   const days: { dayStartMs: number; total: number }[] = [];
-  for (let day = utcDayStart(fromMs); day < toMs; day += DAY_MS) {
+  for (let day = utcDayStart(fromMs); day < toMs; day = nextUtcDay(day)) {
     const from = Math.max(day, fromMs);
-    const to = Math.min(day + DAY_MS, toMs);
+    const to = Math.min(nextUtcDay(day), toMs);
     days.push({ dayStartMs: day, total: costInPeriod(box, prices, from, to, nowMs).total });
   }
   return days;
@@ -131,9 +136,9 @@ export function jobCostByDay(job: JobCostRecord, prices: PriceTable, fromMs: num
   // Priced once: a month of days would otherwise price the same machines thirty times.
   const rates = jobRates(jobPools(job.body), prices);
   const days: { dayStartMs: number; total: number }[] = [];
-  for (let day = utcDayStart(fromMs); day < toMs; day += DAY_MS) {
+  for (let day = utcDayStart(fromMs); day < toMs; day = nextUtcDay(day)) {
     const from = Math.max(day, fromMs);
-    const to = Math.min(day + DAY_MS, toMs);
+    const to = Math.min(nextUtcDay(day), toMs);
     days.push({ dayStartMs: day, total: clippedJobCost(job, rates, from, to, nowMs).total });
   }
   return days;

@@ -5,7 +5,8 @@
  */
 import type { Box, BoxEvent } from './box.js';
 import { BILLED_FROM } from './cost.js';
-import { DAY_MS, costByDay, costInPeriod, jobCostByDay, jobCostInPeriod, jobRanInPeriod, utcDayStart, utcMonthStart } from './cost-period.js';
+import { costByDay, costInPeriod, jobCostByDay, jobCostInPeriod, jobRanInPeriod, nextUtcDay, utcDayStart, utcMonthStart } from './cost-period.js';
+import { utcAt } from './time.js';
 import type { Job } from './job.js';
 import { hourlyPrice, type PriceSource, type PriceTable } from './prices.js';
 
@@ -25,7 +26,7 @@ export interface Period {
 export function periodOf(range: CostRange, nowMs: number): Period {
   if (range.kind === 'month') return { fromMs: utcMonthStart(nowMs), toMs: nowMs, label: 'this month' };
   const days = Math.max(1, range.days);
-  return { fromMs: utcDayStart(nowMs) - (days - 1) * DAY_MS, toMs: nowMs, label: days === 1 ? 'today' : `the last ${days} days` };
+  return { fromMs: utcAt(nowMs).startOf('day').subtract(days - 1, 'day').valueOf(), toMs: nowMs, label: days === 1 ? 'today' : `the last ${days} days` };
 }
 
 /** A line of the report: a person, a box, or a job. */
@@ -43,6 +44,15 @@ export interface BoxSpend extends SpendLine {
 export interface JobSpend extends SpendLine {
   name: string;
   owner: string;
+}
+
+/** A box's or a training job's spend per day; `days[i]` is its part of `byDay[i]`. */
+export interface DailyLine {
+  key: string;
+  kind: 'box' | 'job';
+  name: string;
+  owner: string;
+  days: number[];
 }
 
 /** The records a report is built from. */
@@ -64,6 +74,8 @@ export interface CostReport {
   byJob: JobSpend[];
   /** One entry per UTC day of the period, oldest first. */
   byDay: { dayStartMs: number; total: number }[];
+  /** Each box's and job's spend on each day of `byDay` (same order): what the chart stacks. */
+  dailyLines: DailyLine[];
   sources: PriceSource[];
   missing: string[];
   /**
@@ -80,6 +92,10 @@ export function touchesPeriod(box: Pick<Box, 'history' | 'createdAt'>, fromMs: n
   return box.createdAt < toMs && (!ended || last >= fromMs);
 }
 
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 function ranked(map: Map<string, number>): SpendLine[] {
   return [...map.entries()].map(([key, total]) => ({ key, total })).sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
 }
@@ -89,9 +105,17 @@ export function buildCostReport(records: CostRecords, prices: (region: string) =
   const byBox: BoxSpend[] = [];
   const byJob: JobSpend[] = [];
   const dayTotals = new Map<number, number>();
-  for (let day = utcDayStart(period.fromMs); day < period.toMs; day += DAY_MS) dayTotals.set(day, 0);
-  const addDays = (days: readonly { dayStartMs: number; total: number }[]): void => {
-    for (const day of days) dayTotals.set(day.dayStartMs, (dayTotals.get(day.dayStartMs) ?? 0) + day.total);
+  for (let day = utcDayStart(period.fromMs); day < period.toMs; day = nextUtcDay(day)) dayTotals.set(day, 0);
+  const dayIndex = new Map([...dayTotals.keys()].map((day, i) => [day, i]));
+  const dailyLines: DailyLine[] = [];
+  const addDays = (line: Omit<DailyLine, 'days'>, days: readonly { dayStartMs: number; total: number }[]): void => {
+    const perDay = new Array<number>(dayIndex.size).fill(0);
+    for (const day of days) {
+      dayTotals.set(day.dayStartMs, (dayTotals.get(day.dayStartMs) ?? 0) + day.total);
+      const i = dayIndex.get(day.dayStartMs);
+      if (i !== undefined) perDay[i] = (perDay[i] ?? 0) + day.total;
+    }
+    dailyLines.push({ ...line, days: perDay });
   };
   const sources: PriceSource[] = [];
   const missing: string[] = [];
@@ -110,7 +134,7 @@ export function buildCostReport(records: CostRecords, prices: (region: string) =
     total += cost.total;
     byPerson.set(box.owner, (byPerson.get(box.owner) ?? 0) + cost.total);
     byBox.push({ key: box.id, name: box.name, owner: box.owner, total: cost.total });
-    addDays(costByDay(box, table, period.fromMs, period.toMs, nowMs));
+    addDays({ key: box.id, kind: 'box', name: box.name, owner: box.owner }, costByDay(box, table, period.fromMs, period.toMs, nowMs));
   }
   for (const job of records.jobs) {
     if (!jobRanInPeriod(job, period.fromMs, period.toMs, nowMs)) continue;
@@ -126,7 +150,7 @@ export function buildCostReport(records: CostRecords, prices: (region: string) =
     total += cost.total;
     byPerson.set(job.owner, (byPerson.get(job.owner) ?? 0) + cost.total);
     byJob.push({ key: job.id, name: job.name, owner: job.owner, total: cost.total });
-    addDays(jobCostByDay(job, table, period.fromMs, period.toMs, nowMs));
+    addDays({ key: job.id, kind: 'job', name: job.name, owner: job.owner }, jobCostByDay(job, table, period.fromMs, period.toMs, nowMs));
   }
   byBox.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
   byJob.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
@@ -137,6 +161,7 @@ export function buildCostReport(records: CostRecords, prices: (region: string) =
     byBox,
     byJob,
     byDay: [...dayTotals.entries()].sort((a, b) => a[0] - b[0]).map(([dayStartMs, t]) => ({ dayStartMs, total: t })),
+    dailyLines: dailyLines.sort((a, b) => sum(b.days) - sum(a.days) || a.name.localeCompare(b.name)),
     sources,
     missing: [...new Set(missing)],
     unpriced,

@@ -24,20 +24,70 @@ export interface StartOptions {
   /** How the caller hears which emulator it got and why (one line each). */
   onNote?: (line: string) => void;
   startTimeoutMs?: number;
+  /** The npm emulator's package; tests name one that is not installed to see the refusal. */
+  litePackage?: string;
+}
+
+/** The npm emulator's package: a development dependency, so a production install does not have it. */
+export const LITE_EMULATOR_PACKAGE = '@firestore-emulator/server';
+
+/**
+ * No emulator can be started here: the Google Cloud CLI is missing and so is the npm emulator (a
+ * production install leaves development dependencies out). The message names the settings that
+ * point gpubot at a Firestore instead.
+ */
+export class EmulatorUnavailableError extends Error {
+  readonly code = 'FIRESTORE_NOT_CONFIGURED';
+  constructor(officialProblem: string | null, litePackage: string) {
+    super(
+      'No Firestore is configured and none can be embedded here' +
+        ` (${officialProblem === null ? '' : `official emulator: ${officialProblem}; `}${litePackage} is not installed, as in a production install):` +
+        ' set GOOGLE_CLOUD_PROJECT to use Firestore in that project, or FIRESTORE_EMULATOR_HOST=host:port to use a running emulator.',
+    );
+    this.name = 'EmulatorUnavailableError';
+  }
+}
+
+interface LiteServer {
+  start(port: number): Promise<unknown>;
+  stop(): Promise<unknown>;
+}
+
+/**
+ * Loads the npm emulator's server class, or null when its package is not installed. The one place
+ * that imports it, and only when an embedded Firestore is asked for.
+ */
+export async function loadLiteEmulator(pkg: string = LITE_EMULATOR_PACKAGE): Promise<(new () => LiteServer) | null> {
+  try {
+    const module = (await import(pkg)) as { FirestoreServer: new () => LiteServer };
+    return module.FirestoreServer;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return null;
+    throw error;
+  }
 }
 
 export async function startFirestoreEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
   const prefer = options.prefer ?? 'auto';
   const note = options.onNote ?? (() => undefined);
+  const pkg = options.litePackage ?? LITE_EMULATOR_PACKAGE;
+  let officialProblem: string | null = null;
   if (prefer !== 'lite') {
     try {
       return await startOfficial(options.startTimeoutMs ?? 60_000);
     } catch (error) {
       if (prefer === 'official') throw error;
-      note(`Firestore: the official emulator is not available (${(error as Error).message}); using the in-process npm emulator, which does not lock transactions.`);
+      officialProblem = (error as Error).message;
     }
   }
-  return startLite();
+  // Checked before saying anything, so that a machine with neither gets one line, not two.
+  const FirestoreServer = await loadLiteEmulator(pkg);
+  if (FirestoreServer === null) throw new EmulatorUnavailableError(officialProblem, pkg);
+  if (officialProblem !== null) {
+    note(`Firestore: the official emulator is not available (${officialProblem}); using the in-process npm emulator, which does not lock transactions.`);
+  }
+  return startLite(FirestoreServer);
 }
 
 async function freePort(): Promise<number> {
@@ -106,8 +156,7 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-async function startLite(): Promise<RunningEmulator> {
-  const { FirestoreServer } = await import('@firestore-emulator/server');
+async function startLite(FirestoreServer: new () => LiteServer): Promise<RunningEmulator> {
   const port = await freePort();
   const server = new FirestoreServer();
   await server.start(port);

@@ -7,6 +7,7 @@ import { LostLeaseError, type BoxStore, type BoxTx, type Clock, type Fence, type
 import { expired, replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
+import { duration, utcAt } from '../domain/time.js';
 
 export const BOXES = 'boxes';
 export const BOX_NAMES = 'boxNames';
@@ -15,7 +16,7 @@ export const NOTICES = 'notices';
 export const ORPHANS = 'orphans';
 
 /** How long a request key is remembered: well past Slack's last retry (about 5 minutes). */
-const REQUEST_TTL_MS = 24 * 3600_000;
+const REQUEST_TTL = duration({ days: 1 });
 
 interface BoxDoc extends Box {
   live: boolean;
@@ -40,7 +41,7 @@ export class FirestoreBoxStore implements BoxStore {
     if (!(await this.preconditions)) return false;
     const now = this.clock.now();
     const batch = this.db.batch();
-    batch.create(this.db.collection(REQUESTS).doc(hashKey(requestKey)), { result: result ?? null, at: now, expiresAt: new Date(now + REQUEST_TTL_MS) });
+    batch.create(this.db.collection(REQUESTS).doc(hashKey(requestKey)), { result: result ?? null, at: now, expiresAt: utcAt(now).add(REQUEST_TTL).toDate() });
     batch.create(this.db.collection(BOX_NAMES).doc(box.name), { boxId: box.id });
     batch.set(this.db.collection(BOXES).doc(box.id), { ...box, live: isLive(box), cardStale: true });
     try {
@@ -68,7 +69,7 @@ export class FirestoreBoxStore implements BoxStore {
       const result = await work(tx);
       tx.flush();
       if (requestRef !== null) {
-        t.set(requestRef, { result: result ?? null, at: this.clock.now(), expiresAt: new Date(this.clock.now() + REQUEST_TTL_MS) });
+        t.set(requestRef, { result: result ?? null, at: this.clock.now(), expiresAt: utcAt(this.clock.now()).add(REQUEST_TTL).toDate() });
       }
       return result;
     });

@@ -9,11 +9,12 @@ import { NOTICES, REQUESTS } from './box-store.js';
 import { expired, replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
+import { duration, utcAt } from '../domain/time.js';
 
 export const JOBS = 'jobs';
 
 /** How long a request key is remembered: well past Slack's last retry (about 5 minutes). */
-const REQUEST_TTL_MS = 24 * 3600_000;
+const REQUEST_TTL = duration({ days: 1 });
 
 interface JobDoc extends Job {
   live: boolean;
@@ -49,7 +50,7 @@ export class FirestoreJobStore implements JobStore {
         const result = await work(tx);
         tx.flush();
         if (requestRef !== null) {
-          t.set(requestRef, { result: result ?? null, at: this.clock.now(), expiresAt: new Date(this.clock.now() + REQUEST_TTL_MS) });
+          t.set(requestRef, { result: result ?? null, at: this.clock.now(), expiresAt: utcAt(this.clock.now()).add(REQUEST_TTL).toDate() });
         }
         return result;
       }),

@@ -7,13 +7,15 @@ import assert from 'node:assert/strict';
 import type { Box, BoxStatus } from '../../src/domain/box.js';
 import { costInPeriod, utcMonthStart } from '../../src/domain/cost-period.js';
 import { formatUsd } from '../../src/domain/money.js';
-import { PNG_SIGNATURE } from '../../src/domain/png.js';
 import { BUNDLED_PRICES } from '../../src/domain/prices.js';
 import type { PriceTable } from '../../src/domain/prices.js';
 import { FirestoreBoxStore } from '../../src/store/box-store.js';
 import { makeBox } from '../support/boxes.js';
 import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
 import { ADMIN, ALICE, BOB, CHANNEL, answerText, startBot, type Bot } from './harness.js';
+
+// The eight bytes every PNG file starts with (the PNG specification, section 5.2).
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 const H = 3_600_000;
 const DAY = 24 * H;

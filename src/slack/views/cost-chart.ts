@@ -1,54 +1,86 @@
 /**
- * The daily-spend chart `/gpu cost` uploads: one bar per UTC day, drawn straight into pixels and
- * encoded as PNG (Slack previews PNG inline; no chart library is needed for bars). Figures are in the
- * upload's title and the answer's text, so the image carries no lettering.
+ * The daily-spend chart `/gpu cost` uploads: days along the bottom, dollars up the side, each day's bar
+ * stacked by box and training job (by person for the team), titled with the period and its total.
+ * What to draw is worked out here from the report; the drawing is Chart.js on a Skia canvas
+ * (chart-render.ts), loaded on the first chart so that neither is loaded at start-up.
  */
-import { encodePng } from '../../domain/png.js';
+import type { CostReport, DailyLine } from '../../domain/cost-report.js';
+import { formatUsd } from '../../domain/money.js';
+import { utcAt } from '../../domain/time.js';
 
-export const CHART_WIDTH = 640;
-export const CHART_HEIGHT = 240;
+export const CHART_WIDTH = 800;
+export const CHART_HEIGHT = 420;
+/** Drawn at twice the size, so text stays sharp on high-density screens when Slack scales it. */
+export const CHART_SCALE = 2;
 
-type Rgb = readonly [number, number, number];
-const BACKGROUND: Rgb = [255, 255, 255];
-const GRID: Rgb = [228, 228, 232];
-const AXIS: Rgb = [120, 120, 128];
-const BAR: Rgb = [54, 123, 245];
-const TODAY: Rgb = [140, 180, 250];
+/** Stacks beyond this many are summed into one "N others" part, so colours stay tellable apart. */
+const MAX_STACKS = 8;
 
-const MARGIN = { left: 16, right: 16, top: 16, bottom: 20 };
+export interface SpendChart {
+  title: string;
+  subtitle: string;
+  /** `Nov 27`, one per bar, oldest first. */
+  days: string[];
+  /** Bottom to top in each bar; `values[i]` is the stack's dollars on `days[i]`. */
+  stacks: { label: string; values: number[] }[];
+}
 
-/** A bar chart of `values` (one per day, oldest first); the last bar (today, still counting) is lighter. */
-export function dailySpendPng(values: readonly number[]): Buffer {
-  const width = CHART_WIDTH;
-  const height = CHART_HEIGHT;
-  const pixels = new Uint8Array(width * height * 3);
-  const fill = (x0: number, y0: number, x1: number, y1: number, colour: Rgb): void => {
-    for (let y = Math.max(0, y0); y < Math.min(height, y1); y++) {
-      for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) pixels.set(colour, (y * width + x) * 3);
-    }
-  };
-  fill(0, 0, width, height, BACKGROUND);
-  const plotBottom = height - MARGIN.bottom;
-  const plotHeight = plotBottom - MARGIN.top;
-  const plotWidth = width - MARGIN.left - MARGIN.right;
-  // Quarter lines give a sense of scale; the title states the largest day.
-  for (let q = 1; q <= 4; q++) {
-    const y = plotBottom - Math.round((plotHeight * q) / 4);
-    fill(MARGIN.left, y, width - MARGIN.right, y + 1, GRID);
+export interface SpendChartOptions {
+  /** `Your`, `The team’s`, `<@U123>’s`: whose spend, as the answer says it. */
+  whose: string;
+  /** Stack by person (the team's view) rather than by box and job. */
+  byPerson: boolean;
+  /** How a person is named in the legend; the Slack user id when it has no name. */
+  personName?: (userId: string) => string;
+}
+
+/** What the chart shows, from the report: pure, so it is tested without drawing. */
+export function spendChartData(report: CostReport, options: SpendChartOptions): SpendChart {
+  const n = report.byDay.length;
+  const groups = options.byPerson ? byOwner(report.dailyLines, options.personName ?? ((id) => id)) : report.dailyLines.map((l) => ({ label: lineLabel(l), values: l.days }));
+  const ranked = [...groups].sort((a, b) => sum(b.values) - sum(a.values) || a.label.localeCompare(b.label));
+  const shown = ranked.length > MAX_STACKS ? ranked.slice(0, MAX_STACKS - 1) : ranked;
+  const rest = ranked.slice(shown.length);
+  const stacks = shown.map((g) => ({ label: g.label, values: padded(g.values, n) }));
+  if (rest.length > 0) {
+    stacks.push({ label: `${rest.length} others`, values: Array.from({ length: n }, (_, i) => sum(rest.map((g) => g.values[i] ?? 0))) });
   }
-  const max = Math.max(0, ...values.filter((v) => Number.isFinite(v)));
-  const n = Math.max(1, values.length);
-  const slot = plotWidth / n;
-  const gap = Math.max(1, Math.floor(slot * 0.2));
-  values.forEach((value, i) => {
-    const v = Number.isFinite(value) ? Math.max(0, value) : 0;
-    const h = max > 0 ? Math.round((v / max) * plotHeight) : 0;
-    const x0 = MARGIN.left + Math.round(i * slot) + gap;
-    const x1 = MARGIN.left + Math.round((i + 1) * slot) - gap;
-    // A day with any spend shows at least a sliver, so small days do not look free.
-    const top = plotBottom - (v > 0 ? Math.max(1, h) : 0);
-    fill(x0, top, Math.max(x0 + 1, x1), plotBottom, i === values.length - 1 ? TODAY : BAR);
-  });
-  fill(MARGIN.left, plotBottom, width - MARGIN.right, plotBottom + 1, AXIS);
-  return encodePng({ width, height, pixels });
+  const first = report.byDay[0]?.dayStartMs ?? report.period.fromMs;
+  const last = report.byDay.at(-1)?.dayStartMs ?? report.period.toMs;
+  const span = first === last ? utcAt(first).format('MMM D') : `${utcAt(first).format('MMM D')} – ${utcAt(last).format('MMM D, YYYY')}`;
+  const whose = options.whose.replace(/<@([A-Z0-9]+)>/g, (_, id: string) => (options.personName ?? ((x: string) => x))(id));
+  return {
+    title: `${whose} GPU spend, ${report.period.label}: ${formatUsd(report.total)}`,
+    subtitle: `${span}, UTC days, list prices${report.period.toMs < last + 86_400_000 ? '; the last day so far' : ''}`,
+    days: report.byDay.map((d) => utcAt(d.dayStartMs).format('ddd MMM D')),
+    stacks,
+  };
+}
+
+/** The chart as a PNG. Loads the charting library on the first call. */
+export async function dailySpendPng(report: CostReport, options: SpendChartOptions): Promise<Buffer> {
+  const { renderStackedBars } = await import('./chart-render.js');
+  return renderStackedBars(spendChartData(report, options), { width: CHART_WIDTH, height: CHART_HEIGHT, scale: CHART_SCALE });
+}
+
+function lineLabel(line: DailyLine): string {
+  return line.kind === 'job' ? `${line.name} (job)` : line.name;
+}
+
+function byOwner(lines: readonly DailyLine[], name: (userId: string) => string): { label: string; values: number[] }[] {
+  const owners = new Map<string, number[]>();
+  for (const line of lines) {
+    const values = owners.get(line.owner) ?? [];
+    line.days.forEach((v, i) => (values[i] = (values[i] ?? 0) + v));
+    owners.set(line.owner, values);
+  }
+  return [...owners].map(([owner, values]) => ({ label: name(owner), values }));
+}
+
+function padded(values: readonly number[], n: number): number[] {
+  return Array.from({ length: n }, (_, i) => values[i] ?? 0);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }

@@ -1,6 +1,7 @@
 /** mrkdwn pieces built from record fields: mentions, links, dates, console addresses, shell words. */
 import { LIMITS } from './block-kit.js';
 import { escapeMrkdwn, truncate } from './messages.js';
+import { utcAt } from '../../domain/time.js';
 
 const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,30}$/;
@@ -43,18 +44,13 @@ export function link(url: string, label: string): string {
   return `<${href}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
 }
 
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
 /**
  * A time each reader sees in their own time zone (`<!date^…>`); the fallback, for clients that cannot
  * format it, is UTC.
  */
 export function slackDate(ms: number, format = '{date_short_pretty} {time}'): string {
   if (!Number.isFinite(ms)) return 'at an unknown time';
-  const d = new Date(ms);
-  const fallback = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())} UTC`;
+  const fallback = utcAt(ms).format('YYYY-MM-DD HH:mm [UTC]');
   return `<!date^${Math.floor(ms / 1000)}^${format}|${fallback}>`;
 }
 

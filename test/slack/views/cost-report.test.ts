@@ -18,6 +18,7 @@ function report(overrides: Partial<CostReport> = {}): CostReport {
     byBox: [],
     byJob: [],
     byDay: Array.from({ length: 7 }, (_, i) => ({ dayStartMs: FROM + i * DAY, total: 0 })),
+    dailyLines: [],
     sources: [PRICES.source],
     missing: [],
     unpriced: 0,

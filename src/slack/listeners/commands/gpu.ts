@@ -159,7 +159,7 @@ async function costReply(cmd: Extract<GpuCommand, { kind: 'cost' }>, asker: stri
   if (report.byDay.length === 0 || report.total === 0) return answer;
   const first = report.byDay[0];
   const chart: Chart = {
-    png: dailySpendPng(report.byDay.map((d) => d.total)),
+    png: await dailySpendPng(report, { whose, byPerson: cmd.who.kind === 'all' }),
     filename: `gpu-spend-${first !== undefined ? utcDay(first.dayStartMs) : 'period'}-to-${utcDay(report.period.toMs)}.png`,
     title: chartTitle(report, whose),
   };
