@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOT_ROLES, BOX_METADATA_ROLE, BOX_ROLES, BOX_SCOPES } from '../src/domain/deploy-requirements.js';
+import { BOT_ROLES, BOX_METADATA_ROLE, BOX_ROLES, BOX_SCOPES, DOCTOR_ROLES } from '../src/domain/deploy-requirements.js';
 import { instanceResource } from '../src/gcp/compute.js';
 import { instancePlan } from '../src/domain/instance-plan.js';
 import { makeBox } from './support/boxes.js';
@@ -12,7 +12,7 @@ import { makeBox } from './support/boxes.js';
 const README = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
 
 test('the README names every role the bot and the boxes need, and the custom role’s permissions', () => {
-  for (const grant of [...BOT_ROLES, ...BOX_ROLES]) {
+  for (const grant of [...BOT_ROLES, ...BOX_ROLES, ...DOCTOR_ROLES]) {
     const role = grant.role.replace(/^projects\/PROJECT\/roles\//, '');
     assert.ok(README.includes(`\`${grant.role}\``) || README.includes(role), `README lacks ${grant.role} (${grant.why})`);
   }
@@ -20,7 +20,7 @@ test('the README names every role the bot and the boxes need, and the custom rol
 });
 
 test('the README grants no predefined role the list does not have', () => {
-  const known = new Set([...BOT_ROLES, ...BOX_ROLES].map((g) => g.role));
+  const known = new Set([...BOT_ROLES, ...BOX_ROLES, ...DOCTOR_ROLES].map((g) => g.role));
   // roles/iap.tunnelResourceAccessor is for people opening an IAP tunnel, not for a service account.
   const people = new Set(['roles/iap.tunnelResourceAccessor']);
   for (const m of README.matchAll(/(?<![\w/])roles\/[a-zA-Z0-9.]*[a-zA-Z0-9]/g)) {

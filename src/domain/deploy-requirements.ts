@@ -69,6 +69,19 @@ export const BOT_ROLES: readonly RequiredRole[] = [
 ];
 
 /**
+ * Read-only roles that let the bot's own account run `gpubot doctor` / `/gpu doctor` (optional: an
+ * operator's own credentials usually hold them). Each is the narrowest predefined role with the read
+ * the check makes; a check the account may not read says so on its line instead of failing.
+ */
+export const DOCTOR_ROLES: readonly RequiredRole[] = [
+  { role: 'roles/serviceusage.serviceUsageViewer', why: 'list the enabled APIs (serviceusage.services.list)', on: 'project' },
+  { role: 'roles/iam.securityReviewer', why: "read the project's IAM policy (resourcemanager.projects.getIamPolicy)", on: 'project' },
+  { role: 'roles/compute.viewer', why: 'read GPU quotas of the region and the project', on: 'project' },
+  { role: 'roles/orgpolicy.policyViewer', why: 'read the effective external-IP organization policy', on: 'project' },
+  { role: 'roles/datastore.indexViewer', why: "list the Firestore database's indexes and their state", on: 'project' },
+];
+
+/**
  * What the Deep Learning VM's inverting-proxy agent does with the box's identity: after it registers
  * with the proxy it runs `gcloud compute instances add-metadata INSTANCE --metadata proxy-url=...`
  * (the agent's attempt-register-vm-on-proxy script), which needs these permissions on the instance.

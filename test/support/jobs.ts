@@ -10,8 +10,11 @@ export interface PoolShape {
   replicaCount: number;
 }
 
-/** A CustomJob body with these pools in order (chief first), each running the same package. */
-export function bodyWith(name: string, pools: readonly PoolShape[]): CustomJobBody {
+/** The executor image of most examples: a prebuilt image, so a test submitting it picks its clock's day with care. */
+export const EXAMPLE_IMAGE = 'us-docker.pkg.dev/vertex-ai/training/tf-gpu.2-11:latest';
+
+/** A CustomJob body with these pools in order (chief first), each running the same package on `image`. */
+export function bodyWith(name: string, pools: readonly PoolShape[], image: string = EXAMPLE_IMAGE): CustomJobBody {
   return {
     displayName: name,
     labels: { 'managed-by': 'gpubot' },
@@ -22,7 +25,7 @@ export function bodyWith(name: string, pools: readonly PoolShape[]): CustomJobBo
           ...(p.acceleratorType !== undefined ? { acceleratorType: p.acceleratorType, acceleratorCount: p.acceleratorCount ?? 1 } : {}),
         },
         replicaCount: String(p.replicaCount),
-        pythonPackageSpec: { executorImageUri: 'us-docker.pkg.dev/vertex-ai/training/tf-gpu.2-11:latest', packageUris: ['gs://b/t.tar.gz'], pythonModule: 'trainer.task', args: [] },
+        pythonPackageSpec: { executorImageUri: image, packageUris: ['gs://b/t.tar.gz'], pythonModule: 'trainer.task', args: [] },
       })),
     },
   };
@@ -32,8 +35,8 @@ export function bodyWith(name: string, pools: readonly PoolShape[]): CustomJobBo
 export const ONE_T4: readonly PoolShape[] = [{ machineType: 'n1-standard-8', acceleratorType: 'NVIDIA_TESLA_T4', acceleratorCount: 1, replicaCount: 1 }];
 
 /** A job that succeeded after running from `startedAt` to `endedAt`; override what a test is about. */
-export function makeJob(overrides: Partial<Job> & { pools?: readonly PoolShape[] } = {}): Job {
-  const { pools, ...rest } = overrides;
+export function makeJob(overrides: Partial<Job> & { pools?: readonly PoolShape[]; image?: string } = {}): Job {
+  const { pools, image, ...rest } = overrides;
   const name = rest.name ?? 'census_1';
   const request: TrainRequest = { name, region: 'us-central1', pools: [], jobDir: null, labels: {}, from: 'vertex', notes: [] };
   return {
@@ -43,7 +46,7 @@ export function makeJob(overrides: Partial<Job> & { pools?: readonly PoolShape[]
     channel: CHANNEL,
     region: 'us-central1',
     request,
-    body: bodyWith(name, pools ?? ONE_T4),
+    body: bodyWith(name, pools ?? ONE_T4, image),
     desired: 'running',
     status: 'succeeded',
     vertexJobId: '1234567890',

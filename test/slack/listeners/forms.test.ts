@@ -110,7 +110,7 @@ test('a /train form whose job takes longer than the ack deadline to record is cl
   } as unknown as JobCommands;
   const acks: Acked[] = [];
   const shown: string[] = [];
-  const values = { [TRAIN_FORM.blocks.command]: { [TRAIN_FORM.actions.command]: { type: 'plain_text_input', value: 'slowjob --master-machine-type n1-standard-8 --module-name t.task --packages gs://ml-lab-trainers/t-0.1.tar.gz --runtime-version 2.11' } } };
+  const values = { [TRAIN_FORM.blocks.command]: { [TRAIN_FORM.actions.command]: { type: 'plain_text_input', value: 'slowjob --master-machine-type n1-standard-8 --master-image-uri us-central1-docker.pkg.dev/ml-lab/trainers/census:1' } } };
   await handleTrainForm(submission(values, acks, shown) as unknown as TrainArgs, deps(boxCommands().commands), jobs, 150);
   assert.ok((acks[0]?.at ?? Infinity) < 350, `acked at ${acks[0]?.at ?? '?'} ms`);
   assert.equal(acks[0]?.response, undefined);
