@@ -6,10 +6,11 @@
  * moments; the interleaving with the replicas' own timing can still differ from run to run).
  *
  * Flags: --seed N, --boxes N (50), --jobs N (50), --chaos-seconds N (240), --settle-seconds N (150),
- * --quiet-faults (no faults: a baseline), --self-check (plants known faults after the audit and checks
- * the counters see them). Exits 1 when any failure column is not zero (or a self-check fails).
+ * --quiet-faults (no faults: a baseline), --no-self-check (by default, after the audit, it plants one
+ * known fault per column it can and checks the counters see it). Exits 1 when any failure column is
+ * not zero, or when a planted fault was not counted.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +54,7 @@ function parseArgs(argv: readonly string[]): Options {
     chaosMs: num('--chaos-seconds', 240) * 1000,
     settleMs: num('--settle-seconds', 150) * 1000,
     faults: !argv.includes('--quiet-faults'),
-    selfCheck: argv.includes('--self-check'),
+    selfCheck: !argv.includes('--no-self-check'),
   };
 }
 
@@ -159,10 +160,11 @@ async function main(): Promise<void> {
       for (const line of result.findings[column].slice(0, 8)) console.log(`  ${column}: ${line}`);
       if (result.findings[column].length > 8) console.log(`  ${column}: ... ${result.findings[column].length - 8} more`);
     }
+    writeFileSync(path.join(logDir, 'findings.json'), JSON.stringify({ seed: options.seed, episodes, plan, counts: result.counts, findings: result.findings }, null, 2));
     let failed = failures(result) > 0;
     if (options.selfCheck) failed = (await selfCheck(world, plan, result, say)) || failed;
     say(`kills ${replicas.map((x) => `${x.name} ${x.kills}`).join(', ')}; restarts took ${replicas.flatMap((x) => x.starts.slice(1)).join(', ') || '-'} ms; Slack requests ${ctx.front.sent} (${ctx.front.failed} unanswered and retried)`);
-    say(`replay: npm run chaos -- --seed ${options.seed}${options.faults ? '' : ' --quiet-faults'}; replica logs in ${logDir}`);
+    say(`replay: npm run chaos -- --seed ${options.seed}${options.faults ? '' : ' --quiet-faults'}; every finding, the schedule and the replicas' logs are in ${logDir}`);
     process.exitCode = failed ? 1 : 0;
   } finally {
     await Promise.all(replicas.map((x) => x.stop()));
