@@ -6,7 +6,8 @@
  * moments; the interleaving with the replicas' own timing can still differ from run to run).
  *
  * Flags: --seed N, --boxes N (50), --jobs N (50), --chaos-seconds N (240), --settle-seconds N (150),
- * --quiet-faults (no faults: a baseline), --no-self-check (by default, after the audit, it plants one
+ * --quiet-faults (no faults: a baseline), --lost-answers (also Slack posts and Vertex AI creates that
+ * succeed but whose answer is lost), --no-self-check (by default, after the audit, it plants one
  * known fault per column it can and checks the counters see it). Exits 1 when any failure column is
  * not zero, or when a planted fault was not counted.
  */
@@ -29,6 +30,7 @@ interface Options {
   chaosMs: number;
   settleMs: number;
   faults: boolean;
+  lostAnswers: boolean;
   selfCheck: boolean;
 }
 
@@ -54,6 +56,7 @@ function parseArgs(argv: readonly string[]): Options {
     chaosMs: num('--chaos-seconds', 240) * 1000,
     settleMs: num('--settle-seconds', 150) * 1000,
     faults: !argv.includes('--quiet-faults'),
+    lostAnswers: argv.includes('--lost-answers'),
     selfCheck: !argv.includes('--no-self-check'),
   };
 }
@@ -64,7 +67,8 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const say = (line: string): void => console.log(`[chaos ${String(Math.round((Date.now() - started) / 1000)).padStart(3)}s] ${line}`);
-  say(`seed ${options.seed} (replay: npm run chaos -- --seed ${options.seed}${options.faults ? '' : ' --quiet-faults'})`);
+  const replay = `npm run chaos -- --seed ${options.seed}${options.faults ? '' : ' --quiet-faults'}${options.lostAnswers ? ' --lost-answers' : ''}`;
+  say(`seed ${options.seed} (replay: ${replay})`);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const logDir = mkdtempSync(path.join(os.tmpdir(), `gpubot-chaos-${options.seed}-`));
   const r = rng(options.seed);
@@ -74,7 +78,9 @@ async function main(): Promise<void> {
   const world = await startWorld(project, say);
   const replicas: Replica[] = [];
   const onSignal = (): void => {
-    void Promise.all(replicas.map((x) => x.kill())).finally(() => process.exit(130));
+    void Promise.all(replicas.map((x) => x.kill()))
+      .then(() => world.close())
+      .finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
     say(`replicas up on ports ${replicas.map((x) => x.port).join(', ')} (start to /healthz: ${replicas.map((x) => `${x.starts[0] ?? '?'} ms`).join(', ')}); logs in ${logDir}`);
 
     const plan = planWorkload(r.fork('workload'), options.boxes, options.jobs, Math.min(120_000, options.chaosMs / 2));
-    const episodes = options.faults ? planFaults(r.fork('faults'), options.chaosMs) : [];
+    const episodes = options.faults ? planFaults(r.fork('faults'), options.chaosMs, options.lostAnswers) : [];
     say(`${plan.boxes.length} boxes (${['idle', 'cycle', 'delete', 'busy'].map((k) => `${plan.boxes.filter((b) => b.plan === k).length} ${k}`).join(', ')}), ${plan.jobs.length} jobs (${['succeed', 'fail', 'cancel'].map((k) => `${plan.jobs.filter((j) => j.plan === k).length} ${k}`).join(', ')}), ${episodes.length} fault episodes over ${options.chaosMs / 1000} s`);
 
     const records = new Records(world);
@@ -164,7 +170,7 @@ async function main(): Promise<void> {
     let failed = failures(result) > 0;
     if (options.selfCheck) failed = (await selfCheck(world, plan, result, say)) || failed;
     say(`kills ${replicas.map((x) => `${x.name} ${x.kills}`).join(', ')}; restarts took ${replicas.flatMap((x) => x.starts.slice(1)).join(', ') || '-'} ms; Slack requests ${ctx.front.sent} (${ctx.front.failed} unanswered and retried)`);
-    say(`replay: npm run chaos -- --seed ${options.seed}${options.faults ? '' : ' --quiet-faults'}; every finding, the schedule and the replicas' logs are in ${logDir}`);
+    say(`replay: ${replay}; every finding, the schedule and the replicas' logs are in ${logDir}`);
     process.exitCode = failed ? 1 : 0;
   } finally {
     await Promise.all(replicas.map((x) => x.stop()));
@@ -182,8 +188,9 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
   const api = async (method: string, args: Record<string, unknown>): Promise<void> => {
     await fetch(`${world.slack.apiUrl}${method}`, { method: 'POST', headers: { authorization: `Bearer ${world.botToken}`, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(args) });
   };
+  const counted = (column: Column, name: string): boolean => before.findings[column].some((line) => line.startsWith(`${name}:`) || line.startsWith(`${name} `));
   // A running box's record deleted: its VM runs on without a live record.
-  const running = world.compute.instances().find((i) => i.status === 'RUNNING' && i.labels?.['gpubot-id'] !== undefined);
+  const running = world.compute.instances().find((i) => i.status === 'RUNNING' && i.labels?.['gpubot-id'] !== undefined && !counted('vms-without-live-record', i.name));
   if (running !== undefined) {
     await world.db.collection(BOXES).doc(running.labels?.['gpubot-id'] ?? '').delete();
     await world.db.collection(BOX_NAMES).doc(running.name).delete();
@@ -197,7 +204,8 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
   }
   // A card deleted and an end notice posted twice, as the bot's token could.
   const cards = world.slack.messages(CHANNEL).filter((m) => m.fromBot && /^Training job \S+:/.test(m.text));
-  const card = cards[0];
+  // One of a job's only card: deleting one of two cards would move "doubled", not "missing".
+  const card = cards.find((c) => cards.filter((o) => o.text.split(':')[0] === c.text.split(':')[0]).length === 1);
   if (card !== undefined) {
     await api('chat.delete', { channel: CHANNEL, ts: card.ts });
     planted.set('notices-missing', `deleted the card "${card.text.slice(0, 40)}"`);
@@ -206,6 +214,23 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
   if (endNotice !== undefined) {
     await api('chat.postMessage', { channel: CHANNEL, thread_ts: endNotice.threadTs, text: endNotice.text });
     planted.set('notices-doubled', `posted "${endNotice.text.slice(0, 40)}" again`);
+  }
+  // A box told it was deleted outside gpubot, in its thread, as the bot's token could.
+  const boxCard = world.slack.messages(CHANNEL).find((m) => m.fromBot && /^box-\d+: /.test(m.text) && !counted('notices-false', m.text.split(':')[0] ?? ''));
+  if (boxCard !== undefined) {
+    const name = boxCard.text.split(':')[0] ?? '';
+    await api('chat.postMessage', { channel: CHANNEL, thread_ts: boxCard.ts, text: `${name}: Deleted outside gpubot (console or gcloud): the VM and its disk are gone.` });
+    planted.set('notices-false', `told ${name} in its thread that it was deleted outside gpubot`);
+  }
+  // A finished job's record made to say it ran two minutes longer than Vertex AI says.
+  const ended = (await world.db.collection('jobs').where('status', 'in', ['succeeded', 'failed', 'cancelled']).get()).docs.find((d) => {
+    const data = d.data() as { name?: string; endedAt?: number | null };
+    return typeof data.endedAt === 'number' && !counted('costs-disagreeing', data.name ?? '');
+  });
+  if (ended !== undefined) {
+    const data = ended.data() as { name: string; endedAt: number };
+    await ended.ref.update({ endedAt: data.endedAt + 120_000 });
+    planted.set('costs-disagreeing', `moved the end of ${data.name}'s record two minutes later`);
   }
   // An idle box started again in the console.
   const idle = plan.boxes.find((b) => b.plan === 'idle' && world.compute.instance(b.name)?.status === 'TERMINATED');

@@ -152,13 +152,17 @@ export async function audit(world: World, db: Firestore, planned: { boxes: reado
     const mine = ops.filter((o) => targetName(o) === plan.name && o.error === undefined);
     const ofType = (t: string) => mine.filter((o) => o.operationType === t).length;
     const readyInHistory = records.reduce((n, b) => n + b.history.filter((e) => e.status === 'ready').length, 0);
+    // A box deleted before any VM existed is told "Deleted" without a delete call (Compute says 404).
+    const deletedWithoutVm = ofType('insert') === 0 && records.some((b) => b.status === 'deleted') ? 1 : 0;
+    // The idle stop is announced when it is decided; the stop call may come later (or fail under faults).
+    const idleStopDecided = plan.plan === 'idle' && (ofType('stop') > 0 || records.some((b) => b.desired === 'stopped')) ? 1 : 0;
     const expected: { what: string; where: 'thread' | 'dm'; pattern: RegExp; n: number }[] = [
       { what: 'ready', where: 'thread', pattern: /Jupyter is ready|Ready\. Jupyter has no proxy link/, n: Math.min(ofType('insert') + ofType('start'), readyInHistory) },
       { what: 'ready', where: 'dm', pattern: /Jupyter is ready|Ready\. Jupyter has no proxy link/, n: Math.min(ofType('insert') + ofType('start'), readyInHistory) },
       { what: 'stopped', where: 'thread', pattern: /^(?:\S+: )?Stopped\. The disk/, n: ofType('stop') },
-      { what: 'deleted', where: 'thread', pattern: /Deleted, together with its disk/, n: ofType('delete') },
-      { what: 'idle-stopped', where: 'thread', pattern: /stopped(?: after [^,]+ idle)?, as warned/, n: plan.plan === 'idle' ? Math.min(1, ofType('stop')) : 0 },
-      { what: 'idle-stopped', where: 'dm', pattern: /stopped(?: after [^,]+ idle)?, as warned/, n: plan.plan === 'idle' ? Math.min(1, ofType('stop')) : 0 },
+      { what: 'deleted', where: 'thread', pattern: /Deleted, together with its disk/, n: Math.min(1, ofType('delete') + deletedWithoutVm) },
+      { what: 'idle-stopped', where: 'thread', pattern: /stopped(?: after [^,]+ idle)?, as warned/, n: idleStopDecided },
+      { what: 'idle-stopped', where: 'dm', pattern: /stopped(?: after [^,]+ idle)?, as warned/, n: idleStopDecided },
     ];
     for (const e of expected) {
       const seen = count(e.where === 'thread' ? thread : dms, e.pattern);

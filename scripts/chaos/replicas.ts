@@ -66,6 +66,8 @@ export class Replica {
   /** Starts, kills and the milliseconds each start took to answer /healthz. */
   readonly starts: number[] = [];
   kills = 0;
+  /** Between spawn and the first 200 from /healthz. */
+  starting = false;
 
   constructor(
     private readonly options: ReplicaOptions,
@@ -90,6 +92,15 @@ export class Replica {
   /** Starts the process and resolves once /healthz answers 200 (or rejects after `timeoutMs`). */
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.running) return;
+    this.starting = true;
+    try {
+      await this.spawnAndWait(timeoutMs);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async spawnAndWait(timeoutMs: number): Promise<void> {
     const began = Date.now();
     const child = spawn(process.execPath, [path.join(this.options.root, 'dist', 'main.js')], {
       cwd: this.options.root,
