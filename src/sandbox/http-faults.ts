@@ -30,7 +30,7 @@ export interface HttpFaultRule {
   name: string;
   /** Upper-case HTTP method; any when absent. */
   method?: string;
-  /** Tested against the URL path (percent-decoded where the server decodes it) followed by `?query` when there is one. */
+  /** Tested against the request target as the client sent it: the path, then `?query` when there is one. */
   path: RegExp;
   fault: HttpFault;
   /** Chance that a matching request is hit, 0..1; default 1. */

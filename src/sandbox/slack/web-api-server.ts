@@ -851,7 +851,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const body = await readBody(req);
     const contentType = req.headers['content-type'] ?? '';
-    const outcome = await this.faults.around(req.method ?? 'GET', path, async () => {
+    const outcome = await this.faults.around(req.method ?? 'GET', req.url ?? '/', async () => {
       if (req.method === 'POST' && path.startsWith('/api/')) {
         return this.api(decodeURIComponent(path.slice('/api/'.length)), body, contentType, req.headers.authorization);
       } else if (req.method === 'POST' && path.startsWith('/response/')) {
