@@ -15,6 +15,7 @@ import type { PlannedBox, PlannedJob } from './workload.js';
 import { CHANNEL, type World } from './world.js';
 
 export const COLUMNS = [
+  'never-created',
   'vms-extra',
   'vms-without-live-record',
   'jobs-created-twice',
@@ -116,6 +117,22 @@ export async function audit(world: World, db: Firestore, planned: { boxes: reado
   for (const op of inserts) insertsByName.set(targetName(op), (insertsByName.get(targetName(op)) ?? 0) + 1);
   for (const [name, n] of insertsByName) {
     find('vms-extra', askedNames.has(name) ? n - 1 : n, `${name}: ${n} VMs created${askedNames.has(name) ? ' for one /gpu up' : ', never asked for'}`);
+  }
+
+  // ---- Asked for and never created: a box with no VM and no end the owner was told of, a job with no Vertex AI job
+  for (const plan of planned.boxes.filter((b) => b.done.includes('up'))) {
+    const ended = boxes.some((b) => b.name === plan.name && (b.status === 'failed' || b.status === 'deleted'));
+    if ((insertsByName.get(plan.name) ?? 0) === 0 && !ended) {
+      const record = boxes.find((b) => b.name === plan.name);
+      find('never-created', 1, `${plan.name}: no VM; its record ${record === undefined ? 'does not exist' : `says ${record.status}`}`);
+    }
+  }
+  const vertexNames = new Set(world.vertex.jobs().map((vj) => jobs.find((j) => j.id === vj.labels?.['gpubot-id'])?.name ?? vj.displayName));
+  for (const plan of planned.jobs.filter((j) => j.done.includes('submit'))) {
+    if (!vertexNames.has(plan.name)) {
+      const record = jobs.find((j) => j.name === plan.name);
+      find('never-created', 1, `${plan.name}: no Vertex AI job; its record ${record === undefined ? 'does not exist' : `says ${record.status}`}`);
+    }
   }
 
   // ---- VMs up without a record that says they should be
@@ -249,6 +266,7 @@ export function table(seed: number, a: Audit): string {
     ['seed', String(seed)],
     ['VMs asked for / created', `${a.asked} / ${a.created}`],
     ['VMs created beyond what was asked', String(a.counts['vms-extra'])],
+    ['boxes and jobs asked for, never created', String(a.counts['never-created'])],
     ['VMs running without a live record', String(a.counts['vms-without-live-record'])],
     ['jobs asked for / created', `${a.jobsAsked} / ${a.jobsCreated}`],
     ['jobs created twice', String(a.counts['jobs-created-twice'])],
