@@ -224,10 +224,12 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
     await api('chat.postMessage', { channel: CHANNEL, thread_ts: boxCard.ts, text: `${name}: Deleted outside gpubot (console or gcloud): the VM and its disk are gone.` });
     planted.set('notices-false', `told ${name} in its thread that it was deleted outside gpubot`);
   }
-  // A finished job's record made to say it ran two minutes longer than Vertex AI says.
+  // A finished job's record, agreeing with Vertex AI so far, made to say it ran two minutes longer.
+  const over: Readonly<Record<string, string>> = { JOB_STATE_SUCCEEDED: 'succeeded', JOB_STATE_FAILED: 'failed', JOB_STATE_CANCELLED: 'cancelled' };
   const ended = (await world.db.collection('jobs').where('status', 'in', ['succeeded', 'failed', 'cancelled']).get()).docs.find((d) => {
-    const data = d.data() as { name?: string; endedAt?: number | null };
-    return typeof data.endedAt === 'number' && !counted('costs-disagreeing', data.name ?? '');
+    const data = d.data() as { name?: string; status?: string; endedAt?: number | null };
+    const vj = world.vertex.jobs().find((j) => j.labels?.['gpubot-id'] === d.id);
+    return typeof data.endedAt === 'number' && vj !== undefined && over[vj.state] === data.status && !counted('costs-disagreeing', data.name ?? '');
   });
   if (ended !== undefined) {
     const data = ended.data() as { name: string; endedAt: number };

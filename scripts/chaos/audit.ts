@@ -241,7 +241,11 @@ export async function audit(world: World, db: Firestore, planned: { boxes: reado
       continue;
     }
     const truth = STATUS_OF[vj.state];
-    if (truth === undefined) continue;
+    if (truth === undefined) {
+      // The record says it is over while Vertex AI still has it: nobody watches a job that may yet run and bill.
+      if (['succeeded', 'failed', 'cancelled'].includes(record.status)) find('costs-disagreeing', 1, `${record.name}: record ${record.status}, Vertex AI still ${vj.state}`);
+      continue;
+    }
     const ran = (v: { s: number | null; e: number | null }) => (v.s !== null && v.e !== null ? v.e - v.s : null);
     const cloudRan = ran({ s: vj.startTime !== undefined ? Date.parse(vj.startTime) : null, e: vj.endTime !== undefined ? Date.parse(vj.endTime) : null });
     const recordRan = ran({ s: record.startedAt, e: record.endedAt });
