@@ -186,7 +186,9 @@ export async function audit(world: World, db: Firestore, planned: { boxes: reado
       // A thread notice without a card has nowhere to go; the missing card is counted once above.
       if (e.where === 'thread' && cards.length === 0) continue;
       find('notices-missing', e.n - seen, `${plan.name}: ${e.what} notice in the ${e.where}: ${seen} of ${e.n}`);
-      find('notices-doubled', seen - e.n, `${plan.name}: ${e.what} notice in the ${e.where}: ${seen} for ${e.n}`);
+      // One too many of a notice that was due is doubled; any of one that was not due is false.
+      if (e.n > 0) find('notices-doubled', seen - e.n, `${plan.name}: ${e.what} notice in the ${e.where}: ${seen} for ${e.n}`);
+      else find('notices-false', seen, `${plan.name}: ${e.what} notice in the ${e.where}, though Compute shows no such event`);
     }
     // Nobody used the console in this run: "outside gpubot" is always a wrong notice.
     find('notices-false', count([...thread, ...dms], /outside gpubot/), `${plan.name}: told it was stopped or deleted outside gpubot`);
@@ -209,7 +211,7 @@ export async function audit(world: World, db: Firestore, planned: { boxes: reado
     for (const [where, seen] of [['thread', thread], ['dm', dms]] as const) {
       if (where === 'thread' && cards.length === 0) continue;
       find('notices-missing', n - seen.length, `${plan.name}: end notice in the ${where}: ${seen.length} of ${n}`);
-      find('notices-doubled', seen.length - n, `${plan.name}: end notice in the ${where}: ${seen.length} for ${n}`);
+      if (n > 0) find('notices-doubled', seen.length - n, `${plan.name}: end notice in the ${where}: ${seen.length} for ${n}`);
       const wrong = seen.filter((m) => ended.exec(m.text)?.[1] !== truth).length;
       find('notices-false', wrong, `${plan.name}: told ${seen.map((m) => ended.exec(m.text)?.[1] ?? '?').join(', ')} in the ${where}; Vertex AI says ${vj?.state ?? (vertexByName.get(plan.name)?.[0]?.state ?? 'no job')}`);
     }
