@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { HttpFaults } from '../http-faults.js';
 
 export interface SandboxRequest {
   method: string;
@@ -117,6 +118,8 @@ export interface StartGoogleSandboxOptions {
   host?: string;
   /** Called with errors a handler threw; the client gets a 500 either way. */
   onError?: (error: unknown, req: SandboxRequest) => void;
+  /** Faults every API here can be made to show (5xx, 429, hangs, lagging listings); none by default. */
+  faults?: HttpFaults;
 }
 
 export interface GoogleSandbox {
@@ -217,14 +220,18 @@ export async function startGoogleSandbox(options: StartGoogleSandboxOptions): Pr
   const host = options.host ?? '127.0.0.1';
   const { handlers, onError } = options;
   const server = http.createServer((req, res) => {
-    toSandboxRequest(req)
-      .then((request) => dispatch(handlers, request, onError))
-      .catch((error: unknown) => {
-        if (error instanceof BodyError) return error.response;
-        const detail = error instanceof Error ? error.message : String(error);
-        return googleError(400, 'badRequest', `Could not read the request: ${detail}`);
-      })
-      .then((response) => send(res, response))
+    const answer = (): Promise<SandboxResponse> =>
+      toSandboxRequest(req)
+        .then((request) => dispatch(handlers, request, onError))
+        .catch((error: unknown) => {
+          if (error instanceof BodyError) return error.response;
+          const detail = error instanceof Error ? error.message : String(error);
+          return googleError(400, 'badRequest', `Could not read the request: ${detail}`);
+        });
+    const faults = options.faults;
+    const outcome = faults === undefined ? answer().then((response) => ({ kind: 'answer' as const, answer: response })) : faults.around(req.method ?? 'GET', req.url ?? '/', answer);
+    outcome
+      .then((o) => (o.kind === 'drop' ? res.destroy() : send(res, o.answer)))
       .catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {

@@ -16,6 +16,7 @@ import { checkBlockKit, type BlockKitSurface } from './block-kit-limits.js';
 import { readManifestBotScopes } from './manifest.js';
 import { acceptedScopes, METHOD_SCOPES, missingScope, ScopeGrant, type ConversationType } from './method-scopes.js';
 import { signSlackRequest } from './signing.js';
+import { HttpFaults } from '../http-faults.js';
 import { acceptUpgrade, refuseUpgrade, type WebSocketConnection } from './websocket.js';
 
 export type Json = Record<string, unknown>;
@@ -507,6 +508,11 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   readonly uploads: SimUpload[] = [];
   /** Every request sent to the bot, in order. */
   readonly sent: SentRequest[] = [];
+  /**
+   * Faults on the Web API as Slack produces them, by method path (`/api/chat.postMessage`): 5xx, 429
+   * with Retry-After, calls that hang, answers lost after the message was posted. Empty by default.
+   */
+  readonly faults = new HttpFaults();
   /** Where the bot listens (its `/slack/events` URL); set it once the bot has a port. */
   botUrl: string | undefined;
   readonly botToken: string;
@@ -873,16 +879,21 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const body = await readBody(req);
     const contentType = req.headers['content-type'] ?? '';
-    let result: ApiResult;
-    if (req.method === 'POST' && path.startsWith('/api/')) {
-      result = this.api(decodeURIComponent(path.slice('/api/'.length)), body, contentType, req.headers.authorization);
-    } else if (req.method === 'POST' && path.startsWith('/response/')) {
-      result = this.responseUrlPost(path.slice('/response/'.length), body);
-    } else if (req.method === 'POST' && path.startsWith('/upload/')) {
-      result = this.upload(path.slice('/upload/'.length), body, contentType);
-    } else {
-      result = { status: 404, body: fail('not_found') };
+    const outcome = await this.faults.around(req.method ?? 'GET', req.url ?? '/', async () => {
+      if (req.method === 'POST' && path.startsWith('/api/')) {
+        return this.api(decodeURIComponent(path.slice('/api/'.length)), body, contentType, req.headers.authorization);
+      } else if (req.method === 'POST' && path.startsWith('/response/')) {
+        return this.responseUrlPost(path.slice('/response/'.length), body);
+      } else if (req.method === 'POST' && path.startsWith('/upload/')) {
+        return this.upload(path.slice('/upload/'.length), body, contentType);
+      }
+      return { status: 404, body: fail('not_found') };
+    });
+    if (outcome.kind === 'drop') {
+      req.socket.destroy();
+      return;
     }
+    const result = outcome.answer;
     res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', ...result.headers });
     res.end(JSON.stringify(result.body));
   }
