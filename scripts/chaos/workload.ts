@@ -33,7 +33,9 @@ export interface PlannedJob {
   done: string[];
 }
 
-const PKG = 'gs://ml-lab-trainers/census-0.1.tar.gz';
+// The job's own container: every prebuilt TensorFlow image ML Engine's runtime versions map to has
+// reached its end of availability, so Vertex AI (and its stand-in) would refuse a --runtime-version job.
+const TRAINER_IMAGE = 'us-central1-docker.pkg.dev/ml-lab/trainers/census:1';
 
 export function planWorkload(r: Rng, boxes: number, jobs: number, windowMs: number): { boxes: PlannedBox[]; jobs: PlannedJob[] } {
   const pb: PlannedBox[] = [];
@@ -226,7 +228,7 @@ export async function driveBox(ctx: WorkloadContext, box: PlannedBox): Promise<v
 export async function driveJob(ctx: WorkloadContext, job: PlannedJob): Promise<void> {
   const { world, records, front, r } = ctx;
   await at(ctx.t0, job.atMs);
-  const submitted = await front.command(job.owner, '/train', `submit ${job.name} --scale-tier BASIC --module-name trainer.task --packages ${PKG} --runtime-version 2.11`);
+  const submitted = await front.command(job.owner, '/train', `submit ${job.name} --scale-tier BASIC --master-image-uri ${TRAINER_IMAGE}`);
   if (submitted === null) {
     job.done.push('submit-unanswered');
     return;

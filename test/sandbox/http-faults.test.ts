@@ -18,7 +18,7 @@ const JOB = {
       {
         machineSpec: { machineType: 'n1-standard-4' },
         replicaCount: '1',
-        pythonPackageSpec: { executorImageUri: 'us-docker.pkg.dev/vertex-ai/training/tf-cpu.2-11.py310:latest', packageUris: ['gs://b/p.tar.gz'], pythonModule: 'trainer.task' },
+        containerSpec: { imageUri: 'us-central1-docker.pkg.dev/p/trainers/census:1' },
       },
     ],
   },
