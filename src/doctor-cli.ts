@@ -41,8 +41,8 @@ export async function createDoctor(config: Config, parts: DoctorParts): Promise<
       // each role line names the account it checked.
       botServiceAccount: config.botServiceAccount ?? (await credentialsEmail(cloud)) ?? `gpubot@${cloud.project}.iam.gserviceaccount.com`,
       boxServiceAccount: config.boxServiceAccount,
-      // Every box gets an external IP today (gcp/compute.ts gives its interface an access config).
-      boxesHaveExternalIp: true,
+      // GPUBOT_EXTERNAL_IP=false gives boxes no access config (they reach out through Cloud NAT).
+      boxesHaveExternalIp: config.externalIp,
       firestoreDatabase,
       indexes: await requiredIndexes(),
       gpuQuotas: GPU_KEYS.map((key) => ({ metric: GPUS[key].quotaMetric, spotMetric: GPUS[key].spotQuotaMetric })),

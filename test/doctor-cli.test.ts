@@ -163,6 +163,19 @@ for (const fault of FAULTS) {
   });
 }
 
+test('with external IPs forbidden and GPUBOT_EXTERNAL_IP=false, the policy check passes: boxes ask for none', async () => {
+  const d = await startTestDeployment();
+  try {
+    d.orgPolicy.forbidExternalIps();
+    const { code, lines } = await doctor(d, { GPUBOT_EXTERNAL_IP: 'false' });
+    assert.deepEqual(failures(lines), []);
+    assert.ok(lines.some((l) => /^ok {4}policy constraints\/compute\.vmExternalIpAccess: forbids external IPs; boxes get none\.$/.test(l)), lines.join('\n'));
+    assert.equal(code, 0);
+  } finally {
+    await d.close();
+  }
+});
+
 test('settings that do not load are said with exit code 2', async () => {
   const lines: string[] = [];
   const code = await runDoctor({ GPUBOT_REGION: 'the moon' }, (l) => lines.push(l));
