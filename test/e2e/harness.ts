@@ -65,7 +65,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startBot(
-  options: { env?: Record<string, string>; billingFailsWith?: 403 | 503; startAt?: number; socketMode?: boolean } = {},
+  options: { env?: Record<string, string>; billingFailsWith?: 403 | 503; startAt?: number; socketMode?: boolean; refusedInsertsExpected?: boolean } = {},
 ): Promise<Bot> {
   const clock = new ManualClock(options.startAt);
   const project = freshProjectId('e2e');
@@ -152,6 +152,9 @@ export async function startBot(
       await gpubot.stop();
       await slack.close();
       await google.close();
+      // Whatever a test did, the bot never sent an insert Compute would refuse (a refusal is a person's
+      // box failing on the real API); a test about refusals opts out.
+      if (options.refusedInsertsExpected !== true) assert.deepEqual(compute.refusedInserts(), [], 'the sandbox refused an insert the bot sent');
     },
   };
   return bot;
