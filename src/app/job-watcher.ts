@@ -24,8 +24,10 @@ const LOG_LINES = 10;
  * customJobs.create takes no request id (its only parameter is `parent`, v1 discovery document), so
  * the `gpubot-id` label is the only way back to a job whose create answer or record write was lost;
  * a listing may lag behind a create. Inside this window the watcher waits instead of creating again.
+ * Google documents no bound on that lag; two minutes is many times the seconds it is seen to take, and
+ * every minute here is a minute a person's job waits after an unanswered create.
  */
-export const CREATE_SETTLE_MS = 5 * 60_000;
+export const CREATE_SETTLE_MS = 2 * 60_000;
 
 /** A job whose record changed this recently is watched closely: its next step tends to follow soon. */
 const CHANGING_MS = 2 * 60_000;

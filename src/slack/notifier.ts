@@ -32,6 +32,8 @@ export interface NotifierDeps {
   prices?: PriceLookup;
   /** Training-job cards and notices, delivered in the same pass. */
   jobs?: JobNotifier;
+  /** Wall time a pass may spend sending notices (PASS_BUDGET_MS); tests shorten it. */
+  passBudgetMs?: number;
 }
 
 /** Notices read per pass. */
@@ -41,6 +43,13 @@ const FRESH_MS = 60_000;
 
 /** Notices of one thread (box or job) sent per pass: one busy thread does not hold the others up. */
 const PER_THREAD = 10;
+
+/**
+ * Wall time a pass may spend sending before it leaves the rest to the next tick. Slack's rate limits
+ * make the client wait Retry-After, and a hung call waits its timeout: without a bound one pass could
+ * hold the tick for minutes while boxes wait to be stopped. Real time, not the clock: it bounds the tick.
+ */
+const PASS_BUDGET_MS = 10_000;
 
 export class SlackNotifier {
   private readonly retries: CardRetries;
@@ -69,7 +78,12 @@ export class SlackNotifier {
     /** Threads found without a card this pass: their other notices wait too, without being read again. */
     const cardless = new Set<string>();
     const now = this.deps.clock.now();
+    const started = Date.now();
     for (const notice of pending) {
+      if (Date.now() - started > (this.deps.passBudgetMs ?? PASS_BUDGET_MS)) {
+        waiting = true;
+        break;
+      }
       const thread = threadKey(notice);
       const sent = perThread.get(thread) ?? 0;
       if (cardless.has(thread) || sent >= PER_THREAD) {

@@ -22,6 +22,13 @@ export class FirestoreLeaseStore implements LeaseStore {
 
   async acquire(name: string, holder: string, ttlMs: number): Promise<Fence | null> {
     const ref = this.db.collection(LEASES).doc(name);
+    // A follower asks every tick; a plain read tells it the lease is someone else's without a
+    // transaction. A transaction reads with a lock, so followers' transactions would queue against the
+    // leader's renewals (the emulator's pessimistic locks then time out, "ABORTED: Transaction lock
+    // timeout") and a renewal that waits past the time to live hands the lease over mid-tick.
+    const seen = await ref.get();
+    const current = seen.exists ? (seen.data() as LeaseDoc) : null;
+    if (current !== null && current.holder !== holder && current.expiresAt > this.clock.now()) return null;
     return this.db.runTransaction(async (t) => {
       const snap = await t.get(ref);
       const now = this.clock.now();

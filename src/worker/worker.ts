@@ -20,6 +20,8 @@ export interface WorkerOptions {
   /** While boxes are changing state, ticks come this often instead. */
   busyIntervalMs?: number;
   holder?: string;
+  /** The shortest lease, whatever the interval (LEASE_FLOOR_MS); tests with short leases lower it. */
+  leaseFloorMs?: number;
 }
 
 export interface TickResult {
@@ -29,6 +31,14 @@ export interface TickResult {
 }
 
 const LEASE = 'worker';
+
+/**
+ * The shortest worker lease. Three intervals alone would be 15 s with a 5 s interval, and a renewal
+ * that waits on a busy Firestore (a transaction queued behind others, a paused connection) for that
+ * long hands the lease over mid-tick, over and over: two replicas then take turns, each skipping the
+ * rest of its tick. A killed leader is replaced within this time.
+ */
+export const LEASE_FLOOR_MS = 30_000;
 
 export class Worker {
   readonly holder: string;
@@ -109,8 +119,8 @@ export class Worker {
 
   private async runTick(): Promise<TickResult> {
     // The lease outlives two missed ticks, so a leader that pauses briefly keeps it, and a leader that
-    // died is replaced within three intervals.
-    const ttlMs = Math.max(3 * this.options.intervalMs, 2_000);
+    // died is replaced within three intervals, or LEASE_FLOOR_MS with short intervals.
+    const ttlMs = Math.max(3 * this.options.intervalMs, this.options.leaseFloorMs ?? LEASE_FLOOR_MS);
     let fence: Fence | null;
     try {
       fence = await this.options.leases.acquire(LEASE, this.holder, ttlMs);

@@ -70,6 +70,7 @@ test('a tick that outlasts the lease renews it, so no other replica takes over w
     log: memoryLogger(),
     // A 2 s lease, renewed every two thirds of a second while the tick runs.
     intervalMs: 400,
+    leaseFloorMs: 2000,
     holder: 'replica-a',
     steps: [
       {
@@ -111,6 +112,7 @@ test('a tick whose lease passed to another replica stops before its next step', 
     leases,
     log: memoryLogger(),
     intervalMs: 400,
+    leaseFloorMs: 2000,
     holder: 'replica-a',
     steps: [
       {
