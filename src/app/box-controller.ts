@@ -4,7 +4,7 @@
  * deterministic, and an operation is recorded before the next step depends on it.
  */
 import type { Box } from '../domain/box.js';
-import { fail, moveTo, regionOfZone, remainingZones } from '../domain/box-transitions.js';
+import { fail, moveTo, moveToSince, regionOfZone, remainingZones } from '../domain/box-transitions.js';
 import { expireIfDue } from '../domain/box-approval.js';
 import { GPUS } from '../domain/gpus.js';
 import { instancePlan, type PlanContext } from '../domain/instance-plan.js';
@@ -295,7 +295,7 @@ export class BoxController {
     switch (op.action) {
       case 'insert':
         if (failure !== null) return this.insertFailed(cleared, op.zone, failure, observed, fence);
-        return { box: moveTo(cleared, 'booting', now), notices: [] };
+        return { box: moveToSince(cleared, 'booting', now, state.value.endedAt), notices: [] };
       case 'start':
         if (failure !== null && failure.kind === 'stockout') {
           return {
@@ -304,7 +304,7 @@ export class BoxController {
           };
         }
         if (failure !== null) return this.transient(cleared, failure);
-        return { box: moveTo(cleared, 'booting', now), notices: [] };
+        return { box: moveToSince(cleared, 'booting', now, state.value.endedAt), notices: [] };
       case 'stop':
         if (failure !== null) return this.transient(cleared, failure);
         return { box: { ...moveTo(cleared, 'stopped', now), idle: NOT_WARNED }, notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };

@@ -59,6 +59,8 @@ export interface OperationRef {
 export interface OperationState {
   done: boolean;
   failure: CloudFailure | null;
+  /** When Compute says the operation ended (its `endTime`, epoch ms); null while it runs or if not given. */
+  endedAt: number | null;
 }
 
 /**

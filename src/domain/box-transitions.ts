@@ -8,6 +8,19 @@ export function moveTo(box: Box, status: BoxStatus, now: number, note?: string):
   return { ...box, status, updatedAt: now, rev: box.rev + 1, history: [...box.history, event].slice(-200) };
 }
 
+/**
+ * A move seen now that happened at `since` by Google's own clock (the end time of the operation that
+ * made it): the history, which costs are counted from, says when it happened, not when a tick noticed
+ * (a tick slowed by a hung call notices a minute late). Kept between the last event and now.
+ */
+export function moveToSince(box: Box, status: BoxStatus, now: number, since: number | null): Box {
+  const moved = moveTo(box, status, now);
+  if (since === null || moved === box || moved.status === box.status) return moved;
+  const floor = box.history.at(-1)?.at ?? box.createdAt;
+  const at = Math.min(now, Math.max(floor, since));
+  return { ...moved, history: [...moved.history.slice(0, -1), { status, at }] };
+}
+
 export function fail(box: Box, failure: BoxFailure, now: number): Box {
   return { ...moveTo(box, 'failed', now, failure.code), failure, operation: null, desired: 'deleted' };
 }

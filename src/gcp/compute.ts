@@ -228,7 +228,8 @@ function observe(instance: IInstance): ObservedInstance {
 function operationState(op: IOperation): OperationState {
   const done = op.status === 'DONE';
   const first = op.error?.errors?.[0];
-  return { done, failure: done && first !== undefined ? classifyOperationError(first.code, first.message) : null };
+  const ended = done && typeof op.endTime === 'string' ? Date.parse(op.endTime) : NaN;
+  return { done, failure: done && first !== undefined ? classifyOperationError(first.code, first.message) : null, endedAt: Number.isFinite(ended) ? ended : null };
 }
 
 /** A network as configured: a name in this project, or a path (Shared VPC: `projects/HOST/global/networks/NAME`, or a full URL). */

@@ -140,6 +140,21 @@ test('/gpu up reaches ready with the Jupyter link, on a VM built the way its GPU
   await w.close();
 });
 
+test('a box noticed running a minute late is billed from when Compute says its insert ended, not from the tick', async () => {
+  const w = await world();
+  await w.up('up late1 --gpu t4');
+  const sent = w.clock.now();
+  await w.controller.reconcileAll();
+  // The next tick comes 90 s later (a hung call held the one before): the insert ended long before.
+  w.clock.advance(90_000);
+  const booting = await w.tickUntil('late1', (b) => b.status !== 'creating' && b.status !== 'requested');
+  const event = booting.history.find((e) => e.status === 'booting');
+  assert.ok(event, JSON.stringify(booting.history));
+  assert.ok(event.at - sent <= 5_000, `booting recorded ${event.at - sent} ms after the insert was sent`);
+  assert.ok(booting.updatedAt >= sent + 90_000, 'the record itself changed when the tick saw it');
+  await w.close();
+});
+
 test('a stockout in the first zone lands the box in the next zone and the thread says so', async () => {
   const w = await world();
   w.cloud.sandbox.stockout('us-central1-a');
