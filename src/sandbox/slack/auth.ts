@@ -9,17 +9,17 @@ import type { Workspace } from './workspace.js';
 export const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
 
 export class AuthMethods {
-  constructor(private readonly ws: Workspace) {}
+  constructor(private readonly workspace: Workspace) {}
 
   readonly handlers: Readonly<Record<string, (args: Json) => Json>> = {
     'auth.test': () => ({
       ok: true,
-      url: `https://${this.ws.teamDomain}.slack.com/`,
-      team: this.ws.teamDomain,
-      user: this.ws.botName,
-      team_id: this.ws.teamId,
-      user_id: this.ws.botUserId,
-      bot_id: this.ws.botId,
+      url: `https://${this.workspace.teamDomain}.slack.com/`,
+      team: this.workspace.teamDomain,
+      user: this.workspace.botName,
+      team_id: this.workspace.teamId,
+      user_id: this.workspace.botUserId,
+      bot_id: this.workspace.botId,
       is_enterprise_install: false,
     }),
   };

@@ -4,7 +4,7 @@ import type { Json, SimMessage } from './types.js';
 import type { Workspace } from './workspace.js';
 
 export class ConversationMethods {
-  constructor(private readonly ws: Workspace) {}
+  constructor(private readonly workspace: Workspace) {}
 
   readonly handlers: Readonly<Record<string, (args: Json) => Json>> = {
     'conversations.open': (a) => this.openConversation(a),
@@ -17,52 +17,52 @@ export class ConversationMethods {
   private openConversation(a: Json): Json {
     const channel = str(a, 'channel');
     if (channel !== undefined) {
-      const target = this.ws.existingChannel(channel);
+      const target = this.workspace.existingChannel(channel);
       return 'error' in target ? fail(target.error) : { ok: true, channel: { id: target.channel } };
     }
     const users = (str(a, 'users') ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
     if (users.length === 0) return fail('users_list_not_supplied');
-    for (const u of users) if (this.ws.user(u) === undefined) return fail('user_not_found');
+    for (const u of users) if (this.workspace.user(u) === undefined) return fail('user_not_found');
     const [only] = users;
     if (users.length === 1 && only !== undefined) {
-      const already = this.ws.dmByUser.has(only);
-      return { ok: true, no_op: already, already_open: already, channel: { id: this.ws.dmChannel(only) } };
+      const already = this.workspace.dmByUser.has(only);
+      return { ok: true, no_op: already, already_open: already, channel: { id: this.workspace.dmChannel(only) } };
     }
     // A group DM: one stable id per set of people.
     const key = [...users].sort().join(',');
-    let id = [...this.ws.channelNames].find(([, n]) => n === `mpdm-${key}`)?.[0];
+    let id = [...this.workspace.channelNames].find(([, n]) => n === `mpdm-${key}`)?.[0];
     if (id === undefined) {
       id = randomId('G');
-      this.ws.channelNames.set(id, `mpdm-${key}`);
+      this.workspace.channelNames.set(id, `mpdm-${key}`);
     }
     return { ok: true, channel: { id } };
   }
 
   private conversationInfo(a: Json): Json {
     const id = str(a, 'channel');
-    if (id === undefined || this.ws.unknownChannels.has(id) || !/^[CGD][A-Z0-9]+$/.test(id)) return fail('channel_not_found');
+    if (id === undefined || this.workspace.unknownChannels.has(id) || !/^[CGD][A-Z0-9]+$/.test(id)) return fail('channel_not_found');
     const im = id.startsWith('D');
     return {
       ok: true,
       channel: {
         id,
-        name: this.ws.channelName(id),
+        name: this.workspace.channelName(id),
         is_channel: id.startsWith('C'),
         is_group: id.startsWith('G'),
         is_im: im,
         is_private: !id.startsWith('C'),
-        is_member: !this.ws.withoutBot.has(id),
-        ...(im ? { user: this.ws.userByDm.get(id) } : {}),
+        is_member: !this.workspace.withoutBot.has(id),
+        ...(im ? { user: this.workspace.userByDm.get(id) } : {}),
       },
     };
   }
 
   private join(a: Json): Json {
     const id = str(a, 'channel');
-    if (id === undefined || this.ws.unknownChannels.has(id) || !/^[CGD][A-Z0-9]+$/.test(id)) return fail('channel_not_found');
+    if (id === undefined || this.workspace.unknownChannels.has(id) || !/^[CGD][A-Z0-9]+$/.test(id)) return fail('channel_not_found');
     if (!id.startsWith('C')) return fail('method_not_supported_for_channel_type');
-    this.ws.withoutBot.delete(id);
-    return { ok: true, channel: { id, name: this.ws.channelName(id), is_member: true } };
+    this.workspace.withoutBot.delete(id);
+    return { ok: true, channel: { id, name: this.workspace.channelName(id), is_member: true } };
   }
 
   private page(items: SimMessage[], a: Json, withMetadata: boolean): Json {
@@ -73,7 +73,7 @@ export class ConversationMethods {
     const more = offset + limit < items.length;
     return {
       ok: true,
-      messages: slice.map((m) => this.ws.wire(m, withMetadata)),
+      messages: slice.map((m) => this.workspace.wire(m, withMetadata)),
       has_more: more,
       response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '' },
     };
@@ -90,16 +90,16 @@ export class ConversationMethods {
   }
 
   private history(a: Json): Json {
-    const target = this.ws.existingChannel(str(a, 'channel'));
+    const target = this.workspace.existingChannel(str(a, 'channel'));
     if ('error' in target) return fail(target.error);
-    const newestFirst = this.ws.messages(target.channel).filter((m) => this.inRange(m.ts, a)).reverse();
+    const newestFirst = this.workspace.messages(target.channel).filter((m) => this.inRange(m.ts, a)).reverse();
     return { ...this.page(newestFirst, a, flag(a, 'include_all_metadata')), pin_count: 0 };
   }
 
   private replies(a: Json): Json {
-    const target = this.ws.existingChannel(str(a, 'channel'));
+    const target = this.workspace.existingChannel(str(a, 'channel'));
     if ('error' in target) return fail(target.error);
-    const thread = this.ws.thread(target.channel, str(a, 'ts') ?? '');
+    const thread = this.workspace.thread(target.channel, str(a, 'ts') ?? '');
     if (thread.length === 0) return fail('thread_not_found');
     const [parent, ...rest] = thread;
     const inRange = rest.filter((m) => this.inRange(m.ts, a));

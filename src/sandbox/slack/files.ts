@@ -7,7 +7,7 @@ import type { ApiResult, Json, SimUpload } from './types.js';
 import type { Workspace } from './workspace.js';
 
 export class FileMethods {
-  constructor(private readonly ws: Workspace) {}
+  constructor(private readonly workspace: Workspace) {}
 
   readonly handlers: Readonly<Record<string, (args: Json) => Json>> = {
     'files.getUploadURLExternal': (a) => this.uploadUrl(a),
@@ -19,12 +19,12 @@ export class FileMethods {
     const length = Number(str(a, 'length'));
     if (filename === undefined || filename === '' || !Number.isFinite(length) || length <= 0) return fail('invalid_arguments');
     const fileId = randomId('F');
-    this.ws.uploads.push({ fileId, filename, declaredLength: length, completed: false });
-    return { ok: true, upload_url: `${this.ws.url}/upload/${fileId}`, file_id: fileId };
+    this.workspace.uploads.push({ fileId, filename, declaredLength: length, completed: false });
+    return { ok: true, upload_url: `${this.workspace.url}/upload/${fileId}`, file_id: fileId };
   }
 
   upload(fileId: string, body: Buffer, contentType: string): ApiResult {
-    const upload = this.ws.uploads.find((u) => u.fileId === fileId);
+    const upload = this.workspace.uploads.find((u) => u.fileId === fileId);
     if (upload === undefined) return { status: 404, body: fail('file_not_found') };
     const bytes = contentType.startsWith('multipart/form-data') ? firstMultipartPart(body, contentType) ?? body : body;
     upload.bytes = Buffer.from(bytes);
@@ -36,7 +36,7 @@ export class FileMethods {
     const done: SimUpload[] = [];
     for (const entry of a.files) {
       if (!isRecord(entry) || typeof entry.id !== 'string') return fail('invalid_arguments');
-      const upload = this.ws.uploads.find((u) => u.fileId === entry.id);
+      const upload = this.workspace.uploads.find((u) => u.fileId === entry.id);
       if (upload === undefined || upload.bytes === undefined) return fail('file_not_found');
       if (typeof entry.title === 'string') upload.title = entry.title;
       done.push(upload);
@@ -44,11 +44,11 @@ export class FileMethods {
     const channelArg = str(a, 'channel_id') ?? str(a, 'channels')?.split(',')[0];
     let channel: string | undefined;
     if (channelArg !== undefined && channelArg !== '') {
-      const target = this.ws.postTarget(channelArg);
+      const target = this.workspace.postTarget(channelArg);
       if ('error' in target) return fail(target.error);
       channel = target.channel;
     }
-    const thread = channel === undefined ? {} : this.ws.threadRoot('files.completeUploadExternal', channel, str(a, 'thread_ts'));
+    const thread = channel === undefined ? {} : this.workspace.threadRoot('files.completeUploadExternal', channel, str(a, 'thread_ts'));
     if ('error' in thread) return fail(thread.error);
     const comment = str(a, 'initial_comment');
     const files = done.map((u) => ({
@@ -56,8 +56,8 @@ export class FileMethods {
       name: u.filename,
       title: u.title ?? u.filename,
       size: u.bytes?.length ?? 0,
-      user: this.ws.botUserId,
-      url_private: `https://files.slack.com/files-pri/${this.ws.teamId}-${u.fileId}/${u.filename}`,
+      user: this.workspace.botUserId,
+      url_private: `https://files.slack.com/files-pri/${this.workspace.teamId}-${u.fileId}/${u.filename}`,
     }));
     for (const u of done) {
       u.completed = true;
@@ -66,10 +66,10 @@ export class FileMethods {
       if (comment !== undefined) u.initialComment = comment;
     }
     if (channel !== undefined) {
-      this.ws.append({
+      this.workspace.append({
         channel,
-        ts: this.ws.nextTs(),
-        user: this.ws.botUserId,
+        ts: this.workspace.nextTs(),
+        user: this.workspace.botUserId,
         fromBot: true,
         text: comment ?? '',
         blocks: [],

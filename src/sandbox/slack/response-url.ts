@@ -11,7 +11,7 @@ const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
 export class ResponseUrlReplies {
   constructor(
-    private readonly ws: Workspace,
+    private readonly workspace: Workspace,
     /** Records the post as a call with method `response_url`, as the simulator records Web API calls. */
     private readonly record: (method: string, args: Json, result: ApiResult) => ApiResult,
   ) {}
@@ -24,14 +24,14 @@ export class ResponseUrlReplies {
       return this.record('response_url', { id }, { status: 400, body: fail('invalid_payload') });
     }
     const args: Json = isRecord(payload) ? { ...payload } : {};
-    const context = this.ws.responseUrls.get(id);
+    const context = this.workspace.responseUrls.get(id);
     if (context === undefined) return this.record('response_url', args, { status: 404, body: fail('not_found') });
     if (Date.now() - context.createdAt > RESPONSE_URL_TTL_MS) {
-      this.ws.violation('response_url', ['response_url used more than 30 minutes after it was issued']);
+      this.workspace.violation('response_url', ['response_url used more than 30 minutes after it was issued']);
       return this.record('response_url', args, { status: 404, body: fail('expired_url') });
     }
     if (context.uses >= RESPONSE_URL_MAX_USES) {
-      this.ws.violation('response_url', [`response_url used more than ${RESPONSE_URL_MAX_USES} times`]);
+      this.workspace.violation('response_url', [`response_url used more than ${RESPONSE_URL_MAX_USES} times`]);
       return this.record('response_url', args, { status: 404, body: fail('used_url') });
     }
     context.uses += 1;
@@ -58,51 +58,51 @@ export class ResponseUrlReplies {
       delete context.original;
       return undefined;
     }
-    const content = this.ws.content(reply, source);
+    const content = this.workspace.content(reply, source);
     if ('error' in content) return { error: content.error, problems: content.problems ?? [] };
     const text = content.text ?? '';
     const blocks = withBlockIds(content.blocks ?? []);
     if (flag(reply, 'replace_original') && original !== undefined) {
       if (original.ephemeral) {
-        const e = this.ws.ephemeralLog.find((m) => m.ts === original.ts && m.user === context.userId);
+        const e = this.workspace.ephemeralLog.find((m) => m.ts === original.ts && m.user === context.userId);
         if (e !== undefined) {
           e.text = text;
           e.blocks = blocks;
           e.updates += 1;
-          this.ws.changed({ kind: 'ephemeral', message: e, updated: true });
+          this.workspace.changed({ kind: 'ephemeral', message: e, updated: true });
           return undefined;
         }
       } else {
-        const m = this.ws.message(context.channel, original.ts);
+        const m = this.workspace.message(context.channel, original.ts);
         if (m !== undefined) {
           m.text = text;
           m.blocks = blocks;
-          m.edited = { user: this.ws.botUserId, ts: this.ws.nextTs() };
+          m.edited = { user: this.workspace.botUserId, ts: this.workspace.nextTs() };
           m.updates += 1;
-          this.ws.changed({ kind: 'message', message: m, updated: true });
+          this.workspace.changed({ kind: 'message', message: m, updated: true });
           return undefined;
         }
       }
     }
     const threadTs = str(reply, 'thread_ts') ?? context.threadTs;
     if (reply.response_type === 'in_channel') {
-      const root = threadTs === undefined ? undefined : this.ws.message(context.channel, threadTs);
+      const root = threadTs === undefined ? undefined : this.workspace.message(context.channel, threadTs);
       const message: SimMessage = {
         channel: context.channel,
-        ts: this.ws.nextTs(),
-        user: this.ws.botUserId,
+        ts: this.workspace.nextTs(),
+        user: this.workspace.botUserId,
         fromBot: true,
         text,
         blocks,
         updates: 0,
         ...(root === undefined ? {} : { threadTs: root.threadTs ?? root.ts }),
       };
-      this.ws.append(message);
+      this.workspace.append(message);
       context.original = { ts: message.ts, ephemeral: false };
     } else {
       const message: SimEphemeral = {
         channel: context.channel,
-        ts: this.ws.nextTs(),
+        ts: this.workspace.nextTs(),
         user: context.userId,
         text,
         blocks,
@@ -110,8 +110,8 @@ export class ResponseUrlReplies {
         updates: 0,
         ...(threadTs === undefined ? {} : { threadTs }),
       };
-      this.ws.ephemeralLog.push(message);
-      this.ws.changed({ kind: 'ephemeral', message, updated: false });
+      this.workspace.ephemeralLog.push(message);
+      this.workspace.changed({ kind: 'ephemeral', message, updated: false });
       // A command's later replies may replace this one, as Slack lets them.
       if (original === undefined) context.original = { ts: message.ts, ephemeral: true };
     }
@@ -120,20 +120,20 @@ export class ResponseUrlReplies {
 
   removeOriginal(channel: string, original: { ts: string; ephemeral: boolean }): void {
     if (original.ephemeral) {
-      const index = this.ws.ephemeralLog.findIndex((e) => e.ts === original.ts);
-      const removed = this.ws.ephemeralLog[index];
+      const index = this.workspace.ephemeralLog.findIndex((e) => e.ts === original.ts);
+      const removed = this.workspace.ephemeralLog[index];
       if (removed !== undefined) {
-        this.ws.ephemeralLog.splice(index, 1);
-        this.ws.changed({ kind: 'ephemeral_deleted', message: removed });
+        this.workspace.ephemeralLog.splice(index, 1);
+        this.workspace.changed({ kind: 'ephemeral_deleted', message: removed });
       }
       return;
     }
-    const log = this.ws.channelLog.get(channel) ?? [];
+    const log = this.workspace.channelLog.get(channel) ?? [];
     const index = log.findIndex((m) => m.ts === original.ts);
     const removed = log[index];
     if (removed !== undefined) {
       log.splice(index, 1);
-      this.ws.changed({ kind: 'message_deleted', message: removed });
+      this.workspace.changed({ kind: 'message_deleted', message: removed });
     }
   }
 }

@@ -63,7 +63,7 @@ export class SocketMode {
   private readonly emitSocket: (change: SocketModeChange) => void;
 
   constructor(
-    private readonly ws: Workspace,
+    private readonly workspace: Workspace,
     options: SocketModeOptions,
   ) {
     this.ackTimeoutMs = options.ackTimeoutMs;
@@ -84,7 +84,7 @@ export class SocketMode {
   private openConnection(): Json {
     const ticket = randomUUID();
     this.socketTickets.add(ticket);
-    const url = `${this.ws.url.replace(/^http:/, 'ws:')}/link/?ticket=${ticket}&app_id=${this.ws.appId}`;
+    const url = `${this.workspace.url.replace(/^http:/, 'ws:')}/link/?ticket=${ticket}&app_id=${this.workspace.appId}`;
     return { ok: true, url };
   }
 
@@ -98,7 +98,7 @@ export class SocketMode {
     }
     const ws = acceptUpgrade(req, socket, head);
     if (ws === undefined) return;
-    const info: SocketModeConnection = { id: randomId('L'), url: `${this.ws.url.replace(/^http:/, 'ws:')}${req.url ?? '/'}`, connectedAt: Date.now() };
+    const info: SocketModeConnection = { id: randomId('L'), url: `${this.workspace.url.replace(/^http:/, 'ws:')}${req.url ?? '/'}`, connectedAt: Date.now() };
     const link: SocketLink = { info, ws, pending: new Map() };
     this.links.push(link);
     ws.on('message', (text) => this.fromApp(link, text));
@@ -116,7 +116,7 @@ export class SocketMode {
         type: 'hello',
         num_connections: this.links.length,
         debug_info: { host: 'applink-sandbox', build_number: 1, approximate_connection_time: 18060 },
-        connection_info: { app_id: this.ws.appId },
+        connection_info: { app_id: this.workspace.appId },
       }),
     );
     this.emitSocket({ kind: 'connected', connection: info });
@@ -132,12 +132,12 @@ export class SocketMode {
     }
     const envelopeId = isRecord(message) && typeof message.envelope_id === 'string' ? message.envelope_id : undefined;
     if (!isRecord(message) || envelopeId === undefined) {
-      this.ws.violation('socket_mode', [`the bot sent something that is no acknowledgement: ${text.slice(0, 200)}`]);
+      this.workspace.violation('socket_mode', [`the bot sent something that is no acknowledgement: ${text.slice(0, 200)}`]);
       return;
     }
     const pending = link.pending.get(envelopeId);
     if (pending === undefined) {
-      this.ws.violation('ack', [`the bot acknowledged envelope ${envelopeId}, which was not sent on this connection or was already acknowledged`]);
+      this.workspace.violation('ack', [`the bot acknowledged envelope ${envelopeId}, which was not sent on this connection or was already acknowledged`]);
       return;
     }
     link.pending.delete(envelopeId);
@@ -226,7 +226,7 @@ export class SocketMode {
     });
     const elapsedMs = Date.now() - started;
     if (elapsedMs > this.ackTimeoutMs) {
-      this.ws.violation('ack', [`the bot acknowledged a ${request.kind} after ${elapsedMs} ms; Slack gives up after ${this.ackTimeoutMs} ms`]);
+      this.workspace.violation('ack', [`the bot acknowledged a ${request.kind} after ${elapsedMs} ms; Slack gives up after ${this.ackTimeoutMs} ms`]);
     }
     const empty = payload === undefined || payload === null || (isRecord(payload) && Object.keys(payload).length === 0);
     if (empty) return { status: 200, body: '', text: '', headers: {}, request: sent, elapsedMs };

@@ -4,20 +4,20 @@ import type { Json } from './types.js';
 import type { Workspace } from './workspace.js';
 
 export class UserMethods {
-  constructor(private readonly ws: Workspace) {}
+  constructor(private readonly workspace: Workspace) {}
 
   readonly handlers: Readonly<Record<string, (args: Json) => Json>> = {
     'users.info': (a) => this.userInfo(a),
   };
 
   private userInfo(a: Json): Json {
-    const user = this.ws.user(str(a, 'user') ?? '');
+    const user = this.workspace.user(str(a, 'user') ?? '');
     if (user === undefined) return fail('user_not_found');
     return {
       ok: true,
       user: {
         id: user.id,
-        team_id: this.ws.teamId,
+        team_id: this.workspace.teamId,
         name: user.name,
         deleted: false,
         real_name: user.realName,
@@ -28,7 +28,7 @@ export class UserMethods {
           real_name: user.realName,
           display_name: user.name,
           ...(user.email === undefined ? {} : { email: user.email }),
-          team: this.ws.teamId,
+          team: this.workspace.teamId,
         },
         is_admin: user.isAdmin,
         is_owner: false,

@@ -116,7 +116,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   private readonly failures: { method: string; channel: string | undefined; remaining: number; error: string; afterDoing: boolean }[] = [];
 
   /** The workspace model and the Web API surfaces that serve it. */
-  private readonly ws: Workspace;
+  private readonly workspace: Workspace;
   private readonly responses: ResponseUrlReplies;
   private readonly views: ViewMethods;
   private readonly files: FileMethods;
@@ -139,33 +139,33 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     this.port = options.port ?? 0;
     this.scopes = new ScopeGrant(options.grantedScopes ?? readManifestBotScopes(options.manifestPath));
     this.appScopes = new ScopeGrant(options.appTokenScopes ?? ['connections:write']);
-    this.ws = new Workspace({
+    this.workspace = new Workspace({
       identity: { teamId: this.teamId, teamDomain: this.teamDomain, botUserId: this.botUserId, botId: this.botId, appId: this.appId, botName: this.botName },
       scopes: this.scopes,
       triggerTtlMs: options.triggerTtlMs ?? 3000,
       baseUrl: () => this.url,
       onChange: (change) => this.emit('change', change),
     });
-    this.violations = this.ws.violations;
-    this.uploads = this.ws.uploads;
-    this.responses = new ResponseUrlReplies(this.ws, (method, args, result) => this.record(method, args, result));
-    this.views = new ViewMethods(this.ws);
-    this.files = new FileMethods(this.ws);
-    this.socket = new SocketMode(this.ws, { ackTimeoutMs: this.ackTimeoutMs, sent: this.sent, emitSocket: (change) => this.emit('socket', change) });
+    this.violations = this.workspace.violations;
+    this.uploads = this.workspace.uploads;
+    this.responses = new ResponseUrlReplies(this.workspace, (method, args, result) => this.record(method, args, result));
+    this.views = new ViewMethods(this.workspace);
+    this.files = new FileMethods(this.workspace);
+    this.socket = new SocketMode(this.workspace, { ackTimeoutMs: this.ackTimeoutMs, sent: this.sent, emitSocket: (change) => this.emit('socket', change) });
     this.handlers = {
-      ...new AuthMethods(this.ws).handlers,
-      ...new ChatMethods(this.ws).handlers,
-      ...new ConversationMethods(this.ws).handlers,
-      ...new UserMethods(this.ws).handlers,
+      ...new AuthMethods(this.workspace).handlers,
+      ...new ChatMethods(this.workspace).handlers,
+      ...new ConversationMethods(this.workspace).handlers,
+      ...new UserMethods(this.workspace).handlers,
       ...this.views.handlers,
       ...this.files.handlers,
       ...this.socket.handlers,
     };
-    for (const [id, name] of Object.entries(options.channels ?? {})) this.ws.channelNames.set(id, name);
-    for (const id of options.channelsWithoutBot ?? []) this.ws.withoutBot.add(id);
-    for (const id of options.unknownChannels ?? []) this.ws.unknownChannels.add(id);
+    for (const [id, name] of Object.entries(options.channels ?? {})) this.workspace.channelNames.set(id, name);
+    for (const id of options.channelsWithoutBot ?? []) this.workspace.withoutBot.add(id);
+    for (const id of options.unknownChannels ?? []) this.workspace.unknownChannels.add(id);
     for (const u of options.users ?? []) this.addUser(u);
-    this.ws.people.set(this.botUserId, {
+    this.workspace.people.set(this.botUserId, {
       id: this.botUserId,
       name: this.botName,
       realName: this.botName,
@@ -223,25 +223,25 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   // Configuration
 
   addUser(user: Partial<SimUser> & { id: string }): SimUser {
-    return this.ws.addUser(user);
+    return this.workspace.addUser(user);
   }
 
   /** Known people, and anyone with a user-shaped id (made up on first sight). */
   user(id: string): SimUser | undefined {
-    return this.ws.user(id);
+    return this.workspace.user(id);
   }
 
   setChannelName(id: string, name: string): void {
-    this.ws.setChannelName(id, name);
+    this.workspace.setChannelName(id, name);
   }
 
   channelName(id: string): string {
-    return this.ws.channelName(id);
+    return this.workspace.channelName(id);
   }
 
   /** Makes the bot a member of a channel (or not): `chat.postMessage` there then works (or fails `not_in_channel`). */
   setBotMembership(channel: string, member: boolean): void {
-    this.ws.setBotMembership(channel, member);
+    this.workspace.setBotMembership(channel, member);
   }
 
   /** The next `times` calls to `method` answer HTTP 429 with `Retry-After: retryAfterSec`. */
@@ -261,12 +261,12 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
 
   /** The DM channel between the bot and a person; the same id every time. */
   dmChannel(userId: string): string {
-    return this.ws.dmChannel(userId);
+    return this.workspace.dmChannel(userId);
   }
 
   /** The person a DM channel is with, if `channel` is one. */
   dmUser(channel: string): string | undefined {
-    return this.ws.dmUser(channel);
+    return this.workspace.dmUser(channel);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -320,81 +320,81 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   reset(): void {
     this.calls.length = 0;
     this.sent.length = 0;
-    this.ws.reset();
+    this.workspace.reset();
     this.rateLimits.clear();
     this.failures.length = 0;
   }
 
   /** What the channel shows now: top-level messages (and broadcast replies), oldest first. */
   messages(channel: string): SimMessage[] {
-    return this.ws.messages(channel);
+    return this.workspace.messages(channel);
   }
 
   /** A thread: its parent then its replies, oldest first; empty when there is no such message. */
   thread(channel: string, ts: string): SimMessage[] {
-    return this.ws.thread(channel, ts);
+    return this.workspace.thread(channel, ts);
   }
 
   message(channel: string, ts: string): SimMessage | undefined {
-    return this.ws.message(channel, ts);
+    return this.workspace.message(channel, ts);
   }
 
   /** Messages only `userId` sees, oldest first (optionally in one channel). */
   ephemerals(userId: string, channel?: string): SimEphemeral[] {
-    return this.ws.ephemerals(userId, channel);
+    return this.workspace.ephemerals(userId, channel);
   }
 
   /** The bot's DM conversation with a person (top-level messages). */
   dms(userId: string): SimMessage[] {
-    return this.ws.dms(userId);
+    return this.workspace.dms(userId);
   }
 
   /** The modal stack a person has open, bottom first. */
   openViews(userId: string): SimView[] {
-    return this.ws.openViews(userId);
+    return this.workspace.openViews(userId);
   }
 
   topView(userId: string): SimView | undefined {
-    return this.ws.topView(userId);
+    return this.workspace.topView(userId);
   }
 
   homeView(userId: string): SimView | undefined {
-    return this.ws.homeView(userId);
+    return this.workspace.homeView(userId);
   }
 
   /** Finds a modal (anyone's) or a Home tab by id. */
   view(viewId: string): SimView | undefined {
-    return this.ws.view(viewId);
+    return this.workspace.view(viewId);
   }
 
   /** The view as Slack sends it inside payloads and `views.*` answers; `values` for a submission's state. */
   viewOutput(view: SimView, values?: StateValues): Json {
-    return this.ws.viewOutput(view, values);
+    return this.workspace.viewOutput(view, values);
   }
 
   /** A response_url for `userId` in `channel`, answered by this server (as the bot's `respond()` would use). */
   responseUrl(channel = '', userId = '', original?: { ts: string; ephemeral: boolean }, threadTs?: string): string {
-    return this.ws.responseUrl(channel, userId, original, threadTs);
+    return this.workspace.responseUrl(channel, userId, original, threadTs);
   }
 
   /** A trigger_id as Slack mints them (`<digits>.<digits>.<hex>`), exchangeable once within the TTL. */
   mintTrigger(userId: string, triggerId?: string): string {
-    return this.ws.mintTrigger(userId, triggerId);
+    return this.workspace.mintTrigger(userId, triggerId);
   }
 
   /** A ts like Slack's: `<epoch seconds>.<6 digits>`, strictly increasing. */
   nextTs(): string {
-    return this.ws.nextTs();
+    return this.workspace.nextTs();
   }
 
   /** A message as Slack returns it from history and chat.* answers. */
   wire(m: SimMessage, withMetadata = true): Json {
-    return this.ws.wire(m, withMetadata);
+    return this.workspace.wire(m, withMetadata);
   }
 
   /** Where a message is, in words: `#channel`, `DM`, `DM with <user>`. */
   describeChannel(channel: string, viewer?: string): string {
-    return this.ws.describeChannel(channel, viewer);
+    return this.workspace.describeChannel(channel, viewer);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -508,7 +508,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
       return users.length > 1 ? 'mpim' : 'im';
     }
     const channel = str(args, 'channel');
-    return channel === undefined ? undefined : this.ws.conversationType(channel);
+    return channel === undefined ? undefined : this.workspace.conversationType(channel);
   }
 
   private record(method: string, args: Json, result: ApiResult): ApiResult {
@@ -573,7 +573,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
     const text = await response.text();
     const elapsedMs = Date.now() - started;
     if (elapsedMs > this.ackTimeoutMs) {
-      this.ws.violation('ack', [`the bot answered a ${request.kind} after ${elapsedMs} ms; Slack gives up after ${this.ackTimeoutMs} ms`]);
+      this.workspace.violation('ack', [`the bot answered a ${request.kind} after ${elapsedMs} ms; Slack gives up after ${this.ackTimeoutMs} ms`]);
     }
     let body: unknown = text;
     const type = response.headers.get('content-type') ?? '';
@@ -627,11 +627,11 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   private afterCommand(response: BotResponse): void {
     if (response.status !== 200 || response.text === '') return;
     const id = response.request.responseUrl?.split('/response/')[1];
-    const context = id === undefined ? undefined : this.ws.responseUrls.get(id);
+    const context = id === undefined ? undefined : this.workspace.responseUrls.get(id);
     if (context === undefined) return;
     const reply = isRecord(response.body) ? response.body : { text: response.text };
     const problem = this.responses.applyReply(context, reply, 'command_response');
-    if (problem !== undefined) this.ws.violation('command_response', problem.problems.length > 0 ? problem.problems : [problem.error]);
+    if (problem !== undefined) this.workspace.violation('command_response', problem.problems.length > 0 ? problem.problems : [problem.error]);
   }
 
   /** Sends a `block_actions` payload for a click on an element of a message, a modal or the Home tab. */
@@ -657,11 +657,11 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
       payload.view = this.viewOutput(view);
       payload.state = { values: {} };
     } else {
-      const channel = options.channelId === undefined ? undefined : this.ws.postTarget(options.channelId);
+      const channel = options.channelId === undefined ? undefined : this.workspace.postTarget(options.channelId);
       const channelId = channel !== undefined && 'channel' in channel ? channel.channel : options.channelId ?? '';
       const ts = options.messageTs;
       const message = ts === undefined ? undefined : this.message(channelId, ts);
-      const ephemeral = ts === undefined || message !== undefined ? undefined : this.ws.ephemeralLog.find((e) => e.ts === ts && e.user === options.userId);
+      const ephemeral = ts === undefined || message !== undefined ? undefined : this.workspace.ephemeralLog.find((e) => e.ts === ts && e.user === options.userId);
       const ephemeralChannel = ephemeral?.channel ?? channelId;
       // A thread's parent carries thread_ts too, but only a reply sits inside the thread.
       const replyTo = message?.threadTs === message?.ts ? undefined : message?.threadTs;
@@ -715,11 +715,11 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
    * empty ack closes the modal).
    */
   async sendViewSubmission(options: ViewSubmissionOptions): Promise<ViewSubmissionResponse> {
-    const stack = this.ws.viewStacks.get(options.userId) ?? [];
+    const stack = this.workspace.viewStacks.get(options.userId) ?? [];
     let view = options.viewId === undefined ? stack[stack.length - 1] : this.view(options.viewId);
     if (view === undefined) {
       if (options.callbackId === undefined) throw new Error(`${options.userId} has no modal open; pass callbackId to submit one anyway`);
-      view = this.ws.newView(options.userId, 'modal', { type: 'modal', callback_id: options.callbackId, title: { type: 'plain_text', text: 'Form' }, blocks: [] }, null, null);
+      view = this.workspace.newView(options.userId, 'modal', { type: 'modal', callback_id: options.callbackId, title: { type: 'plain_text', text: 'Form' }, blocks: [] }, null, null);
     }
     const output = this.viewOutput(view, options.values ?? {});
     if (options.callbackId !== undefined) output.callback_id = options.callbackId;
@@ -743,10 +743,10 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
 
   /** The person closes the top modal (Cancel); the bot hears `view_closed` if the view asked to be told. */
   async closeView(userId: string): Promise<BotResponse | undefined> {
-    const stack = this.ws.viewStacks.get(userId) ?? [];
+    const stack = this.workspace.viewStacks.get(userId) ?? [];
     const view = stack.pop();
     if (view === undefined) return undefined;
-    this.ws.changed({ kind: 'view', view, action: 'closed' });
+    this.workspace.changed({ kind: 'view', view, action: 'closed' });
     if (!flag(view.spec, 'notify_on_close')) return undefined;
     const payload: Json = {
       type: 'view_closed',
@@ -785,7 +785,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
 
   /** The person opens the bot's Home tab: `app_home_opened`, carrying the Home view already published. */
   async openAppHome(userId: string): Promise<BotResponse> {
-    const home = this.ws.homes.get(userId);
+    const home = this.workspace.homes.get(userId);
     return this.sendEvent({
       type: 'app_home_opened',
       user: userId,
