@@ -4,16 +4,12 @@
  * in a message or value are masked.
  */
 
-export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
-export type LogFields = Record<string, unknown>;
+// The shape is the use cases' port (app/ports may import only domain and ports); this file writes it.
+import type { LogFields, Logger } from './app/ports/common.js';
 
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  child(fields: LogFields): Logger;
-}
+export type { LogFields, Logger };
+
+export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 
 const RANK: Record<Severity, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3 };
 const SECRET_KEY = /token|secret|password|authorization|signature|cookie|credential|private.?key/i;

@@ -63,6 +63,12 @@ function newBoxId(): string {
 export interface StartOptions {
   /** false: no timer; ticks run only through POST /tasks/tick or `worker.tick()` (tests drive them). */
   timer?: boolean;
+  /**
+   * Which Firestore emulator FIRESTORE_EMULATOR_HOST names, told by whoever started it (the tests): the
+   * in-process npm one (`lite`) ignores preconditions, and the box store must not lean on them there.
+   * The embedded default knows its own; unset means Firestore or its official emulator.
+   */
+  firestoreEmulator?: 'official' | 'lite';
 }
 
 export async function startGpubot(
@@ -102,7 +108,8 @@ export async function startGpubot(
   });
   const prices = (region: string) => priceBook.prices(region);
 
-  const boxStore = new FirestoreBoxStore(firestore, clock);
+  const emulatorKind = config.firestore.kind === 'embedded' ? embedded?.firestoreKind : options.firestoreEmulator;
+  const boxStore = new FirestoreBoxStore(firestore, clock, { honoursPreconditions: emulatorKind !== 'lite' });
   const jobStore = new FirestoreJobStore(firestore, clock);
   const training = new VertexAdapter({ project, authClient: auth, rootUrl: endpoint });
   const noticeStore = new FirestoreNoticeStore(firestore, clock);

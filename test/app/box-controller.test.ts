@@ -15,7 +15,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import { memoryLogger } from '../../src/log.js';
 import { ManualClock } from '../support/clock.js';
 import { sandboxAuth, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { testFirestore } from '../support/firestore.js';
+import { boxStoreOptions, testFirestore } from '../support/firestore.js';
 
 process.on('unhandledRejection', (reason) => {
   throw reason;
@@ -52,7 +52,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
   const clock = new ManualClock();
   const cloud = await startTestCloud(clock, { provisioningMs: 2000, stagingMs: 2000, jupyterReadyMs: 5000, stoppingMs: 2000, operationMs: 1000 });
   const db = testFirestore();
-  const store = new FirestoreBoxStore(db, clock);
+  const store = new FirestoreBoxStore(db, clock, boxStoreOptions());
   const notices = new FirestoreNoticeStore(db, clock);
   let ids = 0;
   const commands = new BoxCommands({

@@ -16,7 +16,7 @@ import { activitySampler, monitoredInstances, type Activity } from '../../src/sa
 import { startGoogleSandbox, type GoogleSandbox } from '../../src/sandbox/google/server.js';
 import { SlackSimulator, type SimMessage } from '../../src/sandbox/slack/web-api-server.js';
 import { ManualClock } from '../support/clock.js';
-import { emulatorHost, freshProjectId } from '../support/firestore.js';
+import { emulatorHost, emulatorKind, freshProjectId } from '../support/firestore.js';
 
 export const CHANNEL = 'CTEAM';
 export const ALICE = 'UALICE';
@@ -106,7 +106,7 @@ export async function startBot(
     ...options.env,
   });
   // No timer: the test decides when ticks happen, so a background tick can never race its assertions.
-  const gpubot = await startGpubot(config, log, clock, { timer: false });
+  const gpubot = await startGpubot(config, log, clock, { timer: false, firestoreEmulator: emulatorKind() });
   // In Socket Mode there is no /slack/events: the simulator sends over the connection the bot opened.
   if (!socketMode) slack.botUrl = `http://127.0.0.1:${gpubot.port}/slack/events`;
 
@@ -143,7 +143,7 @@ export async function startBot(
       return slack.dms(user);
     },
     async startReplica() {
-      const replica = await startGpubot(config, memoryLogger(), clock, { timer: false });
+      const replica = await startGpubot(config, memoryLogger(), clock, { timer: false, firestoreEmulator: emulatorKind() });
       replicas.push(replica);
       return replica;
     },

@@ -13,7 +13,7 @@ test('the notebook metric types the sandbox serves are the ones the box script w
 test('lint fails a stand-in that imports the bot, and lets embedded.ts name the bot types it wires', async () => {
   const eslint = new ESLint();
   const problems = async (code: string, filePath: string) =>
-    (await eslint.lintText(code, { filePath })).flatMap((r) => r.messages).filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports');
+    (await eslint.lintText(code, { filePath })).flatMap((r) => r.messages).filter((m) => m.ruleId === 'import-graph/layers');
   for (const [code, filePath] of [
     ["import { GPUS } from '../../domain/gpus.js';\nexport const x = GPUS;\n", 'src/sandbox/google/vertex.ts'],
     ["import { VertexAdapter } from '../../gcp/vertex.js';\nexport const x = VertexAdapter;\n", 'src/sandbox/google/vertex.ts'],

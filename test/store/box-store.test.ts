@@ -119,3 +119,23 @@ test('a box written again reads back whole: a failure replaces null and the card
   assert.deepEqual(await store.cardOf(first.id), card);
   await db.terminate();
 });
+
+test('a new box takes one batch where the database honours preconditions, and a second box of that name is refused', async (t) => {
+  if (!needsOfficialEmulator(t, 'preconditions')) return;
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, new ManualClock(), { honoursPreconditions: true });
+  assert.equal(await store.tryCreateBox(box('b1', 'exp42'), 'cmd:T1:trigger-1', { id: 'b1' }), true);
+  assert.equal((await store.getBox('b1'))?.name, 'exp42');
+  assert.equal(await store.tryCreateBox(box('b2', 'exp42'), 'cmd:T1:trigger-2', { id: 'b2' }), false, 'the name is taken');
+  assert.equal(await store.getBox('b2'), null);
+  await db.terminate();
+});
+
+test('told its database ignores preconditions, the store leaves the one-batch create to the transaction and writes nothing', async () => {
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, new ManualClock(), { honoursPreconditions: false });
+  assert.equal(await store.tryCreateBox(box('b1', 'exp42'), 'cmd:T1:trigger-1', { id: 'b1' }), false);
+  // Against the official emulator the store once found out for itself, and took the batch here.
+  assert.equal(await store.getBox('b1'), null);
+  await db.terminate();
+});

@@ -2,7 +2,7 @@
 import type { Box } from '../../domain/box.js';
 import type { Job } from '../../domain/job.js';
 import type { NoticeDraft } from '../../domain/notice.js';
-import type { Fence } from '../ports.js';
+import type { Fence } from './lease.js';
 
 export interface BoxesRead {
   boxes: Box[];

@@ -1,6 +1,6 @@
 /** What the idle reaper needs from Cloud Monitoring: every running box's idle signals, read in one pass. */
 import type { IdleSignals, UtilizationPeriod } from '../../domain/idle.js';
-import type { CloudFailure } from '../ports.js';
+import type { CloudFailure } from './cloud.js';
 
 export type { IdleSignals, UtilizationPeriod };
 

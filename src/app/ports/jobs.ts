@@ -1,7 +1,7 @@
 /** What the job use cases and the job watcher need from the job records (Firestore `jobs`). */
 import type { Job } from '../../domain/job.js';
 import type { NoticeDraft } from '../../domain/notice.js';
-import type { Fence } from '../ports.js';
+import type { Fence } from './lease.js';
 
 /** Reads and writes inside one transaction: all reads happen before the first write. */
 export interface JobTx {

@@ -1,6 +1,6 @@
 /** What the training-job use cases and the job watcher need from Vertex AI and Cloud Logging. */
 import type { CustomJobBody } from '../../domain/train-command.js';
-import type { CloudFailure, CloudResult } from '../ports.js';
+import type { CloudFailure, CloudResult } from './cloud.js';
 
 export type { CustomJobBody };
 

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, SubTitle, Title, type ChartItem, type Plugin } from 'chart.js';
 import { formatUsd } from '../../domain/money.js';
-import type { SpendChart } from './cost-chart.js';
 
 // Shipped with the project (assets/fonts, with its licence): Skia finds no fonts on a slim image, and
 // the same font everywhere keeps the rendering test's reference picture true. src/ and dist/ sit at
@@ -19,6 +18,16 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Ti
 
 /** Tableau 10: colours told apart by most readers, colour-blind ones included. */
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+/** What to draw: worked out from a cost report in cost-chart.ts, which loads this file on the first chart. */
+export interface SpendChart {
+  title: string;
+  subtitle: string;
+  /** `Nov 27`, one per bar, oldest first. */
+  days: string[];
+  /** Bottom to top in each bar; `values[i]` is the stack's dollars on `days[i]`. */
+  stacks: { label: string; values: number[] }[];
+}
 
 /** Chart.js leaves the canvas transparent; Slack's dark theme would show black under the text. */
 const whiteBackground: Plugin<'bar'> = {

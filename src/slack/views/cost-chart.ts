@@ -7,6 +7,10 @@
 import type { CostReport, DailyLine } from '../../domain/cost-report.js';
 import { formatUsd } from '../../domain/money.js';
 import { utcAt } from '../../domain/time.js';
+// A type-only import: erased, so the drawing code still loads on the first chart only.
+import type { SpendChart } from './chart-render.js';
+
+export type { SpendChart };
 
 export const CHART_WIDTH = 800;
 export const CHART_HEIGHT = 420;
@@ -15,15 +19,6 @@ export const CHART_SCALE = 2;
 
 /** Stacks beyond this many are summed into one "N others" part, so colours stay tellable apart. */
 const MAX_STACKS = 8;
-
-export interface SpendChart {
-  title: string;
-  subtitle: string;
-  /** `Nov 27`, one per bar, oldest first. */
-  days: string[];
-  /** Bottom to top in each bar; `values[i]` is the stack's dollars on `days[i]`. */
-  stacks: { label: string; values: number[] }[];
-}
 
 export interface SpendChartOptions {
   /** `Your`, `The team’s`, `<@U123>’s`: whose spend, as the answer says it. */

@@ -1,0 +1,13 @@
+/** How any Google Cloud call answers the use cases: a value, or why it failed in the words they decide by. */
+
+/** Why a cloud call failed, in the words the controller decides by. */
+export interface CloudFailure {
+  kind: 'stockout' | 'quota' | 'not-found' | 'already-exists' | 'invalid' | 'permission' | 'transient' | 'other';
+  message: string;
+  /** For quota failures: the quota's name, e.g. NVIDIA_T4_GPUS. */
+  quota?: string;
+  /** Google's own error code, e.g. ZONE_RESOURCE_POOL_EXHAUSTED. */
+  code?: string;
+}
+
+export type CloudResult<T> = { ok: true; value: T } | { ok: false; failure: CloudFailure };

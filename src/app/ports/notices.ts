@@ -1,0 +1,32 @@
+/** The notices outbox and card claims: what the Slack notifier needs to deliver each notice and card once. */
+import type { Notice } from '../../domain/notice.js';
+
+export interface NoticeStore {
+  /** The notices due now, oldest due first, at most `limit`. */
+  pending(limit: number): Promise<Notice[]>;
+  /** Marks a notice as being sent (the intent, with holder, fence and expiry); false if another sender claimed it first. */
+  claim(id: string, holder: string, untilMs: number, fence?: number): Promise<boolean>;
+  /** Idempotent. */
+  markSent(id: string, delivery: { channel: string; ts: string }): Promise<void>;
+  markFailed(id: string, error: string, retryAtMs: number | null, holder?: string): Promise<void>;
+  /** Puts a pending notice off until `notBeforeMs` (it waits for its thread), behind the notices due now. */
+  defer(id: string, notBeforeMs: number): Promise<void>;
+  /** Replaces an admins' notice by one notice per admin. */
+  fanOut(id: string, admins: readonly string[]): Promise<void>;
+}
+
+/**
+ * Claims on posting a card (a box's or a job's first Slack message): the intent is recorded before the
+ * post, and the ts after it, so a crash between the post and the record, or a second leader, does not
+ * give a second card.
+ */
+export type CardClaim =
+  | { state: 'posted'; card: { channel: string; ts: string } }
+  | { state: 'busy' }
+  /** This sender may post; `since` is set when an earlier claim ran out and a post may exist from then. */
+  | { state: 'mine'; since: number | null };
+
+export interface CardClaimStore {
+  claim(key: string, holder: string, untilMs: number, fence?: number): Promise<CardClaim>;
+  recordPosted(key: string, card: { channel: string; ts: string }): Promise<void>;
+}
