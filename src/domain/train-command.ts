@@ -1,10 +1,11 @@
 /**
  * Reads the text after `/train` into a typed command. `submit` takes ML Engine's flags, Vertex AI's
  * flags, or a whole pasted `gcloud ai-platform jobs submit training` / `gcloud ai custom-jobs create`
- * line, and turns any of them into one TrainRequest, which `toCustomJob` writes as the body of one
- * Vertex AI CustomJob. Every refusal says what was wrong and what would work.
+ * line, and turns any of them into one TrainRequest, which planJob (job-plan.ts) makes a JobPlan.
+ * Every refusal says what was wrong and what would work.
  */
 import type { Parsed, UserError } from './gpu-command.js';
+import type { TrainDisk, TrainPool, TrainTask } from './job-plan.js';
 import { countChars, helpTopic, isFlagLike, isHelpFlag, lookup, undoSmartDash } from './command-words.js';
 import { GPUS } from './gpus.js';
 import { closestWord, quoteUserText as q, splitShellWords } from './shell-words.js';
@@ -30,6 +31,7 @@ import {
 } from './training-images.js';
 
 export type { Parsed, UserError };
+export type { TrainDisk, TrainPool, TrainTask };
 
 export type TrainCommand =
   /** No arguments at all: open the form. */
@@ -41,27 +43,7 @@ export type TrainCommand =
   /** `job`: the job's name as submitted, or Vertex AI's numeric job id. */
   | { kind: 'status' | 'cancel' | 'logs'; job: string };
 
-/** What each replica of a pool runs: a Python package on a prebuilt image, or a container. */
-export type TrainTask =
-  | { kind: 'python'; executorImageUri: string; packageUris: string[]; pythonModule: string; args: string[] }
-  | { kind: 'container'; imageUri: string; command: string[]; args: string[] };
-
-export interface TrainDisk {
-  type: 'pd-ssd' | 'pd-standard' | null;
-  sizeGb: number | null;
-}
-
-export interface TrainPool {
-  /** Decides the pool's place in `workerPoolSpecs`. */
-  role: PoolRole;
-  machineType: string;
-  accelerator: VertexAccelerator | null;
-  replicaCount: number;
-  disk: TrainDisk | null;
-  task: TrainTask;
-}
-
-/** One training job as asked for, already checked: it maps to one Vertex AI CustomJob. */
+/** One training job as asked for, already checked: planJob (job-plan.ts) makes it one JobPlan. */
 export interface TrainRequest {
   /** The job's name, Vertex AI's `displayName`. */
   name: string;
@@ -71,7 +53,7 @@ export interface TrainRequest {
   pools: TrainPool[];
   /** `--job-dir`: Vertex AI's `baseOutputDirectory`. */
   jobDir: string | null;
-  /** The person's own labels (the bot adds its own in toCustomJob). */
+  /** The person's own labels (the bot adds its own in planJob). */
   labels: Record<string, string>;
   /** Which flags the person used: ML Engine's or Vertex AI's. */
   from: 'ml-engine' | 'vertex';
@@ -1254,109 +1236,6 @@ function vertexPools(s: SubmitSettings, userArgs: readonly string[], notes: stri
     return fail('CONFLICTING_FLAGS', '`--python-package-uris` goes with `executor-image-uri=` pools; every pool here runs a container.');
   }
   return ok(pools);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The Vertex AI CustomJob
-
-/** `machineSpec` of a worker pool; no accelerator fields when the machine has none. */
-export interface MachineSpecBody {
-  machineType: string;
-  acceleratorType?: string;
-  acceleratorCount?: number;
-}
-
-export interface WorkerPoolSpecBody {
-  machineSpec: MachineSpecBody;
-  /** int64, which JSON carries as a decimal string. */
-  replicaCount: string;
-  diskSpec?: { bootDiskType?: string; bootDiskSizeGb?: number };
-  pythonPackageSpec?: { executorImageUri: string; packageUris: string[]; pythonModule: string; args: string[] };
-  containerSpec?: { imageUri: string; command?: string[]; args: string[] };
-}
-
-/** The body of `customJobs.create` (the fields the bot sets of GoogleCloudAiplatformV1CustomJob). */
-export interface CustomJobBody {
-  displayName: string;
-  labels: Record<string, string>;
-  jobSpec: {
-    /** Vertex AI reads pools by position; a skipped position is an empty object. */
-    workerPoolSpecs: (WorkerPoolSpecBody | Record<string, never>)[];
-    baseOutputDirectory?: { outputUriPrefix: string };
-  };
-}
-
-export interface CustomJobContext {
-  project: string;
-  /** The Slack user id of the person submitting. */
-  owner: string;
-  /** The job record's id. */
-  jobId: string;
-  /** Where jobs go when the request names no region. */
-  defaultRegion: string;
-}
-
-/** A value as GCE labels allow it (lowercase letters, digits, `_`, `-`; 63 at most). */
-export function labelValue(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]/g, '-')
-    .slice(0, 63);
-}
-
-/** Labels every job the bot creates carries (DESIGN.md "Contracts"), beside the person's own. */
-export function jobLabels(owner: string, jobId: string, own: Readonly<Record<string, string>> = {}): Record<string, string> {
-  return { ...own, 'managed-by': 'gpubot', 'gpubot-owner': labelValue(owner), 'gpubot-id': labelValue(jobId) };
-}
-
-function workerPoolSpec(p: TrainPool): WorkerPoolSpecBody {
-  const machineSpec: MachineSpecBody = { machineType: p.machineType };
-  if (p.accelerator !== null) {
-    machineSpec.acceleratorType = p.accelerator.type;
-    machineSpec.acceleratorCount = p.accelerator.count;
-  }
-  const spec: WorkerPoolSpecBody = { machineSpec, replicaCount: String(p.replicaCount) };
-  if (p.disk !== null) {
-    spec.diskSpec = {
-      ...(p.disk.type !== null ? { bootDiskType: p.disk.type } : {}),
-      ...(p.disk.sizeGb !== null ? { bootDiskSizeGb: p.disk.sizeGb } : {}),
-    };
-  }
-  const task = p.task;
-  if (task.kind === 'python') {
-    spec.pythonPackageSpec = {
-      executorImageUri: task.executorImageUri,
-      packageUris: [...task.packageUris],
-      pythonModule: task.pythonModule,
-      args: [...task.args],
-    };
-  } else {
-    spec.containerSpec = { imageUri: task.imageUri, ...(task.command.length > 0 ? { command: [...task.command] } : {}), args: [...task.args] };
-  }
-  return spec;
-}
-
-/**
- * The Vertex AI CustomJob a request becomes, with the region (and `parent`) to create it in. Pools go
- * to their role's position; positions with no pool are left empty, as Vertex AI reads them.
- */
-export function toCustomJob(req: TrainRequest, ctx: CustomJobContext): { region: string; parent: string; body: CustomJobBody } {
-  const region = req.region ?? ctx.defaultRegion;
-  const byRole = new Map(req.pools.map((p) => [p.role, p]));
-  const last = Math.max(0, ...req.pools.map((p) => POOL_ROLES.indexOf(p.role)));
-  const workerPoolSpecs: CustomJobBody['jobSpec']['workerPoolSpecs'] = [];
-  for (let i = 0; i <= last; i++) {
-    const role = POOL_ROLES[i];
-    const p = role === undefined ? undefined : byRole.get(role);
-    workerPoolSpecs.push(p === undefined ? {} : workerPoolSpec(p));
-  }
-  const body: CustomJobBody = {
-    displayName: req.name,
-    labels: jobLabels(ctx.owner, ctx.jobId, req.labels),
-    jobSpec: { workerPoolSpecs },
-  };
-  if (req.jobDir !== null) body.jobSpec.baseOutputDirectory = { outputUriPrefix: req.jobDir };
-  return { region, parent: `projects/${ctx.project}/locations/${region}`, body };
 }
 
 /** The job's page in the Cloud console. */
