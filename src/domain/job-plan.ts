@@ -5,10 +5,18 @@
  */
 import { POOL_ROLES, type PoolRole, type VertexAccelerator } from './training-images.js';
 
-/** What each replica of a pool runs: a Python package on a prebuilt image, or a container. */
+/**
+ * What each replica of a pool runs: a Python package on a prebuilt image, a container, or code a box
+ * packaged (`/train --from-box`): its archive unpacked in the container matching the box, then its
+ * entry script run or its notebook executed.
+ */
 export type TrainTask =
   | { kind: 'python'; executorImageUri: string; packageUris: string[]; pythonModule: string; args: string[] }
-  | { kind: 'container'; imageUri: string; command: string[]; args: string[] };
+  | { kind: 'container'; imageUri: string; command: string[]; args: string[] }
+  | { kind: 'box-code'; imageUri: string; codeUri: string; entry: BoxEntry; args: string[] };
+
+/** What a box's code runs: a Python script, or a notebook executed top to bottom. Paths are relative to the packaged directory. */
+export type BoxEntry = { kind: 'script'; path: string } | { kind: 'notebook'; path: string };
 
 export interface TrainDisk {
   type: 'pd-ssd' | 'pd-standard' | null;
@@ -79,7 +87,13 @@ export function planJob(req: PlannableRequest, ctx: JobPlanContext): { region: s
 }
 
 function copyPool(p: TrainPool): TrainPool {
-  const task: TrainTask = p.task.kind === 'python' ? { ...p.task, packageUris: [...p.task.packageUris], args: [...p.task.args] } : { ...p.task, command: [...p.task.command], args: [...p.task.args] };
+  const t = p.task;
+  const task: TrainTask =
+    t.kind === 'python'
+      ? { ...t, packageUris: [...t.packageUris], args: [...t.args] }
+      : t.kind === 'container'
+        ? { ...t, command: [...t.command], args: [...t.args] }
+        : { ...t, entry: { ...t.entry }, args: [...t.args] };
   return { ...p, accelerator: p.accelerator === null ? null : { ...p.accelerator }, disk: p.disk === null ? null : { ...p.disk }, task };
 }
 

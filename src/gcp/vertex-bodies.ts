@@ -37,7 +37,7 @@ export interface CustomJobBody {
 const _fitsGoogleapis = (body: CustomJobBody): aiplatform_v1.Schema$GoogleCloudAiplatformV1CustomJob => body;
 void _fitsGoogleapis;
 
-function workerPoolSpec(p: TrainPool): WorkerPoolSpecBody {
+function workerPoolSpec(p: TrainPool, outputUriPrefix: string | null): WorkerPoolSpecBody {
   const machineSpec: MachineSpecBody = { machineType: p.machineType };
   if (p.accelerator !== null) {
     machineSpec.acceleratorType = p.accelerator.type;
@@ -58,10 +58,48 @@ function workerPoolSpec(p: TrainPool): WorkerPoolSpecBody {
       pythonModule: task.pythonModule,
       args: [...task.args],
     };
-  } else {
+  } else if (task.kind === 'container') {
     spec.containerSpec = { imageUri: task.imageUri, ...(task.command.length > 0 ? { command: [...task.command] } : {}), args: [...task.args] };
+  } else {
+    spec.containerSpec = { imageUri: task.imageUri, command: ['bash', '-c', BOX_CODE_RUNNER, 'gpubot-run'], args: boxCodeArgs(task, outputUriPrefix) };
   }
   return spec;
+}
+
+/**
+ * Vertex AI mounts Cloud Storage in every custom-training container with Cloud Storage FUSE, bucket
+ * `b` at `/gcs/b/` (https://cloud.google.com/vertex-ai/docs/training/cloud-storage-file-system), so
+ * the container reads the box's archive and writes the executed notebook without a storage client.
+ */
+export function gcsFusePath(uri: string): string {
+  return uri.replace(/^gs:\/\//, '/gcs/');
+}
+
+/**
+ * Runs code a box packaged: unpack the archive, then run the entry script with the person's arguments
+ * (it finds AIP_MODEL_DIR and friends in its environment, from baseOutputDirectory), or execute the
+ * notebook and save the executed copy, outputs included, beside the job's outputs. `$0` is a name for
+ * the error messages; the arguments are the archive, the entry's kind and path, the outputs folder, and
+ * the person's own arguments.
+ */
+export const BOX_CODE_RUNNER = [
+  'set -eu',
+  'code="$1"; kind="$2"; entry="$3"; outputs="$4"; shift 4',
+  'work=/tmp/gpubot-code',
+  'mkdir -p "$work"',
+  'tar -xzf "$code" -C "$work"',
+  'cd "$work"',
+  'if [ "$kind" = notebook ]; then',
+  '  mkdir -p "$outputs"',
+  // nbconvert's own executor; a timeout of -1 lets a long training cell run as long as it needs.
+  '  exec python3 -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=-1 --output-dir "$outputs" --output "$(basename "$entry" .ipynb).executed.ipynb" "$entry"',
+  'fi',
+  'exec python3 "$entry" "$@"',
+].join('\n');
+
+function boxCodeArgs(task: Extract<TrainPool['task'], { kind: 'box-code' }>, outputUriPrefix: string | null): string[] {
+  const outputs = outputUriPrefix === null ? '/tmp/gpubot-outputs' : gcsFusePath(outputUriPrefix.replace(/\/+$/, ''));
+  return [gcsFusePath(task.codeUri), task.entry.kind, task.entry.path, outputs, ...task.args];
 }
 
 /**
@@ -75,7 +113,7 @@ export function customJobBody(plan: JobPlan): CustomJobBody {
   for (let i = 0; i <= last; i++) {
     const role = POOL_ROLES[i];
     const p = role === undefined ? undefined : byRole.get(role);
-    workerPoolSpecs.push(p === undefined ? {} : workerPoolSpec(p));
+    workerPoolSpecs.push(p === undefined ? {} : workerPoolSpec(p, plan.outputUriPrefix));
   }
   const body: CustomJobBody = { displayName: plan.displayName, labels: { ...plan.labels }, jobSpec: { workerPoolSpecs } };
   if (plan.outputUriPrefix !== null) body.jobSpec.baseOutputDirectory = { outputUriPrefix: plan.outputUriPrefix };
