@@ -72,6 +72,43 @@ export type BoxAgentAnswer =
     };
 
 /**
+ * The agent's answer as the bot reads it from the guest attribute: checked field by field, since the box
+ * (and whoever uses it) can write anything there. null when it is not an answer to `requestId`.
+ */
+export function readAgentAnswer(text: string, requestId: string): BoxAgentAnswer | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  if (v.id !== requestId) return null;
+  const count = (x: unknown) => (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 ? x : null);
+  if (v.ok === true) {
+    const bytes = count(v.bytes);
+    const files = count(v.files);
+    const skippedCount = count(v.skippedCount);
+    if (bytes === null || files === null || skippedCount === null || !Array.isArray(v.skipped)) return null;
+    const skipped = v.skipped.filter((s): s is string => typeof s === 'string').slice(0, 20).map((s) => s.slice(0, 200));
+    return { id: requestId, ok: true, bytes, files, skipped, skippedCount };
+  }
+  const code = BOX_AGENT_ERROR_CODES.find((c) => c === v.code);
+  if (v.ok !== false || code === undefined || typeof v.message !== 'string') return null;
+  const answer: BoxAgentAnswer = { id: requestId, ok: false, code, message: v.message.slice(0, 500) };
+  const bytes = count(v.bytes);
+  if (bytes !== null) answer.bytes = bytes;
+  if (Array.isArray(v.largest)) {
+    answer.largest = v.largest
+      .filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && count(e[1]) !== null)
+      .slice(0, 5)
+      .map(([path, size]) => [path.slice(0, 200), size]);
+  }
+  return answer;
+}
+
+/**
  * The agent (Python 3 standard library only, as every Deep Learning VM image has it). It runs as a
  * systemd service and loops: a hanging GET with `wait_for_change` on its metadata key, and for each
  * request not answered yet, the work and one guest attribute with the answer. The last request id it

@@ -3,12 +3,23 @@
  * [--count N] [--machine M] [--replicas N] [-- ARGS]`: a box's code as a job, read into a BoxTrainRequest.
  * Its flags are /gpu up's words for machines, not gcloud's; mixing in gcloud's flags is refused.
  */
-import type { Parsed } from './gpu-command.js';
+import type { Parsed, UserError } from './gpu-command.js';
 import type { BoxTrainRequest } from './box-train.js';
 import { isFlagLike } from './command-words.js';
 import { closestWord, quoteUserText as q } from './shell-words.js';
 import { readAccelerator, type TrainingGpu } from './training-images.js';
-import { checkJobName, fail, ok, parseWhole } from './train-values.js';
+import { checkJobName, ok, parseWhole, type TrainCommandErrorCode } from './train-values.js';
+
+/**
+ * Codes only `--from-box` answers with, beside parseTrainCommand's own (TRAIN_COMMAND_ERROR_CODES),
+ * which stay the ones a /train text reaches until the app runs box jobs.
+ */
+export const FROM_BOX_ERROR_CODES = ['BAD_PATH', 'MISSING_ENTRY'] as const;
+export type FromBoxErrorCode = (typeof FROM_BOX_ERROR_CODES)[number];
+
+function fail(code: TrainCommandErrorCode | FromBoxErrorCode, message: string): { ok: false; error: UserError } {
+  return { ok: false, error: { code, message } };
+}
 
 const FLAGS = ['from-box', 'dir', 'entry', 'notebook', 'gpu', 'count', 'machine', 'replicas', 'spot'] as const;
 type Flag = (typeof FLAGS)[number];

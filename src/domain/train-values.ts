@@ -51,9 +51,6 @@ export const TRAIN_COMMAND_ERROR_CODES = [
   'BAD_WORKER_POOL',
   'BAD_REPLICAS',
   'BAD_DISK',
-  // --from-box
-  'BAD_PATH',
-  'MISSING_ENTRY',
   ...TRAINING_IMAGE_ERROR_CODES,
 ] as const;
 export type TrainCommandErrorCode = (typeof TRAIN_COMMAND_ERROR_CODES)[number];

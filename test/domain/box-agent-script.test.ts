@@ -10,6 +10,7 @@ import {
   BOX_AGENT_REQUEST_KEY,
   BOX_AGENT_SCRIPT,
   codeObject,
+  readAgentAnswer,
   type BoxAgentAnswer,
   type BoxAgentRequest,
 } from '../../src/domain/box-agent-script.js';
@@ -118,6 +119,8 @@ test('the box agent packages a directory without what .gitignore skips and virtu
     const object = codeObject('j0001');
     const answer = await box.ask({ id: 'r1', action: 'package', dir: 'census', entry: 'train.py', bucket: BUCKET, object, maxBytes: 1_000_000 });
     assert.ok(answer.ok, JSON.stringify(answer));
+    const written = box.metadata.guestAttribute(BOX_AGENT_NAMESPACE, 'answer-r1');
+    assert.deepEqual(written === null ? null : readAgentAnswer(written, 'r1'), answer, 'the bot reads back what the agent wrote');
     assert.equal(answer.files, 4);
     assert.deepEqual([...answer.skipped].sort(), ['.git/', '.venv/', '__pycache__/', 'data/', 'run.log', 'scratch.txt']);
     assert.equal(answer.skippedCount, 6);
@@ -202,4 +205,13 @@ test('every box gets the agent: its installer is in the startup script, parses a
   assert.equal(check.status, 0, check.stderr.toString());
   const plan = instancePlan(makeBox(), 'us-central1-a', { network: 'default', subnetwork: null, serviceAccount: null });
   assert.equal(plan.metadata['enable-guest-attributes'], 'TRUE', 'without it the metadata server refuses the agent’s answers');
+});
+
+test('the bot reads an answer field by field: another request’s answer, junk and unknown codes are not answers', () => {
+  assert.equal(readAgentAnswer('{"id":"r2","ok":true,"bytes":1,"files":1,"skipped":[],"skippedCount":0}', 'r1'), null);
+  assert.equal(readAgentAnswer('not json', 'r1'), null);
+  assert.equal(readAgentAnswer('{"id":"r1","ok":false,"code":"ALL_GOOD","message":"x"}', 'r1'), null);
+  assert.equal(readAgentAnswer('{"id":"r1","ok":true,"bytes":-5,"files":1,"skipped":[],"skippedCount":0}', 'r1'), null);
+  const big = readAgentAnswer(JSON.stringify({ id: 'r1', ok: false, code: 'TOO_BIG', message: 'm'.repeat(2000), bytes: 9, largest: [['data', 9], ['x'], 'y'] }), 'r1');
+  assert.deepEqual(big, { id: 'r1', ok: false, code: 'TOO_BIG', message: 'm'.repeat(500), bytes: 9, largest: [['data', 9]] });
 });
