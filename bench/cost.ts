@@ -108,18 +108,20 @@ function jobRecords(n: number): Job[] {
       channel: 'C0BENCH',
       region: 'us-central1',
       request: { name, region: 'us-central1', pools: [], jobDir: null, labels: {}, from: 'vertex', notes: [] },
-      body: {
+      plan: {
         displayName: name,
         labels: {},
-        jobSpec: {
-          workerPoolSpecs: [
-            {
-              machineSpec: { machineType: 'n1-standard-8', acceleratorType: 'NVIDIA_TESLA_T4', acceleratorCount: 1 },
-              replicaCount: String(replicaCount),
-              pythonPackageSpec: { executorImageUri: 'us-docker.pkg.dev/vertex-ai/training/tf-gpu.2-11:latest', packageUris: ['gs://bench/t.tar.gz'], pythonModule: 'trainer.task', args: [] },
-            },
-          ],
-        },
+        pools: [
+          {
+            role: 'chief',
+            machineType: 'n1-standard-8',
+            accelerator: { type: 'NVIDIA_TESLA_T4', count: 1 },
+            replicaCount,
+            disk: null,
+            task: { kind: 'python', executorImageUri: 'us-docker.pkg.dev/vertex-ai/training/tf-gpu.2-11:latest', packageUris: ['gs://bench/t.tar.gz'], pythonModule: 'trainer.task', args: [] },
+          },
+        ],
+        outputUriPrefix: null,
       },
       desired: 'running',
       status: running ? 'running' : 'succeeded',

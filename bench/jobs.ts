@@ -21,7 +21,9 @@ import type { Firestore } from '@google-cloud/firestore';
 import { OAuth2Client } from 'google-auth-library';
 import { JobWatcher } from '../src/app/job-watcher.js';
 import type { Job } from '../src/domain/job.js';
-import { parseTrainCommand, trainDay, toCustomJob, type TrainRequest } from '../src/domain/train-command.js';
+import { planJob } from '../src/domain/job-plan.js';
+import { parseTrainCommand, trainDay, type TrainRequest } from '../src/domain/train-command.js';
+import { customJobBody } from '../src/gcp/vertex-bodies.js';
 import { VertexAdapter } from '../src/gcp/vertex.js';
 import { memoryLogger } from '../src/log.js';
 import { startFirestoreEmulator, type EmulatorKind, type RunningEmulator } from '../src/sandbox/firestore-emulator.js';
@@ -61,7 +63,7 @@ function trainingRequest(): TrainRequest {
 }
 
 function trainingBody(recordId: string) {
-  return toCustomJob(trainingRequest(), { project: PROJECT, owner: 'U0BENCH', jobId: recordId, defaultRegion: 'us-central1' }).body;
+  return customJobBody(planJob(trainingRequest(), { owner: 'U0BENCH', jobId: recordId, defaultRegion: 'us-central1' }).plan);
 }
 
 /** Seeds `jobs` running jobs round-robin over `regions` regions, then times one list pass per region. */
@@ -162,9 +164,9 @@ export async function benchJobWatchTick(jobs: number, regions: number, options: 
         const id = `benchjob${String(i).padStart(5, '0')}`;
         const region = used[i % regions] ?? 'us-central1';
         const named = { ...request, name: `bench_job_${i}`, region };
-        const custom = toCustomJob(named, { project: PROJECT, owner: `U0BENCH${String(i % 20).padStart(2, '0')}`, jobId: id, defaultRegion: 'us-central1' });
+        const custom = planJob(named, { owner: `U0BENCH${String(i % 20).padStart(2, '0')}`, jobId: id, defaultRegion: 'us-central1' });
         const createdAt = NOW - 10 * MIN;
-        const seeded = sandbox.seed(region, custom.body, { createdAt });
+        const seeded = sandbox.seed(region, customJobBody(custom.plan), { createdAt });
         const vertexJobId = seeded.name.slice(seeded.name.lastIndexOf('/') + 1);
         if (i % FINISH_EVERY === FINISH_EVERY - 1) {
           sandbox.script(vertexJobId, { succeedAfterPolls: 1 });
@@ -179,7 +181,7 @@ export async function benchJobWatchTick(jobs: number, regions: number, options: 
           channel: 'C0BENCH',
           region,
           request: named,
-          body: custom.body,
+          plan: custom.plan,
           desired: 'running',
           // The last tick saw every job running (the finishing ones end between ticks).
           status: 'running',

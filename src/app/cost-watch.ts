@@ -94,7 +94,7 @@ export class CostWatch {
     for (const job of jobs.jobs) {
       const table = prices(job.region);
       if (table === undefined || isJobOver(job) || job.startedAt === null || job.endedAt !== null) continue;
-      running.push({ name: job.name, owner: job.owner, perHour: jobRates(jobPools(job.body), table).perHour, kind: 'job' });
+      running.push({ name: job.name, owner: job.owner, perHour: jobRates(jobPools(job.plan), table).perHour, kind: 'job' });
     }
     running.sort((a, b) => b.perHour - a.perHour || a.name.localeCompare(b.name));
     const byId = new Map(read.boxes.map((b) => [b.id, b]));

@@ -3,7 +3,8 @@
  * in one transaction keyed by the Slack request, and leaves every Google Cloud call to the job watcher.
  */
 import { isJobOver, type Job } from '../domain/job.js';
-import { toCustomJob, type TrainRequest, type UserError } from '../domain/train-command.js';
+import { planJob } from '../domain/job-plan.js';
+import type { TrainRequest, UserError } from '../domain/train-command.js';
 import type { Asker, Outcome } from './box-commands.js';
 import type { Clock, Nudge, Policy } from './ports.js';
 import type { JobStore } from './ports/jobs.js';
@@ -28,15 +29,15 @@ export class JobCommands {
     const now = this.deps.clock.now();
     const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ job: Job }>> => {
       const id = this.deps.newId();
-      const custom = toCustomJob(request, { project: this.deps.project, owner: asker.userId, jobId: id, defaultRegion: this.deps.defaultRegion });
+      const planned = planJob(request, { owner: asker.userId, jobId: id, defaultRegion: this.deps.defaultRegion });
       const job: Job = {
         id,
         name: request.name,
         owner: asker.userId,
         channel: asker.channelId,
-        region: custom.region,
+        region: planned.region,
         request,
-        body: custom.body,
+        plan: planned.plan,
         desired: 'running',
         status: 'requested',
         vertexJobId: null,

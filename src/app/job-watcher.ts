@@ -118,7 +118,7 @@ export class JobWatcher {
     }
     // The intent first: a crash after the create, before the job's name is written, is then known.
     await this.markCreateTried(job.id, fence);
-    const created = await this.deps.training.createJob(job.region, job.body, job.id);
+    const created = await this.deps.training.createJob(job.region, job.plan, job.id);
     if (created.ok) {
       // The created job's name is recorded before anything else (a direct get finds it from then on);
       // then through follow: a job found by its label may have ended already, and its end is told.

@@ -1,6 +1,7 @@
 /** Turns what a person asked for (`/gpu up` flags or the form) into a box spec Compute Engine will accept. */
 import type { BoxSpec } from './box.js';
-import type { BoxRequest, Parsed, UserError } from './gpu-command.js';
+import type { BoxRequest } from './gpu-command.js';
+import type { Parsed, UserError } from './result.js';
 import {
   DEFAULT_IMAGE,
   GPUS,

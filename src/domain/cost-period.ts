@@ -91,7 +91,7 @@ export function costByDay(box: Pick<Box, 'spec' | 'history'>, prices: PriceTable
  * periods add up to the whole (the days of a period to the period), and a job wholly inside the period
  * costs exactly what its notice says.
  */
-export type JobCostRecord = Pick<Job, 'body' | 'startedAt' | 'endedAt'>;
+export type JobCostRecord = Pick<Job, 'plan' | 'startedAt' | 'endedAt'>;
 
 export interface JobPeriodCost {
   total: number;
@@ -121,7 +121,7 @@ export function jobRanInPeriod(job: Pick<Job, 'startedAt' | 'endedAt'>, fromMs: 
 
 /** The job's cost from `fromMs` to `toMs`, as far as it had happened at `nowMs` (default `toMs`). */
 export function jobCostInPeriod(job: JobCostRecord, prices: PriceTable, fromMs: number, toMs: number, nowMs: number = toMs): JobPeriodCost {
-  return clippedJobCost(job, jobRates(jobPools(job.body), prices), fromMs, toMs, nowMs);
+  return clippedJobCost(job, jobRates(jobPools(job.plan), prices), fromMs, toMs, nowMs);
 }
 
 function clippedJobCost(job: Pick<Job, 'startedAt' | 'endedAt'>, rates: JobRates, fromMs: number, toMs: number, nowMs: number): JobPeriodCost {
@@ -134,7 +134,7 @@ function clippedJobCost(job: Pick<Job, 'startedAt' | 'endedAt'>, rates: JobRates
 /** The job's cost on each UTC day that meets [fromMs, toMs), in day order; the days add up to the period. */
 export function jobCostByDay(job: JobCostRecord, prices: PriceTable, fromMs: number, toMs: number, nowMs: number = toMs): { dayStartMs: number; total: number }[] {
   // Priced once: a month of days would otherwise price the same machines thirty times.
-  const rates = jobRates(jobPools(job.body), prices);
+  const rates = jobRates(jobPools(job.plan), prices);
   const days: { dayStartMs: number; total: number }[] = [];
   for (let day = utcDayStart(fromMs); day < toMs; day = nextUtcDay(day)) {
     const from = Math.max(day, fromMs);

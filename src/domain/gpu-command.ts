@@ -45,13 +45,8 @@ export interface BoxRequest {
   maxRunningMs?: number;
 }
 
-export interface UserError {
-  /** Stable, for code and tests; the message is for people. */
-  code: string;
-  message: string;
-}
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: UserError };
+import type { Parsed, UserError } from './result.js';
+export type { Parsed, UserError };
 
 /** Longer text is refused before it is read: no real command comes near it. */
 export const MAX_COMMAND_LENGTH = 2000;

@@ -6,6 +6,7 @@ import type { Box } from './box.js';
 import { GPUS, machineShape } from './gpus.js';
 import { DEFAULT_FLEX_START_RUN_MS, provisioningOf, type Provisioning } from './provisioning.js';
 import { NOTEBOOK_ACTIVITY_SCRIPT } from './notebook-activity-script.js';
+import { BOX_AGENT_SCRIPT } from './box-agent-script.js';
 
 export interface InstancePlan {
   name: string;
@@ -55,8 +56,9 @@ export function boxLabels(box: Pick<Box, 'id' | 'owner'>): Record<string, string
 /**
  * Runs at every boot. The Deep Learning VM image brings Jupyter and (with install-nvidia-driver) the
  * driver; this adds the Ops Agent, whose NVML receiver writes agent.googleapis.com/gpu/* metrics, and
- * the notebook-activity reporter: the two signals the idle check reads besides CPU. Both parts are
- * idempotent, and neither opens a port.
+ * the notebook-activity reporter: the two signals the idle check reads besides CPU; and the box agent,
+ * through which `/train --from-box` packages code and brings outputs back. Every part is idempotent,
+ * and none opens a port.
  */
 export const STARTUP_SCRIPT = `#!/bin/bash
 # gpubot box startup: install the Ops Agent (GPU metrics for idle detection) once.
@@ -66,7 +68,7 @@ if ! systemctl is-active --quiet google-cloud-ops-agent; then
   bash add-google-cloud-ops-agent-repo.sh --also-install || echo "gpubot: Ops Agent install failed; GPU idle metrics will be missing"
 fi
 ${NOTEBOOK_ACTIVITY_SCRIPT}
-`;
+${BOX_AGENT_SCRIPT}`;
 
 export function instancePlan(box: Box, zone: string, ctx: PlanContext): InstancePlan {
   const gpu = GPUS[box.spec.gpu];
@@ -89,6 +91,9 @@ export function instancePlan(box: Box, zone: string, ctx: PlanContext): Instance
       // The inverting proxy gives an https Jupyter URL without opening any port to the internet.
       'proxy-mode': 'project_editors',
       'startup-script': STARTUP_SCRIPT,
+      // The box agent answers in guest attributes, which the metadata server only takes when this is set
+      // (https://cloud.google.com/compute/docs/metadata/manage-guest-attributes).
+      'enable-guest-attributes': 'TRUE',
     },
     spot: provisioning === 'spot',
     provisioning,

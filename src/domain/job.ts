@@ -1,8 +1,9 @@
 /**
- * A training job as the bot records it (Firestore `jobs/{id}`): what was asked (the CustomJob body),
+ * A training job as the bot records it (Firestore `jobs/{id}`): what was asked (the request and its plan),
  * what is wanted (run, or cancel), and what Vertex AI was last seen doing.
  */
-import type { CustomJobBody, TrainRequest } from './train-command.js';
+import { planPools, type JobPlan } from './job-plan.js';
+import type { TrainRequest } from './train-command.js';
 
 export type JobStatus = 'requested' | 'queued' | 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -24,7 +25,8 @@ export interface Job {
   channel: string;
   region: string;
   request: TrainRequest;
-  body: CustomJobBody;
+  /** The job to create in Vertex AI (src/gcp/ writes it as a CustomJob). */
+  plan: JobPlan;
   desired: JobDesire;
   status: JobStatus;
   /** Vertex AI's numeric id, once created. */
@@ -77,17 +79,7 @@ export function jobDurations(job: Pick<Job, 'createdAt' | 'startedAt' | 'endedAt
   return { queuedMs, ranMs };
 }
 
-/** The CustomJob's pools in the shape the cost model reads (one entry per pool). */
-export function jobPools(body: CustomJobBody): { machineType: string; acceleratorType: string | null; acceleratorCount: number; replicaCount: number }[] {
-  const out = [];
-  for (const spec of body.jobSpec.workerPoolSpecs) {
-    if (!('machineSpec' in spec) || spec.machineSpec === undefined) continue;
-    out.push({
-      machineType: spec.machineSpec.machineType,
-      acceleratorType: spec.machineSpec.acceleratorType ?? null,
-      acceleratorCount: spec.machineSpec.acceleratorCount ?? 0,
-      replicaCount: Number(spec.replicaCount) || 0,
-    });
-  }
-  return out;
+/** The job's pools in the shape the cost model reads (one entry per pool). */
+export function jobPools(plan: Pick<JobPlan, 'pools'>): ReturnType<typeof planPools> {
+  return planPools(plan);
 }

@@ -3,7 +3,7 @@
  * accelerator names) map to a Vertex AI custom job's (machine types, accelerators, prebuilt training
  * images), and which GPU fits which machine. Every refusal lists what would work.
  */
-import type { Parsed, UserError } from './gpu-command.js';
+import type { Parsed, UserError } from './result.js';
 import {
   GPUS,
   GPU_KEYS,

@@ -9,9 +9,10 @@ import type { AuthClient } from 'google-auth-library';
 import type { ListJobsOptions } from '../app/ports/training.js';
 import { GoogleRest } from './google-rest.js';
 import type { CloudFailure, CloudResult } from '../app/ports.js';
+import type { JobPlan } from '../domain/job-plan.js';
+import { customJobBody, type CustomJobBody } from './vertex-bodies.js';
 import {
   TrainingUnavailableError,
-  type CustomJobBody,
   type JobState,
   type ObservedJob,
   type TrainingPort,
@@ -113,7 +114,12 @@ export class VertexAdapter implements TrainingPort {
     return `projects/${this.options.project}/locations/${region}/customJobs/${jobId}`;
   }
 
-  async createJob(region: string, body: CustomJobBody, requestId?: string): Promise<CloudResult<ObservedJob>> {
+  async createJob(region: string, plan: JobPlan, requestId?: string): Promise<CloudResult<ObservedJob>> {
+    return this.createBody(region, customJobBody(plan), requestId);
+  }
+
+  /** createJob with the CustomJob body already written (tests send Vertex AI bodies no plan makes). */
+  async createBody(region: string, body: CustomJobBody, requestId?: string): Promise<CloudResult<ObservedJob>> {
     const bad = checkRegion(region);
     if (bad) return { ok: false, failure: bad };
     if (requestId !== undefined) {

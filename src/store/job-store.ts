@@ -8,6 +8,7 @@ import type { JobStore, JobTransactOptions, JobTx } from '../app/ports/jobs.js';
 import { NOTICES, REQUESTS } from './box-store.js';
 import { expired, replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { planOfLegacyBody } from './legacy-job-body.js';
 import { LEASES } from './lease-store.js';
 import { duration, utcAt } from '../domain/time.js';
 
@@ -16,7 +17,10 @@ export const JOBS = 'jobs';
 /** How long a request key is remembered: well past Slack's last retry (about 5 minutes). */
 const REQUEST_TTL = duration({ days: 1 });
 
-interface JobDoc extends Job {
+interface JobDoc extends Omit<Job, 'plan'> {
+  /** Absent on records written before plans: those carry `body`, the CustomJob they were created with. */
+  plan?: Job['plan'];
+  body?: unknown;
   live: boolean;
   /** True while the Slack card shows an older revision than the record. */
   cardStale: boolean;
@@ -24,8 +28,8 @@ interface JobDoc extends Job {
 }
 
 function toJob(doc: JobDoc): Job {
-  const { live: _live, cardStale: _stale, card: _card, ...job } = doc;
-  return job;
+  const { live: _live, cardStale: _stale, card: _card, plan, body, ...job } = doc;
+  return { ...job, plan: plan ?? planOfLegacyBody(body) };
 }
 
 export class FirestoreJobStore implements JobStore {

@@ -68,11 +68,11 @@ async function setUp() {
 
 function waiting(id: string, clock: ManualClock, overrides: Partial<Job> = {}): Job {
   const now = clock.now();
-  // The body carries the record id as its `gpubot-id` label, as /train builds it, and runs a prebuilt
+  // The plan carries the record id as its `gpubot-id` label, as /train builds it, and runs a prebuilt
   // image Vertex AI still offered on this test's day (the sandbox refuses one past its end of availability).
   const base = makeJob({ id, name: id, image: 'us-docker.pkg.dev/vertex-ai/training/pytorch-gpu.2-4.py310:latest' });
-  const body = { ...base.body, labels: { ...base.body.labels, 'gpubot-id': id } };
-  return makeJob({ id, name: id, body, status: 'pending', vertexJobId: null, startedAt: null, endedAt: null, createdAt: now, updatedAt: now, rev: 1, ...overrides });
+  const plan = { ...base.plan, labels: { ...base.plan.labels, 'gpubot-id': id } };
+  return makeJob({ id, name: id, plan, status: 'pending', vertexJobId: null, startedAt: null, endedAt: null, createdAt: now, updatedAt: now, rev: 1, ...overrides });
 }
 
 async function put(store: FirestoreJobStore, job: Job): Promise<void> {

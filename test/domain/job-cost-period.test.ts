@@ -82,7 +82,7 @@ test('a whole job inside the period costs exactly what its end notice sums (pool
     assert.ok(job.startedAt !== null && job.endedAt !== null);
     // As the end notice computes it (jobCostText): each pool from start to end, added in pool order.
     let notice = 0;
-    for (const pool of jobPools(job.body)) notice += jobCost({ ...pool, startMs: job.startedAt, endMs: job.endedAt }, prices()).total;
+    for (const pool of jobPools(job.plan)) notice += jobCost({ ...pool, startMs: job.startedAt, endMs: job.endedAt }, prices()).total;
     assert.equal(jobCostInPeriod(job, prices(), D0 - DAY_MS, D2 + DAY_MS, D2 + DAY_MS).total, notice, job.name);
   }
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_TRAIN_COMMAND_LENGTH, parseTrainCommand, toCustomJob, type Parsed } from '../../src/domain/train-command.js';
+import { MAX_TRAIN_COMMAND_LENGTH, parseTrainCommand, type Parsed } from '../../src/domain/train-command.js';
+import { customJobFor as toCustomJob } from '../support/jobs.js';
 import { HOSTILE, VALUES, pick, prng } from '../support/hostile-commands.js';
 
 const SUBCOMMANDS = ['submit', 'SUBMIT', 'run', 'list', 'ls', 'status', 'cancel', 'logs', 'help', '?', 'gcloud', 'ai-platform', 'ai', 'sumbit', 'constructor', '__proto__', 'toString', ''];

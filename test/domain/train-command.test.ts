@@ -1,17 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  MAX_TRAIN_COMMAND_LENGTH,
-  TRAIN_COMMAND_ERROR_CODES,
-  jobConsoleUrl,
-  jobLogsUrl,
-  parseTrainCommand,
-  toCustomJob,
-  type CustomJobBody,
-  type TrainCommand,
-  type TrainRequest,
-  type WorkerPoolSpecBody,
-} from '../../src/domain/train-command.js';
+import { MAX_TRAIN_COMMAND_LENGTH, TRAIN_COMMAND_ERROR_CODES, jobConsoleUrl, jobLogsUrl, parseTrainCommand, type TrainCommand, type TrainRequest } from '../../src/domain/train-command.js';
+import { type CustomJobBody, type WorkerPoolSpecBody } from '../../src/gcp/vertex-bodies.js';
+import { customJobFor as toCustomJob } from '../support/jobs.js';
 import {
   RUNTIME_VERSIONS,
   TIER_POOLS,
@@ -43,8 +34,10 @@ function request(text: string): TrainRequest {
   return command.request;
 }
 
+/** The region, parent and CustomJob body a submit becomes (its plan, written as Vertex AI's body). */
 function job(text: string): { region: string; parent: string; body: CustomJobBody } {
-  return toCustomJob(request(text), CTX);
+  const { region, parent, body } = toCustomJob(request(text), CTX);
+  return { region, parent, body };
 }
 
 /** A pool as the body must carry it; only what differs is given. */
@@ -586,7 +579,7 @@ test('planMachine allows the GPU/machine pairs Vertex AI allows, and lists what 
   assert.ok(!bad.ok && bad.error.code === 'GPU_MACHINE_MISMATCH' && bad.error.message.includes('a3-highgpu-1g'), bad.ok ? '' : bad.error.message);
 });
 
-test('toCustomJob puts the bot’s labels on every job, lowercased and label-safe, and uses the default region', () => {
+test('planJob puts the bot’s labels on every job, lowercased and label-safe, and uses the default region', () => {
   const req = request(`submit j --module-name trainer.task --packages ${PKG} --runtime-version 2.11 --labels team=x`);
   const out = toCustomJob(req, { project: 'p', owner: 'U0BOB', jobId: 'Rec_1.A', defaultRegion: 'asia-northeast1' });
   assert.equal(out.region, 'asia-northeast1');

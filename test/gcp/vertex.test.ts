@@ -5,7 +5,9 @@ import { logging_v2 } from 'googleapis/build/src/apis/logging/v2.js';
 import { aiplatform_v1 } from 'googleapis/build/src/apis/aiplatform/v1.js';
 import { VertexAdapter } from '../../src/gcp/vertex.js';
 import { isTrainingUnavailable, type ObservedJob } from '../../src/app/ports/training.js';
-import { parseTrainCommand, toCustomJob, type CustomJobBody, type WorkerPoolSpecBody } from '../../src/domain/train-command.js';
+import { parseTrainCommand } from '../../src/domain/train-command.js';
+import { type CustomJobBody, type WorkerPoolSpecBody } from '../../src/gcp/vertex-bodies.js';
+import { customJobFor as toCustomJob } from '../support/jobs.js';
 import { startGoogleSandbox, type SandboxHandler } from '../../src/sandbox/google/server.js';
 import { VertexSandbox, vertexError, type VertexSandboxOptions } from '../../src/sandbox/google/vertex.js';
 
@@ -60,7 +62,7 @@ function isPool(pool: CustomJobBody['jobSpec']['workerPoolSpecs'][number]): pool
 }
 
 async function created(adapter: VertexAdapter, body: CustomJobBody, region = REGION): Promise<ObservedJob> {
-  const result = await adapter.createJob(region, body);
+  const result = await adapter.createBody(region, body);
   assert.ok(result.ok, result.ok ? '' : `${result.failure.kind}: ${result.failure.message}`);
   return result.value;
 }
@@ -97,13 +99,13 @@ test('createJob sends the body /train produced and gets the QUEUED job back, wit
 test('a retried create with the same record id returns the first job instead of making a second', async () => {
   const { adapter, sandbox } = await setup();
   const body = bodyFor(T4_JOB, 'rec-7');
-  const first = await adapter.createJob(REGION, body, 'rec-7');
-  const again = await adapter.createJob(REGION, body, 'rec-7');
+  const first = await adapter.createBody(REGION, body, 'rec-7');
+  const again = await adapter.createBody(REGION, body, 'rec-7');
   assert.ok(first.ok && again.ok);
   assert.equal(again.value.id, first.value.id);
   assert.equal(sandbox.count('customJobs.create'), 1);
   assert.equal(sandbox.jobs().length, 1);
-  const other = await adapter.createJob(REGION, bodyFor(T4_JOB, 'rec-8'), 'rec-8');
+  const other = await adapter.createBody(REGION, bodyFor(T4_JOB, 'rec-8'), 'rec-8');
   assert.ok(other.ok && other.value.id !== first.value.id);
 });
 
@@ -216,21 +218,21 @@ test('quota: a create past the region’s GPU limit is a 429 naming the quota; i
   const { adapter, sandbox } = await setup();
   sandbox.quota(REGION, 'NVIDIA_L4', 1);
   const first = await created(adapter, bodyFor(L4_JOB));
-  const refused = await adapter.createJob(REGION, bodyFor(L4_JOB, 'rec-2'));
+  const refused = await adapter.createBody(REGION, bodyFor(L4_JOB, 'rec-2'));
   assert.ok(!refused.ok);
   assert.equal(refused.failure.kind, 'quota');
   assert.equal(refused.failure.quota, 'custom_model_training_nvidia_l4_gpus');
   assert.equal(refused.failure.code, 'RESOURCE_EXHAUSTED');
   assert.match(refused.failure.message, /The following quota metrics exceed quota limits: aiplatform\.googleapis\.com\/custom_model_training_nvidia_l4_gpus/);
   // Other regions and other GPUs are not limited.
-  assert.ok((await adapter.createJob('us-east4', bodyFor(L4_JOB, 'rec-3'))).ok);
-  assert.ok((await adapter.createJob(REGION, bodyFor(T4_JOB, 'rec-4'))).ok);
+  assert.ok((await adapter.createBody('us-east4', bodyFor(L4_JOB, 'rec-3'))).ok);
+  assert.ok((await adapter.createBody(REGION, bodyFor(T4_JOB, 'rec-4'))).ok);
   for (let i = 0; i < 3; i++) await state(adapter, first.id);
   assert.equal((await state(adapter, first.id)).state, 'JOB_STATE_SUCCEEDED');
-  assert.ok((await adapter.createJob(REGION, bodyFor(L4_JOB, 'rec-5'))).ok, 'the first job ended and gave its GPU back');
+  assert.ok((await adapter.createBody(REGION, bodyFor(L4_JOB, 'rec-5'))).ok, 'the first job ended and gave its GPU back');
 
   sandbox.quota('europe-west4', 'CPUS', 16);
-  const cpus = await adapter.createJob('europe-west4', bodyFor(`big --scale-tier STANDARD_1 --module-name t.task --packages ${PKG} --runtime-version 2.11`, 'rec-6'));
+  const cpus = await adapter.createBody('europe-west4', bodyFor(`big --scale-tier STANDARD_1 --module-name t.task --packages ${PKG} --runtime-version 2.11`, 'rec-6'));
   assert.ok(!cpus.ok && cpus.failure.kind === 'quota' && cpus.failure.quota === 'custom_model_training_cpus');
 });
 
@@ -269,13 +271,13 @@ test('invalid combinations are a 400 the adapter calls invalid, and create nothi
     { why: 'no display name', body: { ...base, displayName: '' }, says: /display_name; Message: Required field is not set/ },
   ];
   for (const c of cases) {
-    const result = await adapter.createJob(REGION, c.body);
+    const result = await adapter.createBody(REGION, c.body);
     assert.ok(!result.ok, c.why);
     assert.equal(result.failure.kind, 'invalid', c.why);
     assert.equal(result.failure.code, 'INVALID_ARGUMENT', c.why);
     assert.match(result.failure.message, c.says, c.why);
   }
-  const unknown = await adapter.createJob(REGION, { ...base, colour: 'blue' } as CustomJobBody);
+  const unknown = await adapter.createBody(REGION, { ...base, colour: 'blue' } as CustomJobBody);
   assert.ok(!unknown.ok && unknown.failure.kind === 'invalid' && /Unknown name "colour"/.test(unknown.failure.message));
   assert.equal(sandbox.jobs().length, 0);
 });
@@ -371,7 +373,7 @@ test('errors: a missing job is null, an unreadable region throws TrainingUnavail
   await assert.rejects(adapter.listManagedJobs('../x'), (error: unknown) => isTrainingUnavailable(error));
   assert.equal(sandbox.calls.length, calls);
   sandbox.failNext('customJobs.create', vertexError(503, 'UNAVAILABLE', 'The service is currently unavailable.'));
-  const unavailable = await adapter.createJob(REGION, bodyFor(T4_JOB));
+  const unavailable = await adapter.createBody(REGION, bodyFor(T4_JOB));
   assert.ok(!unavailable.ok && unavailable.failure.kind === 'transient');
 });
 

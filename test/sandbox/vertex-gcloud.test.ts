@@ -11,7 +11,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseTrainCommand, toCustomJob } from '../../src/domain/train-command.js';
+import { parseTrainCommand } from '../../src/domain/train-command.js';
+import { customJobFor as toCustomJob } from '../support/jobs.js';
 import { startGoogleSandbox, type SandboxHandler } from '../../src/sandbox/google/server.js';
 import { VertexSandbox } from '../../src/sandbox/google/vertex.js';
 

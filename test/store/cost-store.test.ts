@@ -45,7 +45,7 @@ test('jobsSince reads the jobs not over yet and the ones that ended since the st
     assert.ok(done);
     for (const field of ['live', 'cardStale', 'card']) assert.ok(!(field in done), `no ${field}`);
     assert.deepEqual([done.owner, done.region, done.startedAt, done.endedAt], ['UA', 'us-central1', FROM + 2 * H, FROM + 5 * H]);
-    assert.deepEqual(done.body.jobSpec, JOBS[2]?.body.jobSpec);
+    assert.deepEqual(done.plan, JOBS[2]?.plan);
   } finally {
     await db.terminate();
   }

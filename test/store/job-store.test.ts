@@ -5,6 +5,7 @@ import { FirestoreJobStore } from '../../src/store/job-store.js';
 import { ManualClock } from '../support/clock.js';
 import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
 import { makeJob } from '../support/jobs.js';
+import { customJobBody } from '../../src/gcp/vertex-bodies.js';
 
 test('a job written again reads back whole: its dashed labels, its failure, and the card stays', async () => {
   // The job watcher finds Vertex AI jobs by the `managed-by` label; a record that lost it would never
@@ -13,14 +14,14 @@ test('a job written again reads back whole: its dashed labels, its failure, and 
   const db = testFirestore();
   const store = new FirestoreJobStore(db, new ManualClock());
   const first = makeJob({ status: 'running', endedAt: null, failure: null });
-  first.body.labels = { 'managed-by': 'gpubot', 'gpubot-id': first.id, 'team-x': 'a' };
+  first.plan.labels = { 'managed-by': 'gpubot', 'gpubot-id': first.id, 'team-x': 'a' };
   await store.transact({}, async (tx) => tx.putJob(first));
-  assert.deepEqual((await store.getJob(first.id))?.body.labels, first.body.labels);
+  assert.deepEqual((await store.getJob(first.id))?.plan.labels, first.plan.labels);
 
   const card = { channel: 'C1', ts: '1.000100' };
   await store.markCardShown(first.id, first.rev, card);
   const failure = { code: 'VERTEX_FAILED', message: 'exit 1', logLines: ['Traceback'] };
-  const second = { ...first, status: 'failed' as const, failure, rev: first.rev + 1, body: { ...first.body, labels: { 'managed-by': 'gpubot', 'gpubot-id': first.id } } };
+  const second = { ...first, status: 'failed' as const, failure, rev: first.rev + 1, plan: { ...first.plan, labels: { 'managed-by': 'gpubot', 'gpubot-id': first.id } } };
   await store.transact({}, async (tx) => tx.putJob(second));
 
   assert.deepEqual(await store.getJob(first.id), second);
@@ -60,6 +61,62 @@ function counting(db: Firestore): { db: Firestore; read: () => number } {
   });
   return { db: proxy, read: () => docs };
 }
+
+test('a job recorded before plans, with the CustomJob body it was created with, reads back as that plan', async () => {
+  // Records written by earlier versions carry `body` and no `plan`; the watcher and the cost reports
+  // read `plan`, so without the conversion those jobs would stop being watched and costed.
+  const db = testFirestore();
+  const store = new FirestoreJobStore(db, new ManualClock());
+  const { plan: _plan, ...rest } = makeJob({ id: 'jlegacy1', status: 'running', endedAt: null });
+  const body = {
+    displayName: 'census_1',
+    labels: { 'managed-by': 'gpubot', 'gpubot-id': 'jlegacy1' },
+    jobSpec: {
+      workerPoolSpecs: [
+        {
+          machineSpec: { machineType: 'n1-standard-8', acceleratorType: 'NVIDIA_TESLA_T4', acceleratorCount: 1 },
+          replicaCount: '1',
+          diskSpec: { bootDiskType: 'pd-ssd', bootDiskSizeGb: 200 },
+          containerSpec: { imageUri: 'us-docker.pkg.dev/p/r/t:1', command: ['python', 'train.py'], args: ['--steps=10'] },
+        },
+        {},
+        { machineSpec: { machineType: 'n1-highmem-4' }, replicaCount: '2', pythonPackageSpec: { executorImageUri: 'img', packageUris: ['gs://b/t.tar.gz'], pythonModule: 't.task', args: [] } },
+      ],
+      baseOutputDirectory: { outputUriPrefix: 'gs://b/out' },
+    },
+  };
+  await db.collection('jobs').doc('jlegacy1').set({ ...rest, body, live: true, cardStale: false, card: null });
+  const read = await store.getJob('jlegacy1');
+  assert.ok(read);
+  assert.ok(!('body' in read), 'the old field is not passed on');
+  assert.deepEqual(read.plan, {
+    displayName: 'census_1',
+    labels: { 'managed-by': 'gpubot', 'gpubot-id': 'jlegacy1' },
+    pools: [
+      {
+        role: 'chief',
+        machineType: 'n1-standard-8',
+        accelerator: { type: 'NVIDIA_TESLA_T4', count: 1 },
+        replicaCount: 1,
+        disk: { type: 'pd-ssd', sizeGb: 200 },
+        task: { kind: 'container', imageUri: 'us-docker.pkg.dev/p/r/t:1', command: ['python', 'train.py'], args: ['--steps=10'] },
+      },
+      {
+        role: 'parameter-servers',
+        machineType: 'n1-highmem-4',
+        accelerator: null,
+        replicaCount: 2,
+        disk: null,
+        task: { kind: 'python', executorImageUri: 'img', packageUris: ['gs://b/t.tar.gz'], pythonModule: 't.task', args: [] },
+      },
+    ],
+    outputUriPrefix: 'gs://b/out',
+  });
+  // The same body again, written from the plan: the job Vertex AI is asked for does not change.
+  assert.deepEqual(customJobBody(read.plan), body);
+  assert.deepEqual((await store.activeJobs()).map((j) => j.plan.pools.length), [2]);
+  await db.terminate();
+});
 
 test("a person's jobs and the recent jobs are read with a limit, not the whole collection", async (t) => {
   if (!needsOfficialEmulator(t, 'ordered queries')) return;

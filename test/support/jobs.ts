@@ -1,6 +1,10 @@
 /** Complete training-job records for cost tests: override only what a test is about. */
 import type { Job } from '../../src/domain/job.js';
-import type { CustomJobBody, TrainRequest } from '../../src/domain/train-command.js';
+import type { JobPlan } from '../../src/domain/job-plan.js';
+import { planJob } from '../../src/domain/job-plan.js';
+import type { TrainRequest } from '../../src/domain/train-command.js';
+import { customJobBody, type CustomJobBody } from '../../src/gcp/vertex-bodies.js';
+import { POOL_ROLES } from '../../src/domain/training-images.js';
 import { CHANNEL, OWNER, T0 } from './boxes.js';
 
 export interface PoolShape {
@@ -13,22 +17,35 @@ export interface PoolShape {
 /** The executor image of most examples: a prebuilt image, so a test submitting it picks its clock's day with care. */
 export const EXAMPLE_IMAGE = 'us-docker.pkg.dev/vertex-ai/training/tf-gpu.2-11:latest';
 
-/** A CustomJob body with these pools in order (chief first), each running the same package on `image`. */
-export function bodyWith(name: string, pools: readonly PoolShape[], image: string = EXAMPLE_IMAGE): CustomJobBody {
+/** A job plan with these pools in order (chief first), each running the same package on `image`. */
+export function planWith(name: string, pools: readonly PoolShape[], image: string = EXAMPLE_IMAGE): JobPlan {
   return {
     displayName: name,
     labels: { 'managed-by': 'gpubot' },
-    jobSpec: {
-      workerPoolSpecs: pools.map((p) => ({
-        machineSpec: {
-          machineType: p.machineType,
-          ...(p.acceleratorType !== undefined ? { acceleratorType: p.acceleratorType, acceleratorCount: p.acceleratorCount ?? 1 } : {}),
-        },
-        replicaCount: String(p.replicaCount),
-        pythonPackageSpec: { executorImageUri: image, packageUris: ['gs://b/t.tar.gz'], pythonModule: 'trainer.task', args: [] },
-      })),
-    },
+    pools: pools.map((p, i) => ({
+      role: POOL_ROLES[i] ?? 'evaluators',
+      machineType: p.machineType,
+      accelerator: p.acceleratorType !== undefined ? { type: p.acceleratorType, count: p.acceleratorCount ?? 1 } : null,
+      replicaCount: p.replicaCount,
+      disk: null,
+      task: { kind: 'python', executorImageUri: image, packageUris: ['gs://b/t.tar.gz'], pythonModule: 'trainer.task', args: [] },
+    })),
+    outputUriPrefix: null,
   };
+}
+
+/** The CustomJob body of planWith's plan: for tests that seed Vertex AI's stand-in directly. */
+export function bodyWith(name: string, pools: readonly PoolShape[], image: string = EXAMPLE_IMAGE): CustomJobBody {
+  return customJobBody(planWith(name, pools, image));
+}
+
+/** What a submit records and Vertex AI is sent for a request: the region and the CustomJob body. */
+export function customJobFor(
+  req: TrainRequest,
+  ctx: { project: string; owner: string; jobId: string; defaultRegion: string },
+): { region: string; parent: string; plan: JobPlan; body: CustomJobBody } {
+  const planned = planJob(req, ctx);
+  return { region: planned.region, parent: `projects/${ctx.project}/locations/${planned.region}`, plan: planned.plan, body: customJobBody(planned.plan) };
 }
 
 /** One n1-standard-8 with one T4: the job of most examples. */
@@ -46,7 +63,7 @@ export function makeJob(overrides: Partial<Job> & { pools?: readonly PoolShape[]
     channel: CHANNEL,
     region: 'us-central1',
     request,
-    body: bodyWith(name, pools ?? ONE_T4, image),
+    plan: planWith(name, pools ?? ONE_T4, image),
     desired: 'running',
     status: 'succeeded',
     vertexJobId: '1234567890',

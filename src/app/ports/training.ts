@@ -1,8 +1,6 @@
 /** What the training-job use cases and the job watcher need from Vertex AI and Cloud Logging. */
-import type { CustomJobBody } from '../../domain/train-command.js';
+import type { JobPlan } from '../../domain/job-plan.js';
 import type { CloudFailure, CloudResult } from './cloud.js';
-
-export type { CustomJobBody };
 
 /** Vertex AI's `JobState` values a custom job can show. */
 export type JobState =
@@ -58,11 +56,11 @@ export interface ListJobsOptions {
 
 export interface TrainingPort {
   /**
-   * Creates a custom job in `region`. Vertex AI's create takes no request id, so with `requestId` (the
-   * job record's id, which the body carries as its `gpubot-id` label) a job already carrying it is
+   * Creates a custom job in `region` from the plan. Vertex AI's create takes no request id, so with
+   * `requestId` (the job record's id, which the plan carries as its `gpubot-id` label) a job already carrying it is
    * returned instead of a second one: a retried submit creates one job.
    */
-  createJob(region: string, body: CustomJobBody, requestId?: string): Promise<CloudResult<ObservedJob>>;
+  createJob(region: string, plan: JobPlan, requestId?: string): Promise<CloudResult<ObservedJob>>;
   /**
    * Every job labelled `managed-by=gpubot` in `region`: one list call per page, never one per job.
    * Throws TrainingUnavailableError when Vertex AI cannot be listed: half a listing would make running

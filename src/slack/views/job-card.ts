@@ -39,8 +39,8 @@ export function jobNameText(job: Pick<Job, 'name'>): string {
 }
 
 /** What the job runs on, in one line: `1 × n1-standard-8 with 1 NVIDIA_TESLA_T4`. */
-export function jobMachinesText(job: Pick<Job, 'body'>): string {
-  return jobPools(job.body)
+export function jobMachinesText(job: Pick<Job, 'plan'>): string {
+  return jobPools(job.plan)
     .map((p) => `${p.replicaCount} × ${p.machineType}${p.acceleratorType !== null && p.acceleratorCount > 0 ? ` with ${p.acceleratorCount} ${p.acceleratorType}` : ''}`)
     .join(', ');
 }
@@ -57,7 +57,7 @@ export function jobCostText(job: Job, ctx: JobViewContext): string | null {
   const end = job.endedAt ?? ctx.now;
   let total = 0;
   const missing = new Set<string>();
-  for (const pool of jobPools(job.body)) {
+  for (const pool of jobPools(job.plan)) {
     const cost = jobCost({ ...pool, startMs: job.startedAt, endMs: end }, ctx.prices);
     total += cost.total;
     for (const m of cost.missing) missing.add(m);
