@@ -4,7 +4,9 @@
  */
 import type { Box, BoxFailure } from '../domain/box.js';
 import type { InstancePlan } from '../domain/instance-plan.js';
-import type { NoticeDraft, Notice } from '../domain/notice.js';
+import type { NoticeDraft, Notice, NoticeEvent } from '../domain/notice.js';
+
+type NoticeEventType = NoticeEvent['type'];
 
 export type { Logger } from '../log.js';
 
@@ -160,6 +162,8 @@ export interface NoticeStore {
   defer(id: string, notBeforeMs: number): Promise<void>;
   /** Replaces an admins' notice by one notice per admin. */
   fanOut(id: string, admins: readonly string[]): Promise<void>;
+  /** Where a box's notices of this type were posted (each admin's copy of a request, say). */
+  sentCopies(boxId: string, eventType: NoticeEventType): Promise<{ channel: string; ts: string }[]>;
 }
 
 /**

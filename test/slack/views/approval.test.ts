@@ -17,7 +17,7 @@ function waiting(overrides: Partial<Box> = {}): Box {
     zone: null,
     history: [{ status: 'awaiting-approval', at: T0 }],
     createdAt: T0,
-    approval: waitingApproval(BUDGET, T0),
+    approval: waitingApproval({ hits: [], budget: BUDGET }, T0),
     ...overrides,
   });
 }
@@ -47,7 +47,7 @@ describe('approvalRequestMessage', () => {
   });
 
   it('says the team’s budget when that is the one used up, and leaves out the price when unknown', () => {
-    const m = approvalRequestMessage(waiting({ approval: waitingApproval({ ...BUDGET, scope: 'team', spent: 2100, budget: 2000 }, T0) }), { now: T0 });
+    const m = approvalRequestMessage(waiting({ approval: waitingApproval({ hits: [], budget: { ...BUDGET, scope: 'team', spent: 2100, budget: 2000 } }, T0) }), { now: T0 });
     const text = textOf(m.blocks);
     assert.ok(text.includes("the team's GPU budget for 2026-07 is used up ($2,100.00 of $2,000.00, list price)"), text);
     assert.ok(!text.includes('/h while running'));
@@ -68,8 +68,8 @@ describe('approvalRequestMessage', () => {
   });
 
   it('stays within limits and escapes hostile text', () => {
-    const box = waiting({ name: HOSTILE, owner: '<!channel>', spec: { ...waiting().spec, machineType: HOSTILE, region: HOSTILE }, approval: waitingApproval({ ...BUDGET, month: HOSTILE }, T0) });
-    for (const m of [approvalRequestMessage(box, { now: T0, prices: PRICES }), approvalRequestMessage({ ...box, approval: { ...waitingApproval(BUDGET, T0), state: 'denied', decidedBy: HOSTILE, decidedAt: T0 } }, { now: T0 })]) {
+    const box = waiting({ name: HOSTILE, owner: '<!channel>', spec: { ...waiting().spec, machineType: HOSTILE, region: HOSTILE }, approval: waitingApproval({ hits: [], budget: { ...BUDGET, month: HOSTILE } }, T0) });
+    for (const m of [approvalRequestMessage(box, { now: T0, prices: PRICES }), approvalRequestMessage({ ...box, approval: { ...waitingApproval({ hits: [], budget: BUDGET }, T0), state: 'denied', decidedBy: HOSTILE, decidedAt: T0 } }, { now: T0 })]) {
       assertBlockKit('message', m);
       assertNoRawMarkup(m);
     }
