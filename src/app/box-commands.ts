@@ -140,6 +140,17 @@ export class BoxCommands {
     return result;
   }
 
+  /** A request an admin is about to decide on in the decision form: admins only, and only while it waits. */
+  async findForDecision(userId: string, boxId: string): Promise<Outcome<Box>> {
+    if (!this.deps.policy.isAdmin(userId)) {
+      return { ok: false, error: { code: 'NOT_ADMIN', message: 'Only an admin can decide on a box request; ask one of the admins listed in `GPUBOT_ADMINS`.' } };
+    }
+    const box = await this.deps.store.getBox(boxId);
+    if (box === null) return { ok: false, error: notFound({ id: boxId }) };
+    if (!isWaiting(box)) return { ok: false, error: { code: 'DECIDED', message: alreadyDecided(box) } };
+    return { ok: true, value: box };
+  }
+
   /** [Keep 1h] / [Keep 4h] / `/gpu keep NAME 2h`: postpones idle stops, within the configured cap. */
   async keep(asker: Asker, target: BoxTarget, forMs: number): Promise<Outcome<{ box: Box; keepUntil: number; capped: boolean }>> {
     const seen = 'id' in target ? await this.deps.store.getBox(target.id) : await this.deps.store.liveBoxNamed(target.name);
@@ -282,6 +293,11 @@ export class BoxCommands {
     }
     return null;
   }
+}
+
+function alreadyDecided(box: Box): string {
+  const a = box.approval;
+  return a === undefined || a.state === 'waiting' ? `\`${box.name}\` is not waiting for a decision.` : `\`${box.name}\` was already ${a.state}${a.decidedBy !== null ? ` by <@${a.decidedBy}>` : ''}.`;
 }
 
 function waitingError(box: Box): UserError {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { APPROVAL_ACTIONS } from '../../src/slack/views/approval.js';
+import { APPROVAL_ACTIONS, DECISION_FORM } from '../../src/slack/views/approval.js';
 import { POLICY_FORM } from '../../src/slack/views/policy-form.js';
 import type { SimMessage } from '../../src/sandbox/slack/web-api-server.js';
 import { ADMIN, ALICE, BOB, CHANNEL, answerText, startBot, type Bot } from './harness.js';
@@ -260,6 +260,35 @@ test('/gpu policy: a non-admin reads it and who can change it; an admin changes 
     assert.match(JSON.stringify(again.body), /Last changed by <@UADMIN>/);
     assert.match(await up(bot, 'l4box --gpu l4'), /Creating `l4box`/);
     assert.deepEqual(bot.slack.violations, []);
+  } finally {
+    await bot.stop();
+  }
+});
+
+test('an admin denies with a reason: the requester and every admin copy read it, and it is decided once', async () => {
+  const bot = await startBot({ env: { GPUBOT_ADMINS: `${ADMIN},${ADMIN2}` } });
+  try {
+    await bot.gpubot.pricesReady;
+    await up(bot, 'why --gpu a100 --count 2');
+    await ticks(bot, 3);
+    const mine = requestFor(bot.dmsTo(ADMIN2), 'why');
+    const other = requestFor(bot.dmsTo(ADMIN), 'why');
+    assert.ok(mine && other);
+    const id = buttonsOf(mine).find((b) => b.action_id === APPROVAL_ACTIONS.withReason)?.value ?? '';
+    await bot.slack.sendAction({ userId: ADMIN2, actionId: APPROVAL_ACTIONS.withReason, value: id, channelId: ADMIN2, messageTs: mine.ts });
+    await bot.slack.waitFor((c) => c.method === 'views.open');
+    const values = {
+      [DECISION_FORM.blocks.decision]: { [DECISION_FORM.actions.decision]: { type: 'radio_buttons', selected_option: { value: 'deny' } } },
+      [DECISION_FORM.blocks.reason]: { [DECISION_FORM.actions.reason]: { type: 'plain_text_input', value: 'Use the shared A100 reservation on Friday.' } },
+    };
+    const first = await bot.slack.sendViewSubmission({ userId: ADMIN2, values });
+    assert.equal(first.outcome, 'closed');
+    await bot.tickUntil(() => bot.dmsTo(ALICE).some((m) => /Denied by <@UADMIN2>/.test(m.text)), 'Alice hears the deny');
+    assert.ok(bot.dmsTo(ALICE).some((m) => /Reason: Use the shared A100 reservation on Friday\./.test(m.text)), 'with the reason');
+    const copy = bot.dmsTo(ADMIN).find((m) => m.ts === other.ts);
+    assert.match(JSON.stringify(copy?.blocks), /Denied by <@UADMIN2>.*Reason: Use the shared A100 reservation/);
+    assert.equal(bot.compute.count('instances.insert'), 0);
+    assert.equal(bot.dmsTo(ALICE).filter((m) => /Denied by/.test(m.text)).length, 1, 'one decision, one notice');
   } finally {
     await bot.stop();
   }

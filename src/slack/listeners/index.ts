@@ -14,6 +14,7 @@ import { registerBoxKeep } from './actions/box-keep.js';
 import { registerBoxApproval } from './actions/box-approval.js';
 import { registerGpuUpForm } from './views/gpu-up-form.js';
 import { registerPolicyForm } from './views/policy-form.js';
+import { registerDecisionForm } from './views/decision-form.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -32,5 +33,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerBoxApproval(app, deps);
   registerGpuUpForm(app, deps);
   registerPolicyForm(app, deps);
+  registerDecisionForm(app, deps);
   registerAppHomeOpened(app, deps);
 }

@@ -7,7 +7,7 @@ import { approvalExpiresAt } from '../../domain/box-approval.js';
 import { formatDuration } from '../../domain/duration.js';
 import type { NoticeEvent } from '../../domain/notice.js';
 import { hourlyPrice, type PriceTable } from '../../domain/prices.js';
-import { LIMITS, mrkdwn, plain, type Button, type KnownBlock, type MrkdwnElement, type SlackMessage } from './block-kit.js';
+import { LIMITS, mrkdwn, plain, type Button, type KnownBlock, type Modal, type MrkdwnElement, type SlackMessage } from './block-kit.js';
 import { budgetAmounts, gpuText, nameText, placeText } from './box-parts.js';
 import { channelRef, mention, slackDate } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate, truncateMrkdwn } from './messages.js';
@@ -17,7 +17,44 @@ import { priceBasisText, runningPriceText, stoppedPriceText } from './price-part
 export const APPROVAL_ACTIONS = {
   approve: 'box_approve',
   deny: 'box_deny',
+  /** Opens the decision form: Approve or Deny with a reason the requester reads. */
+  withReason: 'box_decide_reason',
 } as const;
+
+/** The decision form behind [With a reason…]. */
+export const DECISION_FORM = {
+  callbackId: 'box_decision_form',
+  blocks: { decision: 'decision', reason: 'reason' },
+  actions: { decision: 'decision', reason: 'reason' },
+} as const;
+
+/** The form an admin decides in with a reason; `private_metadata` carries the box id. */
+export function decisionForm(box: Box): Modal {
+  const options = [
+    { text: plain('Approve'), value: 'approve' },
+    { text: plain('Deny'), value: 'deny' },
+  ];
+  return {
+    type: 'modal',
+    callback_id: DECISION_FORM.callbackId,
+    title: plain('Decide on a request'),
+    submit: plain('Decide'),
+    close: plain('Cancel'),
+    private_metadata: truncate(box.id, LIMITS.privateMetadata),
+    blocks: [
+      section(`${mention(box.owner)} asked for *${nameText(box)}* (${escapeMrkdwn(gpuText(box))}).`),
+      { type: 'input', block_id: DECISION_FORM.blocks.decision, label: plain('Decision'), element: { type: 'radio_buttons', action_id: DECISION_FORM.actions.decision, options } },
+      {
+        type: 'input',
+        block_id: DECISION_FORM.blocks.reason,
+        label: plain('Reason'),
+        optional: true,
+        hint: plain('The requester and the other admins read it.'),
+        element: { type: 'plain_text_input', action_id: DECISION_FORM.actions.reason, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}
 
 type Decided = Extract<NoticeEvent, { type: 'box-approval-decided' }>;
 
@@ -43,6 +80,7 @@ function approvalButtons(box: Box): Button[] {
         style: 'danger',
       },
     },
+    { type: 'button', text: plain('With a reason…'), action_id: APPROVAL_ACTIONS.withReason, value },
   ];
 }
 

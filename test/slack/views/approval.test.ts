@@ -38,7 +38,7 @@ describe('approvalRequestMessage', () => {
     assert.ok(text.includes('≈ $0.76/h while running'), text);
     assert.ok(text.includes(`<#${CHANNEL}>`));
     const buttons = buttonsIn(m.blocks);
-    assert.deepEqual(buttons.map((b) => b.action_id), [APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny]);
+    assert.deepEqual(buttons.map((b) => b.action_id), [APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny, APPROVAL_ACTIONS.withReason]);
     for (const b of buttons) assert.equal(b.value, 'bx7k2m9q');
     assert.equal(buttons[0]?.style, 'primary');
     assert.equal(buttons[1]?.confirm?.confirm?.text, 'Deny', 'Deny asks first');
@@ -143,7 +143,7 @@ describe('decision notices', () => {
 
   it('the admins’ notice is the request with its buttons', () => {
     const m = noticeMessage({ type: 'box-approval-requested' }, waiting(), { now: T0, project: PROJECT, audience: 'admins', prices: PRICES });
-    assert.deepEqual(buttonsIn(m.blocks).map((b) => b.action_id), [APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny]);
+    assert.deepEqual(buttonsIn(m.blocks).map((b) => b.action_id), [APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny, APPROVAL_ACTIONS.withReason]);
   });
 
   it('a late click is told what was decided first', () => {
