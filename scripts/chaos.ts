@@ -103,6 +103,8 @@ async function main(): Promise<void> {
       TICK_INTERVAL: '5s',
       IDLE_AFTER: '60s',
       IDLE_GRACE: '20s',
+      // Faults are the subject here, not the team's rules: five people run ten boxes each at times.
+      GPUBOT_POLICY: JSON.stringify({ maxBoxesPerPerson: 50, maxGpusPerPerson: 50, maxUsdPerHourPerPerson: 1000 }),
       // The replicas' logs go to files, read only when a finding needs explaining.
       LOG_LEVEL: 'debug',
     };

@@ -4,6 +4,7 @@
  */
 import { parseDuration } from './domain/duration.js';
 import type { OverBudgetPolicy } from './domain/box-approval.js';
+import { checkPolicy, defaultPolicy, type TeamPolicy } from './domain/policy.js';
 
 export type SlackMode =
   | { kind: 'http'; signingSecret: string; botToken: string; apiUrl: string | null }
@@ -76,6 +77,11 @@ export interface Config {
    * nothing special, refuse it, or record the box and let an admin approve it.
    */
   overBudget: OverBudgetPolicy;
+  /**
+   * The team's policy until an admin changes it with `/gpu policy`: safe defaults (domain/policy.ts),
+   * the idle and budget settings above, and GPUBOT_POLICY (JSON, the policy's field names) over them.
+   */
+  policy: TeamPolicy;
   logLevel: 'debug' | 'info' | 'warning' | 'error';
   /** Warnings found while reading the settings, logged once at start-up. */
   warnings: readonly string[];
@@ -168,6 +174,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.push('GPUBOT_OVER_BUDGET is approve but GPUBOT_ADMINS is empty, so nobody could approve; list the admins, or use refuse.');
   }
 
+  const policy = readPolicy(get('GPUBOT_POLICY'), defaultPolicy({ idleOffAllowed: idle.offAllowed, maxRunningMs: idle.maxRunningMs, pastBudget: overBudget }), problems);
+
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warning', 'error'].includes(logLevel)) {
     problems.push(`LOG_LEVEL is "${logLevel}"; use one of debug, info, warning, error.`);
@@ -202,6 +210,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     digest: digestChannel === null ? null : { channel: digestChannel, hourUtc: digestHourUtc },
     budgets,
     overBudget,
+    policy,
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });
@@ -333,6 +342,22 @@ function readOverBudget(raw: string | null, legacy: string | null, problems: str
     warnings.push('GPUBOT_BUDGET_BLOCKS_NEW_BOXES is ignored: GPUBOT_OVER_BUDGET replaces it; remove the old one.');
   }
   return policy as OverBudgetPolicy;
+}
+
+/** GPUBOT_POLICY: JSON such as {"maxGpusPerPerson":4,"approval":{"gpus":["h100"]}}; fields left out keep their defaults. */
+function readPolicy(raw: string | null, defaults: TeamPolicy, problems: string[]): TeamPolicy {
+  if (raw === null) return defaults;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('GPUBOT_POLICY is not JSON; write it as {"maxGpusPerPerson":4,"approval":{"gpus":["a100","h100"]}}.');
+    return defaults;
+  }
+  const checked = checkPolicy(parsed, defaults);
+  if (checked.ok) return checked.value;
+  for (const p of checked.problems) problems.push(`GPUBOT_POLICY: ${p.message}`);
+  return defaults;
 }
 
 const RESOURCE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;

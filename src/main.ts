@@ -20,7 +20,7 @@ import { FirestorePriceStore } from './store/price-store.js';
 import { IdleController } from './app/idle-controller.js';
 import { CostReports } from './app/cost-reports.js';
 import { CostWatch } from './app/cost-watch.js';
-import { BudgetGate } from './app/budget-gate.js';
+import { PolicyGate } from './app/policy-gate.js';
 import { FirestoreCostStore } from './store/cost-store.js';
 import { formatUsd } from './domain/money.js';
 import { JobCommands } from './app/job-commands.js';
@@ -29,6 +29,7 @@ import { VertexAdapter } from './gcp/vertex.js';
 import { FirestoreJobStore } from './store/job-store.js';
 import { JobNotifier } from './slack/job-notifier.js';
 import { createFirestore } from './store/firestore.js';
+import { FirestorePolicyStore } from './store/policy-store.js';
 import { FirestoreBoxStore } from './store/box-store.js';
 import { FirestoreLeaseStore, WORKER_LEASE } from './store/lease-store.js';
 import { FirestoreNoticeStore } from './store/notice-store.js';
@@ -116,10 +117,18 @@ export async function startGpubot(
   const costStore = new FirestoreCostStore(firestore, clock);
   const pricesOrNone = (region: string) => prices(region).catch(() => undefined);
   const costs = new CostReports({ store: costStore, prices: pricesOrNone, clock, isAdmin: (user) => config.admins.has(user) });
-  const budgetGate =
-    config.overBudget !== 'allow'
-      ? new BudgetGate({ policy: config.overBudget, status: (month) => costStore.budgetStatus(month), clock, usd: formatUsd })
-      : undefined;
+  // The policy (and the budget rule in it) gates boxes and jobs alike, inside their use cases.
+  const policyGate = new PolicyGate({
+    store: new FirestorePolicyStore(firestore, clock),
+    defaults: config.policy,
+    boxesOwnedBy: (owner) => boxStore.boxesOwnedBy(owner, { includeEnded: false, limit: 100 }),
+    jobsOwnedBy: (owner) => jobStore.jobsOwnedBy(owner, 50),
+    prices,
+    budgetStatus: (month) => costStore.budgetStatus(month),
+    clock,
+    admins: [...config.admins].sort(),
+    usd: formatUsd,
+  });
   const leases = new FirestoreLeaseStore(firestore, clock);
 
   let worker: Worker | null = null;
@@ -132,6 +141,8 @@ export async function startGpubot(
     defaultRegion: config.region,
     minDiskGb: config.minDiskGb,
     maxDiskGb: config.maxDiskGb,
+    gate: policyGate,
+    admins: config.admins,
     idle: {
       defaultWindowMs: config.idleAfterMs,
       maxWindowMs: config.idle.maxWindowMs,
@@ -147,6 +158,7 @@ export async function startGpubot(
     clock,
     nudge: { nudge: () => worker?.nudge() },
     newId: newJobId,
+    gate: policyGate,
     project,
     defaultRegion: config.region,
   });
@@ -196,7 +208,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, ...(budgetGate !== undefined ? { budgetGate } : {}) },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, policy: policyGate, isAdmin: (user) => config.admins.has(user) },
   });
   slackClient = app.client;
 

@@ -4,7 +4,8 @@
  */
 import type { Box, BoxDesire, BudgetOverrun } from '../domain/box.js';
 import { isLive } from '../domain/box.js';
-import { endWait, isWaiting, waitingApproval } from '../domain/box-approval.js';
+import { endWait, isWaiting, mayDecide, waitingApproval, type ApprovalCause } from '../domain/box-approval.js';
+import { budgetHit } from '../domain/policy.js';
 import type { NoticeDraft } from '../domain/notice.js';
 import { moveTo } from '../domain/box-transitions.js';
 import type { BoxRequest, UserError } from '../domain/gpu-command.js';
@@ -12,6 +13,7 @@ import { resolveBoxSpec } from '../domain/box-request.js';
 import { formatDuration } from '../domain/duration.js';
 import { applyKeep, NOT_WARNED } from '../domain/idle.js';
 import type { BoxStore, Clock, Nudge, Policy } from './ports.js';
+import type { PolicyGate } from './policy-gate.js';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: UserError };
 
@@ -25,6 +27,10 @@ export interface BoxCommandsDeps {
   minDiskGb: number;
   maxDiskGb: number;
   idle: IdleRules;
+  /** The team's policy: without it only the configured idle rules apply (tests of other things). */
+  gate?: Pick<PolicyGate, 'checkBox'>;
+  /** Who can decide on approvals: no one approves their own request unless they are the only one. */
+  admins?: ReadonlySet<string>;
 }
 
 /** What the configuration allows for idle stops (see config.ts). */
@@ -58,10 +64,20 @@ export class BoxCommands {
       maxDiskGb: this.deps.maxDiskGb,
     });
     if (!spec.ok) return spec;
-    const idle = this.idleSettings(request);
+    // With a policy, its rules on idle-off and running time replace the configured ones.
+    const idle = this.idleSettings(request, this.deps.gate !== undefined);
     if (!idle.ok) return idle;
+    let settings = idle.value;
+    let cause: ApprovalCause | undefined =
+      options.pastBudget !== undefined ? { hits: [budgetHit('the GPU budget is used up.')], budget: options.pastBudget } : undefined;
+    if (this.deps.gate !== undefined) {
+      const verdict = await this.deps.gate.checkBox(asker.userId, asker.channelId, spec.value, idle.value);
+      if (verdict.kind === 'refuse') return { ok: false, error: verdict.error };
+      settings = { ...settings, maxRunningMs: verdict.value.maxRunningMs };
+      if (verdict.kind === 'approve') cause = verdict.cause;
+    }
     const now = this.deps.clock.now();
-    const fresh = this.newBox(asker, request.name, { ...spec.value, ...idle.value }, now, options.pastBudget);
+    const fresh = this.newBox(asker, request.name, { ...spec.value, ...settings }, now, cause);
     const waits = fresh.status === 'awaiting-approval';
     // Most requests are new and their name free: one batched write says so, and answers the ack fast.
     // A waiting box also needs its notice to the admins written with it, which only a transaction does.
@@ -88,20 +104,27 @@ export class BoxCommands {
    * [Approve] / [Deny] on a box waiting past a budget: admins only. The first decision wins; any
    * later click (a double click, a second admin) changes nothing and is told what was decided.
    */
-  async decide(asker: Asker, boxId: string, decision: 'approve' | 'deny'): Promise<Outcome<{ box: Box; changed: boolean }>> {
+  async decide(asker: Asker, boxId: string, decision: 'approve' | 'deny', reason?: string): Promise<Outcome<{ box: Box; changed: boolean }>> {
     if (!this.deps.policy.isAdmin(asker.userId)) {
       return { ok: false, error: { code: 'NOT_ADMIN', message: `Only an admin can ${decision} a box request; ask one of the admins listed in \`GPUBOT_ADMINS\`.` } };
     }
-    const seen = await this.deps.store.getBox(boxId);
+    // A click without a box id (a message edited by hand, say) names no document to read.
+    const seen = boxId === '' ? null : await this.deps.store.getBox(boxId);
     if (seen === null) return { ok: false, error: notFound({ id: boxId }) };
     if (seen.approval === undefined && seen.status !== 'awaiting-approval') return { ok: false, error: { code: 'NO_APPROVAL', message: `\`${seen.name}\` never needed an approval.` } };
     if (!isWaiting(seen)) return { ok: true, value: { box: seen, changed: false } };
+    // Nobody approves their own request, unless nobody else could (the record then says so).
+    const may = mayDecide(seen.owner, asker.userId, this.deps.admins ?? new Set([asker.userId]));
+    if (may === null && decision === 'approve') {
+      return { ok: false, error: { code: 'OWN_REQUEST', message: `\`${seen.name}\` is your own request; another admin has to approve it.` } };
+    }
     const lock = { requestKey: asker.requestKey, lockKeys: [seen.id] };
     const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box; changed: boolean }>> => {
       const box = await tx.getBox(seen.id);
       if (box === null) return { ok: false, error: notFound({ id: boxId }) };
       const outcome = decision === 'approve' ? 'approved' : 'denied';
-      const updated = endWait(box, outcome, asker.userId, this.deps.clock.now());
+      const self = may?.self === true;
+      const updated = endWait(box, outcome, asker.userId, this.deps.clock.now(), { selfDecided: self, ...(reason !== undefined ? { reason } : {}) });
       if (updated === null) return { ok: true, value: { box, changed: false } };
       tx.putBox(updated);
       if (outcome === 'denied') tx.releaseName(updated.name);
@@ -109,11 +132,23 @@ export class BoxCommands {
       tx.notify(updated, [
         { to: 'thread', event },
         { to: 'dm', event },
+        { to: 'admins', event: { type: 'box-approval-copies' } },
       ]);
       return { ok: true, value: { box: updated, changed: true } };
     });
     if (result.ok && result.value.changed) this.deps.nudge.nudge();
     return result;
+  }
+
+  /** A request an admin is about to decide on in the decision form: admins only, and only while it waits. */
+  async findForDecision(userId: string, boxId: string): Promise<Outcome<Box>> {
+    if (!this.deps.policy.isAdmin(userId)) {
+      return { ok: false, error: { code: 'NOT_ADMIN', message: 'Only an admin can decide on a box request; ask one of the admins listed in `GPUBOT_ADMINS`.' } };
+    }
+    const box = await this.deps.store.getBox(boxId);
+    if (box === null) return { ok: false, error: notFound({ id: boxId }) };
+    if (!isWaiting(box)) return { ok: false, error: { code: 'DECIDED', message: alreadyDecided(box) } };
+    return { ok: true, value: box };
   }
 
   /** [Keep 1h] / [Keep 4h] / `/gpu keep NAME 2h`: postpones idle stops, within the configured cap. */
@@ -137,8 +172,8 @@ export class BoxCommands {
     });
   }
 
-  private newBox(asker: Asker, name: string, spec: Box['spec'], now: number, pastBudget: BudgetOverrun | undefined): Box {
-    const status = pastBudget === undefined ? 'requested' : 'awaiting-approval';
+  private newBox(asker: Asker, name: string, spec: Box['spec'], now: number, cause: ApprovalCause | undefined): Box {
+    const status = cause === undefined ? 'requested' : 'awaiting-approval';
     return {
       id: this.deps.newId(),
       name,
@@ -156,7 +191,7 @@ export class BoxCommands {
       createdAt: now,
       updatedAt: now,
       rev: 1,
-      ...(pastBudget !== undefined ? { approval: waitingApproval(pastBudget, now) } : {}),
+      ...(cause !== undefined ? { approval: waitingApproval(cause, now) } : {}),
     };
   }
 
@@ -208,7 +243,10 @@ export class BoxCommands {
         if (withdrawn === null) return { ok: true, value: { box, changed: false } };
         tx.putBox(withdrawn);
         tx.releaseName(withdrawn.name);
-        tx.notify(withdrawn, [{ to: 'thread', event: { type: 'box-approval-decided', outcome: 'withdrawn', by: asker.userId } }]);
+        tx.notify(withdrawn, [
+          { to: 'thread', event: { type: 'box-approval-decided', outcome: 'withdrawn', by: asker.userId } },
+          { to: 'admins', event: { type: 'box-approval-copies' } },
+        ]);
         return { ok: true, value: { box: withdrawn, changed: true } };
       }
       if (desired === 'stopped' && (box.status === 'requested' || box.status === 'creating')) {
@@ -226,9 +264,15 @@ export class BoxCommands {
     return result;
   }
 
-  private idleSettings(request: BoxRequest): Outcome<{ idleWindowMs: number | null; maxRunningMs: number | null }> {
+  private idleSettings(request: BoxRequest, byPolicy: boolean): Outcome<{ idleWindowMs: number | null; maxRunningMs: number | null }> {
     const rules = this.deps.idle;
     const window = request.idleWindowMs === undefined ? rules.defaultWindowMs : request.idleWindowMs;
+    if (byPolicy) {
+      if (window !== null && window > rules.maxWindowMs) {
+        return { ok: false, error: { code: 'IDLE_TOO_LONG', message: `\`--idle ${formatDuration(window)}\` is longer than allowed; the longest is \`--idle ${formatDuration(rules.maxWindowMs)}\`.` } };
+      }
+      return { ok: true, value: { idleWindowMs: window, maxRunningMs: request.maxRunningMs ?? null } };
+    }
     if (window === null && !rules.offAllowed) {
       return { ok: false, error: { code: 'IDLE_OFF_NOT_ALLOWED', message: `Idle stop cannot be turned off here; ask for a longer window instead, up to \`--idle ${formatDuration(rules.maxWindowMs)}\`.` } };
     }
@@ -249,6 +293,11 @@ export class BoxCommands {
     }
     return null;
   }
+}
+
+function alreadyDecided(box: Box): string {
+  const a = box.approval;
+  return a === undefined || a.state === 'waiting' ? `\`${box.name}\` is not waiting for a decision.` : `\`${box.name}\` was already ${a.state}${a.decidedBy !== null ? ` by <@${a.decidedBy}>` : ''}.`;
 }
 
 function waitingError(box: Box): UserError {

@@ -180,6 +180,7 @@ export class BoxController {
       notices: [
         { to: 'thread', event },
         { to: 'dm', event },
+        { to: 'admins', event: { type: 'box-approval-copies' } },
       ],
       releaseName: true,
     };

@@ -8,6 +8,7 @@ import type { TrainRequest, UserError } from '../domain/train-command.js';
 import type { Asker, Outcome } from './box-commands.js';
 import type { Clock, Nudge, Policy } from './ports.js';
 import type { JobStore } from './ports/jobs.js';
+import type { PolicyGate } from './policy-gate.js';
 
 export interface JobCommandsDeps {
   store: JobStore;
@@ -15,6 +16,8 @@ export interface JobCommandsDeps {
   clock: Clock;
   nudge: Nudge;
   newId: () => string;
+  /** The team's policy: the same GPU types, spend and approvals as boxes, plus replica and GPU limits per job. */
+  gate?: Pick<PolicyGate, 'checkJob'>;
   project: string;
   defaultRegion: string;
 }
@@ -26,6 +29,23 @@ export class JobCommands {
 
   /** `/train submit`: records the job; the watcher creates it in Vertex AI. A retry returns the first answer. */
   async submit(asker: Asker, request: TrainRequest): Promise<Outcome<{ job: Job }>> {
+    if (this.deps.gate !== undefined) {
+      const planned = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion: this.deps.defaultRegion });
+      const verdict = await this.deps.gate.checkJob(asker.userId, asker.channelId, planned.region, planned.plan);
+      if (verdict.kind === 'refuse') return { ok: false, error: verdict.error };
+      // Jobs cannot wait for an approval yet: a job a rule sends to an admin is refused for anyone but
+      // an admin, whose own submission is their approval.
+      if (verdict.kind === 'approve' && !this.deps.policy.isAdmin(asker.userId)) {
+        const rules = verdict.cause.hits.map((h) => `*${h.rule}* (${h.detail})`).join('; ');
+        return {
+          ok: false,
+          error: {
+            code: verdict.cause.hits[0]?.code ?? 'APPROVAL_NEEDED',
+            message: `:raised_hand: This job needs an admin's approval under the policy: ${rules} Training jobs cannot wait for one yet, so nothing was submitted; ask an admin to submit it, or to change the rule with \`/gpu policy\`.`,
+          },
+        };
+      }
+    }
     const now = this.deps.clock.now();
     const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ job: Job }>> => {
       const id = this.deps.newId();

@@ -16,3 +16,4 @@ export * from './ports/idle.js';
 export * from './ports/prices.js';
 export * from './ports/costs.js';
 export * from './ports/deployment.js';
+export * from './ports/policy.js';

@@ -2,7 +2,7 @@
  * Boxes asked for past a budget, when the configuration says an admin must approve them: whether a
  * request is past a budget, and how a waiting box moves on (approved, denied, expired, withdrawn).
  */
-import type { Box, BoxApproval, BudgetOverrun } from './box.js';
+import type { ApprovalRule, Box, BoxApproval, BudgetOverrun } from './box.js';
 import { moveTo } from './box-transitions.js';
 
 /** A request nobody decides on ends after this, so nothing waits (and holds its name) forever. */
@@ -29,9 +29,32 @@ export function budgetOverrun(standing: BudgetStanding | null, user: string, mon
   return null;
 }
 
+/** Why a request waits: the policy rules it tripped, and the budget it is past, if any. */
+export interface ApprovalCause {
+  hits: readonly ApprovalRule[];
+  budget?: BudgetOverrun;
+}
+
 /** The approval record of a box that starts out waiting. */
-export function waitingApproval(budget: BudgetOverrun, now: number): BoxApproval {
-  return { state: 'waiting', budget, askedAt: now, decidedBy: null, decidedAt: null };
+export function waitingApproval(cause: ApprovalCause, now: number): BoxApproval {
+  return {
+    state: 'waiting',
+    ...(cause.budget !== undefined ? { budget: cause.budget } : {}),
+    rules: cause.hits.map((h) => ({ code: h.code, rule: h.rule, detail: h.detail })),
+    askedAt: now,
+    decidedBy: null,
+    decidedAt: null,
+  };
+}
+
+/**
+ * Whether `decider` may decide on a request by `owner`: anyone but the requester, and the requester
+ * only when no other admin exists (the record then says so). Returns null when they may not.
+ */
+export function mayDecide(owner: string, decider: string, admins: ReadonlySet<string>): { self: boolean } | null {
+  if (decider !== owner) return { self: false };
+  const others = [...admins].filter((a) => a !== owner);
+  return others.length === 0 ? { self: true } : null;
 }
 
 export function isWaiting(box: Pick<Box, 'status' | 'approval'>): boolean {
@@ -50,14 +73,16 @@ export type ApprovalEnd = Exclude<BoxApproval['state'], 'waiting'>;
  * ends it (no VM was ever made, so nothing is left to delete and its name is free again). Returns
  * null when the box is not waiting: someone decided first.
  */
-export function endWait(box: Box, outcome: ApprovalEnd, by: string | null, now: number): Box | null {
+export function endWait(box: Box, outcome: ApprovalEnd, by: string | null, now: number, extra: { selfDecided?: boolean; reason?: string } = {}): Box | null {
   if (!isWaiting(box)) return null;
   const approval: BoxApproval = {
     // A waiting record without its approval (written by hand, say) must still be able to end.
-    ...(box.approval ?? waitingApproval({ scope: 'team', month: '', spent: 0, budget: 0 }, box.createdAt)),
+    ...(box.approval ?? waitingApproval({ hits: [] }, box.createdAt)),
     state: outcome,
     decidedBy: by,
     decidedAt: now,
+    ...(extra.selfDecided === true ? { selfDecided: true } : {}),
+    ...(extra.reason !== undefined && extra.reason !== '' ? { reason: extra.reason } : {}),
   };
   if (outcome === 'approved') return { ...moveTo(box, 'requested', now, 'approved'), approval };
   return { ...moveTo(box, 'deleted', now, outcome), desired: 'deleted', operation: null, approval };

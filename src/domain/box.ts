@@ -83,14 +83,31 @@ export interface BudgetOverrun {
   budget: number;
 }
 
-/** A box that had to wait for an admin because it was asked for past a budget, and what became of it. */
+/** One policy rule a request tripped (domain/policy.ts RuleHit), as the approval record keeps it. */
+export interface ApprovalRule {
+  code: string;
+  rule: string;
+  detail: string;
+}
+
+/**
+ * A box that had to wait for an admin, because it was asked for past a budget or tripped a policy
+ * rule that asks for an approval, and what became of it.
+ */
 export interface BoxApproval {
   state: 'waiting' | 'approved' | 'denied' | 'expired' | 'withdrawn';
-  budget: BudgetOverrun;
+  /** The budget it was asked for past; absent when only policy rules sent it to an admin. */
+  budget?: BudgetOverrun;
+  /** The policy rules that sent it to an admin; absent on records from before the policy. */
+  rules?: ApprovalRule[];
   askedAt: number;
   /** Who approved, denied or withdrew it; null when it expired with nobody deciding. */
   decidedBy: string | null;
   decidedAt: number | null;
+  /** The decider approved or denied their own request, allowed only because they were the only admin. */
+  selfDecided?: boolean;
+  /** A reason the admin gave with the decision. */
+  reason?: string;
 }
 
 export interface Box {

@@ -18,6 +18,8 @@ export type GpuCommand =
   | { kind: 'cost'; range: CostRange; who: CostWho }
   /** Check the deployment (admins only): APIs, roles, quotas, policies, indexes, Slack scopes. */
   | { kind: 'doctor' }
+  /** The team's policy: admins get the form that edits it, everyone else reads it. */
+  | { kind: 'policy' }
   /** No arguments at all: open the form. */
   | { kind: 'form' };
 
@@ -69,9 +71,9 @@ export const GPU_COMMAND_ERROR_CODES = [
 ] as const;
 export type GpuCommandErrorCode = (typeof GPU_COMMAND_ERROR_CODES)[number];
 
-type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'doctor' | 'help';
+type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'doctor' | 'policy' | 'help';
 
-const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, doctor, help';
+const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, doctor, policy, help';
 
 /**
  * What each word after `/gpu` means. `down` stops rather than deletes: stopping can be undone,
@@ -103,12 +105,14 @@ const SUBCOMMAND_WORDS: Readonly<Record<string, Subcommand>> = {
   costs: 'cost',
   spend: 'cost',
   doctor: 'doctor',
+  policy: 'policy',
+  rules: 'policy',
   help: 'help',
   '?': 'help',
 };
 
 /** Topics `help` knows; the help text itself is written elsewhere. */
-export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'gpus'] as const;
+export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'gpus'] as const;
 export type HelpTopic = (typeof HELP_TOPICS)[number];
 
 const TOPIC_WORDS: Readonly<Record<string, HelpTopic>> = (() => {
@@ -242,6 +246,8 @@ export function parseGpuCommand(text: string): Parsed<GpuCommand> {
       return parseCost(said, rest);
     case 'doctor':
       return rest.length === 0 ? ok({ kind: 'doctor' }) : fail('EXTRA_ARGUMENT', `\`/gpu ${said}\` takes nothing after it; ${q(rest[0] ?? '')} is extra.`);
+    case 'policy':
+      return rest.length === 0 ? ok({ kind: 'policy' }) : fail('EXTRA_ARGUMENT', `\`/gpu ${said}\` takes nothing after it; ${q(rest[0] ?? '')} is extra.`);
   }
 }
 

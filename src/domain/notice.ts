@@ -22,6 +22,8 @@ export type NoticeEvent =
   /** A box past a budget waits for an admin: the admins get [Approve] / [Deny] (box-approval.ts). */
   | { type: 'box-approval-requested' }
   | { type: 'box-approval-decided'; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null }
+  /** A request was decided or ended: every admin's copy of it is updated in place (chat.update), none posted. */
+  | { type: 'box-approval-copies' }
   /** The daily digest and budget alerts (cost-notice.ts). */
   | CostNoticeEvent
   | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string } }

@@ -1,6 +1,6 @@
 /** What every listener needs, passed in by the composition root. */
 import type { BoxCommands } from '../app/box-commands.js';
-import type { BudgetGate } from '../app/budget-gate.js';
+import type { PolicyGate } from '../app/policy-gate.js';
 import type { JobCommands } from '../app/job-commands.js';
 import type { Clock, Logger } from '../app/ports.js';
 import type { CostReports } from '../app/cost-reports.js';
@@ -21,8 +21,10 @@ export interface ListenerDeps {
   prices?: PriceLookup;
   /** `/gpu cost`; without it the subcommand says costs are not set up. */
   costs?: CostReports;
-  /** What `/gpu up` does for someone past a budget (GPUBOT_OVER_BUDGET); without it, nothing special. */
-  budgetGate?: Pick<BudgetGate, 'check'>;
+  /** The team's policy, for `/gpu policy` (read by anyone, changed by admins); without it the subcommand says it is not set up. */
+  policy?: Pick<PolicyGate, 'current' | 'save' | 'admins'>;
+  /** Who may change the policy. */
+  isAdmin?: (user: string) => boolean;
   /** Monthly budgets (GPUBOT_BUDGETS); with one, the App Home says how much of the person's is spent. */
   budgets?: Budgets;
   /** `/gpu doctor`: who may run it, and the check (built on first use, after the ack). */

@@ -12,6 +12,7 @@ import type { PriceTable } from '../domain/prices.js';
 import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { boxCard } from './views/box-card.js';
 import { noticeMessage } from './views/notices.js';
+import { approvalRequestMessage } from './views/approval.js';
 import { isJobNotice, type JobNotifier } from './job-notifier.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
 import { CardRetries, deliverNotice, postCardOnce, waitForCardMs, type NoticeSender } from './outbox.js';
@@ -155,6 +156,10 @@ export class SlackNotifier {
       card = notice.boxId !== null ? await this.deps.boxes.cardOf(notice.boxId) : null;
       if (card === null) return true;
     }
+    if (notice.event.type === 'box-approval-copies') {
+      await this.updateApprovalCopies(notice, box, fence);
+      return false;
+    }
     const digest = notice.to === 'admins' && notice.boxId === null && notice.channel !== null;
     if (notice.to === 'admins' && !digest && notice.admin === undefined && this.deps.adminChannel === null) {
       // One notice per admin: a DM that fails is tried again alone.
@@ -190,6 +195,26 @@ export class SlackNotifier {
     const fallback = fallbackUser === null ? null : { user: fallbackUser, message };
     await deliverNotice(this.sender, notice, fence, to, fallbackUser, (tag) => this.post(to.channel, message, to.threadTs, fallback, tag));
     return false;
+  }
+
+  /**
+   * Every admin's copy of a request (the admin channel's, or each DM) shows what was decided and by
+   * whom, in place: chat.update is idempotent, so a retried pass updates again and posts nothing.
+   */
+  private async updateApprovalCopies(notice: Notice, box: Box | null, fence: number | undefined): Promise<void> {
+    if (!(await this.deps.notices.claim(notice.id, this.deps.holder, this.deps.clock.now() + 60_000, fence))) return;
+    try {
+      if (box !== null && notice.boxId !== null) {
+        const copies = await this.deps.notices.sentCopies(notice.boxId, 'box-approval-requested');
+        const message = approvalRequestMessage(box, { now: this.deps.clock.now(), ...(await this.pricesFor(box)) });
+        for (const copy of copies) await this.deps.client.chat.update({ channel: copy.channel, ts: copy.ts, text: message.text, blocks: message.blocks });
+      }
+      await this.deps.notices.markSent(notice.id, { channel: 'admins', ts: '' });
+    } catch (error) {
+      const code = slackError(error);
+      this.deps.log.warn('could not update the admins\' copies of a request; will try again', { noticeId: notice.id, slackError: code });
+      await this.deps.notices.markFailed(notice.id, code ?? String(error), this.deps.clock.now() + 5_000, this.deps.holder);
+    }
   }
 
   private post(channel: string, message: SlackMessageBody, threadTs: string | undefined, fallback: { user: string; message: SlackMessageBody } | null, tag?: OutboxTag): Promise<Posted> {

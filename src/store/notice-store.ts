@@ -95,6 +95,24 @@ export class FirestoreNoticeStore implements NoticeStore {
   }
 
   /**
+   * Where the box's sent notices of `eventType` went: one equality filter (a single-field index, no
+   * composite one), the type and state checked here, since the in-process npm emulator cannot filter
+   * on a nested field (`event.type`). A box has tens of notices at most.
+   */
+  async sentCopies(boxId: string, eventType: Notice['event']['type']): Promise<{ channel: string; ts: string }[]> {
+    const snap = await this.db.collection(NOTICES).where('boxId', '==', boxId).get();
+    const out: { channel: string; ts: string }[] = [];
+    for (const d of snap.docs) {
+      const n = d.data() as NoticeDoc & { delivery?: { channel?: unknown; ts?: unknown } };
+      const channel = n.delivery?.channel;
+      const ts = n.delivery?.ts;
+      if (n.event.type !== eventType || n.state !== 'sent' || typeof channel !== 'string' || typeof ts !== 'string' || ts === '') continue;
+      out.push({ channel, ts });
+    }
+    return out;
+  }
+
+  /**
    * Splits an admins' notice into one notice per admin, so a DM that fails is tried again alone and
    * the admins already told are not told twice. The parent is closed in the same transaction.
    */

@@ -20,7 +20,7 @@ function waiting(overrides: Partial<Box> = {}): Box {
     createdAt: T0,
     updatedAt: T0,
     rev: 1,
-    approval: waitingApproval(BUDGET, T0),
+    approval: waitingApproval({ hits: [], budget: BUDGET }, T0),
     ...overrides,
   });
 }
@@ -54,7 +54,7 @@ test('Approve queues the box for creation and records who approved it', () => {
   assert.ok(approved);
   assert.equal(approved.status, 'requested');
   assert.equal(approved.desired, 'running');
-  assert.deepEqual(approved.approval, { ...waitingApproval(BUDGET, T0), state: 'approved', decidedBy: 'UADMIN', decidedAt: T0 + 5 * MIN });
+  assert.deepEqual(approved.approval, { ...waitingApproval({ hits: [], budget: BUDGET }, T0), state: 'approved', decidedBy: 'UADMIN', decidedAt: T0 + 5 * MIN });
   assert.deepEqual(approved.history.at(-1), { status: 'requested', at: T0 + 5 * MIN, note: 'approved' });
   assert.equal(approved.rev, 2, 'the controller sees a new revision');
   assert.equal(endWait(approved, 'denied', 'UADMIN2', T0 + 6 * MIN), null, 'the first decision wins');

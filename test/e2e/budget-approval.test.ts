@@ -215,6 +215,8 @@ test('a request nobody decides ends after 24 hours and tells the requester; a re
     assert.equal(answerText(again.body), answerText(res.body), 'a retry gets the first answer');
     await ticks(bot, 3);
     assert.equal(bot.dmsTo(ADMIN).filter((m) => approvalRequest([m], 'forgotten') !== undefined).length, 1, 'the admins were asked once');
+    const request = approvalRequest(bot.dmsTo(ADMIN), 'forgotten');
+    const id = buttonsOf(request).find((b) => b.action_id === APPROVAL_ACTIONS.approve)?.value ?? '';
 
     bot.clock.advance(23 * H);
     await ticks(bot, 2);
@@ -224,9 +226,10 @@ test('a request nobody decides ends after 24 hours and tells the requester; a re
     assert.match(JSON.stringify(bot.card('forgotten')?.blocks), /no admin decided within 24h/);
     assert.equal(bot.compute.count('instances.insert'), 0);
 
-    // A late click changes nothing, and says why.
-    const request = approvalRequest(bot.dmsTo(ADMIN), 'forgotten');
-    const id = buttonsOf(request).find((b) => b.action_id === APPROVAL_ACTIONS.approve)?.value ?? '';
+    // The admin's copy says so in place, without buttons; a late click changes nothing, and says why.
+    const copy = bot.dmsTo(ADMIN).find((m) => m.ts === request?.ts);
+    assert.equal(buttonsOf(copy).length, 0, 'the expired request lost its buttons');
+    assert.match(JSON.stringify(copy?.blocks), /Nobody decided in time/);
     await click(bot, ADMIN, APPROVAL_ACTIONS.approve, id, { channelId: ADMIN, messageTs: request?.ts ?? '' });
     await ticks(bot, 5);
     await answered(bot, ADMIN, /`forgotten` already ended: nobody decided in time/);
@@ -242,6 +245,8 @@ test('the requester can withdraw a waiting request; an Approve after that create
     await aliceOverBudget(bot);
     await up(bot, 'changed-mind');
     await ticks(bot, 3);
+    const request = approvalRequest(bot.dmsTo(ADMIN), 'changed-mind');
+    const id = buttonsOf(request).find((b) => b.action_id === APPROVAL_ACTIONS.approve)?.value ?? '';
     const withdraw = buttonsOf(bot.card('changed-mind')).find((b) => b.action_id === ACTIONS.delete);
     assert.equal(withdraw?.text?.text, 'Withdraw request');
     const bobs = await click(bot, BOB, ACTIONS.delete, withdraw?.value ?? '', { channelId: CHANNEL, messageTs: bot.card('changed-mind')?.ts ?? '' });
@@ -252,8 +257,7 @@ test('the requester can withdraw a waiting request; an Approve after that create
     await ticks(bot, 3);
     assert.match(JSON.stringify(bot.card('changed-mind')?.blocks), /Withdrawn before an admin decided/);
 
-    const request = approvalRequest(bot.dmsTo(ADMIN), 'changed-mind');
-    const id = buttonsOf(request).find((b) => b.action_id === APPROVAL_ACTIONS.approve)?.value ?? '';
+    assert.match(JSON.stringify(bot.dmsTo(ADMIN).find((m) => m.ts === request?.ts)?.blocks), /Withdrawn by <@UALICE>/, "the admin's copy says it was withdrawn");
     await click(bot, ADMIN, APPROVAL_ACTIONS.approve, id, { channelId: ADMIN, messageTs: request?.ts ?? '' });
     await ticks(bot, 10);
     await answered(bot, ADMIN, /was already withdrawn by <@UALICE>/);

@@ -29,7 +29,8 @@ class Screen {
 }
 
 test('in the console, /gpu up --gpu h100 gives a Spot box, said plainly, and --flex-start gives a Flex-start one', async () => {
-  const bot = await startBot();
+  // This is about how Compute sells H100 shapes, not about approvals: the policy here lets H100 through.
+  const bot = await startBot({ env: { GPUBOT_POLICY: JSON.stringify({ approval: { gpus: [], usdPerHourAbove: null } }) } });
   const input = new PassThrough();
   const output = new PassThrough();
   const screen = new Screen(output);

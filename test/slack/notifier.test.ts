@@ -54,6 +54,7 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     markFailed: (_id, error) => Promise.reject(new Error(`a notice failed: ${error}`)),
     defer: unused,
     fanOut: unused,
+    sentCopies: unused,
   };
   const record = (method: Posted['method']) => (args: { channel: string; text: string; blocks: unknown[] }) => {
     posted.push({ method, channel: args.channel, text: args.text, blocks: args.blocks });

@@ -98,6 +98,7 @@ function failingMarks(inner: NoticeStore, times: number): NoticeStore & { failed
     markFailed: (id: string, error: string, retryAt: number | null, holder?: string) => inner.markFailed(id, error, retryAt, holder),
     defer: (id: string, at: number) => inner.defer(id, at),
     fanOut: (id: string, admins: readonly string[]) => inner.fanOut(id, admins),
+    sentCopies: (boxId: string, type: Parameters<NoticeStore['sentCopies']>[1]) => inner.sentCopies(boxId, type),
   };
   return wrapped;
 }

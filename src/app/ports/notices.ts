@@ -1,5 +1,5 @@
 /** The notices outbox and card claims: what the Slack notifier needs to deliver each notice and card once. */
-import type { Notice } from '../../domain/notice.js';
+import type { Notice, NoticeEvent } from '../../domain/notice.js';
 
 export interface NoticeStore {
   /** The notices due now, oldest due first, at most `limit`. */
@@ -13,6 +13,8 @@ export interface NoticeStore {
   defer(id: string, notBeforeMs: number): Promise<void>;
   /** Replaces an admins' notice by one notice per admin. */
   fanOut(id: string, admins: readonly string[]): Promise<void>;
+  /** Where a box's notices of this type were posted (each admin's copy of a request, say). */
+  sentCopies(boxId: string, eventType: NoticeEvent['type']): Promise<{ channel: string; ts: string }[]>;
 }
 
 /**

@@ -13,6 +13,8 @@ import { registerBoxOpen } from './actions/box-open.js';
 import { registerBoxKeep } from './actions/box-keep.js';
 import { registerBoxApproval } from './actions/box-approval.js';
 import { registerGpuUpForm } from './views/gpu-up-form.js';
+import { registerPolicyForm } from './views/policy-form.js';
+import { registerDecisionForm } from './views/decision-form.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -30,5 +32,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerBoxKeep(app, deps);
   registerBoxApproval(app, deps);
   registerGpuUpForm(app, deps);
+  registerPolicyForm(app, deps);
+  registerDecisionForm(app, deps);
   registerAppHomeOpened(app, deps);
 }

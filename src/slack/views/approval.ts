@@ -7,7 +7,7 @@ import { approvalExpiresAt } from '../../domain/box-approval.js';
 import { formatDuration } from '../../domain/duration.js';
 import type { NoticeEvent } from '../../domain/notice.js';
 import { hourlyPrice, type PriceTable } from '../../domain/prices.js';
-import { LIMITS, mrkdwn, plain, type Button, type KnownBlock, type MrkdwnElement, type SlackMessage } from './block-kit.js';
+import { LIMITS, mrkdwn, plain, type Button, type KnownBlock, type Modal, type MrkdwnElement, type SlackMessage } from './block-kit.js';
 import { budgetAmounts, gpuText, nameText, placeText } from './box-parts.js';
 import { channelRef, mention, slackDate } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate, truncateMrkdwn } from './messages.js';
@@ -17,7 +17,44 @@ import { priceBasisText, runningPriceText, stoppedPriceText } from './price-part
 export const APPROVAL_ACTIONS = {
   approve: 'box_approve',
   deny: 'box_deny',
+  /** Opens the decision form: Approve or Deny with a reason the requester reads. */
+  withReason: 'box_decide_reason',
 } as const;
+
+/** The decision form behind [With a reason…]. */
+export const DECISION_FORM = {
+  callbackId: 'box_decision_form',
+  blocks: { decision: 'decision', reason: 'reason' },
+  actions: { decision: 'decision', reason: 'reason' },
+} as const;
+
+/** The form an admin decides in with a reason; `private_metadata` carries the box id. */
+export function decisionForm(box: Box): Modal {
+  const options = [
+    { text: plain('Approve'), value: 'approve' },
+    { text: plain('Deny'), value: 'deny' },
+  ];
+  return {
+    type: 'modal',
+    callback_id: DECISION_FORM.callbackId,
+    title: plain('Decide on a request'),
+    submit: plain('Decide'),
+    close: plain('Cancel'),
+    private_metadata: truncate(box.id, LIMITS.privateMetadata),
+    blocks: [
+      section(`${mention(box.owner)} asked for *${nameText(box)}* (${escapeMrkdwn(gpuText(box))}).`),
+      { type: 'input', block_id: DECISION_FORM.blocks.decision, label: plain('Decision'), element: { type: 'radio_buttons', action_id: DECISION_FORM.actions.decision, options } },
+      {
+        type: 'input',
+        block_id: DECISION_FORM.blocks.reason,
+        label: plain('Reason'),
+        optional: true,
+        hint: plain('The requester and the other admins read it.'),
+        element: { type: 'plain_text_input', action_id: DECISION_FORM.actions.reason, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}
 
 type Decided = Extract<NoticeEvent, { type: 'box-approval-decided' }>;
 
@@ -43,6 +80,7 @@ function approvalButtons(box: Box): Button[] {
         style: 'danger',
       },
     },
+    { type: 'button', text: plain('With a reason…'), action_id: APPROVAL_ACTIONS.withReason, value },
   ];
 }
 
@@ -51,11 +89,13 @@ function outcomeLine(box: Box): string | null {
   const a = box.approval;
   if (a === undefined || a.state === 'waiting') return null;
   const by = a.decidedBy !== null ? mention(a.decidedBy) : 'nobody';
+  const self = a.selfDecided === true ? ' (their own request; they are the only admin)' : '';
+  const reason = a.reason !== undefined ? ` Reason: ${escapeMrkdwn(truncate(a.reason, 500))}` : '';
   switch (a.state) {
     case 'approved':
-      return `:white_check_mark: Approved by ${by}${a.decidedAt !== null ? ` ${slackDate(a.decidedAt)}` : ''}; the box is being created.`;
+      return `:white_check_mark: Approved by ${by}${self}${a.decidedAt !== null ? ` ${slackDate(a.decidedAt)}` : ''}; the box is being created.${reason}`;
     case 'denied':
-      return `:no_entry_sign: Denied by ${by}${a.decidedAt !== null ? ` ${slackDate(a.decidedAt)}` : ''}; no VM was created.`;
+      return `:no_entry_sign: Denied by ${by}${a.decidedAt !== null ? ` ${slackDate(a.decidedAt)}` : ''}; no VM was created.${reason}`;
     case 'expired':
       return ':hourglass: Nobody decided in time, so the request ended; no VM was created.';
     case 'withdrawn':
@@ -72,8 +112,11 @@ export function approvalRequestMessage(box: Box, ctx: { now: number; prices?: Pr
   const a = box.approval;
   const name = nameText(box);
   const place = placeText(box);
-  const whose = a?.budget.scope === 'team' ? "the team's" : `${mention(box.owner)}'s`;
-  const past = a !== undefined ? `${whose} GPU budget for ${escapeMrkdwn(truncate(a.budget.month, 16))} is used up (${budgetAmounts(a.budget)})` : 'a GPU budget is used up';
+  const whose = a?.budget?.scope === 'team' ? "the team's" : `${mention(box.owner)}'s`;
+  const reasons: string[] = [];
+  if (a?.budget !== undefined) reasons.push(`${whose} GPU budget for ${escapeMrkdwn(truncate(a.budget.month, 16))} is used up (${budgetAmounts(a.budget)})`);
+  for (const r of (a?.rules ?? []).filter((r) => r.code !== 'APPROVAL_PAST_BUDGET')) reasons.push(`the policy rule *${escapeMrkdwn(truncate(r.rule, 80))}* asks for an approval (${escapeMrkdwn(truncate(r.detail, 200))})`);
+  const past = reasons.length > 0 ? reasons.join('; ') : 'a GPU budget is used up';
   const lead = `:raised_hand: ${mention(box.owner)} asked for *${name}*, but ${past}. It waits for an admin: Approve creates it, Deny ends it.`;
   const fields: MrkdwnElement[] = [
     field('GPU', escapeMrkdwn(gpuText(box))),
@@ -106,11 +149,11 @@ export function decidedSentence(event: Decided, box: Box | null): { emoji: strin
   const by = event.by !== null ? mention(event.by) : 'an admin';
   switch (event.outcome) {
     case 'approved':
-      return { emoji: ':white_check_mark:', sentence: `Approved by ${by} past the budget; creating it now.` };
+      return { emoji: ':white_check_mark:', sentence: `Approved by ${by}${box?.approval?.budget !== undefined ? ' past the budget' : ''}; creating it now.${reasonText(box)}` };
     case 'denied':
       return {
         emoji: ':no_entry_sign:',
-        sentence: `Denied by ${by}: no VM was created, and the name is free again. Ask an admin about the budget if you still need it.`,
+        sentence: `Denied by ${by}: no VM was created, and the name is free again.${reasonText(box)} Ask an admin about it if you still need it.`,
       };
     case 'expired': {
       const wait = box !== null && box.approval !== undefined ? formatDuration(approvalExpiresAt(box) - box.approval.askedAt) : 'the allowed time';
@@ -122,6 +165,12 @@ export function decidedSentence(event: Decided, box: Box | null): { emoji: strin
     case 'withdrawn':
       return { emoji: ':wastebasket:', sentence: `Withdrawn by ${by} before an admin decided; no VM was created.` };
   }
+}
+
+/** The admin's reason, as a sentence to append; empty when they gave none. */
+function reasonText(box: Box | null): string {
+  const reason = box?.approval?.reason;
+  return reason !== undefined ? ` Reason: ${escapeMrkdwn(truncate(reason, 500))}` : '';
 }
 
 /** The answer to an admin whose click came after the request was already decided (or had ended). */

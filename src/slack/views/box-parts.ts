@@ -1,5 +1,5 @@
 /** Pieces of a box that the card, the list, the Home tab and the notices all show the same way. */
-import type { Box, BoxStatus, BudgetOverrun } from '../../domain/box.js';
+import type { Box, BoxApproval, BoxStatus, BudgetOverrun } from '../../domain/box.js';
 import { approvalExpiresAt } from '../../domain/box-approval.js';
 import { formatDuration } from '../../domain/duration.js';
 import { formatUsd } from '../../domain/money.js';
@@ -107,6 +107,16 @@ export function budgetAmounts(budget: Pick<BudgetOverrun, 'spent' | 'budget'>): 
   return `${escapeMrkdwn(formatUsd(budget.spent))} of ${escapeMrkdwn(formatUsd(budget.budget))}, list price`;
 }
 
+/**
+ * Why a box waits for an admin, for anyone to read: the budget it is past (without amounts), else the
+ * policy rules it tripped, by name.
+ */
+export function approvalWhy(a: Pick<BoxApproval, 'budget' | 'rules'>, owner: string): string {
+  if (a.budget !== undefined) return `${budgetName(a.budget, owner)} is used up`;
+  const rules = (a.rules ?? []).map((r) => `*${escapeMrkdwn(truncate(r.rule, 80))}*`);
+  return rules.length > 0 ? `the policy ${rules.length === 1 ? 'rule' : 'rules'} ${rules.join(', ')} ask for it` : 'the policy asks for it';
+}
+
 /** How a box that waited for an admin ended, when it did not go on to be created. */
 function approvalEndLine(box: Box): string | null {
   const a = box.approval;
@@ -128,7 +138,9 @@ export function approvedText(box: Pick<Box, 'approval'>): string | null {
   const a = box.approval;
   if (a?.state !== 'approved') return null;
   const by = a.decidedBy !== null ? mention(a.decidedBy) : 'an admin';
-  return `Past ${a.budget.scope === 'person' ? "the owner's" : "the team's"} budget; approved by ${by}${a.decidedAt !== null ? ` ${slackDate(a.decidedAt)}` : ''}`;
+  const why = a.budget !== undefined ? `Past ${a.budget.scope === 'person' ? "the owner's" : "the team's"} budget` : 'Needed an approval';
+  const self = a.selfDecided === true ? ' (their own request: the only admin)' : '';
+  return `${why}; approved by ${by}${self}${a.decidedAt !== null ? ` ${slackDate(a.decidedAt)}` : ''}`;
 }
 
 /** Longest failure message and hint shown; the rest is in the logs and would drown the card. */
@@ -142,8 +154,8 @@ export function statusLine(box: Box, opts: { short?: boolean } = {}): string {
   switch (box.status) {
     case 'awaiting-approval': {
       const a = box.approval;
-      if (opts.short === true || a === undefined) return `${emoji} Awaiting an admin's approval (over budget)`;
-      return `${emoji} Awaiting an admin's approval: ${budgetName(a.budget, box.owner)} is used up. No VM is created unless an admin approves by ${slackDate(approvalExpiresAt(box))}`;
+      if (opts.short === true || a === undefined) return `${emoji} Awaiting an admin's approval (${a?.budget === undefined && a !== undefined ? 'policy' : 'over budget'})`;
+      return `${emoji} Awaiting an admin's approval: ${approvalWhy(a, box.owner)}. No VM is created unless an admin approves by ${slackDate(approvalExpiresAt(box))}`;
     }
     case 'requested': {
       const tried = triedText(box);

@@ -122,6 +122,9 @@ function said(event: NoticeEvent, box: Box | null, audience: NoticeAudience): Sa
       return { emoji: ':raised_hand:', sentence: 'A box past a budget waits for an admin’s approval.' };
     case 'box-approval-decided':
       return decidedSentence(event, box);
+    case 'box-approval-copies':
+      // Never posted: the notifier updates the admins' copies of the request with approvalRequestMessage.
+      return { emoji: ':raised_hand:', sentence: 'A request for approval was decided.' };
     case 'job-ended':
       // Rendered from the job record by the job notifier (job-notifier.ts); kept so the switch covers every event.
       return { emoji: ':checkered_flag:', sentence: 'A training job ended.' };

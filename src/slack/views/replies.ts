@@ -31,11 +31,16 @@ export function requestedMessage(box: Box, prices?: PriceTable): EphemeralMessag
   let text = `:hourglass_flowing_sand: Creating \`${name}\`: ${what}. ${where}, and I will DM you when Jupyter is ready.`;
   const a = box.approval;
   if (box.status === 'awaiting-approval' && a !== undefined) {
-    const whose = a.budget.scope === 'person' ? 'Your' : "The team's";
     const cardWhere = channel !== null ? `its card in ${channel}` : 'its card in your DM with me';
+    const reasons: string[] = [];
+    if (a.budget !== undefined) {
+      const whose = a.budget.scope === 'person' ? 'Your' : "The team's";
+      reasons.push(`${whose} GPU budget for ${escapeMrkdwn(truncate(a.budget.month, 16))} is used up (${budgetAmounts(a.budget)}).`);
+    }
+    for (const r of (a.rules ?? []).filter((r) => r.code !== 'APPROVAL_PAST_BUDGET')) reasons.push(`Policy rule *${escapeMrkdwn(truncate(r.rule, 80))}*: ${escapeMrkdwn(truncate(r.detail, 300))}`);
     text =
-      `:raised_hand: \`${name}\` (${what}) waits for an admin's approval: ${whose} GPU budget for ${escapeMrkdwn(truncate(a.budget.month, 16))} is used up ` +
-      `(${budgetAmounts(a.budget)}). I asked the admins; no VM is created unless one approves. I will DM you their decision, and ${cardWhere} shows it. ` +
+      `:raised_hand: \`${name}\` (${what}) waits for an admin's approval: ${reasons.join(' ')} ` +
+      `I asked the admins; no VM is created unless one approves. I will DM you their decision, and ${cardWhere} shows it. ` +
       `If nobody decides within ${formatDuration(APPROVAL_WAIT_MS)}, the request ends; delete the box to withdraw it sooner.`;
   }
   // Spot and Flex-start change what the box is; say which applies and why, every time.

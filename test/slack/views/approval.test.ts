@@ -17,7 +17,7 @@ function waiting(overrides: Partial<Box> = {}): Box {
     zone: null,
     history: [{ status: 'awaiting-approval', at: T0 }],
     createdAt: T0,
-    approval: waitingApproval(BUDGET, T0),
+    approval: waitingApproval({ hits: [], budget: BUDGET }, T0),
     ...overrides,
   });
 }
@@ -38,7 +38,7 @@ describe('approvalRequestMessage', () => {
     assert.ok(text.includes('≈ $0.76/h while running'), text);
     assert.ok(text.includes(`<#${CHANNEL}>`));
     const buttons = buttonsIn(m.blocks);
-    assert.deepEqual(buttons.map((b) => b.action_id), [APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny]);
+    assert.deepEqual(buttons.map((b) => b.action_id), [APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny, APPROVAL_ACTIONS.withReason]);
     for (const b of buttons) assert.equal(b.value, 'bx7k2m9q');
     assert.equal(buttons[0]?.style, 'primary');
     assert.equal(buttons[1]?.confirm?.confirm?.text, 'Deny', 'Deny asks first');
@@ -47,7 +47,7 @@ describe('approvalRequestMessage', () => {
   });
 
   it('says the team’s budget when that is the one used up, and leaves out the price when unknown', () => {
-    const m = approvalRequestMessage(waiting({ approval: waitingApproval({ ...BUDGET, scope: 'team', spent: 2100, budget: 2000 }, T0) }), { now: T0 });
+    const m = approvalRequestMessage(waiting({ approval: waitingApproval({ hits: [], budget: { ...BUDGET, scope: 'team', spent: 2100, budget: 2000 } }, T0) }), { now: T0 });
     const text = textOf(m.blocks);
     assert.ok(text.includes("the team's GPU budget for 2026-07 is used up ($2,100.00 of $2,000.00, list price)"), text);
     assert.ok(!text.includes('/h while running'));
@@ -68,8 +68,8 @@ describe('approvalRequestMessage', () => {
   });
 
   it('stays within limits and escapes hostile text', () => {
-    const box = waiting({ name: HOSTILE, owner: '<!channel>', spec: { ...waiting().spec, machineType: HOSTILE, region: HOSTILE }, approval: waitingApproval({ ...BUDGET, month: HOSTILE }, T0) });
-    for (const m of [approvalRequestMessage(box, { now: T0, prices: PRICES }), approvalRequestMessage({ ...box, approval: { ...waitingApproval(BUDGET, T0), state: 'denied', decidedBy: HOSTILE, decidedAt: T0 } }, { now: T0 })]) {
+    const box = waiting({ name: HOSTILE, owner: '<!channel>', spec: { ...waiting().spec, machineType: HOSTILE, region: HOSTILE }, approval: waitingApproval({ hits: [], budget: { ...BUDGET, month: HOSTILE } }, T0) });
+    for (const m of [approvalRequestMessage(box, { now: T0, prices: PRICES }), approvalRequestMessage({ ...box, approval: { ...waitingApproval({ hits: [], budget: BUDGET }, T0), state: 'denied', decidedBy: HOSTILE, decidedAt: T0 } }, { now: T0 })]) {
       assertBlockKit('message', m);
       assertNoRawMarkup(m);
     }
@@ -143,7 +143,7 @@ describe('decision notices', () => {
 
   it('the admins’ notice is the request with its buttons', () => {
     const m = noticeMessage({ type: 'box-approval-requested' }, waiting(), { now: T0, project: PROJECT, audience: 'admins', prices: PRICES });
-    assert.deepEqual(buttonsIn(m.blocks).map((b) => b.action_id), [APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny]);
+    assert.deepEqual(buttonsIn(m.blocks).map((b) => b.action_id), [APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny, APPROVAL_ACTIONS.withReason]);
   });
 
   it('a late click is told what was decided first', () => {

@@ -10,13 +10,27 @@ import type { Box } from '../../../domain/box.js';
 import type { Outcome } from '../../../app/box-commands.js';
 import type { ListenerDeps } from '../../context.js';
 import { PRICE_WAIT_MS, startLookup, within } from '../../price-lookup.js';
-import { alreadyDecidedText, approvalRequestMessage, APPROVAL_ACTIONS } from '../../views/approval.js';
+import { alreadyDecidedText, approvalRequestMessage, APPROVAL_ACTIONS, decisionForm } from '../../views/approval.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
 import { askerOf, replyTo, type ButtonArgs } from './box-action.js';
 
 export function registerBoxApproval(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.approve, (args) => decide(args, deps, 'approve'));
   app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.deny, (args) => decide(args, deps, 'deny'));
+  app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.withReason, (args) => openDecisionForm(args, deps));
+}
+
+/** [With a reason…]: the form opens right after the ack, while the trigger_id is good; admins only. */
+async function openDecisionForm(args: ButtonArgs, deps: ListenerDeps): Promise<void> {
+  await args.ack();
+  const boxId = args.action.value ?? '';
+  try {
+    const box = boxId === '' ? null : await deps.boxes.findForDecision(askerOf(args.body).userId, boxId);
+    if (box === null || !box.ok) return await replyTo(args, errorMessage(box === null ? 'That request no longer exists.' : box.error.message));
+    await args.client.views.open({ trigger_id: args.body.trigger_id, view: decisionForm(box.value) });
+  } catch (error) {
+    deps.log.warn('could not open the decision form', { error });
+  }
 }
 
 async function decide(args: ButtonArgs, deps: ListenerDeps, decision: 'approve' | 'deny'): Promise<void> {

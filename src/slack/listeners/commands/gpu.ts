@@ -13,7 +13,8 @@ import { boxList } from '../../views/box-list.js';
 import { connectMessage } from '../../views/connect.js';
 import { gpuHelp } from '../../views/help.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
-import type { EphemeralMessage } from '../../views/block-kit.js';
+import type { EphemeralMessage, Modal } from '../../views/block-kit.js';
+import { policyForm, policySummary } from '../../views/policy-form.js';
 import { DOCTOR_ADMINS_ONLY, DOCTOR_WORKING, doctorAnswer } from '../../views/doctor.js';
 import { randomUUID } from 'node:crypto';
 import { upForm } from '../../views/up-form.js';
@@ -46,11 +47,13 @@ export function registerGpuCommand(app: App, deps: ListenerDeps): void {
 
 export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMiddlewareArgs, deps: ListenerDeps): Promise<void> {
   const { command, client, respond } = args;
+  // `/gpu policy` from an admin opens the policy form instead of the box form; it is built once the policy is read.
+  const modal: { policy?: Modal } = {};
   await answerSlashCommand(args, {
     name: '/gpu',
     log: deps.log,
-    work: () => answer(command, deps),
-    form: () => upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
+    work: () => answer(command, deps, modal),
+    form: () => modal.policy ?? upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
     after: async (reply) => {
       if ('chart' in reply && reply.chart !== undefined) await uploadChart(client, respond, command, reply.chart, deps);
       if ('doctor' in reply && reply.doctor === true) await answerDoctor(respond, deps);
@@ -61,6 +64,7 @@ export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMid
 async function answer(
   command: SlackCommandMiddlewareArgs['command'],
   deps: ListenerDeps,
+  modal: { policy?: Modal },
 ): Promise<Reply> {
   const parsed = parseGpuCommand(command.text ?? '');
   if (!parsed.ok) return errorMessage(parsed.error.message);
@@ -74,12 +78,11 @@ async function answer(
       return 'form';
     case 'up': {
       if (cmd.request === null) return 'form';
-      const verdict = deps.budgetGate !== undefined ? await deps.budgetGate.check(asker.userId) : null;
-      if (verdict?.kind === 'refuse') return errorMessage(verdict.message);
       // Asked while the request is recorded, for the region the box will most likely get, so the two waits overlap.
       const likelyRegion = cmd.request.zone !== null ? regionOfZone(cmd.request.zone) : (cmd.request.region ?? deps.region);
       const early = startLookup(deps.prices, likelyRegion, deps.log);
-      const result = await deps.boxes.requestBox(asker, cmd.request, verdict?.kind === 'approve' ? { pastBudget: verdict.overrun } : {});
+      // The policy and the budgets are applied inside: refusals name the rule, approvals wait.
+      const result = await deps.boxes.requestBox(asker, cmd.request);
       if (!result.ok) return errorMessage(result.error.message);
       const box = result.value.box;
       const pricing = box.spec.region === likelyRegion ? early : startLookup(deps.prices, box.spec.region, deps.log);
@@ -124,6 +127,13 @@ async function answer(
       if (deps.doctor === undefined) return errorMessage('The deployment check is not set up on this gpubot; run `npm run doctor` where it is deployed.');
       if (!deps.doctor.isAdmin(asker.userId)) return errorMessage(DOCTOR_ADMINS_ONLY);
       return { ...okMessage(DOCTOR_WORKING), doctor: true };
+    case 'policy': {
+      if (deps.policy === undefined) return errorMessage('The team policy is not set up on this gpubot.');
+      const stored = await deps.policy.current();
+      if (deps.isAdmin?.(asker.userId) !== true) return policySummary(stored, deps.policy.admins, { canEdit: false });
+      modal.policy = policyForm(stored, JSON.stringify({ channel: command.channel_id }));
+      return 'form';
+    }
   }
 }
 

@@ -53,9 +53,7 @@ export async function handleGpuUpForm({ ack, body, view, client }: Args, deps: L
     // A form without our metadata (opened from the App Home) posts its card in the owner's DM.
   }
   const work = (async (): Promise<FormOutcome> => {
-    // The form is another way to ask for a box, so budgets apply to it as to `/gpu up`.
-    const verdict = deps.budgetGate !== undefined ? await deps.budgetGate.check(body.user.id) : null;
-    if (verdict?.kind === 'refuse') return { kind: 'errors', errors: { [UP_FORM.blocks.name]: plainError(verdict.message) } };
+    // The form is another way to ask for a box: requestBox applies the policy and budgets as to `/gpu up`.
     const result = await deps.boxes.requestBox(
       { userId: body.user.id, channelId: channel, requestKey: formRequestKey(view, form) },
       {
@@ -70,9 +68,8 @@ export async function handleGpuUpForm({ ack, body, view, client }: Args, deps: L
         spot: form.spot,
         ...(form.flexStart ? { flexStart: true } : {}),
       },
-      verdict?.kind === 'approve' ? { pastBudget: verdict.overrun } : {},
     );
-    if (!result.ok) return { kind: 'errors', errors: { [blockFor(result.error.code)]: result.error.message.slice(0, 300) } };
+    if (!result.ok) return { kind: 'errors', errors: { [blockFor(result.error.code)]: plainError(result.error.message) } };
     return { kind: 'recorded', box: result.value.box };
   })().catch((error: unknown): FormOutcome => {
     const errorId = randomUUID().slice(0, 8);
