@@ -49,7 +49,7 @@ export interface JobWatchResult {
   jobsSeen: number;
 }
 
-function trainingRequest(): TrainRequest {
+export function trainingRequest(): TrainRequest {
   const parsed = parseTrainCommand(
     'submit bench_job --master-machine-type n1-standard-8 --master-accelerator count=1,type=nvidia-tesla-t4 ' +
       '--master-image-uri us-docker.pkg.dev/gpubot-bench/trainers/census:latest',
