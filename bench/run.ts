@@ -12,7 +12,8 @@
  * Flags: --no-build (use the dist/ already there), --tsx (run src/main.ts through tsx, no build),
  * --worker-idle (a diagnostic: another "replica" holds the worker lease, so gpubot's worker never
  * reconciles and the acks are measured without its background load; the sanity counts then read 0),
- * --cold-only (only the cold-start table, for quick iterations on start-up; writes no results.json).
+ * --cold-only (only the cold-start table, for quick iterations on start-up; writes no results.json),
+ * --ack-only (only the ack-latency table; writes no results.json).
  */
 import { writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -123,8 +124,9 @@ const useTsx = args.has('--tsx');
 const build = !useTsx && !args.has('--no-build');
 const workerIdle = args.has('--worker-idle');
 const coldOnly = args.has('--cold-only');
+const ackOnly = args.has('--ack-only');
 for (const arg of args) {
-  if (!['--tsx', '--no-build', '--worker-idle', '--cold-only'].includes(arg)) throw new Error(`unknown flag ${arg}; use --no-build, --tsx, --worker-idle or --cold-only`);
+  if (!['--tsx', '--no-build', '--worker-idle', '--cold-only', '--ack-only'].includes(arg)) throw new Error(`unknown flag ${arg}; use --no-build, --tsx, --worker-idle, --cold-only or --ack-only`);
 }
 
 // ------------------------------------------------------------------------------------------------ setup
@@ -599,22 +601,6 @@ async function main(): Promise<void> {
     const floorAck = await ackPhase(floorTx, infra, sender, bodies);
     say(`ack latency: gpubot (the same payloads; then ${GRACE_MS / 1000} s for the worker)...`);
     const botAck = await ackPhase(gpubot, infra, sender, bodies);
-    say(`cold start: ${COLD_RUNS} runs each, interleaved...`);
-    const cold = await coldStarts([gpubot, floor, floorRest, bare], infra, sender);
-    say('worker tick: the built gpubot over 1,000 ready boxes and 500 running jobs, two ticks, in its own process...');
-    const tick = await benchWorkerTick({ firestoreHost: emulator.host });
-    say('idle pass: IdleController.run() over 100 and 1,000 ready boxes, in this process...');
-    const idlePasses: IdlePassResult[] = [];
-    for (const [boxes, pageSize] of IDLE_PASSES) {
-      idlePasses.push(await benchIdlePass(boxes, { firestoreHost: emulator.host, timeoutMs: 180_000, ...(pageSize !== null ? { pageSize } : {}) }));
-    }
-    say(`job watcher tick: JobWatcher.run() over ${JOB_TICKS.join(' and ')} running jobs in ${JOB_TICK_REGIONS} regions, in this process...`);
-    const jobTicks: JobTickResult[] = [];
-    for (const jobs of JOB_TICKS) jobTicks.push(await benchJobWatchTick(jobs, JOB_TICK_REGIONS, { firestoreHost: emulator.host, timeoutMs: 180_000 }));
-    say('/gpu cost --all --month over 1,000 and 10,000 box records, in this process...');
-    const costRuns: CostBenchResult[] = [];
-    for (const records of [1_000, 10_000]) costRuns.push(await benchCostCommand(records, { firestoreHost: emulator.host }));
-    const loadAfter = loadAverage();
 
     // ---- ack table
     const rows = [botAck.rows[0], floorAck.rows[0], bareAck.rows[0], botAck.rows[1], floorAck.rows[1], bareAck.rows[1]].filter((r): r is AckRow => r !== undefined);
@@ -653,6 +639,25 @@ async function main(): Promise<void> {
       );
     }
 
+    if (ackOnly) return;
+
+    say(`cold start: ${COLD_RUNS} runs each, interleaved...`);
+    const cold = await coldStarts([gpubot, floor, floorRest, bare], infra, sender);
+    say('worker tick: the built gpubot over 1,000 ready boxes and 500 running jobs, two ticks, in its own process...');
+    const tick = await benchWorkerTick({ firestoreHost: emulator.host });
+    say('idle pass: IdleController.run() over 100 and 1,000 ready boxes, in this process...');
+    const idlePasses: IdlePassResult[] = [];
+    for (const [boxes, pageSize] of IDLE_PASSES) {
+      idlePasses.push(await benchIdlePass(boxes, { firestoreHost: emulator.host, timeoutMs: 180_000, ...(pageSize !== null ? { pageSize } : {}) }));
+    }
+    say(`job watcher tick: JobWatcher.run() over ${JOB_TICKS.join(' and ')} running jobs in ${JOB_TICK_REGIONS} regions, in this process...`);
+    const jobTicks: JobTickResult[] = [];
+    for (const jobs of JOB_TICKS) jobTicks.push(await benchJobWatchTick(jobs, JOB_TICK_REGIONS, { firestoreHost: emulator.host, timeoutMs: 180_000 }));
+    say('/gpu cost --all --month over 1,000 and 10,000 box records, in this process...');
+    const costRuns: CostBenchResult[] = [];
+    for (const records of [1_000, 10_000]) costRuns.push(await benchCostCommand(records, { firestoreHost: emulator.host }));
+    const loadAfter = loadAverage();
+
     // ---- cold start table
     const { botCold, bareCold, floorCold, floorRestCold, ratio } = printColdTable(cold);
 
@@ -674,7 +679,7 @@ async function main(): Promise<void> {
     say(jobTickTitle(jobTicks));
     say(table(JOB_TICK_HEADERS, jobTickRows(jobTicks)));
     const jobVerdict = jobTickPass(jobTicks);
-    say(`  Google calls grow with pages, not jobs (one list call per page per region): ${passFail(jobVerdict.callsPerPage)}; every job that ended recorded: ${passFail(jobVerdict.endsRecorded)}`);
+    say(`  Google calls grow with pages, not jobs (one list call per page per region, one get per job that ended): ${passFail(jobVerdict.callsPerPage)}; every job that ended recorded: ${passFail(jobVerdict.endsRecorded)}`);
 
     // ---- /gpu cost table
     say('');

@@ -282,6 +282,11 @@ export function printWorkerTick(result: WorkerTickResult, say: (line: string) =>
   say(table(WORKER_TICK_HEADERS, workerTickRows(result)));
   const v = workerTickVerdict(result);
   say(`  tick 1 ${v.tickMs.toFixed(0)} ms, target < ${TICK_TARGET_MS} ms: ${v.tickPass ? 'PASS' : 'FAIL'}; resident set after it ${v.rssMb.toFixed(0)} MB (at start ${mb(result.rssAtStart)} MB), target < ${RSS_TARGET_MB} MB: ${v.rssPass ? 'PASS' : 'FAIL'}`);
+  const first = result.ticks[0];
+  if (first !== undefined) {
+    const controllers = ['boxes', 'idle', 'jobs', 'costs'].reduce((sum, step) => sum + (first.steps[step] ?? 0), 0);
+    say(`  of tick 1: the controllers (boxes, idle, jobs, costs) ${controllers} ms, the notice delivery (Slack posts, at most 50 cards and 100 notices a pass) ${first.steps.notices ?? '-'} ms`);
+  }
   say(`  notices in Firestore after each tick: ${result.noticesAfter.join(', ')} (tick 1 should add 2 per idle box and 2 per ended job: ${2 * result.idleBoxes + 2 * result.endedJobs})`);
 }
 
