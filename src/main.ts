@@ -283,6 +283,8 @@ export async function startGpubot(
     () => undefined,
     (error: unknown) => log.warn('prices could not be loaded yet', { error }),
   );
+  // Likewise the box store's one-time check that the first /gpu up would otherwise pay for.
+  void boxStore.warmUp();
   const address = (server as { address?: () => unknown } | undefined)?.address?.();
   const port = typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : config.port;
   if (options.timer !== false) worker.start();

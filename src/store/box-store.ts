@@ -36,6 +36,17 @@ export class FirestoreBoxStore implements BoxStore {
   /** Whether the backend refuses a `create` of an existing document; checked once, lazily. */
   private preconditions: Promise<boolean> | null = null;
 
+  /**
+   * Runs the one-time check of how the backend treats a second `create` now, so that the first
+   * `/gpu up` after a start does not wait for its three round trips inside its ack (measured: with the
+   * check on the first request, the first 20 in flight each waited for it, a p99 of 1.6x the floor's).
+   * main.ts calls it once the server listens; it never fails (a failed check means "not honoured").
+   */
+  warmUp(): Promise<void> {
+    this.preconditions ??= preconditionsHonoured(this.db);
+    return this.preconditions.then(() => undefined);
+  }
+
   async tryCreateBox<T>(box: Box, requestKey: string, result: T): Promise<boolean> {
     this.preconditions ??= preconditionsHonoured(this.db);
     if (!(await this.preconditions)) return false;

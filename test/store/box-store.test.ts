@@ -8,6 +8,7 @@ import type { Box } from '../../src/domain/box.js';
 import { makeBox } from '../support/boxes.js';
 import { ManualClock } from '../support/clock.js';
 import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
+import { countFirestore } from '../../bench/firestore-counter.js';
 
 function box(id: string, name: string, overrides: Partial<Box> = {}): Box {
   return makeBox({ id, name, owner: 'U1', channel: 'C1', status: 'requested', ...overrides });
@@ -117,5 +118,18 @@ test('a box written again reads back whole: a failure replaces null and the card
 
   assert.deepEqual(await store.transact({}, (tx) => tx.getBox(first.id)), failed);
   assert.deepEqual(await store.cardOf(first.id), card);
+  await db.terminate();
+});
+
+test('after warmUp, the first tryCreateBox is one commit of three creates and nothing else', async (t) => {
+  if (!needsOfficialEmulator(t, 'preconditions')) return;
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, new ManualClock());
+  await store.warmUp();
+  const counter = countFirestore(db);
+  assert.equal(await store.tryCreateBox(box('b1', 'exp42'), 'cmd:T1:trigger-1', { ok: true }), true);
+  // The request key, the name claim and the box: one round trip, no probe of the backend left to do.
+  assert.deepEqual({ commits: counter.counts.commits, written: counter.counts.docsWritten, gets: counter.counts.gets, queries: counter.counts.queries }, { commits: 1, written: 3, gets: 0, queries: 0 });
+  assert.equal((await store.getBox('b1'))?.name, 'exp42');
   await db.terminate();
 });
