@@ -51,7 +51,7 @@ export interface JobWatchResult {
   jobsSeen: number;
 }
 
-function trainingRequest(): TrainRequest {
+export function trainingRequest(): TrainRequest {
   const parsed = parseTrainCommand(
     'submit bench_job --master-machine-type n1-standard-8 --master-accelerator count=1,type=nvidia-tesla-t4 ' +
       '--master-image-uri us-docker.pkg.dev/gpubot-bench/trainers/census:latest',
@@ -293,7 +293,11 @@ export function jobTickRows(rows: readonly JobTickResult[]): string[][] {
 /** The target: every tick made one call per list page (as the sandbox saw too), and recorded every job that ended. */
 export function jobTickPass(rows: readonly JobTickResult[]): { callsPerPage: boolean; endsRecorded: boolean } {
   return {
-    callsPerPage: rows.length > 0 && rows.every((r) => r.googleCalls === r.pages && r.sandboxCalls === r.googleCalls),
+    // The listing leaves ended jobs out, so the watcher reads each job gone from it once by get
+    // (job-watcher.ts, follow): list calls are the pages, gets are the jobs that ended, nothing per running job.
+    callsPerPage:
+      rows.length > 0 &&
+      rows.every((r) => (r.callsByMethod['customJobs.list'] ?? 0) === r.pages && (r.callsByMethod['customJobs.get'] ?? 0) === r.finishing && r.sandboxCalls === r.googleCalls),
     endsRecorded: rows.every((r) => r.ended === r.finishing),
   };
 }

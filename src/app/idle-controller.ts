@@ -65,7 +65,7 @@ export class IdleController {
       }
       throw error;
     }
-    const commits: (() => Promise<void>)[] = [];
+    const changes: IdleChange[] = [];
     for (const box of running) {
       report.judged++;
       const window = windowOf(box);
@@ -117,24 +117,50 @@ export class IdleController {
         updated = { ...(updated ?? touch(box)), notebookReportsNoticeSent: true };
         notices.push({ to: 'dm', event: { type: 'box-notebook-reports-missing' } });
       }
-      const change = updated;
-      if (change !== null) commits.push(() => this.commit(box, change, notices, fence));
+      // A box whose step is 'none' and that owes no notice is not written at all.
+      if (updated !== null) changes.push({ seen: box, updated, notices });
     }
-    // Each box's write is its own small transaction; a few at a time keeps a big pass short.
-    await runLimited(commits, 8);
+    // The changed boxes go in a few transactions of up to COMMIT_CHUNK boxes each, rather than one
+    // transaction per box: each transaction costs the lease read and a commit, and at 500 warned boxes
+    // those round trips were most of the pass (bench/tick.ts).
+    const chunks: (() => Promise<void>)[] = [];
+    for (let i = 0; i < changes.length; i += COMMIT_CHUNK) {
+      const chunk = changes.slice(i, i + COMMIT_CHUNK);
+      chunks.push(() => this.commit(chunk, fence));
+    }
+    await runLimited(chunks, CHUNKS_IN_FLIGHT);
     return report;
   }
 
-  private async commit(seen: Box, updated: Box, notices: NoticeDraft[], fence: Fence | undefined): Promise<void> {
-    await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: [seen.id] }, async (tx) => {
-      const current = await tx.getBox(seen.id);
-      // Someone pressed Keep or Stop since we read the box: their word wins; the next tick decides again.
-      if (current === null || current.rev !== seen.rev) return;
-      tx.putBox(updated);
-      if (notices.length > 0) tx.notify(updated, notices);
+  private async commit(changes: readonly IdleChange[], fence: Fence | undefined): Promise<void> {
+    const ids = changes.map((c) => c.seen.id);
+    await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: ids }, async (tx) => {
+      const current = await tx.getBoxes(ids);
+      for (const { seen, updated, notices } of changes) {
+        // Someone pressed Keep or Stop since we read the box: their word wins; the next tick decides again.
+        if (current.get(seen.id)?.rev !== seen.rev) continue;
+        tx.putBox(updated);
+        if (notices.length > 0) tx.notify(updated, notices);
+      }
     });
   }
 }
+
+/** One box's next record and the notices that go with it, decided from the record `seen`. */
+interface IdleChange {
+  seen: Box;
+  updated: Box;
+  notices: NoticeDraft[];
+}
+
+/**
+ * Boxes per transaction: a warned box writes three documents (the box and two notices), so 100 boxes
+ * stay well under the 500 writes a commit was long limited to (https://cloud.google.com/firestore/quotas,
+ * "Writes and transactions"), and a person's Keep on one of them waits for one commit at most.
+ */
+const COMMIT_CHUNK = 100;
+/** Chunks committed at once. */
+const CHUNKS_IN_FLIGHT = 4;
 
 /** Runs the tasks with at most `limit` in flight; the first failure is thrown after all have settled. */
 async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {

@@ -185,6 +185,15 @@ class FirestoreBoxTx implements BoxTx {
     return snap.exists ? toBox(snap.data() as BoxDoc) : null;
   }
 
+  async getBoxes(ids: readonly string[]): Promise<Map<string, Box>> {
+    const found = new Map<string, Box>();
+    if (ids.length === 0) return found;
+    // One batchGetDocuments for all of them, where a getBox each would be a round trip each.
+    const snaps = await this.t.getAll(...ids.map((id) => this.db.collection(BOXES).doc(id)));
+    for (const snap of snaps) if (snap.exists) found.set(snap.id, toBox(snap.data() as BoxDoc));
+    return found;
+  }
+
   async liveBoxNamed(name: string): Promise<Box | null> {
     const snap = await this.t.get(this.db.collection(BOX_NAMES).doc(name));
     if (!snap.exists) return null;

@@ -8,6 +8,7 @@ import type { Box } from '../../src/domain/box.js';
 import { makeBox } from '../support/boxes.js';
 import { ManualClock } from '../support/clock.js';
 import { needsOfficialEmulator, testFirestore } from '../support/firestore.js';
+import { countFirestore } from '../../bench/firestore-counter.js';
 
 function box(id: string, name: string, overrides: Partial<Box> = {}): Box {
   return makeBox({ id, name, owner: 'U1', channel: 'C1', status: 'requested', ...overrides });
@@ -137,5 +138,17 @@ test('told its database ignores preconditions, the store leaves the one-batch cr
   assert.equal(await store.tryCreateBox(box('b1', 'exp42'), 'cmd:T1:trigger-1', { id: 'b1' }), false);
   // Against the official emulator the store once found out for itself, and took the batch here.
   assert.equal(await store.getBox('b1'), null);
+  await db.terminate();
+});
+
+test('the first tryCreateBox is one commit of three creates and nothing else: no probe of the backend', async (t) => {
+  if (!needsOfficialEmulator(t, 'preconditions')) return;
+  const db = testFirestore();
+  const store = new FirestoreBoxStore(db, new ManualClock(), { honoursPreconditions: true });
+  const counter = countFirestore(db);
+  assert.equal(await store.tryCreateBox(box('b1', 'exp42'), 'cmd:T1:trigger-1', { ok: true }), true);
+  // The request key, the name claim and the box: one round trip, no probe of the backend left to do.
+  assert.deepEqual({ commits: counter.counts.commits, written: counter.counts.docsWritten, gets: counter.counts.gets, queries: counter.counts.queries }, { commits: 1, written: 3, gets: 0, queries: 0 });
+  assert.equal((await store.getBox('b1'))?.name, 'exp42');
   await db.terminate();
 });

@@ -8,6 +8,8 @@ export type { Box, BoxFailure };
 /** Reads and writes inside one Firestore transaction: all reads happen before the first write. */
 export interface BoxTx {
   getBox(id: string): Promise<Box | null>;
+  /** Several boxes in one read (one round trip), by id; ids with no record are absent. */
+  getBoxes(ids: readonly string[]): Promise<Map<string, Box>>;
   /** The live box with this name, if any. */
   liveBoxNamed(name: string): Promise<Box | null>;
   putBox(box: Box): void;

@@ -1,0 +1,124 @@
+/**
+ * The child process of bench/tick.ts: gpubot as built (dist/), wired by its own `startGpubot` from the
+ * environment as the container is, but without its timer, so that the benchmark says when a worker tick
+ * runs. Per message it runs one tick and reports its time, each step's time, the Firestore traffic and
+ * the process's memory right after it. It runs as plain JavaScript (transpiled by the benchmark), with
+ * no TypeScript loader in the process, so its resident set is gpubot's own.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Firestore } from '@google-cloud/firestore';
+
+type MainModule = typeof import('../src/main.js');
+type ConfigModule = typeof import('../src/config.js');
+type LogModule = typeof import('../src/log.js');
+
+export interface TickCounts {
+  docsRead: number;
+  docsWritten: number;
+  queries: number;
+  gets: number;
+  commits: number;
+}
+
+export interface TickReport {
+  type: 'tick';
+  wallMs: number;
+  /** Each step's own time, as the worker logs it ('tick step done'). */
+  steps: Record<string, number>;
+  firestore: TickCounts;
+  /** process.memoryUsage() right after the tick, bytes. */
+  rss: number;
+  heapUsed: number;
+  errors: number;
+}
+
+export type ChildMessage = { type: 'ready'; rss: number } | TickReport | { type: 'failed'; message: string };
+export type ParentMessage = { type: 'tick' } | { type: 'stop' };
+
+interface RpcFunnels {
+  request(method: string, request: unknown, ...rest: unknown[]): Promise<unknown>;
+  requestStream(method: string, ...rest: unknown[]): Promise<NodeJS.ReadableStream>;
+}
+
+/**
+ * Counts on the client class, since gpubot builds its own instance: every read and commit passes its
+ * two RPC funnels (the same places bench/firestore-counter.ts watches on one instance).
+ */
+function countEveryClient(): TickCounts {
+  const counts: TickCounts = { docsRead: 0, docsWritten: 0, queries: 0, gets: 0, commits: 0 };
+  const proto = Firestore.prototype as unknown as RpcFunnels;
+  const request = proto.request;
+  const requestStream = proto.requestStream;
+  proto.request = async function (this: RpcFunnels, method, body, ...rest) {
+    const result = await request.call(this, method, body, ...rest);
+    if (method === 'commit') {
+      counts.commits++;
+      counts.docsWritten += (body as { writes?: unknown[] }).writes?.length ?? 0;
+    }
+    return result;
+  };
+  proto.requestStream = async function (this: RpcFunnels, method, ...rest) {
+    const stream = await requestStream.call(this, method, ...rest);
+    if (method === 'runQuery') counts.queries++;
+    if (method === 'batchGetDocuments') counts.gets++;
+    const emit = stream.emit.bind(stream) as (event: string | symbol, ...args: unknown[]) => boolean;
+    stream.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+      if (event === 'data') {
+        const chunk = args[0] as { document?: unknown; found?: unknown } | undefined;
+        if (chunk?.document || chunk?.found) counts.docsRead++;
+      }
+      return emit(event, ...args);
+    }) as typeof stream.emit;
+    return stream;
+  };
+  return counts;
+}
+
+async function main(): Promise<void> {
+  const root = process.env.GPUBOT_BENCH_ROOT ?? process.cwd();
+  const dist = (file: string): string => pathToFileURL(join(root, 'dist', file)).href;
+  const { startGpubot } = (await import(dist('main.js'))) as MainModule;
+  const { loadConfig } = (await import(dist('config.js'))) as ConfigModule;
+  const { createLogger } = (await import(dist('log.js'))) as LogModule;
+  const counts = countEveryClient();
+  let steps: Record<string, number> = {};
+  const log = createLogger({
+    level: 'debug',
+    write: (line) => {
+      const entry = JSON.parse(line) as { severity?: string; message?: string; step?: string; ms?: number };
+      if (entry.message === 'tick step done' && entry.step !== undefined && entry.ms !== undefined) steps[entry.step] = entry.ms;
+      else if (entry.severity === 'WARNING' || entry.severity === 'ERROR') process.stderr.write(line.slice(0, 400) + '\n');
+    },
+  });
+  const running = await startGpubot(loadConfig(), log, undefined, { timer: false });
+  await running.pricesReady;
+  const send = (message: ChildMessage): void => {
+    process.send?.(message);
+  };
+  send({ type: 'ready', rss: process.memoryUsage().rss });
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'stop') {
+      void running.stop().finally(() => process.exit(0));
+      return;
+    }
+    steps = {};
+    for (const key of Object.keys(counts) as Array<keyof TickCounts>) counts[key] = 0;
+    const started = performance.now();
+    running.worker.tick().then(
+      (result) => {
+        const wallMs = performance.now() - started;
+        const memory = process.memoryUsage();
+        send({ type: 'tick', wallMs, steps, firestore: { ...counts }, rss: memory.rss, heapUsed: memory.heapUsed, errors: result.errors });
+      },
+      (error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+main().catch((error: unknown) => {
+  process.send?.({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ChildMessage);
+  process.exit(1);
+});
