@@ -4,6 +4,7 @@
  */
 import { parseDuration } from './domain/duration.js';
 import type { OverBudgetPolicy } from './domain/box-approval.js';
+import { isGoogleAccountAddress, JUPYTER_ACCESS_MODES, type JupyterAccess } from './domain/jupyter-access.js';
 
 export type SlackMode =
   | { kind: 'http'; signingSecret: string; botToken: string; apiUrl: string | null }
@@ -63,6 +64,10 @@ export interface Config {
   externalIp: boolean;
   /** Service account the boxes run as (the inverting proxy and Ops Agent use it); null: the default one. */
   boxServiceAccount: string | null;
+  /** Who a box's Jupyter admits through the inverting proxy: its owner alone (default) or every project editor. */
+  jupyterAccess: JupyterAccess;
+  /** Slack user id -> Google account, ahead of the Slack profile's email (GPUBOT_GOOGLE_ACCOUNTS). */
+  googleAccounts: ReadonlyMap<string, string>;
   /** Service account the bot itself runs as, for `gpubot doctor`'s role checks; null: read from the credentials. */
   botServiceAccount: string | null;
   minDiskGb: number;
@@ -176,6 +181,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const network = readNetwork(get('GPUBOT_NETWORK'), problems);
   const subnetworks = readSubnetworks(get('GPUBOT_SUBNETWORK'), problems);
   const externalIp = boolSetting(get('GPUBOT_EXTERNAL_IP'), 'GPUBOT_EXTERNAL_IP', true, problems);
+  const jupyterAccess = readJupyterAccess(get('GPUBOT_JUPYTER_ACCESS'), problems, warnings);
+  const googleAccounts = readGoogleAccounts(get('GPUBOT_GOOGLE_ACCOUNTS'), problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -196,6 +203,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     ...subnetworks,
     externalIp,
     boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
+    jupyterAccess,
+    googleAccounts,
     botServiceAccount: get('GPUBOT_SERVICE_ACCOUNT'),
     minDiskGb,
     maxDiskGb,
@@ -205,6 +214,32 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });
+}
+
+/** `owner` unless an operator opens every box to every project editor on purpose. */
+function readJupyterAccess(raw: string | null, problems: string[], warnings: string[]): JupyterAccess {
+  if (raw === null) return 'owner';
+  const value = raw.toLowerCase().replace(/_/g, '-');
+  if (!(JUPYTER_ACCESS_MODES as readonly string[]).includes(value)) {
+    problems.push(`GPUBOT_JUPYTER_ACCESS is "${raw}"; use owner (only the box's owner opens its Jupyter) or project-editors (everyone who can edit the project).`);
+    return 'owner';
+  }
+  if (value === 'project-editors') warnings.push("GPUBOT_JUPYTER_ACCESS is project-editors: every editor of the project can open every box's Jupyter.");
+  return value as JupyterAccess;
+}
+
+/** `U024BE7LH=alice@example.com,U0G9QF9C6=bob@example.com`. */
+function readGoogleAccounts(raw: string | null, problems: string[]): ReadonlyMap<string, string> {
+  const accounts = new Map<string, string>();
+  for (const pair of (raw ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const [user, address, extra] = pair.split('=');
+    if (user === undefined || address === undefined || extra !== undefined || !SLACK_USER.test(user) || !isGoogleAccountAddress(address)) {
+      problems.push(`GPUBOT_GOOGLE_ACCOUNTS has "${pair}"; write SLACK_ID=GOOGLE_ACCOUNT pairs such as U024BE7LH=alice@example.com, separated by commas.`);
+      continue;
+    }
+    accounts.set(user, address);
+  }
+  return accounts;
 }
 
 const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
 import { BoxCommands } from './app/box-commands.js';
 import { BoxController } from './app/box-controller.js';
+import { SlackGoogleAccounts } from './slack/google-accounts.js';
 import { ComputeAdapter } from './gcp/compute.js';
 import { MonitoringAdapter } from './gcp/monitoring.js';
 import { BillingAdapter } from './gcp/billing.js';
@@ -204,7 +205,9 @@ export async function startGpubot(
       subnetworksByRegion: config.subnetworksByRegion,
       externalIp: config.externalIp,
       serviceAccount: config.boxServiceAccount,
+      jupyterAccess: config.jupyterAccess,
     },
+    accounts: new SlackGoogleAccounts(app.client, config.googleAccounts),
     project,
     lease: { holds: (fence) => leases.holds(WORKER_LEASE, fence) },
   });

@@ -205,6 +205,7 @@ export interface Nudge {
 }
 
 export type { Box, BoxFailure };
+export * from './ports/accounts.js';
 export * from './ports/idle.js';
 export * from './ports/prices.js';
 export * from './ports/training.js';

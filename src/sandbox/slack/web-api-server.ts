@@ -164,7 +164,7 @@ export interface SlackSimulatorOptions {
   /** Channels the bot cannot see at all: `channel_not_found`. */
   unknownChannels?: Iterable<string>;
   /** People the simulator knows; anyone else with a `U`/`W` id is made up on first sight. */
-  users?: Iterable<Partial<SimUser> & { id: string }>;
+  users?: Iterable<Partial<Omit<SimUser, 'email'>> & { id: string; email?: string | null }>;
   /** How long a trigger_id can be exchanged for a modal; Slack allows 3 s. */
   triggerTtlMs?: number;
   /** Slack gives up on an answer from the bot after 3 s; slower acks are recorded as violations. */
@@ -634,7 +634,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   // ---------------------------------------------------------------------------------------------------------
   // Configuration
 
-  addUser(user: Partial<SimUser> & { id: string }): SimUser {
+  addUser(user: Partial<Omit<SimUser, 'email'>> & { id: string; email?: string | null }): SimUser {
     const name = user.name ?? user.id.toLowerCase();
     const full: SimUser = {
       id: user.id,
@@ -644,7 +644,9 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
       tzOffset: user.tzOffset ?? 0,
       isAdmin: user.isAdmin ?? false,
       isBot: user.isBot ?? false,
-      ...(user.email === undefined ? {} : { email: user.email }),
+      // Every member of a workspace signs in with an email address, so a person made up here has one
+      // too (a test that needs a profile without one passes `email: null`); bots have none.
+      ...(user.email === null || (user.isBot ?? false) ? {} : { email: user.email ?? `${name}@example.com` }),
     };
     this.people.set(user.id, full);
     return full;
@@ -1388,7 +1390,9 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
         profile: {
           real_name: user.realName,
           display_name: user.name,
-          ...(user.email === undefined ? {} : { email: user.email }),
+          // "email: only with the users:read.email scope" (docs.slack.dev/reference/methods/users.info,
+          // and docs.slack.dev/reference/scopes/users.read.email).
+          ...(user.email === undefined || !this.scopes.has('users:read.email') ? {} : { email: user.email }),
           team: this.teamId,
         },
         is_admin: user.isAdmin,

@@ -115,7 +115,7 @@ async function answer(
     }
     case 'connect': {
       const found = await deps.boxes.connect(asker, { name: cmd.name });
-      return found.ok ? connectMessage(found.value, { project: deps.project }) : errorMessage(found.error.message);
+      return found.ok ? connectMessage(found.value, { project: deps.project, viewer: asker.userId }) : errorMessage(found.error.message);
     }
     case 'cost':
       return costReply(cmd, asker.userId, deps);
