@@ -4,6 +4,7 @@
  */
 import { parseDuration } from './domain/duration.js';
 import type { OverBudgetPolicy } from './domain/box-approval.js';
+import { DEFAULT_AUDIT_KEEP_DAYS } from './domain/audit.js';
 import { isGoogleAccountAddress, JUPYTER_ACCESS_MODES, type JupyterAccess } from './domain/jupyter-access.js';
 
 export type SlackMode =
@@ -66,6 +67,8 @@ export interface Config {
   boxServiceAccount: string | null;
   /** Who a box's Jupyter admits through the inverting proxy: its owner alone (default) or every project editor. */
   jupyterAccess: JupyterAccess;
+  /** How many days audit entries are kept before Firestore's TTL policy may delete them. */
+  auditKeepDays: number;
   /** Slack user id -> Google account, ahead of the Slack profile's email (GPUBOT_GOOGLE_ACCOUNTS). */
   googleAccounts: ReadonlyMap<string, string>;
   /** Service account the bot itself runs as, for `gpubot doctor`'s role checks; null: read from the credentials. */
@@ -183,6 +186,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const externalIp = boolSetting(get('GPUBOT_EXTERNAL_IP'), 'GPUBOT_EXTERNAL_IP', true, problems);
   const jupyterAccess = readJupyterAccess(get('GPUBOT_JUPYTER_ACCESS'), problems, warnings);
   const googleAccounts = readGoogleAccounts(get('GPUBOT_GOOGLE_ACCOUNTS'), problems);
+  const auditKeepDays = intSetting(get('GPUBOT_AUDIT_DAYS'), 'GPUBOT_AUDIT_DAYS', DEFAULT_AUDIT_KEEP_DAYS, 1, 3650, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -205,6 +209,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
     jupyterAccess,
     googleAccounts,
+    auditKeepDays,
     botServiceAccount: get('GPUBOT_SERVICE_ACCOUNT'),
     minDiskGb,
     maxDiskGb,

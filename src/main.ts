@@ -13,6 +13,8 @@ import type { Clock } from './app/ports.js';
 import { BoxCommands } from './app/box-commands.js';
 import { BoxController } from './app/box-controller.js';
 import { SlackGoogleAccounts } from './slack/google-accounts.js';
+import { AuditLog } from './app/audit-log.js';
+import { FirestoreAuditStore } from './store/audit-store.js';
 import { ComputeAdapter } from './gcp/compute.js';
 import { MonitoringAdapter } from './gcp/monitoring.js';
 import { BillingAdapter } from './gcp/billing.js';
@@ -103,8 +105,9 @@ export async function startGpubot(
   });
   const prices = (region: string) => priceBook.prices(region);
 
-  const boxStore = new FirestoreBoxStore(firestore, clock);
-  const jobStore = new FirestoreJobStore(firestore, clock);
+  const boxStore = new FirestoreBoxStore(firestore, clock, config.auditKeepDays);
+  const jobStore = new FirestoreJobStore(firestore, clock, config.auditKeepDays);
+  const audit = new AuditLog({ reader: new FirestoreAuditStore(firestore), policy: { isAdmin: (user) => config.admins.has(user) }, clock });
   const training = new VertexAdapter({ project, authClient: auth, rootUrl: endpoint });
   const noticeStore = new FirestoreNoticeStore(firestore, clock);
   const costStore = new FirestoreCostStore(firestore, clock);
@@ -190,7 +193,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, ...(budgetGate !== undefined ? { budgetGate } : {}) },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, ...(budgetGate !== undefined ? { budgetGate } : {}) },
   });
   slackClient = app.client;
 

@@ -6,6 +6,7 @@
 import type { Box } from '../domain/box.js';
 import { judgeIdle, nextIdleStep, NOT_WARNED, type IdlePolicy } from '../domain/idle.js';
 import type { NoticeDraft } from '../domain/notice.js';
+import { BOT_ACTOR, type AuditEntry } from '../domain/audit.js';
 import type { BoxStore, Clock, Fence, Logger } from './ports.js';
 import { isIdleSignalsUnavailable, type IdleSignalsPort } from './ports/idle.js';
 
@@ -118,19 +119,25 @@ export class IdleController {
         notices.push({ to: 'dm', event: { type: 'box-notebook-reports-missing' } });
       }
       const change = updated;
-      if (change !== null) commits.push(() => this.commit(box, change, notices, fence));
+      // The stop is the bot's own doing: the audit says so, keyed by the revision it changes (one entry per stop).
+      const audit: AuditEntry | null =
+        step.action === 'stop'
+          ? { key: `idle-stop|${box.id}|${box.rev}`, at: now, who: BOT_ACTOR, action: 'idle-stop', targetKind: 'box', targetId: box.id, targetName: box.name, via: 'tick', channel: box.channel, detail: step.cause }
+          : null;
+      if (change !== null) commits.push(() => this.commit(box, change, notices, fence, audit));
     }
     // Each box's write is its own small transaction; a few at a time keeps a big pass short.
     await runLimited(commits, 8);
     return report;
   }
 
-  private async commit(seen: Box, updated: Box, notices: NoticeDraft[], fence: Fence | undefined): Promise<void> {
+  private async commit(seen: Box, updated: Box, notices: NoticeDraft[], fence: Fence | undefined, audit: AuditEntry | null): Promise<void> {
     await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: [seen.id] }, async (tx) => {
       const current = await tx.getBox(seen.id);
       // Someone pressed Keep or Stop since we read the box: their word wins; the next tick decides again.
       if (current === null || current.rev !== seen.rev) return;
       tx.putBox(updated);
+      if (audit !== null) tx.audit(audit);
       if (notices.length > 0) tx.notify(updated, notices);
     });
   }

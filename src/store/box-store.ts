@@ -8,6 +8,8 @@ import { expired, replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
 import { duration, utcAt } from '../domain/time.js';
+import type { AuditEntry } from '../domain/audit.js';
+import { writeAudit } from './audit-store.js';
 
 export const BOXES = 'boxes';
 export const BOX_NAMES = 'boxNames';
@@ -31,12 +33,14 @@ export class FirestoreBoxStore implements BoxStore {
   constructor(
     private readonly db: Firestore,
     private readonly clock: Clock,
+    /** How long audit entries are kept (GPUBOT_AUDIT_DAYS); the default otherwise. */
+    private readonly auditKeepDays?: number,
   ) {}
 
   /** Whether the backend refuses a `create` of an existing document; checked once, lazily. */
   private preconditions: Promise<boolean> | null = null;
 
-  async tryCreateBox<T>(box: Box, requestKey: string, result: T): Promise<boolean> {
+  async tryCreateBox<T>(box: Box, requestKey: string, result: T, audit?: AuditEntry): Promise<boolean> {
     this.preconditions ??= preconditionsHonoured(this.db);
     if (!(await this.preconditions)) return false;
     const now = this.clock.now();
@@ -44,6 +48,7 @@ export class FirestoreBoxStore implements BoxStore {
     batch.create(this.db.collection(REQUESTS).doc(hashKey(requestKey)), { result: result ?? null, at: now, expiresAt: utcAt(now).add(REQUEST_TTL).toDate() });
     batch.create(this.db.collection(BOX_NAMES).doc(box.name), { boxId: box.id });
     batch.set(this.db.collection(BOXES).doc(box.id), { ...box, live: isLive(box), cardStale: true });
+    if (audit !== undefined) writeAudit(this.db, batch, audit, this.auditKeepDays);
     try {
       await batch.commit();
       return true;
@@ -65,7 +70,7 @@ export class FirestoreBoxStore implements BoxStore {
         if (seen.exists && !expired(seen.data(), this.clock.now())) return (seen.data() as { result: T }).result;
       }
       if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
-      const tx = new FirestoreBoxTx(this.db, t, this.clock);
+      const tx = new FirestoreBoxTx(this.db, t, this.clock, this.auditKeepDays);
       const result = await work(tx);
       tx.flush();
       if (requestRef !== null) {
@@ -188,6 +193,7 @@ class FirestoreBoxTx implements BoxTx {
     private readonly db: Firestore,
     private readonly t: Transaction,
     private readonly clock: Clock,
+    private readonly auditKeepDays: number | undefined,
   ) {}
 
   async getBox(id: string): Promise<Box | null> {
@@ -237,6 +243,10 @@ class FirestoreBoxTx implements BoxTx {
         this.t.set(this.db.collection(NOTICES).doc(id), notice);
       });
     }
+  }
+
+  audit(entry: AuditEntry): void {
+    this.writes.push(() => writeAudit(this.db, this.t, entry, this.auditKeepDays));
   }
 
   flush(): void {

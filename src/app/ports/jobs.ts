@@ -1,6 +1,7 @@
 /** What the job use cases and the job watcher need from the job records (Firestore `jobs`). */
 import type { Job } from '../../domain/job.js';
 import type { NoticeDraft } from '../../domain/notice.js';
+import type { AuditEntry } from '../../domain/audit.js';
 import type { Fence } from '../ports.js';
 
 /** Reads and writes inside one transaction: all reads happen before the first write. */
@@ -9,6 +10,8 @@ export interface JobTx {
   putJob(job: Job): void;
   /** Records notices in the same transaction: to the job's thread and its owner. */
   notify(job: Pick<Job, 'id' | 'owner' | 'channel'>, drafts: readonly NoticeDraft[]): void;
+  /** Records who did it in the same transaction; an entry's key makes a second write of it a no-op. */
+  audit(entry: AuditEntry): void;
 }
 
 export interface JobTransactOptions {

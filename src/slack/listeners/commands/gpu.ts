@@ -18,6 +18,7 @@ import { DOCTOR_ADMINS_ONLY, DOCTOR_WORKING, doctorAnswer } from '../../views/do
 import { randomUUID } from 'node:crypto';
 import { upForm } from '../../views/up-form.js';
 import { keptText } from '../../views/idle-notices.js';
+import { auditAnswer } from '../../views/audit.js';
 
 /** `/gpu keep NAME` without a length keeps the box for an hour, like the [Keep 1h] button. */
 const DEFAULT_KEEP_MS = 3_600_000;
@@ -124,6 +125,12 @@ async function answer(
       if (deps.doctor === undefined) return errorMessage('The deployment check is not set up on this gpubot; run `npm run doctor` where it is deployed.');
       if (!deps.doctor.isAdmin(asker.userId)) return errorMessage(DOCTOR_ADMINS_ONLY);
       return { ...okMessage(DOCTOR_WORKING), doctor: true };
+    case 'audit': {
+      if (deps.audit === undefined) return errorMessage('The audit trail is not set up on this gpubot.');
+      const result = await deps.audit.list(asker.userId, cmd.of, cmd.days);
+      if (!result.ok) return errorMessage(result.error.message);
+      return auditAnswer(result.value.entries, { of: cmd.of, days: cmd.days, more: result.value.more });
+    }
   }
 }
 
