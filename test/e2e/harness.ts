@@ -178,6 +178,14 @@ export function assertNoJupyterLinkInChannels(slack: SlackSimulator): void {
   );
 }
 
+/** The lines of an admin's `/gpu audit ...` answer (dates and all), one per recorded action. */
+export async function auditLines(bot: Bot, args: string): Promise<string[]> {
+  const res = await bot.slack.sendCommand({ text: `audit ${args}`, userId: ADMIN, channelId: CHANNEL });
+  assert.equal(res.status, 200);
+  const blocks = (res.body as { blocks?: { text?: { text?: string } }[] } | null)?.blocks ?? [];
+  return blocks.flatMap((b) => (b.text?.text ?? '').split('\n')).filter((l) => l.startsWith('<!date^'));
+}
+
 /** The text of an ack or response_url answer. */
 /** The value of the `actionId` button on the card of box `name` (the box id the click carries). */
 export function buttonValue(bot: Bot, name: string, actionId: string): string {
