@@ -36,6 +36,8 @@ test('/gpu audit lists each action of a box lifecycle exactly once, with who and
     await command(bot, 'up aud1 --gpu t4', ALICE, 2);
     await bot.tickUntil(() => /Ready/.test(bot.card('aud1')?.text ?? ''), 'aud1 ready');
     await command(bot, 'keep aud1 2h', ALICE, 1);
+    // The clock stands still between ticks: a second apart, the trail's newest-first order is the order asked.
+    bot.clock.advance(1000);
     const id = buttonValue(bot, 'aud1', ACTIONS.stop);
     await click(bot, 'aud1', ACTIONS.stop, 1);
     await bot.tickUntil(() => /Stopp/.test(bot.card('aud1')?.text ?? ''), 'aud1 stopping');
