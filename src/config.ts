@@ -63,7 +63,11 @@ export interface Config {
   subnetworksByRegion: Readonly<Record<string, string>>;
   /** Boxes get an ephemeral external IP; false where an organization policy forbids them (use Cloud NAT). */
   externalIp: boolean;
-  /** Service account the boxes run as (the inverting proxy and Ops Agent use it); null: the default one. */
+  /**
+   * Service account the boxes run as (the inverting proxy and Ops Agent use it): the deploy guide's
+   * dedicated `gpubot-box@PROJECT.iam.gserviceaccount.com` unless GPUBOT_BOX_SERVICE_ACCOUNT names
+   * another; null only when it says `default`, Compute Engine's default account (often Editor on the project).
+   */
   boxServiceAccount: string | null;
   /** Who a box's Jupyter admits through the inverting proxy: its owner alone (default) or every project editor. */
   jupyterAccess: JupyterAccess;
@@ -206,7 +210,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     network,
     ...subnetworks,
     externalIp,
-    boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
+    boxServiceAccount: readBoxServiceAccount(get('GPUBOT_BOX_SERVICE_ACCOUNT'), cloud.project, warnings),
     jupyterAccess,
     googleAccounts,
     auditKeepDays,
@@ -219,6 +223,26 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });
+}
+
+/**
+ * The boxes' service account. Unset: the dedicated account the deploy guide creates, with only the
+ * roles of BOX_ROLES (domain/deploy-requirements.ts). `default`: Compute Engine's default account, whose
+ * cloud-platform scope with the Editor role it often has lets every notebook change the whole project;
+ * allowed on purpose only, and warned about.
+ */
+export function readBoxServiceAccount(raw: string | null, project: string, warnings: string[]): string | null {
+  if (raw === null) return dedicatedBoxAccount(project);
+  if (raw.toLowerCase() === 'default') {
+    warnings.push("GPUBOT_BOX_SERVICE_ACCOUNT is default: boxes run as Compute Engine's default service account with the cloud-platform scope, which is often Editor on the whole project.");
+    return null;
+  }
+  return raw;
+}
+
+/** The deploy guide's box account (README, "Deploying"). */
+export function dedicatedBoxAccount(project: string): string {
+  return `gpubot-box@${project}.iam.gserviceaccount.com`;
 }
 
 /** `owner` unless an operator opens every box to every project editor on purpose. */

@@ -102,3 +102,12 @@ test('GPUBOT_GOOGLE_ACCOUNTS maps Slack ids to Google accounts, and names a malf
     (e: unknown) => e instanceof ConfigError && e.problems.length === 2 && e.problems.every((p) => p.includes('SLACK_ID=GOOGLE_ACCOUNT')),
   );
 });
+
+test("boxes run as the guide's dedicated account unless told otherwise; Compute's default account only when asked for by name", () => {
+  const project = { GOOGLE_CLOUD_PROJECT: 'ml-team-123' };
+  assert.equal(loadConfig(project).boxServiceAccount, 'gpubot-box@ml-team-123.iam.gserviceaccount.com');
+  assert.equal(loadConfig({ ...project, GPUBOT_BOX_SERVICE_ACCOUNT: 'nb@ml-team-123.iam.gserviceaccount.com' }).boxServiceAccount, 'nb@ml-team-123.iam.gserviceaccount.com');
+  const broad = loadConfig({ ...project, GPUBOT_BOX_SERVICE_ACCOUNT: 'default' });
+  assert.equal(broad.boxServiceAccount, null);
+  assert.ok(broad.warnings.some((w) => w.includes('often Editor on the whole project')));
+});
