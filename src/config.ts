@@ -5,6 +5,8 @@
 import { parseDuration } from './domain/duration.js';
 import type { OverBudgetPolicy } from './domain/box-approval.js';
 import { checkPolicy, defaultPolicy, type TeamPolicy } from './domain/policy.js';
+import { DEFAULT_AUDIT_KEEP_DAYS } from './domain/audit.js';
+import { isGoogleAccountAddress, JUPYTER_ACCESS_MODES, type JupyterAccess } from './domain/jupyter-access.js';
 
 export type SlackMode =
   | { kind: 'http'; signingSecret: string; botToken: string; apiUrl: string | null }
@@ -62,8 +64,18 @@ export interface Config {
   subnetworksByRegion: Readonly<Record<string, string>>;
   /** Boxes get an ephemeral external IP; false where an organization policy forbids them (use Cloud NAT). */
   externalIp: boolean;
-  /** Service account the boxes run as (the inverting proxy and Ops Agent use it); null: the default one. */
+  /**
+   * Service account the boxes run as (the inverting proxy and Ops Agent use it): the deploy guide's
+   * dedicated `gpubot-box@PROJECT.iam.gserviceaccount.com` unless GPUBOT_BOX_SERVICE_ACCOUNT names
+   * another; null only when it says `default`, Compute Engine's default account (often Editor on the project).
+   */
   boxServiceAccount: string | null;
+  /** Who a box's Jupyter admits through the inverting proxy: its owner alone (default) or every project editor. */
+  jupyterAccess: JupyterAccess;
+  /** How many days audit entries are kept before Firestore's TTL policy may delete them. */
+  auditKeepDays: number;
+  /** Slack user id -> Google account, ahead of the Slack profile's email (GPUBOT_GOOGLE_ACCOUNTS). */
+  googleAccounts: ReadonlyMap<string, string>;
   /** Service account the bot itself runs as, for `gpubot doctor`'s role checks; null: read from the credentials. */
   botServiceAccount: string | null;
   minDiskGb: number;
@@ -184,6 +196,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const network = readNetwork(get('GPUBOT_NETWORK'), problems);
   const subnetworks = readSubnetworks(get('GPUBOT_SUBNETWORK'), problems);
   const externalIp = boolSetting(get('GPUBOT_EXTERNAL_IP'), 'GPUBOT_EXTERNAL_IP', true, problems);
+  const jupyterAccess = readJupyterAccess(get('GPUBOT_JUPYTER_ACCESS'), problems, warnings);
+  const googleAccounts = readGoogleAccounts(get('GPUBOT_GOOGLE_ACCOUNTS'), problems);
+  const auditKeepDays = intSetting(get('GPUBOT_AUDIT_DAYS'), 'GPUBOT_AUDIT_DAYS', DEFAULT_AUDIT_KEEP_DAYS, 1, 3650, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -203,7 +218,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     network,
     ...subnetworks,
     externalIp,
-    boxServiceAccount: get('GPUBOT_BOX_SERVICE_ACCOUNT'),
+    boxServiceAccount: readBoxServiceAccount(get('GPUBOT_BOX_SERVICE_ACCOUNT'), cloud.project, warnings),
+    jupyterAccess,
+    googleAccounts,
+    auditKeepDays,
     botServiceAccount: get('GPUBOT_SERVICE_ACCOUNT'),
     minDiskGb,
     maxDiskGb,
@@ -214,6 +232,52 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });
+}
+
+/**
+ * The boxes' service account. Unset: the dedicated account the deploy guide creates, with only the
+ * roles of BOX_ROLES (domain/deploy-requirements.ts). `default`: Compute Engine's default account, whose
+ * cloud-platform scope with the Editor role it often has lets every notebook change the whole project;
+ * allowed on purpose only, and warned about.
+ */
+export function readBoxServiceAccount(raw: string | null, project: string, warnings: string[]): string | null {
+  if (raw === null) return dedicatedBoxAccount(project);
+  if (raw.toLowerCase() === 'default') {
+    warnings.push("GPUBOT_BOX_SERVICE_ACCOUNT is default: boxes run as Compute Engine's default service account with the cloud-platform scope, which is often Editor on the whole project.");
+    return null;
+  }
+  return raw;
+}
+
+/** The deploy guide's box account (README, "Deploying"). */
+export function dedicatedBoxAccount(project: string): string {
+  return `gpubot-box@${project}.iam.gserviceaccount.com`;
+}
+
+/** `owner` unless an operator opens every box to every project editor on purpose. */
+function readJupyterAccess(raw: string | null, problems: string[], warnings: string[]): JupyterAccess {
+  if (raw === null) return 'owner';
+  const value = raw.toLowerCase().replace(/_/g, '-');
+  if (!(JUPYTER_ACCESS_MODES as readonly string[]).includes(value)) {
+    problems.push(`GPUBOT_JUPYTER_ACCESS is "${raw}"; use owner (only the box's owner opens its Jupyter) or project-editors (everyone who can edit the project).`);
+    return 'owner';
+  }
+  if (value === 'project-editors') warnings.push("GPUBOT_JUPYTER_ACCESS is project-editors: every editor of the project can open every box's Jupyter.");
+  return value as JupyterAccess;
+}
+
+/** `U024BE7LH=alice@example.com,U0G9QF9C6=bob@example.com`. */
+function readGoogleAccounts(raw: string | null, problems: string[]): ReadonlyMap<string, string> {
+  const accounts = new Map<string, string>();
+  for (const pair of (raw ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const [user, address, extra] = pair.split('=');
+    if (user === undefined || address === undefined || extra !== undefined || !SLACK_USER.test(user) || !isGoogleAccountAddress(address)) {
+      problems.push(`GPUBOT_GOOGLE_ACCOUNTS has "${pair}"; write SLACK_ID=GOOGLE_ACCOUNT pairs such as U024BE7LH=alice@example.com, separated by commas.`);
+      continue;
+    }
+    accounts.set(user, address);
+  }
+  return accounts;
 }
 
 const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;

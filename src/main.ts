@@ -12,6 +12,9 @@ import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
 import { BoxCommands } from './app/box-commands.js';
 import { BoxController } from './app/box-controller.js';
+import { SlackGoogleAccounts } from './slack/google-accounts.js';
+import { AuditLog } from './app/audit-log.js';
+import { FirestoreAuditStore } from './store/audit-store.js';
 import { ComputeAdapter } from './gcp/compute.js';
 import { MonitoringAdapter } from './gcp/monitoring.js';
 import { BillingAdapter } from './gcp/billing.js';
@@ -110,8 +113,9 @@ export async function startGpubot(
   const prices = (region: string) => priceBook.prices(region);
 
   const emulatorKind = config.firestore.kind === 'embedded' ? embedded?.firestoreKind : options.firestoreEmulator;
-  const boxStore = new FirestoreBoxStore(firestore, clock, { honoursPreconditions: emulatorKind !== 'lite' });
-  const jobStore = new FirestoreJobStore(firestore, clock);
+  const boxStore = new FirestoreBoxStore(firestore, clock, { honoursPreconditions: emulatorKind !== 'lite', auditKeepDays: config.auditKeepDays });
+  const jobStore = new FirestoreJobStore(firestore, clock, config.auditKeepDays);
+  const audit = new AuditLog({ reader: new FirestoreAuditStore(firestore), policy: { isAdmin: (user) => config.admins.has(user) }, clock });
   const training = new VertexAdapter({ project, authClient: auth, rootUrl: endpoint });
   const noticeStore = new FirestoreNoticeStore(firestore, clock);
   const costStore = new FirestoreCostStore(firestore, clock);
@@ -208,7 +212,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, policy: policyGate, isAdmin: (user) => config.admins.has(user) },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user) },
   });
   slackClient = app.client;
 
@@ -223,7 +227,9 @@ export async function startGpubot(
       subnetworksByRegion: config.subnetworksByRegion,
       externalIp: config.externalIp,
       serviceAccount: config.boxServiceAccount,
+      jupyterAccess: config.jupyterAccess,
     },
+    accounts: new SlackGoogleAccounts(app.client, config.googleAccounts),
     project,
     lease: { holds: (fence) => leases.holds(WORKER_LEASE, fence) },
   });

@@ -82,3 +82,32 @@ test('/tasks/tick with OIDC names the service account it accepts', () => {
   const ok = loadConfig({ TICK_OIDC_AUDIENCE: 'https://gpubot-abc-uc.a.run.app/tasks/tick', TICK_OIDC_SERVICE_ACCOUNT: 'scheduler@ml-team-123.iam.gserviceaccount.com' });
   assert.equal(ok.tickOidcServiceAccount, 'scheduler@ml-team-123.iam.gserviceaccount.com');
 });
+
+test("Jupyter admits the box's owner alone unless project-editors is set on purpose, which is warned about", () => {
+  assert.equal(loadConfig({}).jupyterAccess, 'owner');
+  const open = loadConfig({ GPUBOT_JUPYTER_ACCESS: 'project_editors' });
+  assert.equal(open.jupyterAccess, 'project-editors');
+  assert.ok(open.warnings.some((w) => w.includes('every editor of the project')));
+  assert.throws(() => loadConfig({ GPUBOT_JUPYTER_ACCESS: 'everyone' }), (e: unknown) => e instanceof ConfigError && e.message.includes('use owner'));
+});
+
+test('GPUBOT_GOOGLE_ACCOUNTS maps Slack ids to Google accounts, and names a malformed pair', () => {
+  const c = loadConfig({ GPUBOT_GOOGLE_ACCOUNTS: 'U024BE7LH=alice@example.com, U0G9QF9C6=bob@corp.example' });
+  assert.deepEqual([...c.googleAccounts], [
+    ['U024BE7LH', 'alice@example.com'],
+    ['U0G9QF9C6', 'bob@corp.example'],
+  ]);
+  assert.throws(
+    () => loadConfig({ GPUBOT_GOOGLE_ACCOUNTS: 'alice=alice@example.com,U024BE7LH=not-an-address' }),
+    (e: unknown) => e instanceof ConfigError && e.problems.length === 2 && e.problems.every((p) => p.includes('SLACK_ID=GOOGLE_ACCOUNT')),
+  );
+});
+
+test("boxes run as the guide's dedicated account unless told otherwise; Compute's default account only when asked for by name", () => {
+  const project = { GOOGLE_CLOUD_PROJECT: 'ml-team-123' };
+  assert.equal(loadConfig(project).boxServiceAccount, 'gpubot-box@ml-team-123.iam.gserviceaccount.com');
+  assert.equal(loadConfig({ ...project, GPUBOT_BOX_SERVICE_ACCOUNT: 'nb@ml-team-123.iam.gserviceaccount.com' }).boxServiceAccount, 'nb@ml-team-123.iam.gserviceaccount.com');
+  const broad = loadConfig({ ...project, GPUBOT_BOX_SERVICE_ACCOUNT: 'default' });
+  assert.equal(broad.boxServiceAccount, null);
+  assert.ok(broad.warnings.some((w) => w.includes('often Editor on the whole project')));
+});

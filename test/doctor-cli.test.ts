@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { runDoctor } from '../src/doctor-cli.js';
 import { BOT_ROLES, BOX_ROLES, REQUIRED_APIS, SLACK_SCOPES } from '../src/domain/deploy-requirements.js';
 import { GPU_KEYS } from '../src/domain/gpus.js';
-import { projectNumberOf } from '../src/sandbox/google/project-defaults.js';
 import { BOT_ACCOUNT, DIGEST_CHANNEL, PROJECT, startTestDeployment, type TestDeployment } from './support/deployment.js';
 
-const BOX_ACCOUNT = `${projectNumberOf(PROJECT)}-compute@developer.gserviceaccount.com`;
+const BOX_ACCOUNT = `gpubot-box@${PROJECT}.iam.gserviceaccount.com`;
 const INDEXES = (JSON.parse(readFileSync(new URL('../firestore.indexes.json', import.meta.url), 'utf8')) as { indexes: unknown[] }).indexes.length;
 /** One line per check: APIs, roles, GPU quotas and GPUS_ALL_REGIONS, the policy, the database and indexes, scopes, two channels. */
 const CHECKS = REQUIRED_APIS.length + BOT_ROLES.filter((r) => r.on !== 'slack-secrets').length + BOX_ROLES.length + GPU_KEYS.length + 1 + 1 + 1 + INDEXES + SLACK_SCOPES.length + 2;

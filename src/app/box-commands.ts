@@ -12,6 +12,7 @@ import type { BoxRequest, UserError } from '../domain/gpu-command.js';
 import { resolveBoxSpec } from '../domain/box-request.js';
 import { formatDuration } from '../domain/duration.js';
 import { applyKeep, NOT_WARNED } from '../domain/idle.js';
+import { requestedEntry, type AuditAction } from '../domain/audit.js';
 import type { BoxStore, Clock, Nudge, Policy } from './ports.js';
 import type { PolicyGate } from './policy-gate.js';
 
@@ -82,7 +83,8 @@ export class BoxCommands {
     // Most requests are new and their name free: one batched write says so, and answers the ack fast.
     // A waiting box also needs its notice to the admins written with it, which only a transaction does.
     const created: Outcome<{ box: Box }> = { ok: true, value: { box: fresh } };
-    if (!waits && (await this.deps.store.tryCreateBox(fresh, asker.requestKey, created))) {
+    const audit = requestedEntry(asker, 'create', boxTarget(fresh), now, `${fresh.spec.gpuCount}x ${fresh.spec.gpu}`);
+    if (!waits && (await this.deps.store.tryCreateBox(fresh, asker.requestKey, created, audit))) {
       this.deps.nudge.nudge();
       return created;
     }
@@ -93,6 +95,7 @@ export class BoxCommands {
       const box = fresh;
       tx.putBox(box);
       tx.claimName(box.name, box.id);
+      tx.audit(audit);
       if (waits) tx.notify(box, [{ to: 'admins', event: { type: 'box-approval-requested' } }]);
       return { ok: true, value: { box } };
     });
@@ -127,6 +130,7 @@ export class BoxCommands {
       const updated = endWait(box, outcome, asker.userId, this.deps.clock.now(), { selfDecided: self, ...(reason !== undefined ? { reason } : {}) });
       if (updated === null) return { ok: true, value: { box, changed: false } };
       tx.putBox(updated);
+      tx.audit(requestedEntry(asker, decision, boxTarget(updated), this.deps.clock.now()));
       if (outcome === 'denied') tx.releaseName(updated.name);
       const event: NoticeDraft['event'] = { type: 'box-approval-decided', outcome, by: asker.userId };
       tx.notify(updated, [
@@ -168,6 +172,7 @@ export class BoxCommands {
       if (!kept.ok) return { ok: false, error: { code: kept.code, message: kept.message } };
       const updated: Box = { ...box, idle: kept.idle, updatedAt: now, rev: box.rev + 1 };
       tx.putBox(updated);
+      tx.audit(requestedEntry(asker, 'keep', boxTarget(updated), now, `for ${formatDuration(forMs)}`));
       return { ok: true, value: { box: updated, keepUntil: kept.keepUntil, capped: kept.capped } };
     });
   }
@@ -242,6 +247,7 @@ export class BoxCommands {
         const withdrawn = endWait(box, 'withdrawn', asker.userId, this.deps.clock.now());
         if (withdrawn === null) return { ok: true, value: { box, changed: false } };
         tx.putBox(withdrawn);
+        tx.audit(requestedEntry(asker, 'withdraw', boxTarget(withdrawn), this.deps.clock.now()));
         tx.releaseName(withdrawn.name);
         tx.notify(withdrawn, [
           { to: 'thread', event: { type: 'box-approval-decided', outcome: 'withdrawn', by: asker.userId } },
@@ -258,6 +264,7 @@ export class BoxCommands {
       const now = this.deps.clock.now();
       const updated: Box = { ...moveTo(box, box.status, now), desired };
       tx.putBox(updated);
+      tx.audit(requestedEntry(asker, DESIRE_ACTIONS[desired], boxTarget(updated), now));
       return { ok: true, value: { box: updated, changed: true } };
     });
     if (result.ok && result.value.changed) this.deps.nudge.nudge();
@@ -313,6 +320,13 @@ function nameTaken(existing: Box, userId: string, name: string): UserError {
 }
 
 export type BoxTarget = { id: string } | { name: string };
+
+/** What asking for each desired state is called in the audit trail. */
+const DESIRE_ACTIONS: Readonly<Record<BoxDesire, AuditAction>> = { stopped: 'stop', running: 'start', deleted: 'delete' };
+
+function boxTarget(box: Box): { kind: 'box'; id: string; name: string } {
+  return { kind: 'box', id: box.id, name: box.name };
+}
 
 function notFound(target: BoxTarget): UserError {
   return 'name' in target

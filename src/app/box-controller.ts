@@ -19,6 +19,7 @@ import type {
   CloudResult,
   ComputePort,
   Fence,
+  GoogleAccountsPort,
   LeaseCheck,
   Logger,
   ObservedInstance,
@@ -38,6 +39,11 @@ export interface BoxControllerDeps {
   project: string;
   /** Confirms the lease right before each cloud side effect; without it only the Firestore writes are fenced. */
   lease?: LeaseCheck;
+  /**
+   * Where the owner's Google account comes from when the plan admits the owner alone to Jupyter
+   * (`plan.jupyterAccess` of `owner`, the default). Without it such a box gets no proxy link at all.
+   */
+  accounts?: GoogleAccountsPort;
 }
 
 export interface ReconcileReport {
@@ -188,8 +194,25 @@ export class BoxController {
 
   // ------------------------------------------------------------------ creating
 
-  private async create(box: Box, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
+  private async create(seen: Box, observed: ObservedInstance | null, fence: Fence | undefined): Promise<Change | null> {
     const now = this.deps.clock.now();
+    let box = seen;
+    if (observed === null && box.desired === 'running' && box.ownerAccount === undefined && (this.deps.plan.jupyterAccess ?? 'owner') === 'owner' && this.deps.accounts !== undefined) {
+      // The proxy admits one Google account, written into the VM at its insert: learn it first.
+      const account = await this.deps.accounts.accountOf(box.owner);
+      if (!account.ok && account.kind === 'unavailable') {
+        this.deps.log.warn("could not look up the owner's Google account yet; retrying next tick", { boxId: box.id, reason: account.reason });
+        return null;
+      }
+      if (!account.ok) {
+        return this.failedChange(box, {
+          code: 'NO_GOOGLE_ACCOUNT',
+          message: `Jupyter on this box would open for its owner's Google account alone, and gpubot does not know which account that is: ${account.reason}`,
+          hint: 'Ask your admin to add you to `GPUBOT_GOOGLE_ACCOUNTS` (`SLACK_ID=you@example.com`), then ask for the box again.',
+        }, now);
+      }
+      box = { ...box, ownerAccount: account.address };
+    }
     if (observed !== null) {
       // The insert went through before a restart lost track of it: adopt the VM.
       return { box: { ...moveTo(box, 'booting', now), zone: observed.zone, operation: null }, notices: [] };
@@ -520,6 +543,8 @@ function keepIssued(current: Box, next: Box): Box {
     history: next.history,
     failure: next.failure,
     desired: next.desired === 'deleted' ? 'deleted' : current.desired,
+    // The account written into the VM just created: the record must say which one it was.
+    ...(next.ownerAccount !== undefined ? { ownerAccount: next.ownerAccount } : {}),
     rev: current.rev + 1,
     updatedAt: next.updatedAt,
   };

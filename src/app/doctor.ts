@@ -136,7 +136,7 @@ export class Doctor {
   private async boxServiceAccount(google: GoogleDeploymentPort): Promise<string | null> {
     const configured = this.deps.settings.boxServiceAccount;
     if (configured !== null) return configured;
-    // Boxes without GPUBOT_BOX_SERVICE_ACCOUNT run as Compute Engine's default service account
+    // Only with GPUBOT_BOX_SERVICE_ACCOUNT=default do boxes run as Compute Engine's default service account
     // (cloud.google.com/compute/docs/access/service-accounts#default_service_account).
     const number = await google.projectNumber();
     return number.ok ? `${number.value}-compute@developer.gserviceaccount.com` : null;

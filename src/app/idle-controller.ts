@@ -6,6 +6,7 @@
 import type { Box } from '../domain/box.js';
 import { judgeIdle, nextIdleStep, NOT_WARNED, type IdlePolicy } from '../domain/idle.js';
 import type { NoticeDraft } from '../domain/notice.js';
+import { BOT_ACTOR, type AuditEntry } from '../domain/audit.js';
 import type { BoxStore, Clock, Fence, Logger } from './ports.js';
 import { isIdleSignalsUnavailable, type IdleSignalsPort } from './ports/idle.js';
 
@@ -117,8 +118,13 @@ export class IdleController {
         updated = { ...(updated ?? touch(box)), notebookReportsNoticeSent: true };
         notices.push({ to: 'dm', event: { type: 'box-notebook-reports-missing' } });
       }
+      // The stop is the bot's own doing: the audit says so, keyed by the revision it changes (one entry per stop).
+      const audit: AuditEntry | null =
+        step.action === 'stop'
+          ? { key: `idle-stop|${box.id}|${box.rev}`, at: now, who: BOT_ACTOR, action: 'idle-stop', targetKind: 'box', targetId: box.id, targetName: box.name, via: 'tick', channel: box.channel, detail: step.cause }
+          : null;
       // A box whose step is 'none' and that owes no notice is not written at all.
-      if (updated !== null) changes.push({ seen: box, updated, notices });
+      if (updated !== null) changes.push({ seen: box, updated, notices, audit });
     }
     // The changed boxes go in a few transactions of up to COMMIT_CHUNK boxes each, rather than one
     // transaction per box: each transaction costs the lease read and a commit, and at 500 warned boxes
@@ -136,10 +142,11 @@ export class IdleController {
     const ids = changes.map((c) => c.seen.id);
     await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: ids }, async (tx) => {
       const current = await tx.getBoxes(ids);
-      for (const { seen, updated, notices } of changes) {
+      for (const { seen, updated, notices, audit } of changes) {
         // Someone pressed Keep or Stop since we read the box: their word wins; the next tick decides again.
         if (current.get(seen.id)?.rev !== seen.rev) continue;
         tx.putBox(updated);
+        if (audit !== null) tx.audit(audit);
         if (notices.length > 0) tx.notify(updated, notices);
       }
     });
@@ -151,6 +158,8 @@ interface IdleChange {
   seen: Box;
   updated: Box;
   notices: NoticeDraft[];
+  /** The idle stop's audit entry, written with the change. */
+  audit: AuditEntry | null;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Asker, Outcome } from './box-commands.js';
 import type { Clock, Nudge, Policy } from './ports.js';
 import type { JobStore } from './ports/jobs.js';
 import type { PolicyGate } from './policy-gate.js';
+import { requestedEntry } from '../domain/audit.js';
 
 export interface JobCommandsDeps {
   store: JobStore;
@@ -69,6 +70,7 @@ export class JobCommands {
         rev: 1,
       };
       tx.putJob(job);
+      tx.audit(requestedEntry(asker, 'job-submit', { kind: 'job', id: job.id, name: job.name }, now));
       return { ok: true, value: { job } };
     });
     if (result.ok) this.deps.nudge.nudge();
@@ -110,6 +112,7 @@ export class JobCommands {
       if (job.desired === 'cancelled') return { ok: true, value: { job, changed: false } };
       const updated: Job = { ...job, desired: 'cancelled', updatedAt: this.deps.clock.now(), rev: job.rev + 1 };
       tx.putJob(updated);
+      tx.audit(requestedEntry(asker, 'job-cancel', { kind: 'job', id: job.id, name: job.name }, updated.updatedAt));
       return { ok: true, value: { job: updated, changed: true } };
     });
     if (result.ok && result.value.changed) this.deps.nudge.nudge();

@@ -17,3 +17,5 @@ export * from './ports/prices.js';
 export * from './ports/costs.js';
 export * from './ports/deployment.js';
 export * from './ports/policy.js';
+export * from './ports/accounts.js';
+export * from './ports/audit.js';

@@ -149,6 +149,11 @@ export interface Box {
   notebookReportsNoticeSent?: boolean;
   /** Present on a box asked for past a budget with GPUBOT_OVER_BUDGET=approve. */
   approval?: BoxApproval;
+  /**
+   * The owner's Google account, the one address the inverting proxy admits to Jupyter
+   * (`proxy-user-mail`, domain/jupyter-access.ts); looked up once, before the VM is created.
+   */
+  ownerAccount?: string;
 }
 
 export const BOX_STATUSES: readonly BoxStatus[] = [

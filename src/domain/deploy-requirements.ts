@@ -122,6 +122,8 @@ export const SLACK_SCOPES: readonly RequiredScope[] = [
   { scope: 'files:write', why: "upload /gpu cost's chart (files.getUploadURLExternal, files.completeUploadExternal)" },
   { scope: 'channels:read', why: 'gpubot doctor checks the bot is in the digest and admin channels (conversations.info, public channels)' },
   { scope: 'groups:read', why: 'the same for private digest and admin channels' },
+  { scope: 'users:read', why: "read a box owner's profile (users.info): their Jupyter opens for their Google account alone" },
+  { scope: 'users:read.email', why: "the profile's email in that answer, written into the box as proxy-user-mail" },
   // The outbox tags each post with message metadata; after a crash or a lost answer it looks for that
   // post (conversations.history / conversations.replies) before posting again, so nothing is sent twice.
   { scope: 'channels:history', why: 'find an earlier post of the same notice in a public channel before posting it again' },

@@ -20,8 +20,17 @@ export type GpuCommand =
   | { kind: 'doctor' }
   /** The team's policy: admins get the form that edits it, everyone else reads it. */
   | { kind: 'policy' }
+  /** The audit trail (admins only): everything, one box or job's, or one person's, over the last `days`. */
+  | { kind: 'audit'; of: AuditOf; days: number }
   /** No arguments at all: open the form. */
   | { kind: 'form' };
+
+/** Whose actions `/gpu audit` lists: everyone's, those on one box or job (by name), or one person's. */
+export type AuditOf = { kind: 'all' } | { kind: 'name'; name: string } | { kind: 'user'; userId: string };
+
+/** `/gpu audit` without `--days`, and the most it may ask for (the trail is kept longer, but pages stay short). */
+export const DEFAULT_AUDIT_DAYS = 7;
+export const MAX_AUDIT_DAYS = 400;
 
 /** Whose spend `/gpu cost` shows. */
 export type CostWho = { kind: 'me' } | { kind: 'user'; userId: string } | { kind: 'all' };
@@ -71,9 +80,9 @@ export const GPU_COMMAND_ERROR_CODES = [
 ] as const;
 export type GpuCommandErrorCode = (typeof GPU_COMMAND_ERROR_CODES)[number];
 
-type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'doctor' | 'policy' | 'help';
+type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'doctor' | 'policy' | 'audit' | 'help';
 
-const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, doctor, policy, help';
+const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, doctor, policy, audit, help';
 
 /**
  * What each word after `/gpu` means. `down` stops rather than deletes: stopping can be undone,
@@ -107,12 +116,13 @@ const SUBCOMMAND_WORDS: Readonly<Record<string, Subcommand>> = {
   doctor: 'doctor',
   policy: 'policy',
   rules: 'policy',
+  audit: 'audit',
   help: 'help',
   '?': 'help',
 };
 
 /** Topics `help` knows; the help text itself is written elsewhere. */
-export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'gpus'] as const;
+export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'audit', 'gpus'] as const;
 export type HelpTopic = (typeof HELP_TOPICS)[number];
 
 const TOPIC_WORDS: Readonly<Record<string, HelpTopic>> = (() => {
@@ -248,7 +258,38 @@ export function parseGpuCommand(text: string): Parsed<GpuCommand> {
       return rest.length === 0 ? ok({ kind: 'doctor' }) : fail('EXTRA_ARGUMENT', `\`/gpu ${said}\` takes nothing after it; ${q(rest[0] ?? '')} is extra.`);
     case 'policy':
       return rest.length === 0 ? ok({ kind: 'policy' }) : fail('EXTRA_ARGUMENT', `\`/gpu ${said}\` takes nothing after it; ${q(rest[0] ?? '')} is extra.`);
+    case 'audit':
+      return parseAudit(said, rest);
   }
+}
+
+const AUDIT_FLAGS: Readonly<Record<string, FlagSpec>> = { days: { field: 'days', value: 'text' } };
+
+/** `/gpu audit [NAME | @someone] [--days N]`. */
+function parseAudit(said: string, args: readonly string[]): Parsed<GpuCommand> {
+  const takes = `\`/gpu ${said}\` takes a box or job name or a person, and \`--days N\`, like \`/gpu ${said} exp42 --days 30\`.`;
+  const read = readArgs(args, AUDIT_FLAGS, (written) => unknownFlagError(written, AUDIT_FLAGS, takes));
+  if (!read.ok) return read;
+  const [first, extra] = read.value.positionals;
+  if (extra !== undefined) return fail('EXTRA_ARGUMENT', `One at a time: ${takes} ${q(extra)} is extra.`);
+  let of: AuditOf = { kind: 'all' };
+  if (first !== undefined) {
+    const userId = parseUserRef(first);
+    if (userId !== null) of = { kind: 'user', userId };
+    else if (first.startsWith('@')) return fail('BAD_VALUE', `Pick the person from Slack's @ list, so the command carries who they are; ${q(first)} is plain text. ${takes}`);
+    // Box names are lowercase; job names keep their case, so the name is looked up as written.
+    else if (/^[a-z][-a-z0-9_.]{0,127}$/i.test(first)) of = { kind: 'name', name: first };
+    else return fail('BAD_NAME', `${q(first)} is neither a box or job name nor a person. ${takes}`);
+  }
+  let days = DEFAULT_AUDIT_DAYS;
+  for (const { flag, value } of read.value.flags) {
+    const n = parseWhole(value);
+    if (n === null || n < 1 || n > MAX_AUDIT_DAYS) {
+      return fail('BAD_NUMBER', `\`${flag}\` takes a whole number of days from 1 to ${MAX_AUDIT_DAYS}, like \`${flag} 30\`; ${q(value)} isn't one.`);
+    }
+    days = n;
+  }
+  return ok({ kind: 'audit', of, days });
 }
 
 /** `/gpu keep NAME [DURATION]`: the name first, then how long (1 hour when not said). */

@@ -7,6 +7,7 @@ import { GPUS, machineShape } from './gpus.js';
 import { DEFAULT_FLEX_START_RUN_MS, provisioningOf, type Provisioning } from './provisioning.js';
 import { NOTEBOOK_ACTIVITY_SCRIPT } from './notebook-activity-script.js';
 import { BOX_AGENT_SCRIPT } from './box-agent-script.js';
+import { proxyAccessMetadata, type JupyterAccess } from './jupyter-access.js';
 
 export interface InstancePlan {
   name: string;
@@ -42,6 +43,8 @@ export interface PlanContext {
   /** Default true: boxes get an ephemeral external IP. */
   externalIp?: boolean;
   serviceAccount: string | null;
+  /** Who the inverting proxy admits to Jupyter; default `owner` (GPUBOT_JUPYTER_ACCESS). */
+  jupyterAccess?: JupyterAccess;
 }
 
 /** Labels every VM the bot creates carries (DESIGN.md "Contracts"). */
@@ -88,8 +91,9 @@ export function instancePlan(box: Box, zone: string, ctx: PlanContext): Instance
     labels: boxLabels(box),
     metadata: {
       'install-nvidia-driver': 'True',
-      // The inverting proxy gives an https Jupyter URL without opening any port to the internet.
-      'proxy-mode': 'project_editors',
+      // The inverting proxy gives an https Jupyter URL without opening any port to the internet; by
+      // default it admits the owner's Google account alone.
+      ...proxyAccessMetadata(ctx.jupyterAccess ?? 'owner', box.ownerAccount ?? null),
       'startup-script': STARTUP_SCRIPT,
       // The box agent answers in guest attributes, which the metadata server only takes when this is set
       // (https://cloud.google.com/compute/docs/metadata/manage-guest-attributes).

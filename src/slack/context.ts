@@ -7,6 +7,7 @@ import type { CostReports } from '../app/cost-reports.js';
 import type { Budgets } from '../app/cost-watch.js';
 import type { PriceLookup } from './price-lookup.js';
 import type { DoctorReport } from '../app/doctor.js';
+import type { AuditLog } from '../app/audit-log.js';
 
 export interface ListenerDeps {
   boxes: BoxCommands;
@@ -29,4 +30,6 @@ export interface ListenerDeps {
   budgets?: Budgets;
   /** `/gpu doctor`: who may run it, and the check (built on first use, after the ack). */
   doctor?: { isAdmin(user: string): boolean; run(): Promise<DoctorReport> };
+  /** `/gpu audit` (admins only); without it the subcommand says the trail is not set up. */
+  audit?: AuditLog;
 }

@@ -8,6 +8,8 @@ import { expired, replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LEASES } from './lease-store.js';
 import { duration, utcAt } from '../domain/time.js';
+import type { AuditEntry } from '../domain/audit.js';
+import { writeAudit } from './audit-store.js';
 
 export const BOXES = 'boxes';
 export const BOX_NAMES = 'boxNames';
@@ -33,12 +35,15 @@ export interface BoxStoreOptions {
    * is not used. The store does not find out by itself: production code does not test its database.
    */
   honoursPreconditions?: boolean;
+  /** How long audit entries are kept (GPUBOT_AUDIT_DAYS); the default otherwise. */
+  auditKeepDays?: number;
 }
 
 export class FirestoreBoxStore implements BoxStore {
   private readonly mutex = new KeyedMutex();
 
   private readonly honoursPreconditions: boolean;
+  private readonly auditKeepDays: number | undefined;
 
   constructor(
     private readonly db: Firestore,
@@ -46,15 +51,17 @@ export class FirestoreBoxStore implements BoxStore {
     options: BoxStoreOptions = {},
   ) {
     this.honoursPreconditions = options.honoursPreconditions ?? true;
+    this.auditKeepDays = options.auditKeepDays;
   }
 
-  async tryCreateBox<T>(box: Box, requestKey: string, result: T): Promise<boolean> {
+  async tryCreateBox<T>(box: Box, requestKey: string, result: T, audit?: AuditEntry): Promise<boolean> {
     if (!this.honoursPreconditions) return false;
     const now = this.clock.now();
     const batch = this.db.batch();
     batch.create(this.db.collection(REQUESTS).doc(hashKey(requestKey)), { result: result ?? null, at: now, expiresAt: utcAt(now).add(REQUEST_TTL).toDate() });
     batch.create(this.db.collection(BOX_NAMES).doc(box.name), { boxId: box.id });
     batch.set(this.db.collection(BOXES).doc(box.id), { ...box, live: isLive(box), cardStale: true });
+    if (audit !== undefined) writeAudit(this.db, batch, audit, this.auditKeepDays);
     try {
       await batch.commit();
       return true;
@@ -76,7 +83,7 @@ export class FirestoreBoxStore implements BoxStore {
         if (seen.exists && !expired(seen.data(), this.clock.now())) return (seen.data() as { result: T }).result;
       }
       if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
-      const tx = new FirestoreBoxTx(this.db, t, this.clock);
+      const tx = new FirestoreBoxTx(this.db, t, this.clock, this.auditKeepDays);
       const result = await work(tx);
       tx.flush();
       if (requestRef !== null) {
@@ -178,6 +185,7 @@ class FirestoreBoxTx implements BoxTx {
     private readonly db: Firestore,
     private readonly t: Transaction,
     private readonly clock: Clock,
+    private readonly auditKeepDays: number | undefined,
   ) {}
 
   async getBox(id: string): Promise<Box | null> {
@@ -236,6 +244,10 @@ class FirestoreBoxTx implements BoxTx {
         this.t.set(this.db.collection(NOTICES).doc(id), notice);
       });
     }
+  }
+
+  audit(entry: AuditEntry): void {
+    this.writes.push(() => writeAudit(this.db, this.t, entry, this.auditKeepDays));
   }
 
   flush(): void {

@@ -11,6 +11,8 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { planOfLegacyBody } from './legacy-job-body.js';
 import { LEASES } from './lease-store.js';
 import { duration, utcAt } from '../domain/time.js';
+import type { AuditEntry } from '../domain/audit.js';
+import { writeAudit } from './audit-store.js';
 
 export const JOBS = 'jobs';
 
@@ -38,6 +40,8 @@ export class FirestoreJobStore implements JobStore {
   constructor(
     private readonly db: Firestore,
     private readonly clock: Clock,
+    /** How long audit entries are kept (GPUBOT_AUDIT_DAYS); the default otherwise. */
+    private readonly auditKeepDays?: number,
   ) {}
 
   async transact<T>(options: JobTransactOptions, work: (tx: JobTx) => Promise<T>): Promise<T> {
@@ -50,7 +54,7 @@ export class FirestoreJobStore implements JobStore {
           if (seen.exists && !expired(seen.data(), this.clock.now())) return (seen.data() as { result: T }).result;
         }
         if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
-        const tx = new FirestoreJobTx(this.db, t, this.clock);
+        const tx = new FirestoreJobTx(this.db, t, this.clock, this.auditKeepDays);
         const result = await work(tx);
         tx.flush();
         if (requestRef !== null) {
@@ -141,6 +145,7 @@ class FirestoreJobTx implements JobTx {
     private readonly db: Firestore,
     private readonly t: Transaction,
     private readonly clock: Clock,
+    private readonly auditKeepDays: number | undefined,
   ) {}
 
   async getJob(id: string): Promise<Job | null> {
@@ -164,6 +169,10 @@ class FirestoreJobTx implements JobTx {
         this.t.set(this.db.collection(NOTICES).doc(id), notice);
       });
     }
+  }
+
+  audit(entry: AuditEntry): void {
+    this.writes.push(() => writeAudit(this.db, this.t, entry, this.auditKeepDays));
   }
 
   flush(): void {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { BoxCommands } from '../../src/app/box-commands.js';
 import { BoxController } from '../../src/app/box-controller.js';
 import type { Box } from '../../src/domain/box.js';
+import type { JupyterAccess } from '../../src/domain/jupyter-access.js';
 import type { Notice } from '../../src/domain/notice.js';
 import { parseGpuCommand } from '../../src/domain/gpu-command.js';
 import { FirestoreBoxStore } from '../../src/store/box-store.js';
@@ -10,7 +11,7 @@ import { FirestoreNoticeStore } from '../../src/store/notice-store.js';
 import { FirestoreLeaseStore, WORKER_LEASE } from '../../src/store/lease-store.js';
 import { ComputeAdapter } from '../../src/gcp/compute.js';
 import { computeHttpError } from '../../src/sandbox/google/compute-errors.js';
-import type { ComputePort, LeaseCheck } from '../../src/app/ports.js';
+import type { ComputePort, GoogleAccountsPort, LeaseCheck } from '../../src/app/ports.js';
 import type { Firestore } from '@google-cloud/firestore';
 import { memoryLogger } from '../../src/log.js';
 import { ManualClock } from '../support/clock.js';
@@ -46,7 +47,14 @@ interface WorldOptions {
   compute?: (real: ComputePort, w: { commands: () => BoxCommands; cloud: TestCloud; clock: ManualClock }) => ComputePort;
   /** Builds the lease check the controller asks before each cloud call. */
   lease?: (db: Firestore, clock: ManualClock) => LeaseCheck;
+  /** Where owners' Google accounts come from; default: everyone has `<id>@example.com`. */
+  accounts?: GoogleAccountsPort;
+  /** Who Jupyter admits; default the owner alone. */
+  plan?: { jupyterAccess: JupyterAccess };
 }
+
+/** Everyone's Google account is their lowercased Slack id at example.com. */
+const EVERYONE_HAS_ONE: GoogleAccountsPort = { accountOf: async (user) => ({ ok: true, address: `${user.toLowerCase()}@example.com` }) };
 
 async function world(options: WorldOptions = {}): Promise<World> {
   const clock = new ManualClock();
@@ -71,9 +79,10 @@ async function world(options: WorldOptions = {}): Promise<World> {
     store,
     clock,
     log: memoryLogger(),
-    plan: { network: 'default', subnetwork: null, serviceAccount: null },
+    plan: { network: 'default', subnetwork: null, serviceAccount: null, ...options.plan },
     project: 'gpubot-test',
     ...(options.lease ? { lease: options.lease(db, clock) } : {}),
+    accounts: options.accounts ?? EVERYONE_HAS_ONE,
   });
   let requests = 0;
   const w: World = {
@@ -135,6 +144,11 @@ test('/gpu up reaches ready with the Jupyter link, on a VM built the way its GPU
   assert.match(resource.guestAccelerators?.[0]?.acceleratorType ?? '', /nvidia-tesla-t4$/);
   const keys = (resource.metadata?.items ?? []).map((i) => i.key);
   for (const key of ['install-nvidia-driver', 'proxy-mode', 'startup-script']) assert.ok(keys.includes(key), `metadata ${key}`);
+  // Jupyter opens for the owner's Google account alone: the proxy's single-user mode, with their address.
+  const value = (key: string) => resource.metadata?.items?.find((i) => i.key === key)?.value;
+  assert.equal(value('proxy-mode'), 'mail');
+  assert.equal(value('proxy-user-mail'), 'ualice@example.com');
+  assert.equal(ready.ownerAccount, 'ualice@example.com');
   const notices = await w.noticesFor(box.id);
   assert.deepEqual(notices.map((n) => `${n.to}:${n.event.type}`).sort(), ['dm:box-ready', 'thread:box-ready']);
   await w.close();
@@ -177,6 +191,47 @@ test('every zone out of stock fails the box with what to try instead', async () 
   assert.equal(failed.failure?.code, 'STOCKOUT');
   assert.match(failed.failure?.hint ?? '', /region|Spot|another GPU/);
   assert.equal(w.cloud.sandbox.instances().length, 0);
+  await w.close();
+});
+
+test('an owner whose Google account nobody knows gets a failed box saying how to fix it, and no VM open to anyone else', async () => {
+  const w = await world({ accounts: { accountOf: async () => ({ ok: false, kind: 'none', reason: 'Slack shows no email address for <@UALICE>.' }) } });
+  const box = await w.up('up exp46 --gpu t4');
+  const failed = await w.tickUntil('exp46', (b) => b.status === 'failed');
+  assert.equal(failed.failure?.code, 'NO_GOOGLE_ACCOUNT');
+  assert.match(failed.failure?.message ?? '', /no email address/);
+  assert.match(failed.failure?.hint ?? '', /GPUBOT_GOOGLE_ACCOUNTS/);
+  assert.equal(w.cloud.sandbox.instances().length, 0);
+  const types = (await w.noticesFor(box.id)).map((n) => `${n.to}:${n.event.type}`).sort();
+  assert.deepEqual(types, ['dm:box-failed', 'thread:box-failed']);
+  await w.close();
+});
+
+test('a lookup of the owner\'s account that fails for now is tried again next tick, then the VM admits that account', async () => {
+  let calls = 0;
+  const w = await world({
+    accounts: { accountOf: async () => (++calls <= 2 ? { ok: false, kind: 'unavailable', reason: 'ratelimited' } : { ok: true, address: 'alice@corp.example' }) },
+  });
+  await w.up('up exp47 --gpu t4');
+  await w.controller.reconcileAll();
+  await w.controller.reconcileAll();
+  assert.equal(w.cloud.sandbox.instances().length, 0, 'no VM before the account is known');
+  const ready = await w.tickUntil('exp47', (b) => b.status === 'ready');
+  assert.equal(ready.ownerAccount, 'alice@corp.example');
+  const inserts = w.cloud.sandbox.calls.filter((c) => c.method === 'instances.insert' && c.status === 200);
+  assert.equal(inserts.length, 1);
+  const body = JSON.stringify(inserts[0]?.body);
+  assert.ok(body.includes('"key":"proxy-mode","value":"mail"'), body.slice(0, 400));
+  assert.ok(body.includes('"key":"proxy-user-mail","value":"alice@corp.example"'));
+  await w.close();
+});
+
+test('GPUBOT_JUPYTER_ACCESS=project-editors, set on purpose, asks for no account and opens Jupyter to the project\'s editors', async () => {
+  const w = await world({ accounts: { accountOf: async () => assert.fail('no lookup in project-editors mode') }, plan: { jupyterAccess: 'project-editors' } });
+  await w.up('up exp48 --gpu t4');
+  const ready = await w.tickUntil('exp48', (b) => b.status === 'ready');
+  assert.equal(ready.ownerAccount, undefined);
+  assert.match(ready.jupyterUrl ?? '', /notebooks\.googleusercontent\.com/);
   await w.close();
 });
 
@@ -281,7 +336,7 @@ test('a controller that restarts after the insert was sent, before it was record
   const w = await world();
   const box = await w.up('up exp51 --gpu t4');
   // Simulate a crash right after Compute accepted the insert: the call happens, the record does not.
-  const plan = (await import('../../src/domain/instance-plan.js')).instancePlan(box, 'us-central1-a', { network: 'default', subnetwork: null, serviceAccount: null });
+  const plan = (await import('../../src/domain/instance-plan.js')).instancePlan({ ...box, ownerAccount: 'ualice@example.com' }, 'us-central1-a', { network: 'default', subnetwork: null, serviceAccount: null });
   const { stepRequestId } = await import('../../src/domain/request-id.js');
   await w.cloud.compute.insertInstance(plan, stepRequestId(box.id, 'request', 0, 'insert', 'us-central1-a'));
   await w.tickUntil('exp51', (b) => b.status === 'ready');

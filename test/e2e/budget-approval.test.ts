@@ -12,7 +12,7 @@ import type { SimMessage } from '../../src/sandbox/slack/web-api-server.js';
 import { FirestoreBoxStore } from '../../src/store/box-store.js';
 import { makeBox } from '../support/boxes.js';
 import { testFirestore } from '../support/firestore.js';
-import { ADMIN, ALICE, BOB, CHANNEL, answerText, startBot, type Bot } from './harness.js';
+import { ADMIN, ALICE, BOB, CHANNEL, answerText, auditLines, startBot, type Bot } from './harness.js';
 
 process.on('unhandledRejection', (reason) => {
   throw reason;
@@ -201,6 +201,10 @@ test('a double Approve acts once, and a second admin is told it was already appr
     const adminSaid = bot.slack.ephemerals(ADMIN).map((e) => e.text);
     assert.equal(adminSaid.filter((t) => /Approved `twice`/.test(t)).length, 1, 'the double click approved once');
     assert.equal(adminSaid.filter((t) => /already approved by <@UADMIN>/.test(t)).length, 1, 'and the second click was told so');
+    const trail = await auditLines(bot, 'twice');
+    assert.equal(trail.filter((l) => l.includes('approved box `twice`')).length, 1, trail.join('\n'));
+    assert.ok(trail.some((l) => l.includes(`<@${ADMIN}> approved box \`twice\` · button`)), trail.join('\n'));
+    assert.equal(trail.filter((l) => l.includes('asked for box `twice`')).length, 1, trail.join('\n'));
   } finally {
     await bot.stop();
   }

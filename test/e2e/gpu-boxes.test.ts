@@ -13,7 +13,7 @@ async function up(bot: Bot, text: string, user = ALICE) {
   return res;
 }
 
-test('/gpu up reaches ready: the card moves in place, the thread and a DM give the Jupyter link', async () => {
+test('/gpu up reaches ready: the card moves in place, the thread says so, and only the owner\'s DM gives the Jupyter link', async () => {
   const bot = await startBot();
   try {
     const res = await up(bot, 'up exp42 --gpu t4');
@@ -24,9 +24,18 @@ test('/gpu up reaches ready: the card moves in place, the thread and a DM give t
     assert.equal(bot.slack.messages(CHANNEL).filter((m) => m.threadTs === undefined || m.threadTs === m.ts).length, 1);
     const thread = bot.threadOf('exp42');
     assert.equal(thread.filter((m) => /Jupyter is ready/.test(m.text)).length, 1);
-    assert.match(thread.map((m) => m.text).join('\n'), /notebooks\.googleusercontent\.com/);
+    assert.doesNotMatch(JSON.stringify(thread), /notebooks\.googleusercontent\.com/);
+    assert.doesNotMatch(JSON.stringify(card), /notebooks\.googleusercontent\.com/);
     const dms = bot.dmsTo(ALICE).filter((m) => /exp42/.test(m.text) && /ready/i.test(m.text));
     assert.equal(dms.length, 1);
+    assert.match(JSON.stringify(dms[0]), /notebooks\.googleusercontent\.com/);
+    // The VM's proxy admits Alice's Google account alone: her Slack profile's address (users.info).
+    const insert = bot.compute.calls.find((c) => c.method === 'instances.insert' && c.status === 200);
+    const items = (insert?.body as { metadata?: { items?: { key: string; value: string }[] } } | undefined)?.metadata?.items ?? [];
+    const meta = Object.fromEntries(items.map((i) => [i.key, i.value]));
+    assert.equal(meta['proxy-mode'], 'mail');
+    assert.equal(meta['proxy-user-mail'], bot.slack.user(ALICE)?.email);
+    assert.match(meta['proxy-user-mail'] ?? '', /@/);
     assert.deepEqual(bot.slack.violations, [], 'no Block Kit limit was broken');
   } finally {
     await bot.stop();

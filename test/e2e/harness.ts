@@ -150,6 +150,8 @@ export async function startBot(
     async stop() {
       for (const replica of replicas) await replica.stop();
       await gpubot.stop();
+      // Every e2e test ends here, so this holds across the suite: a box's Jupyter link is its owner's.
+      assertNoJupyterLinkInChannels(slack);
       await slack.close();
       await google.close();
       // Whatever a test did, the bot never sent an insert Compute would refuse (a refusal is a person's
@@ -158,6 +160,33 @@ export async function startBot(
     },
   };
   return bot;
+}
+
+/** Google's notebook proxy, where every Jupyter link of a box points (the sandbox's `proxy-url`s too). */
+const JUPYTER_LINK = /notebooks\.googleusercontent\.com/i;
+
+/**
+ * No message the bot posted or updated in a channel (an id starting with C or G, as opposed to a DM)
+ * carries a Jupyter link: the proxy admits the box's owner alone, and the link goes to them only.
+ */
+export function assertNoJupyterLinkInChannels(slack: SlackSimulator): void {
+  const leaks = slack.calls
+    .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')
+    .filter((c) => /^[CG]/.test(String(c.args.channel ?? '')))
+    .filter((c) => JUPYTER_LINK.test(JSON.stringify(c.args)));
+  assert.deepEqual(
+    leaks.map((c) => `${c.method} to ${String(c.args.channel)}: ${String(c.args.text ?? '')}`),
+    [],
+    'a Jupyter link was posted in a channel',
+  );
+}
+
+/** The lines of an admin's `/gpu audit ...` answer (dates and all), one per recorded action. */
+export async function auditLines(bot: Bot, args: string): Promise<string[]> {
+  const res = await bot.slack.sendCommand({ text: `audit ${args}`, userId: ADMIN, channelId: CHANNEL });
+  assert.equal(res.status, 200);
+  const blocks = (res.body as { blocks?: { text?: { text?: string } }[] } | null)?.blocks ?? [];
+  return blocks.flatMap((b) => (b.text?.text ?? '').split('\n')).filter((l) => l.startsWith('<!date^'));
 }
 
 /** The text of an ack or response_url answer. */

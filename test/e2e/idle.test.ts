@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACTIONS } from '../../src/slack/views/box-card.js';
 import { KEEP_ACTIONS } from '../../src/slack/views/idle-notices.js';
-import { ALICE, BOB, CHANNEL, startBot, type Bot } from './harness.js';
+import { ADMIN, ALICE, BOB, CHANNEL, startBot, type Bot } from './harness.js';
 
 const MIN = 60_000;
 const IDLE_ENV = { IDLE_AFTER: '10m', IDLE_GRACE: '5m', TICK_INTERVAL: '1m' };
@@ -145,6 +145,11 @@ test('two bot processes sharing one Firestore send one warning and make one stop
     assert.equal(warnings(bot, 'shared').length, 1);
     assert.equal(dmWarnings(bot, 'shared').length, 1);
     assert.equal(idleStops(bot, 'shared').length, 1);
+    // The audit trail has the bot's one idle stop, from the tick, whichever replica made it.
+    const audit = await bot.slack.sendCommand({ text: 'audit shared', userId: ADMIN, channelId: CHANNEL });
+    const lines = JSON.stringify(audit.body).split('\\n').filter((l) => l.includes('`shared`'));
+    assert.equal(lines.filter((l) => l.includes('gpubot stopped (idle) box `shared` (idle) · idle check')).length, 1, JSON.stringify(audit.body));
+    assert.equal(lines.filter((l) => l.includes('asked for box `shared`')).length, 1, JSON.stringify(audit.body));
   } finally {
     await bot.stop();
   }

@@ -7,7 +7,7 @@ import { emulatorHost } from '../support/firestore.js';
 import { JOB_ACTIONS } from '../../src/slack/views/job-card.js';
 import { hostileCommands } from '../support/hostile-commands.js';
 import { RUNTIME_VERSIONS, runtimeImages } from '../../src/domain/training-images.js';
-import { ADMIN, ALICE, BOB, CHANNEL, answerText, startBot, type Bot } from './harness.js';
+import { ADMIN, ALICE, BOB, CHANNEL, answerText, auditLines, startBot, type Bot } from './harness.js';
 
 process.on('unhandledRejection', (reason) => {
   throw reason;
@@ -173,6 +173,12 @@ test("cancel from Slack: a non-owner is refused; the owner's confirmed cancel en
     assert.equal(endNotices(bot, 'long_1', /CANCELLED/).thread.length, 1);
     assert.equal(endNotices(bot, 'long_1', /CANCELLED/).dms.length, 1);
     assert.equal(bot.vertex.job('long_1')?.state, 'JOB_STATE_CANCELLED');
+    // The trail: Alice's submit and her one cancel; Bob's refused clicks are not actions.
+    const trail = await auditLines(bot, 'long_1');
+    assert.deepEqual(
+      trail.map((l) => l.replace(/^<!date\^\d+\^[^>]*> · /, '')).reverse(),
+      [`<@${ALICE}> submitted job \`long_1\` · command in <#${CHANNEL}>`, `<@${ALICE}> cancelled job \`long_1\` · button in <#${CHANNEL}>`],
+    );
     // An admin may cancel anyone's job: the check is the same, so only the refusal is pinned here.
     assert.ok(ADMIN);
   } finally {
@@ -189,6 +195,7 @@ test('a retried /train submit (X-Slack-Retry-Num) creates one job', async () => 
     await bot.tickUntil(() => /Succeeded/.test(jobCard(bot, 'retry_1')?.text ?? ''), 'retry_1 succeeded');
     assert.equal(bot.vertex.jobs().length, 1);
     assert.equal(bot.vertex.count('customJobs.create'), 1);
+    assert.equal((await auditLines(bot, 'retry_1')).filter((l) => l.includes('submitted job `retry_1`')).length, 1, 'the retry is not a second submit');
     assert.equal(bot.slack.messages(CHANNEL).filter((m) => m.fromBot && m.text.includes('Training job retry_1') && (m.threadTs === undefined || m.threadTs === m.ts)).length, 1);
   } finally {
     await bot.stop();

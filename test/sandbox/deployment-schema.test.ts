@@ -15,6 +15,8 @@ test("the doctor's requests and the stand-ins' answers fit Google's published sc
   d.orgPolicy.forbidExternalIps();
   try {
     await runDoctor(d.env, () => undefined);
+    // Boxes on Compute's default account make the doctor read the project's number (projects.get) too.
+    await runDoctor({ ...d.env, GPUBOT_BOX_SERVICE_ACCOUNT: 'default' }, () => undefined);
     const problems: string[] = [];
     const seen = new Set<string>();
     for (const { req, res } of d.exchanges) {

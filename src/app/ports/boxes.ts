@@ -1,4 +1,5 @@
 /** What the box use cases and controllers need from the box records (Firestore `boxes`). */
+import type { AuditEntry } from '../../domain/audit.js';
 import type { Box, BoxFailure } from '../../domain/box.js';
 import type { NoticeDraft } from '../../domain/notice.js';
 import type { Fence } from './lease.js';
@@ -18,6 +19,8 @@ export interface BoxTx {
   releaseName(name: string): void;
   /** Records notices in the same transaction; a box's notices go to its thread and its owner. */
   notify(box: Pick<Box, 'id' | 'owner' | 'channel'> | null, drafts: readonly NoticeDraft[]): void;
+  /** Records who did it in the same transaction; an entry's key makes a second write of it a no-op. */
+  audit(entry: AuditEntry): void;
 }
 
 export interface TransactOptions {
@@ -40,7 +43,7 @@ export interface BoxStore {
    * batch that fails unless the name and the key are both new. Returns false when either exists (or
    * the backend cannot promise that), and the caller takes the transactional path to find out which.
    */
-  tryCreateBox<T>(box: Box, requestKey: string, result: T): Promise<boolean>;
+  tryCreateBox<T>(box: Box, requestKey: string, result: T, audit?: AuditEntry): Promise<boolean>;
   getBox(id: string): Promise<Box | null>;
   liveBoxes(): Promise<Box[]>;
   liveBoxNamed(name: string): Promise<Box | null>;

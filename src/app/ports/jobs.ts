@@ -2,6 +2,8 @@
 import type { Job } from '../../domain/job.js';
 import type { NoticeDraft } from '../../domain/notice.js';
 import type { Fence } from './lease.js';
+import type { AuditEntry } from '../../domain/audit.js';
+
 
 /** Reads and writes inside one transaction: all reads happen before the first write. */
 export interface JobTx {
@@ -9,6 +11,8 @@ export interface JobTx {
   putJob(job: Job): void;
   /** Records notices in the same transaction: to the job's thread and its owner. */
   notify(job: Pick<Job, 'id' | 'owner' | 'channel'>, drafts: readonly NoticeDraft[]): void;
+  /** Records who did it in the same transaction; an entry's key makes a second write of it a no-op. */
+  audit(entry: AuditEntry): void;
 }
 
 export interface JobTransactOptions {

@@ -20,7 +20,10 @@
  *   count against `PREEMPTIBLE_<metric>` when a limit is set for it, else against the regular metric.
  * - requestId must be a UUID, as Compute requires; a repeated requestId returns the first operation.
  * - Jupyter readiness: `jupyterReadyMs` after the instance reaches RUNNING, Google's inverting proxy
- *   agent writes metadata `proxy-url` (only when metadata `proxy-mode` is set and not `none`), and the
+ *   agent writes metadata `proxy-url` (only when metadata `proxy-mode` is set and not `none`, and in
+ *   `mail` mode only with a `proxy-user-mail`: the agent's attempt-register-vm-on-proxy script exits
+ *   without registering otherwise, and Workbench's "manage access to the JupyterLab interface" page
+ *   names the pair), and the
  *   guest writes guest attribute namespace `notebooks`, key `jupyter` = `ready` (only when metadata
  *   `enable-guest-attributes` is TRUE, as on real VMs). Guest attributes are gone once the instance
  *   stops; `proxy-url` stays in the metadata, with the same URL after a restart.
@@ -1476,7 +1479,8 @@ export class ComputeSandbox implements SandboxHandler {
         }
       }
       const proxyMode = rec.metadata.find((m) => m.key === 'proxy-mode')?.value;
-      const wantsProxy = proxyMode !== undefined && proxyMode.trim() !== '' && proxyMode !== 'none';
+      const mail = rec.metadata.find((m) => m.key === 'proxy-user-mail')?.value ?? '';
+      const wantsProxy = proxyMode !== undefined && proxyMode.trim() !== '' && proxyMode !== 'none' && (proxyMode !== 'mail' || mail.trim() !== '');
       if (wantsProxy && this.jupyterReady(rec, now) && !rec.metadata.some((m) => m.key === 'proxy-url')) {
         rec.metadata.push({ key: 'proxy-url', value: `https://${rec.proxyHex}-dot-${rec.region}.notebooks.googleusercontent.com/` });
       }

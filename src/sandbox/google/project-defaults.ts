@@ -59,6 +59,11 @@ export function botAccountOf(project: string): string {
   return `gpubot@${project}.iam.gserviceaccount.com`;
 }
 
+/** The boxes' own account, by the deploy guide's naming (`gcloud iam service-accounts create gpubot-box`). */
+export function boxAccountOf(project: string): string {
+  return `gpubot-box@${project}.iam.gserviceaccount.com`;
+}
+
 /** Compute Engine's default service account (cloud.google.com/compute/docs/access/service-accounts#default_service_account). */
 export function defaultComputeAccountOf(project: string): string {
   return `${projectNumberOf(project)}-compute@developer.gserviceaccount.com`;
@@ -67,12 +72,12 @@ export function defaultComputeAccountOf(project: string): string {
 /**
  * The project's IAM policy after the deploy guide's bindings: the bot's account may manage instances
  * (Compute Engine IAM roles page), use Firestore, read Monitoring and Logging, run Vertex AI jobs; the
- * boxes' account (the default compute one) may write metrics and logs (the Ops Agent's authorization
- * page). An owner is there too, as in any project.
+ * boxes' own account may write metrics and logs (the Ops Agent's authorization page) and instance
+ * metadata through the guide's custom role. An owner is there too, as in any project.
  */
 export function projectBindings(project: string): Binding[] {
   const bot = `serviceAccount:${botAccountOf(project)}`;
-  const box = `serviceAccount:${defaultComputeAccountOf(project)}`;
+  const box = `serviceAccount:${boxAccountOf(project)}`;
   return [
     { role: 'roles/owner', members: ['user:owner@example.com'] },
     { role: 'roles/compute.instanceAdmin.v1', members: [bot] },
@@ -89,7 +94,7 @@ export function projectBindings(project: string): Binding[] {
 
 /** Who may act as the boxes' account: the bot, granted on that account alone (IAM "Service Account User"). */
 export function serviceAccountBindings(project: string): Map<string, Binding[]> {
-  return new Map([[defaultComputeAccountOf(project), [{ role: 'roles/iam.serviceAccountUser', members: [`serviceAccount:${botAccountOf(project)}`] }]]]);
+  return new Map([[boxAccountOf(project), [{ role: 'roles/iam.serviceAccountUser', members: [`serviceAccount:${botAccountOf(project)}`] }]]]);
 }
 
 /**

@@ -144,7 +144,7 @@ export interface SlackSimulatorOptions {
   /** Channels the bot cannot see at all: `channel_not_found`. */
   unknownChannels?: Iterable<string>;
   /** People the simulator knows; anyone else with a `U`/`W` id is made up on first sight. */
-  users?: Iterable<Partial<SimUser> & { id: string }>;
+  users?: Iterable<Partial<Omit<SimUser, 'email'>> & { id: string; email?: string | null }>;
   /** How long a trigger_id can be exchanged for a modal; Slack allows 3 s. */
   triggerTtlMs?: number;
   /** Slack gives up on an answer from the bot after 3 s; slower acks are recorded as violations. */

@@ -27,7 +27,9 @@ export class UserMethods {
         profile: {
           real_name: user.realName,
           display_name: user.name,
-          ...(user.email === undefined ? {} : { email: user.email }),
+          // "email: only with the users:read.email scope" (docs.slack.dev/reference/methods/users.info,
+          // and docs.slack.dev/reference/scopes/users.read.email).
+          ...(user.email === undefined || !this.workspace.scopes.has('users:read.email') ? {} : { email: user.email }),
           team: this.workspace.teamId,
         },
         is_admin: user.isAdmin,

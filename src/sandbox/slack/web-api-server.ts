@@ -222,7 +222,7 @@ export class SlackSimulator extends EventEmitter<SimulatorEvents> {
   // ---------------------------------------------------------------------------------------------------------
   // Configuration
 
-  addUser(user: Partial<SimUser> & { id: string }): SimUser {
+  addUser(user: Partial<Omit<SimUser, 'email'>> & { id: string; email?: string | null }): SimUser {
     return this.workspace.addUser(user);
   }
 

@@ -74,14 +74,16 @@ function hasConsolePage(box: Box): boolean {
 
 export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
   const money = ctx.prices !== undefined ? moneyFields(box, ctx.prices, ctx.now) : null;
+  // A card in the channel is read by the whole team; one in the owner's DM by the owner alone.
+  const readers = { owner: ctx.shownInDm === true };
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: mrkdwn(truncateMrkdwn(`*${nameText(box)}*\n${statusLine(box)}`, LIMITS.sectionText)),
+      text: mrkdwn(truncateMrkdwn(`*${nameText(box)}*\n${statusLine(box, readers)}`, LIMITS.sectionText)),
       fields: [...boxFields(box), ...(money?.fields ?? [])],
     },
   ];
-  const buttons = boxButtons(box, 'full');
+  const buttons = boxButtons(box, 'full', readers);
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
 
   const facts = [`Requested ${slackDate(box.createdAt)}`, timeInState(box, ctx.now)];

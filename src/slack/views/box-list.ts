@@ -80,7 +80,8 @@ export function boxList(boxes: Box[], ctx: BoxListContext): SlackMessage {
     const table = prices?.(box.spec.region);
     return {
       text: boxSummary(box, { now: ctx.now, viewer: ctx.viewer, showOwner: ctx.all, ...(table !== undefined ? { prices: table } : {}) }),
-      buttons: boxButtons(box, 'short'),
+      // The list answers one person: their own boxes get the Jupyter link, others' (with --all) do not.
+      buttons: boxButtons(box, 'short', { owner: box.owner === ctx.viewer }),
     };
   });
   const names = listText(

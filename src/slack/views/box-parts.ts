@@ -5,7 +5,7 @@ import { formatDuration } from '../../domain/duration.js';
 import { formatUsd } from '../../domain/money.js';
 import { GPUS, type GpuKey } from '../../domain/gpus.js';
 import { LIMITS, mrkdwn, plain, type Button, type ConfirmationDialog } from './block-kit.js';
-import { link, listText, mention, safeUrl, slackDate } from './format.js';
+import { jupyterLink, link, listText, mention, slackDate } from './format.js';
 import { escapeMrkdwn, truncate, truncateMrkdwn } from './messages.js';
 
 /** Action ids of the box buttons; each button's `value` is the box id. */
@@ -147,8 +147,17 @@ export function approvedText(box: Pick<Box, 'approval'>): string | null {
 const FAILURE_MESSAGE_MAX = 1500;
 const FAILURE_HINT_MAX = 700;
 
+/**
+ * Who reads a box's message: with `owner` true only its owner does (their DM, an answer only they see,
+ * their Home tab), so the Jupyter link may be shown. Anywhere else (a channel's card and thread) it never
+ * is: the proxy admits the owner alone, and a link in a channel only invites others to try it.
+ */
+export interface Readers {
+  owner?: boolean;
+}
+
 /** Where the box is in its life, in one or two lines of mrkdwn, user text escaped. */
-export function statusLine(box: Box, opts: { short?: boolean } = {}): string {
+export function statusLine(box: Box, opts: { short?: boolean } & Readers = {}): string {
   const emoji = statusEmoji(box.status);
   const place = placeText(box);
   switch (box.status) {
@@ -168,9 +177,10 @@ export function statusLine(box: Box, opts: { short?: boolean } = {}): string {
     case 'booting':
       return `${emoji} Booting: installing the driver and starting Jupyter`;
     case 'ready': {
-      const url = safeUrl(box.jupyterUrl);
+      const url = jupyterLink(box.jupyterUrl);
       if (url === null) return `${emoji} Ready: use Connect for the tunnel command`;
-      return opts.short === true ? `${emoji} Ready` : `${emoji} Ready: ${link(url, 'open JupyterLab')}`;
+      if (opts.short === true) return `${emoji} Ready`;
+      return opts.owner === true ? `${emoji} Ready: ${link(url, 'open JupyterLab')}` : `${emoji} Ready: ${mention(box.owner)} has the Jupyter link in a DM, and Connect gives it again`;
     }
     case 'stopping':
       return `${emoji} Stopping`;
@@ -215,8 +225,9 @@ function button(text: string, actionId: string, box: Pick<Box, 'id'>): Button {
   return { type: 'button', text: plain(truncate(text, LIMITS.buttonText)), action_id: actionId, value: truncate(box.id, LIMITS.buttonValue) };
 }
 
+/** The Open JupyterLab link button: for the owner's eyes only (see Readers). */
 export function openButton(box: Box): Button | null {
-  const url = safeUrl(box.jupyterUrl);
+  const url = jupyterLink(box.jupyterUrl);
   return url === null ? null : { ...button('Open JupyterLab', OPEN_ACTION, box), url };
 }
 
@@ -263,9 +274,9 @@ export function canStart(box: Pick<Box, 'status'>): boolean {
  * The buttons that fit the box's status. `full` (card, Home tab) offers Delete too; `short` (the list)
  * keeps to the everyday ones and leaves Delete to the card.
  */
-export function boxButtons(box: Box, set: 'full' | 'short'): Button[] {
+export function boxButtons(box: Box, set: 'full' | 'short', readers: Readers = {}): Button[] {
   const out: Button[] = [];
-  const open = openButton(box);
+  const open = readers.owner === true ? openButton(box) : null;
   switch (box.status) {
     case 'ready':
       if (open !== null) out.push(open);

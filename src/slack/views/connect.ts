@@ -2,11 +2,13 @@
 import type { Box } from '../../domain/box.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';
 import { nameText, openButton, startButton } from './box-parts.js';
-import { link, safeUrl, shellWord } from './format.js';
+import { jupyterLink, link, shellWord } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section } from './messages.js';
 
 export interface ConnectContext {
   project: string;
+  /** Who asked (the answer is theirs alone): the Jupyter link is shown to the box's owner only. */
+  viewer: string;
 }
 
 /** Google's IAP TCP forwarding range: the firewall rule admits these addresses only, not the internet. */
@@ -71,13 +73,17 @@ export function connectMessage(box: Box, ctx: ConnectContext): SlackMessage {
   if (!running || zone === null) return notRunning(box, name);
 
   const blocks: KnownBlock[] = [];
-  const url = box.status === 'ready' ? safeUrl(box.jupyterUrl) : null;
+  const proxied = box.status === 'ready' ? jupyterLink(box.jupyterUrl) : null;
+  // The proxy admits the owner's Google account alone; an admin asking gets the tunnel, not a link that refuses them.
+  const url = box.owner === ctx.viewer ? proxied : null;
   const lead =
     box.status === 'booting'
       ? `:gear: \`${name}\` is still booting: the tunnel works once Jupyter is up (its card says when).`
       : url !== null
         ? `:large_green_circle: *Open JupyterLab for \`${name}\`:* ${link(url, 'open JupyterLab')} (through Google’s proxy; sign in with your Google account).`
-        : `:large_green_circle: \`${name}\` has no proxy link for Jupyter; use the tunnel below.`;
+        : proxied !== null
+          ? `:large_green_circle: \`${name}\`'s Jupyter link opens for its owner's Google account alone; use the tunnel below.`
+          : `:large_green_circle: \`${name}\` has no proxy link for Jupyter; use the tunnel below.`;
   const open = url !== null ? openButton(box) : null;
   blocks.push(open !== null ? { ...section(lead), accessory: open } : section(lead));
 

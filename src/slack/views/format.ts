@@ -2,6 +2,7 @@
 import { LIMITS } from './block-kit.js';
 import { escapeMrkdwn, truncate } from './messages.js';
 import { utcAt } from '../../domain/time.js';
+import { isNotebookProxyUrl } from '../../domain/jupyter-access.js';
 
 const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,30}$/;
@@ -36,6 +37,15 @@ export function safeUrl(url: string | null | undefined): string | null {
   // `|` would end the address inside `<url|label>`; URL leaves it as it is.
   const href = parsed.href.replace(/\|/g, '%7C');
   return href.length <= LIMITS.url ? href : null;
+}
+
+/**
+ * A box's Jupyter address, only when it is Google's notebook proxy (domain/jupyter-access.ts): the
+ * metadata it comes from can be written by anyone who can edit the VM, so a look-alike link is dropped.
+ */
+export function jupyterLink(url: string | null | undefined): string | null {
+  const safe = safeUrl(url);
+  return safe !== null && isNotebookProxyUrl(safe) ? safe : null;
 }
 
 /** `<url|label>` for a URL that passed `safeUrl`; the label is escaped here. */

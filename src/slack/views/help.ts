@@ -31,7 +31,8 @@ const COMMANDS: Readonly<Record<string, string>> = {
   cost: '`/gpu cost [--days N | --month] [--user @someone | --all]`: spend by person and box at list prices (the last 7 days if not said), with a chart of daily spend sent to your DM with me; admins may ask for another person or `--all`.',
   doctor: '`/gpu doctor`: admins only. Checks this deployment (Google APIs, roles, GPU quotas, the external-IP policy, Firestore indexes, Slack scopes and channels), one line per check with the fix for each failure. `npm run doctor` prints the same.',
   policy: '`/gpu policy`: the team’s rules (GPU types, limits per person and per job, running times, what needs an approval). Admins get a form to change them; everyone else reads them.',
-  help: '`/gpu help [up|gpus|list|stop|start|delete|connect|keep|cost|doctor|policy]`: this, or more on one command.',
+  audit: '`/gpu audit [NAME | @someone] [--days N]`: admins only. Who created, stopped, started, deleted, kept, approved or denied which box, and who submitted or cancelled which job, when and from where (command, button, form or the idle check); the last 7 days if not said.',
+  help: '`/gpu help [up|gpus|list|stop|start|delete|connect|keep|cost|doctor|policy|audit]`: this, or more on one command.',
 };
 
 /** Every GPU with its machine family and the machine a box gets by default, as a fixed-width table. */
@@ -80,7 +81,7 @@ function overview(): SlackMessage {
       '*GPU boxes*: a Compute Engine VM with a GPU and JupyterLab, made from Slack. Each box gets a card in the channel that shows its progress. Type `/gpu` alone for a form.',
     ),
     section(`*Create*\n\`${UP_USAGE}\`\n${ALIASES}\n\`/gpu help up\` lists the GPUs and defaults.`),
-    section(`*Manage*\n${['list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'help'].map((k) => COMMANDS[k] ?? '').join('\n')}`),
+    section(`*Manage*\n${['list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'audit', 'help'].map((k) => COMMANDS[k] ?? '').join('\n')}`),
     section(`*Examples*\n\`\`\`${EXAMPLES.join('\n')}\`\`\``),
     contextLine(NAME_RULE),
   ];

@@ -61,7 +61,8 @@ export function homeView(boxes: Box[], ctx: HomeContext): Home {
       const table = prices?.(box.spec.region);
       return {
         text: boxSummary(box, { now: ctx.now, viewer: ctx.viewer, showOwner: false, ...(table !== undefined ? { prices: table } : {}) }),
-        buttons: boxButtons(box, 'full'),
+        // The Home tab is its viewer's alone, and shows only their boxes.
+        buttons: boxButtons(box, 'full', { owner: box.owner === ctx.viewer }),
       };
     });
     blocks.push(...entries, contextLine('Buttons act on the box right away; Delete asks first.'));

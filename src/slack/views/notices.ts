@@ -7,7 +7,7 @@ import type { NoticeAudience, NoticeEvent } from '../../domain/notice.js';
 import type { PriceTable } from '../../domain/prices.js';
 import { LIMITS, mrkdwn, type Button, type KnownBlock, type SlackMessage } from './block-kit.js';
 import { connectButton, gpuLabel, canStart, nameText, openButton, startButton } from './box-parts.js';
-import { channelRef, consoleInstanceUrl, link, mention, safeUrl } from './format.js';
+import { channelRef, consoleInstanceUrl, jupyterLink, link, mention } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate, truncateMrkdwn } from './messages.js';
 import { endMoneyText } from './price-parts.js';
 import { idleNoticeMessage, isIdleEvent } from './idle-notices.js';
@@ -46,10 +46,17 @@ function zoneRetry(event: Extract<NoticeEvent, { type: 'box-zone-retry' }>, box:
 }
 
 function ready(event: Extract<NoticeEvent, { type: 'box-ready' }>, box: Box | null, audience: NoticeAudience): Said {
-  const url = safeUrl(event.url);
+  const url = jupyterLink(event.url);
+  if (audience !== 'dm') {
+    // The thread is the team's: the link goes to the owner's DM only (the proxy admits them alone).
+    const who = box !== null ? mention(box.owner) : 'The owner';
+    return url !== null
+      ? { emoji: ':large_green_circle:', sentence: `Jupyter is ready. ${who} has the link in a DM; Connect gives it again.` }
+      : { emoji: ':large_green_circle:', sentence: 'Ready. Jupyter has no proxy link; press Connect for the tunnel command.' };
+  }
   let sentence = url !== null ? `Jupyter is ready: ${link(url, 'open JupyterLab')}.` : 'Ready. Jupyter has no proxy link; press Connect for the tunnel command.';
   const buttons: Button[] = [];
-  if (audience !== 'thread' && box !== null) {
+  if (box !== null) {
     // A DM has no card above it, so it carries the buttons the card would.
     const where = channelRef(box.channel);
     if (where !== null) sentence += ` Its thread is in ${where}.`;

@@ -46,7 +46,7 @@ describe('boxCard', () => {
     ['requested', 'Queued'],
     ['creating', 'Creating in zone us-central1-a'],
     ['booting', 'Booting: installing the driver and starting Jupyter'],
-    ['ready', 'Ready: <https://abc123-dot-us-central1.notebooks.googleusercontent.com/lab|open JupyterLab>'],
+    ['ready', `Ready: <@${OWNER}> has the Jupyter link in a DM, and Connect gives it again`],
     ['stopping', 'Stopping'],
     ['stopped', 'Stopped: the disk and files are kept; only the disk is billed'],
     ['starting', 'Starting'],
@@ -93,7 +93,8 @@ describe('boxCard', () => {
     requested: ['box_delete'],
     creating: ['box_delete'],
     booting: ['box_delete'],
-    ready: ['box_open', 'box_connect', 'box_stop', 'box_delete'],
+    // No Open JupyterLab on a card in the channel: the link is the owner's, in their DM.
+    ready: ['box_connect', 'box_stop', 'box_delete'],
     stopping: ['box_delete'],
     stopped: ['box_start', 'box_delete'],
     starting: ['box_delete'],
@@ -118,8 +119,15 @@ describe('boxCard', () => {
     assert.deepEqual(ACTIONS, { stop: 'box_stop', start: 'box_start', delete: 'box_delete', connect: 'box_connect' });
   });
 
-  it('opens JupyterLab with a link button, Start is primary and Stop is plain', () => {
-    const ready = buttonsIn(boxCard(makeBox(), ctx).blocks);
+  it('never shows the Jupyter link on a card in the channel, only on one in the owner\'s DM', () => {
+    const inChannel = boxCard(makeBox(), ctx);
+    assert.ok(!JSON.stringify(inChannel).includes('notebooks.googleusercontent.com'), JSON.stringify(inChannel));
+    const inDm = boxCard(makeBox(), { ...ctx, shownInDm: true });
+    assert.ok(textOf(inDm.blocks).includes('Ready: <https://abc123-dot-us-central1.notebooks.googleusercontent.com/lab|open JupyterLab>'));
+  });
+
+  it('opens JupyterLab with a link button in the owner\'s DM, Start is primary and Stop is plain', () => {
+    const ready = buttonsIn(boxCard(makeBox(), { ...ctx, shownInDm: true }).blocks);
     const open = ready.find((b) => b.action_id === 'box_open');
     assert.equal(open?.url, 'https://abc123-dot-us-central1.notebooks.googleusercontent.com/lab');
     assert.equal(ready.find((b) => b.action_id === 'box_stop')?.style, undefined);

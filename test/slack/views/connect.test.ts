@@ -10,10 +10,11 @@ import {
   buttonsIn,
   makeBox,
   makeBoxIn,
+  OWNER,
   textOf,
 } from './fixtures.js';
 
-const ctx = { project: PROJECT };
+const ctx = { project: PROJECT, viewer: OWNER };
 const COMMAND = `gcloud compute start-iap-tunnel exp42 8080 --local-host-port=localhost:8080 --zone=us-central1-a --project=${PROJECT}`;
 
 describe('connectMessage', () => {
@@ -29,6 +30,22 @@ describe('connectMessage', () => {
       buttonsIn(m.blocks).map((b) => [b.action_id, b.url]),
       [['box_open', 'https://abc123-dot-us-central1.notebooks.googleusercontent.com/lab']],
     );
+  });
+
+  it('gives an admin who is not the owner the tunnel, never the link the proxy would refuse them', () => {
+    const m = connectMessage(makeBox(), { project: PROJECT, viewer: 'UADMIN' });
+    assert.ok(!JSON.stringify(m).includes('notebooks.googleusercontent.com'), JSON.stringify(m));
+    assert.equal(buttonsIn(m.blocks).length, 0);
+    assert.ok(textOf(m.blocks).includes("opens for its owner's Google account alone"));
+    assert.ok(textOf(m.blocks).includes(COMMAND));
+  });
+
+  it('drops a proxy-url that is not on Google\'s notebook proxy domain', () => {
+    for (const jupyterUrl of ['https://evil.example.com/lab', 'https://notebooks.googleusercontent.com.evil.example/lab', 'http://abc-dot-us-central1.notebooks.googleusercontent.com/', 'https://abc-dot-us-central1.notebooks.googleusercontent.com:8443/']) {
+      const m = connectMessage(makeBox({ jupyterUrl }), ctx);
+      assert.ok(!JSON.stringify(m).includes(jupyterUrl.replace(/\/lab$|\/$/, '')), jupyterUrl);
+      assert.ok(textOf(m.blocks).includes('has no proxy link'), jupyterUrl);
+    }
   });
 
   it('offers only the tunnel when there is no proxy link', () => {
@@ -70,7 +87,7 @@ describe('connectMessage', () => {
 
   for (const status of ALL_STATUSES) {
     it(`stays within limits and escapes a hostile box when ${status}`, () => {
-      const m = connectMessage(makeBoxIn(status, { name: HOSTILE }), { project: HOSTILE });
+      const m = connectMessage(makeBoxIn(status, { name: HOSTILE }), { project: HOSTILE, viewer: OWNER });
       assertBlockKit('message', m, `connect(${status})`);
       assertNoRawMarkup(m, `connect(${status})`);
     });

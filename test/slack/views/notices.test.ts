@@ -49,9 +49,10 @@ describe('noticeMessage', () => {
     assert.ok(textOf(m.blocks).includes('us-central1-a: no capacity for this GPU right now; trying us-central1-b.'));
   });
 
-  it('gives the Jupyter link when ready, and in a DM names the box and its channel', () => {
+  it('gives the Jupyter link in the owner\'s DM only, naming the box and its channel there', () => {
     const thread = noticeMessage({ type: 'box-ready', url: URL }, makeBox(), ctx('thread'));
-    assert.ok(textOf(thread.blocks).includes(`<${URL}|open JupyterLab>`));
+    assert.ok(!JSON.stringify(thread).includes(URL), JSON.stringify(thread));
+    assert.ok(textOf(thread.blocks).includes('has the link in a DM'));
     assert.equal(buttonsIn(thread.blocks).length, 0);
 
     const dm = noticeMessage({ type: 'box-ready', url: URL }, makeBox(), ctx('dm'));

@@ -12,7 +12,7 @@ export function registerBoxConnect(app: App, deps: ListenerDeps): void {
     let reply: { text: string; blocks?: unknown[] };
     try {
       const found = await deps.boxes.connect({ userId: args.body.user.id }, { id: args.action.value ?? '' });
-      reply = found.ok ? connectMessage(found.value, { project: deps.project }) : errorMessage(found.error.message);
+      reply = found.ok ? connectMessage(found.value, { project: deps.project, viewer: args.body.user.id }) : errorMessage(found.error.message);
     } catch (error) {
       const errorId = randomUUID().slice(0, 8);
       deps.log.error('Connect button failed', { errorId, error });

@@ -19,6 +19,7 @@ import { DOCTOR_ADMINS_ONLY, DOCTOR_WORKING, doctorAnswer } from '../../views/do
 import { randomUUID } from 'node:crypto';
 import { upForm } from '../../views/up-form.js';
 import { keptText } from '../../views/idle-notices.js';
+import { auditAnswer } from '../../views/audit.js';
 
 /** `/gpu keep NAME` without a length keeps the box for an hour, like the [Keep 1h] button. */
 const DEFAULT_KEEP_MS = 3_600_000;
@@ -118,7 +119,7 @@ async function answer(
     }
     case 'connect': {
       const found = await deps.boxes.connect(asker, { name: cmd.name });
-      return found.ok ? connectMessage(found.value, { project: deps.project }) : errorMessage(found.error.message);
+      return found.ok ? connectMessage(found.value, { project: deps.project, viewer: asker.userId }) : errorMessage(found.error.message);
     }
     case 'cost':
       return costReply(cmd, asker.userId, deps);
@@ -133,6 +134,12 @@ async function answer(
       if (deps.isAdmin?.(asker.userId) !== true) return policySummary(stored, deps.policy.admins, { canEdit: false });
       modal.policy = policyForm(stored, JSON.stringify({ channel: command.channel_id }));
       return 'form';
+    }
+    case 'audit': {
+      if (deps.audit === undefined) return errorMessage('The audit trail is not set up on this gpubot.');
+      const result = await deps.audit.list(asker.userId, cmd.of, cmd.days);
+      if (!result.ok) return errorMessage(result.error.message);
+      return auditAnswer(result.value.entries, { of: cmd.of, days: cmd.days, more: result.value.more });
     }
   }
 }

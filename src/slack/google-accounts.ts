@@ -1,0 +1,44 @@
+/**
+ * A person's Google account for the inverting proxy's single-user mode: the configured mapping first,
+ * else the email of their Slack profile. users.info needs `users:read`, and its profile carries `email`
+ * only when the token also has `users:read.email` (docs.slack.dev/reference/methods/users.info and
+ * docs.slack.dev/reference/scopes/users.read.email). It assumes the Slack address is also the person's
+ * Google account, which holds where both come from the same identity provider; where it does not, the
+ * mapping (GPUBOT_GOOGLE_ACCOUNTS) says otherwise.
+ */
+import type { WebClient } from '@slack/web-api';
+import type { AccountLookup, GoogleAccountsPort } from '../app/ports.js';
+import { isGoogleAccountAddress } from '../domain/jupyter-access.js';
+import { slackError } from './delivery.js';
+
+/** Slack errors that asking again will not fix. */
+const FINAL_ERRORS = new Set(['user_not_found', 'missing_scope', 'not_allowed_token_type', 'invalid_auth', 'account_inactive']);
+
+export class SlackGoogleAccounts implements GoogleAccountsPort {
+  constructor(
+    private readonly client: WebClient,
+    private readonly mapping: ReadonlyMap<string, string>,
+  ) {}
+
+  async accountOf(userId: string): Promise<AccountLookup> {
+    const mapped = this.mapping.get(userId);
+    if (mapped !== undefined) return { ok: true, address: mapped };
+    let email: unknown;
+    try {
+      const res = await this.client.users.info({ user: userId });
+      email = res.user?.profile?.email;
+    } catch (error) {
+      const code = slackError(error);
+      if (code !== null && FINAL_ERRORS.has(code)) {
+        return { ok: false, kind: 'none', reason: `Slack refused to say who <@${userId}> is (${code}); the app needs the users:read and users:read.email scopes.` };
+      }
+      return { ok: false, kind: 'unavailable', reason: code ?? (error instanceof Error ? error.message : String(error)) };
+    }
+    if (typeof email === 'string' && isGoogleAccountAddress(email)) return { ok: true, address: email };
+    return {
+      ok: false,
+      kind: 'none',
+      reason: `Slack shows no email address for <@${userId}> (the app needs the users:read.email scope, and the profile an address).`,
+    };
+  }
+}
