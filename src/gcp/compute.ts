@@ -23,7 +23,7 @@ import type {
   OperationRef,
   OperationState,
 } from '../app/ports.js';
-import { classifyOperationError, classifyThrown } from './google-errors.js';
+import { classifyOperationError, classifyThrown, googleMessage, httpStatusOf } from './google-errors.js';
 
 type IInstance = protos.google.cloud.compute.v1.IInstance;
 type IOperation = protos.google.cloud.compute.v1.IOperation;
@@ -51,14 +51,17 @@ const RESOURCE_EXHAUSTED = 8;
 const INTERNAL = 13;
 const UNAVAILABLE = 14;
 
-/** An answer worth asking again for: a timeout, no answer at all, 5xx, or 429 that is not a quota. */
+/** An answer worth asking again for: a timeout, no answer at all, 408, 5xx, or 429 that is not a quota. */
 function worthRetrying(error: unknown): boolean {
   if (isTimedOut(error)) return true;
-  const e = error as { code?: unknown; message?: unknown; response?: unknown } | null;
+  const e = error as { code?: unknown; response?: unknown } | null;
   if (e === null || typeof e !== 'object') return false;
-  if (typeof e.code !== 'number') return e.response === undefined; // a refused or reset connection
-  if (e.code === RESOURCE_EXHAUSTED) return !/quota/i.test(typeof e.message === 'string' ? e.message : '');
-  return [UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE].includes(e.code);
+  const quota = /quota/i.test(googleMessage(error));
+  const status = httpStatusOf(error);
+  if (status !== null) return status === 408 || (status === 429 && !quota) || status >= 500;
+  // A GoogleError that google-gax decoded itself carries a gRPC code instead.
+  if (typeof e.code === 'number') return e.code === RESOURCE_EXHAUSTED ? !quota : [UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE].includes(e.code);
+  return e.response === undefined; // a refused or reset connection: no answer at all
 }
 
 export interface ComputeAdapterOptions {
