@@ -42,6 +42,8 @@ const AGAIN: CallBehaviour = { idempotent: true };
  * transport does not enforce, so the auth client (TimedAuthClient) bounds each attempt instead.
  */
 const NO_GAX_RETRY = { retry: null } as const;
+/** The async iterators page by themselves; gax warns once per process unless told so. */
+const ITERATE = { ...NO_GAX_RETRY, autoPaginate: false } as const;
 
 // gRPC status codes google-gax gives HTTP answers (its HttpCodeToRpcCodeMap: 503 UNAVAILABLE, 504
 // DEADLINE_EXCEEDED, other 5xx INTERNAL or UNKNOWN, 429 RESOURCE_EXHAUSTED).
@@ -112,10 +114,10 @@ export class ComputeAdapter implements ComputePort {
       const found: ObservedInstance[] = [];
       const unreachableZones = new Set<string>();
       this.count('instances.aggregatedList');
-      // The iterator asks for the next page itself; each page is a call (counted as the first here).
+      // Counted once per listing: the iterator asks for further pages (maxResults each) itself.
       const scopes = instances.aggregatedListAsync(
         { project: this.options.project, filter: 'labels.managed-by = "gpubot"', returnPartialSuccess: true, maxResults: 500 },
-        NO_GAX_RETRY,
+        ITERATE,
       );
       for await (const [scope, scoped] of scopes) {
         // A partial listing says which zones it could not read on the zone's own scope (warning
@@ -183,7 +185,7 @@ export class ComputeAdapter implements ComputePort {
         const zones = await this.call(AGAIN, async ({ acceleratorTypes }) => {
           const found: string[] = [];
           this.count('acceleratorTypes.aggregatedList');
-          const scopes = acceleratorTypes.aggregatedListAsync({ project: this.options.project, filter: `name = "${acceleratorType}"` }, NO_GAX_RETRY);
+          const scopes = acceleratorTypes.aggregatedListAsync({ project: this.options.project, filter: `name = "${acceleratorType}"` }, ITERATE);
           for await (const [key, scoped] of scopes) {
             if ((scoped.acceleratorTypes ?? []).some((a) => a.name === acceleratorType)) found.push(zoneOfScope(key));
           }
