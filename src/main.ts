@@ -99,8 +99,8 @@ export async function startGpubot(
 
   const endpoint = config.cloud.kind === 'endpoint' ? config.cloud.endpoint : config.cloud.kind === 'sandbox' ? (embedded?.gcpEndpoint ?? null) : null;
   const auth = await googleAuth(config.cloud);
-  // Built eagerly: loading their modules lazily in the first tick (tried) blocked the first acks
-  // after start for a third of a second, a worse trade than the ~0.1 s it saved before /healthz.
+  // Cheap to build: each adapter loads its Google client library on its first call, which the worker
+  // makes after /healthz answers (listeners never call Google), so start-up does not parse them.
   const compute = new ComputeAdapter({ project, authClient: auth, endpoint, clock });
   const monitoring = new MonitoringAdapter({ project, authClient: auth, rootUrl: endpoint });
   const priceBook = new PriceBook({

@@ -1,10 +1,10 @@
 /**
  * The Cloud Billing Catalog adapter: lists a service's public SKUs (`services.skus.list`), all pages,
- * through googleapis' request core (google-rest.ts); the types are googleapis' Cloud Billing v1.
+ * through googleapis' generated Cloud Billing v1 client (that API's module only, loaded on first use).
  */
 import type { cloudbilling_v1 } from 'googleapis/build/src/apis/cloudbilling/v1.js';
-import type { AuthClient } from 'google-auth-library';
-import { GoogleRest } from './google-rest.js';
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import { DEFAULT_REST_POLICY, googleapisCall, lazily } from './call-policy.js';
 import type { SkuLike } from '../domain/prices.js';
 import type { CloudResult } from '../app/ports.js';
 import type { PriceCatalogPort } from '../app/ports/prices.js';
@@ -24,12 +24,17 @@ export interface BillingAdapterOptions {
 const MAX_PAGES = 200;
 
 export class BillingAdapter implements PriceCatalogPort {
-  private readonly api: GoogleRest;
+  private readonly api: () => Promise<cloudbilling_v1.Cloudbilling>;
   /** Google API calls made, by method: tests and benchmarks read it. */
   readonly callCounts = new Map<string, number>();
 
   constructor(private readonly options: BillingAdapterOptions) {
-    this.api = new GoogleRest(options.authClient, options.rootUrl ?? 'https://cloudbilling.googleapis.com/');
+    const auth = new GoogleAuth({ authClient: options.authClient });
+    // The API object's own rootUrl: `google.options({ rootUrl })` would not move its methods' URLs.
+    this.api = lazily(async () => {
+      const { cloudbilling_v1 } = await import('googleapis/build/src/apis/cloudbilling/v1.js');
+      return new cloudbilling_v1.Cloudbilling({ auth, rootUrl: options.rootUrl ?? 'https://cloudbilling.googleapis.com/' });
+    });
   }
 
   private count(method: string): void {
@@ -40,20 +45,26 @@ export class BillingAdapter implements PriceCatalogPort {
     const skus: SkuLike[] = [];
     const seen = new Set<string>();
     let pageToken: string | null = null;
-    const methodOptions = this.options.retries !== undefined ? { retryConfig: { retry: this.options.retries } } : {};
+    const extra = this.options.retries !== undefined ? { retryConfig: { retry: this.options.retries } } : {};
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
         this.count('services.skus.list');
-        const response: { data: cloudbilling_v1.Schema$ListSkusResponse } = await this.api.call<cloudbilling_v1.Schema$ListSkusResponse>(
-          'GET',
-          'v1/{+parent}/skus',
-          {
-            parent: `services/${serviceId}`,
-            currencyCode: currency,
-            pageSize: this.options.pageSize ?? 5000,
-            ...(pageToken !== null ? { pageToken } : {}),
-          },
-          methodOptions,
+        const skusApi = (await this.api()).services.skus;
+        const token = pageToken;
+        const response: { data: cloudbilling_v1.Schema$ListSkusResponse } = await googleapisCall(
+          DEFAULT_REST_POLICY,
+          { idempotent: true },
+          (options) =>
+            skusApi.list(
+              {
+                parent: `services/${serviceId}`,
+                currencyCode: currency,
+                pageSize: this.options.pageSize ?? 5000,
+                ...(token !== null ? { pageToken: token } : {}),
+              },
+              options,
+            ),
+          extra,
         );
         skus.push(...(response.data.skus ?? []));
         const next: string = response.data.nextPageToken ?? '';

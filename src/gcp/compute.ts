@@ -1,15 +1,16 @@
 /**
- * The Compute Engine adapter: the only place that knows the Compute REST API, its resource URLs, its
+ * The Compute Engine adapter: the only place that knows the Compute API, its resource names, its
  * operations and its error shapes.
  *
- * It speaks Compute's REST JSON through googleapis' request core (google-rest.ts) rather than
- * `@google-cloud/compute`, which parses an 11.7 MB protobuf description when a client is built (about
- * 1.2 s of blocked start-up, measured by `npm run bench`), or googleapis' generated `compute_v1`
- * module (1.4 MB of JavaScript to parse for eight methods). The resource types are googleapis'.
+ * Calls go through `@google-cloud/compute`, Google's client for Compute, over its REST transport
+ * (`fallback: true`: HTTP/1.1 and JSON, which a loopback stand-in can serve; its default is gRPC). The
+ * library parses an 11.7 MB protobuf description when its first client is built (1.2-1.9 s of blocked
+ * CPU here, measured by building an InstancesClient in a fresh process), so it is loaded on the first
+ * call, which the worker makes after /healthz answers; listeners never call Compute.
  */
-import type { compute_v1 } from 'googleapis/build/src/apis/compute/v1.js';
+import type { protos, InstancesClient, ZoneOperationsClient, AcceleratorTypesClient } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
-import { DEFAULT_REST_POLICY, GoogleRest, type RestPolicy } from './google-rest.js';
+import { DEFAULT_REST_POLICY, TimedAuthClient, isTimedOut, lazily, withRetries, type CallBehaviour, type RestPolicy } from './call-policy.js';
 import type { InstancePlan } from '../domain/instance-plan.js';
 import { BOX_SCOPES } from '../domain/deploy-requirements.js';
 import type {
@@ -22,20 +23,48 @@ import type {
   OperationRef,
   OperationState,
 } from '../app/ports.js';
-import { classifyOperationError, classifyThrown } from './google-errors.js';
+import { classifyOperationError, classifyThrown, googleMessage, httpStatusOf } from './google-errors.js';
 
-type IInstance = compute_v1.Schema$Instance;
-type IOperation = compute_v1.Schema$Operation;
-
-const ZONE = 'compute/v1/projects/{project}/zones/{zone}';
+type IInstance = protos.google.cloud.compute.v1.IInstance;
+type IOperation = protos.google.cloud.compute.v1.IOperation;
 
 /**
  * Compute's mutating calls carry a requestId ("if you must retry your request, the server will know to
  * ignore the request if it has already been completed", the requestId parameter on each method's
- * reference page, cloud.google.com/compute/docs/reference/rest/v1/instances/insert): a POST that timed
- * out can be sent again.
+ * reference page, cloud.google.com/compute/docs/reference/rest/v1/instances/insert): a call that timed
+ * out can be sent again. Reads can always be sent again.
  */
-const IDEMPOTENT = { idempotent: true } as const;
+const AGAIN: CallBehaviour = { idempotent: true };
+
+/**
+ * Per-call options for the generated methods: no retries of google-gax's own (this adapter retries,
+ * by the policy, and only what is safe to repeat); the gax `timeout` is a gRPC deadline, which the REST
+ * transport does not enforce, so the auth client (TimedAuthClient) bounds each attempt instead.
+ */
+const NO_GAX_RETRY = { retry: null } as const;
+/** The async iterators page by themselves; gax warns once per process unless told so. */
+const ITERATE = { ...NO_GAX_RETRY, autoPaginate: false } as const;
+
+// gRPC status codes google-gax gives HTTP answers (its HttpCodeToRpcCodeMap: 503 UNAVAILABLE, 504
+// DEADLINE_EXCEEDED, other 5xx INTERNAL or UNKNOWN, 429 RESOURCE_EXHAUSTED).
+const UNKNOWN = 2;
+const DEADLINE_EXCEEDED = 4;
+const RESOURCE_EXHAUSTED = 8;
+const INTERNAL = 13;
+const UNAVAILABLE = 14;
+
+/** An answer worth asking again for: a timeout, no answer at all, 408, 5xx, or 429 that is not a quota. */
+function worthRetrying(error: unknown): boolean {
+  if (isTimedOut(error)) return true;
+  const e = error as { code?: unknown; response?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  const quota = /quota/i.test(googleMessage(error));
+  const status = httpStatusOf(error);
+  if (status !== null) return status === 408 || (status === 429 && !quota) || status >= 500;
+  // A GoogleError that google-gax decoded itself carries a gRPC code instead.
+  if (typeof e.code === 'number') return e.code === RESOURCE_EXHAUSTED ? !quota : [UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE].includes(e.code);
+  return e.response === undefined; // a refused or reset connection: no answer at all
+}
 
 export interface ComputeAdapterOptions {
   project: string;
@@ -50,50 +79,62 @@ export interface ComputeAdapterOptions {
   rest?: Partial<RestPolicy>;
 }
 
+interface ComputeClients {
+  instances: InstancesClient;
+  operations: ZoneOperationsClient;
+  acceleratorTypes: AcceleratorTypesClient;
+}
+
 export class ComputeAdapter implements ComputePort {
-  private readonly api: GoogleRest;
+  private readonly policy: Readonly<RestPolicy>;
+  private readonly load: () => Promise<ComputeClients>;
+  private built: ComputeClients | null = null;
   private readonly offering = new Map<string, { at: number; zones: string[] }>();
   /** Google API calls made, by method: the benchmarks read it. */
   readonly callCounts = new Map<string, number>();
 
   constructor(private readonly options: ComputeAdapterOptions) {
-    this.api = new GoogleRest(options.authClient, options.endpoint ?? 'https://compute.googleapis.com/', { ...DEFAULT_REST_POLICY, ...options.rest });
+    this.policy = { ...DEFAULT_REST_POLICY, ...options.rest };
+    // Built on the first call, never by the constructor: start-up and listeners do not pay for them.
+    const policy = this.policy;
+    this.load = lazily(async () => (this.built = await buildClients(options, policy)));
   }
 
   private count(method: string): void {
     this.callCounts.set(method, (this.callCounts.get(method) ?? 0) + 1);
   }
 
+  /** One call by the policy: retried when it is safe to repeat and the answer says it may help. */
+  private call<T>(behaviour: CallBehaviour, run: (clients: ComputeClients) => Promise<T>): Promise<T> {
+    return withRetries(this.policy, behaviour, worthRetrying, async () => run(await this.load()));
+  }
+
   async listManagedInstances(): Promise<InstanceListing> {
-    const found: ObservedInstance[] = [];
-    const unreachableZones = new Set<string>();
-    let pageToken: string | undefined;
-    do {
+    return this.call(AGAIN, async ({ instances }) => {
+      const found: ObservedInstance[] = [];
+      const unreachableZones = new Set<string>();
       this.count('instances.aggregatedList');
-      const res = await this.api.call<compute_v1.Schema$InstanceAggregatedList>('GET', 'compute/v1/projects/{project}/aggregated/instances', {
-        project: this.options.project,
-        filter: 'labels.managed-by = "gpubot"',
-        returnPartialSuccess: true,
-        maxResults: 500,
-        ...(pageToken !== undefined ? { pageToken } : {}),
-      });
-      for (const [scope, scoped] of Object.entries(res.data.items ?? {})) {
-        // A partial listing says which zones it could not read, on the zone's own scope (warning
-        // UNREACHABLE) and in `unreachables`; their VMs are missing from the page, not deleted.
+      // Counted once per listing: the iterator asks for further pages (maxResults each) itself.
+      const scopes = instances.aggregatedListAsync(
+        { project: this.options.project, filter: 'labels.managed-by = "gpubot"', returnPartialSuccess: true, maxResults: 500 },
+        ITERATE,
+      );
+      for await (const [scope, scoped] of scopes) {
+        // A partial listing says which zones it could not read on the zone's own scope (warning
+        // UNREACHABLE, cloud.google.com/compute/docs/reference/rest/v1/instances/aggregatedList); their
+        // VMs are missing from the page, not deleted.
         if (scoped.warning?.code === 'UNREACHABLE') unreachableZones.add(zoneOfScope(scope));
         for (const instance of scoped.instances ?? []) found.push(observe(instance));
       }
-      for (const scope of res.data.unreachables ?? []) unreachableZones.add(zoneOfScope(scope));
-      pageToken = res.data.nextPageToken ?? undefined;
-    } while (pageToken !== undefined && pageToken !== '');
-    return { instances: found, unreachableZones };
+      return { instances: found, unreachableZones };
+    });
   }
 
   async getInstance(zone: string, name: string): Promise<CloudResult<ObservedInstance | null>> {
     this.count('instances.get');
     try {
-      const res = await this.api.call<IInstance>('GET', `${ZONE}/instances/{instance}`, { project: this.options.project, zone, instance: name });
-      return { ok: true, value: observe(res.data) };
+      const [instance] = await this.call(AGAIN, ({ instances }) => instances.get({ project: this.options.project, zone, instance: name }, NO_GAX_RETRY));
+      return { ok: true, value: observe(instance) };
     } catch (error) {
       const failure = classifyThrown(error);
       return failure.kind === 'not-found' ? { ok: true, value: null } : { ok: false, failure };
@@ -102,36 +143,35 @@ export class ComputeAdapter implements ComputePort {
 
   async insertInstance(plan: InstancePlan, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.insert');
-    return this.operation(plan.zone, () =>
-      this.api.call<IOperation>('POST', `${ZONE}/instances`, {
-        project: this.options.project,
-        zone: plan.zone,
-        requestId,
-        requestBody: instanceResource(plan, this.options.project),
-      }, {}, IDEMPOTENT),
-    );
+    return this.operation(plan.zone, async ({ instances }) => {
+      const [lro] = await instances.insert(
+        { project: this.options.project, zone: plan.zone, requestId, instanceResource: instanceResource(plan, this.options.project) },
+        NO_GAX_RETRY,
+      );
+      return lro.latestResponse;
+    });
   }
 
   async startInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.start');
-    return this.operation(zone, () => this.api.call<IOperation>('POST', `${ZONE}/instances/{instance}/start`, { project: this.options.project, zone, instance: name, requestId }, {}, IDEMPOTENT));
+    return this.operation(zone, async ({ instances }) => (await instances.start({ project: this.options.project, zone, instance: name, requestId }, NO_GAX_RETRY))[0].latestResponse);
   }
 
   async stopInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.stop');
-    return this.operation(zone, () => this.api.call<IOperation>('POST', `${ZONE}/instances/{instance}/stop`, { project: this.options.project, zone, instance: name, requestId }, {}, IDEMPOTENT));
+    return this.operation(zone, async ({ instances }) => (await instances.stop({ project: this.options.project, zone, instance: name, requestId }, NO_GAX_RETRY))[0].latestResponse);
   }
 
   async deleteInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
     this.count('instances.delete');
-    return this.operation(zone, () => this.api.call<IOperation>('DELETE', `${ZONE}/instances/{instance}`, { project: this.options.project, zone, instance: name, requestId }));
+    return this.operation(zone, async ({ instances }) => (await instances.delete({ project: this.options.project, zone, instance: name, requestId }, NO_GAX_RETRY))[0].latestResponse);
   }
 
   async getOperation(ref: OperationRef): Promise<CloudResult<OperationState>> {
     this.count('zoneOperations.get');
     try {
-      const res = await this.api.call<IOperation>('GET', `${ZONE}/operations/{operation}`, { project: this.options.project, zone: ref.zone, operation: ref.name });
-      return { ok: true, value: operationState(res.data) };
+      const [op] = await this.call(AGAIN, ({ operations }) => operations.get({ project: this.options.project, zone: ref.zone, operation: ref.name }, NO_GAX_RETRY));
+      return { ok: true, value: operationState(op) };
     } catch (error) {
       return { ok: false, failure: classifyThrown(error) };
     }
@@ -142,20 +182,15 @@ export class ComputeAdapter implements ComputePort {
     let cached = this.offering.get(acceleratorType);
     if (cached === undefined || now - cached.at > (this.options.catalogTtlMs ?? 3600_000)) {
       try {
-        const zones: string[] = [];
-        let pageToken: string | undefined;
-        do {
+        const zones = await this.call(AGAIN, async ({ acceleratorTypes }) => {
+          const found: string[] = [];
           this.count('acceleratorTypes.aggregatedList');
-          const res = await this.api.call<compute_v1.Schema$AcceleratorTypeAggregatedList>('GET', 'compute/v1/projects/{project}/aggregated/acceleratorTypes', {
-            project: this.options.project,
-            filter: `name = "${acceleratorType}"`,
-            ...(pageToken !== undefined ? { pageToken } : {}),
-          });
-          for (const [key, scoped] of Object.entries(res.data.items ?? {})) {
-            if ((scoped.acceleratorTypes ?? []).some((a) => a.name === acceleratorType)) zones.push(key.replace(/^zones\//, ''));
+          const scopes = acceleratorTypes.aggregatedListAsync({ project: this.options.project, filter: `name = "${acceleratorType}"` }, ITERATE);
+          for await (const [key, scoped] of scopes) {
+            if ((scoped.acceleratorTypes ?? []).some((a) => a.name === acceleratorType)) found.push(zoneOfScope(key));
           }
-          pageToken = res.data.nextPageToken ?? undefined;
-        } while (pageToken !== undefined && pageToken !== '');
+          return found;
+        });
         cached = { at: now, zones: zones.sort() };
         this.offering.set(acceleratorType, cached);
       } catch (error) {
@@ -168,27 +203,27 @@ export class ComputeAdapter implements ComputePort {
   async wasPreempted(zone: string, name: string, sinceMs: number): Promise<CloudResult<boolean>> {
     this.count('zoneOperations.list');
     try {
-      const res = await this.api.call<compute_v1.Schema$OperationList>('GET', `${ZONE}/operations`, {
-        project: this.options.project,
-        zone,
-        filter: 'operationType = "compute.instances.preempted"',
-      });
-      const hit = (res.data.items ?? []).some(
-        (op) => (op.targetLink ?? '').endsWith(`/instances/${name}`) && Date.parse(op.insertTime ?? '') >= sinceMs - 60_000,
+      // One page: preemptions of this zone are few, and the newest is the one that matters.
+      const [ops] = await this.call(AGAIN, ({ operations }) =>
+        operations.list({ project: this.options.project, zone, filter: 'operationType = "compute.instances.preempted"' }, { ...NO_GAX_RETRY, autoPaginate: false }),
       );
+      const hit = ops.some((op) => (op.targetLink ?? '').endsWith(`/instances/${name}`) && Date.parse(op.insertTime ?? '') >= sinceMs - 60_000);
       return { ok: true, value: hit };
     } catch (error) {
       return { ok: false, failure: classifyThrown(error) };
     }
   }
 
-  /** Nothing to release: the REST client holds no channels. */
-  async close(): Promise<void> {}
+  /** Closes the clients' connections, if they were ever built. */
+  async close(): Promise<void> {
+    const clients = this.built;
+    if (clients) await Promise.all([clients.instances.close(), clients.operations.close(), clients.acceleratorTypes.close()]);
+  }
 
-  private async operation(zone: string, call: () => Promise<{ data: IOperation }>): Promise<CloudResult<OperationRef>> {
+  private async operation(zone: string, send: (clients: ComputeClients) => Promise<unknown>): Promise<CloudResult<OperationRef>> {
     try {
-      const { data } = await call();
-      if (typeof data.name !== 'string') return { ok: false, failure: { kind: 'other', message: 'Compute returned an operation without a name' } };
+      const data = await this.call(AGAIN, send);
+      if (!isOperation(data)) return { ok: false, failure: { kind: 'other', message: 'Compute returned an operation without a name' } };
       // Some failures (quota) come back as an operation that is already DONE with an error.
       const state = operationState(data);
       if (state.done && state.failure !== null) return { ok: false, failure: state.failure };
@@ -197,6 +232,48 @@ export class ComputeAdapter implements ComputePort {
       return { ok: false, failure: classifyThrown(error) };
     }
   }
+}
+
+/**
+ * Options for any `@google-cloud/compute` client: the REST transport (`fallback: true`), an auth client
+ * that bounds each request, and the endpoint (GCP_ENDPOINT) as the client's `apiEndpoint`, `port` and
+ * `protocol`, the client options google-gax documents for a non-default service address.
+ */
+export function computeClientOptions(project: string, authClient: AuthClient, endpoint: string | null, policy: Readonly<RestPolicy> = DEFAULT_REST_POLICY) {
+  let address = {};
+  if (endpoint !== null) {
+    const url = new URL(endpoint);
+    const protocol = url.protocol.replace(/:$/, '');
+    address = { apiEndpoint: url.hostname, port: url.port === '' ? (protocol === 'http' ? 80 : 443) : Number(url.port), protocol };
+  }
+  return { fallback: true, authClient: new TimedAuthClient(authClient, policy.timeoutMs), projectId: project, ...address };
+}
+
+/**
+ * Builds the three clients, each module imported for its own service only (the package's index loads
+ * all of Compute's). One step at a time with a turn of the event loop between them: reading the
+ * protobuf description (about 0.5 s here) and building the first client from it (about 1.3 s) each
+ * block the process, and requests that came in meanwhile (acks) are served between the steps rather
+ * than after all of them.
+ */
+async function buildClients(options: ComputeAdapterOptions, policy: Readonly<RestPolicy>): Promise<ComputeClients> {
+  const clientOptions = computeClientOptions(options.project, options.authClient, options.endpoint, policy);
+  const { InstancesClient } = await import('@google-cloud/compute/build/src/v1/instances_client.js');
+  await nextTurn();
+  const instances = new InstancesClient(clientOptions);
+  await nextTurn();
+  const { ZoneOperationsClient } = await import('@google-cloud/compute/build/src/v1/zone_operations_client.js');
+  const operations = new ZoneOperationsClient(clientOptions);
+  await nextTurn();
+  const { AcceleratorTypesClient } = await import('@google-cloud/compute/build/src/v1/accelerator_types_client.js');
+  return { instances, operations, acceleratorTypes: new AcceleratorTypesClient(clientOptions) };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** What an insert, start, stop or delete answers (the LRO wrapper's `latestResponse`): Compute's Operation. */
+function isOperation(value: unknown): value is IOperation & { name: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string';
 }
 
 /** `zones/us-central1-a` -> `us-central1-a`. */
@@ -251,7 +328,7 @@ export function subnetworkLink(subnetwork: string, region: string): string {
  * brings the box back. Flex-start's fields are those of the REST sample on
  * cloud.google.com/compute/docs/instances/create-flex-start-vm.
  */
-function scheduling(plan: InstancePlan): compute_v1.Schema$Scheduling {
+function scheduling(plan: InstancePlan): protos.google.cloud.compute.v1.IScheduling {
   switch (plan.provisioning) {
     case 'spot':
       return { onHostMaintenance: 'TERMINATE', automaticRestart: false, provisioningModel: 'SPOT', instanceTerminationAction: 'STOP' };

@@ -1,17 +1,19 @@
 /**
  * The Google side of `gpubot doctor`: reads what the project has (enabled APIs, IAM policies, GPU
- * quotas, the external-IP organization policy, the Firestore database and its indexes) through the same
- * request core as the other adapters (google-rest.ts), with googleapis' types. Loaded only when the
- * doctor runs, never by the bot's start-up or its listeners.
+ * quotas, the external-IP organization policy, the Firestore database and its indexes) through
+ * googleapis' generated clients (each API's module only) and, for Compute's quotas,
+ * `@google-cloud/compute`. Loaded only when the doctor runs, never by the bot's start-up or its listeners;
+ * each client is built on its first read.
  */
-import type { AuthClient } from 'google-auth-library';
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import type { ProjectsClient, RegionsClient, protos } from '@google-cloud/compute';
 import type { serviceusage_v1 } from 'googleapis/build/src/apis/serviceusage/v1.js';
 import type { cloudresourcemanager_v3 } from 'googleapis/build/src/apis/cloudresourcemanager/v3.js';
 import type { iam_v1 } from 'googleapis/build/src/apis/iam/v1.js';
-import type { compute_v1 } from 'googleapis/build/src/apis/compute/v1.js';
 import type { orgpolicy_v2 } from 'googleapis/build/src/apis/orgpolicy/v2.js';
 import type { firestore_v1 } from 'googleapis/build/src/apis/firestore/v1.js';
-import { GoogleRest } from './google-rest.js';
+import { DEFAULT_REST_POLICY, googleapisCall, lazily, type CallBehaviour } from './call-policy.js';
+import { computeClientOptions } from './compute.js';
 import { classifyThrown } from './google-errors.js';
 import type {
   DeployedIndex,
@@ -33,22 +35,33 @@ export interface DeploymentAdapterOptions {
 /** Service Usage's batchGet takes at most 30 names (cloud.google.com/service-usage/docs/reference/rest/v1/services/batchGet). */
 const BATCH_GET_MAX = 30;
 
+/** Every read here is a read, even those sent as POST (getIamPolicy): safe to repeat. */
+const READ: CallBehaviour = { idempotent: true };
+
 export class GoogleDeploymentAdapter implements GoogleDeploymentPort {
-  private readonly serviceUsage: GoogleRest;
-  private readonly resourceManager: GoogleRest;
-  private readonly iam: GoogleRest;
-  private readonly compute: GoogleRest;
-  private readonly orgPolicy: GoogleRest;
-  private readonly firestore: GoogleRest;
+  private readonly serviceUsage: () => Promise<serviceusage_v1.Serviceusage>;
+  private readonly resourceManager: () => Promise<cloudresourcemanager_v3.Cloudresourcemanager>;
+  private readonly iam: () => Promise<iam_v1.Iam>;
+  private readonly orgPolicy: () => Promise<orgpolicy_v2.Orgpolicy>;
+  private readonly firestore: () => Promise<firestore_v1.Firestore>;
+  private readonly regions: () => Promise<RegionsClient>;
+  private readonly projects: () => Promise<ProjectsClient>;
 
   constructor(private readonly options: DeploymentAdapterOptions) {
-    const api = (host: string) => new GoogleRest(options.authClient, options.rootUrl ?? `https://${host}/`);
-    this.serviceUsage = api('serviceusage.googleapis.com');
-    this.resourceManager = api('cloudresourcemanager.googleapis.com');
-    this.iam = api('iam.googleapis.com');
-    this.compute = api('compute.googleapis.com');
-    this.orgPolicy = api('orgpolicy.googleapis.com');
-    this.firestore = api('firestore.googleapis.com');
+    const auth = new GoogleAuth({ authClient: options.authClient });
+    // Each API object gets its own rootUrl: `google.options({ rootUrl })` would not move its methods' URLs.
+    const rootUrl = (host: string) => options.rootUrl ?? `https://${host}/`;
+    this.serviceUsage = lazily(async () => new (await import('googleapis/build/src/apis/serviceusage/v1.js')).serviceusage_v1.Serviceusage({ auth, rootUrl: rootUrl('serviceusage.googleapis.com') }));
+    this.resourceManager = lazily(
+      async () => new (await import('googleapis/build/src/apis/cloudresourcemanager/v3.js')).cloudresourcemanager_v3.Cloudresourcemanager({ auth, rootUrl: rootUrl('cloudresourcemanager.googleapis.com') }),
+    );
+    this.iam = lazily(async () => new (await import('googleapis/build/src/apis/iam/v1.js')).iam_v1.Iam({ auth, rootUrl: rootUrl('iam.googleapis.com') }));
+    this.orgPolicy = lazily(async () => new (await import('googleapis/build/src/apis/orgpolicy/v2.js')).orgpolicy_v2.Orgpolicy({ auth, rootUrl: rootUrl('orgpolicy.googleapis.com') }));
+    this.firestore = lazily(async () => new (await import('googleapis/build/src/apis/firestore/v1.js')).firestore_v1.Firestore({ auth, rootUrl: rootUrl('firestore.googleapis.com') }));
+    // REST clients hold no channels, only pooled keep-alive sockets: nothing to close after a doctor run.
+    const computeOptions = () => computeClientOptions(options.project, options.authClient, options.rootUrl);
+    this.regions = lazily(async () => new (await import('@google-cloud/compute/build/src/v1/regions_client.js')).RegionsClient(computeOptions()));
+    this.projects = lazily(async () => new (await import('@google-cloud/compute/build/src/v1/projects_client.js')).ProjectsClient(computeOptions()));
   }
 
   private get project(): string {
@@ -60,10 +73,8 @@ export class GoogleDeploymentAdapter implements GoogleDeploymentPort {
       const states = new Map<string, string>();
       for (let i = 0; i < services.length; i += BATCH_GET_MAX) {
         const names = services.slice(i, i + BATCH_GET_MAX).map((s) => `projects/${this.project}/services/${s}`);
-        const res = await this.serviceUsage.call<serviceusage_v1.Schema$BatchGetServicesResponse>('GET', 'v1/{+parent}/services:batchGet', {
-          parent: `projects/${this.project}`,
-          names,
-        });
+        const api = await this.serviceUsage();
+        const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (o) => api.services.batchGet({ parent: `projects/${this.project}`, names }, o));
         for (const service of res.data.services ?? []) {
           // `name` is `projects/123/services/compute.googleapis.com`; `config.name` is the bare service name.
           const bare = service.config?.name ?? service.name?.split('/').pop();
@@ -76,7 +87,8 @@ export class GoogleDeploymentAdapter implements GoogleDeploymentPort {
 
   projectNumber(): Promise<Reading<string>> {
     return read(async () => {
-      const res = await this.resourceManager.call<cloudresourcemanager_v3.Schema$Project>('GET', 'v3/{+name}', { name: `projects/${this.project}` });
+      const api = await this.resourceManager();
+      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (o) => api.projects.get({ name: `projects/${this.project}` }, o));
       // `name` is `projects/415104041262`: the number, whatever id the request used.
       const number = /^projects\/(\d+)$/.exec(res.data.name ?? '')?.[1];
       if (number === undefined) throw new Error(`the project's name is ${res.data.name ?? 'missing'}, not projects/NUMBER`);
@@ -87,10 +99,10 @@ export class GoogleDeploymentAdapter implements GoogleDeploymentPort {
   projectBindings(): Promise<Reading<readonly RoleBinding[]>> {
     return read(async () => {
       // Version 3 so conditional bindings come back as such rather than failing the call.
-      const res = await this.resourceManager.call<cloudresourcemanager_v3.Schema$Policy>('POST', 'v3/{+resource}:getIamPolicy', {
-        resource: `projects/${this.project}`,
-        requestBody: { options: { requestedPolicyVersion: 3 } },
-      });
+      const api = await this.resourceManager();
+      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (o) =>
+        api.projects.getIamPolicy({ resource: `projects/${this.project}`, requestBody: { options: { requestedPolicyVersion: 3 } } }, o),
+      );
       return bindingsOf(res.data.bindings ?? []);
     });
   }
@@ -98,42 +110,40 @@ export class GoogleDeploymentAdapter implements GoogleDeploymentPort {
   serviceAccountBindings(email: string): Promise<Reading<readonly RoleBinding[]>> {
     return read(async () => {
       // IAM v1 `projects.serviceAccounts.getIamPolicy` (cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/getIamPolicy).
-      const res = await this.iam.call<iam_v1.Schema$Policy>('POST', 'v1/{+resource}:getIamPolicy', {
-        resource: `projects/${this.project}/serviceAccounts/${email}`,
-        'options.requestedPolicyVersion': 3,
-      });
+      const api = await this.iam();
+      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (o) =>
+        api.projects.serviceAccounts.getIamPolicy({ resource: `projects/${this.project}/serviceAccounts/${email}`, 'options.requestedPolicyVersion': 3 }, o),
+      );
       return bindingsOf(res.data.bindings ?? []);
     });
   }
 
   regionQuotas(region: string): Promise<Reading<readonly QuotaReading[]>> {
     return read(async () => {
-      const res = await this.compute.call<compute_v1.Schema$Region>('GET', 'compute/v1/projects/{project}/regions/{region}', { project: this.project, region });
-      return quotasOf(res.data.quotas ?? []);
+      const [found] = await (await this.regions()).get({ project: this.project, region });
+      return quotasOf(found.quotas ?? []);
     });
   }
 
   projectQuotas(): Promise<Reading<readonly QuotaReading[]>> {
     return read(async () => {
-      const res = await this.compute.call<compute_v1.Schema$Project>('GET', 'compute/v1/projects/{project}', { project: this.project });
-      return quotasOf(res.data.quotas ?? []);
+      const [found] = await (await this.projects()).get({ project: this.project });
+      return quotasOf(found.quotas ?? []);
     });
   }
 
   externalIpPolicy(): Promise<Reading<ExternalIpPolicy>> {
     return read(async () => {
-      const res = await this.orgPolicy.call<orgpolicy_v2.Schema$GoogleCloudOrgpolicyV2Policy>('GET', 'v2/{+name}:getEffectivePolicy', {
-        name: `projects/${this.project}/policies/compute.vmExternalIpAccess`,
-      });
+      const api = await this.orgPolicy();
+      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (o) => api.projects.policies.getEffectivePolicy({ name: `projects/${this.project}/policies/compute.vmExternalIpAccess` }, o));
       return externalIpPolicyOf(res.data.spec ?? {});
     });
   }
 
   firestoreDatabase(databaseId: string): Promise<Reading<FirestoreDatabaseReading>> {
     return read(async () => {
-      const res = await this.firestore.call<firestore_v1.Schema$GoogleFirestoreAdminV1Database>('GET', 'v1/{+name}', {
-        name: `projects/${this.project}/databases/${databaseId}`,
-      });
+      const api = await this.firestore();
+      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (o) => api.projects.databases.get({ name: `projects/${this.project}/databases/${databaseId}` }, o));
       return { type: res.data.type ?? 'DATABASE_TYPE_UNSPECIFIED', locationId: res.data.locationId ?? 'an unknown location' };
     });
   }
@@ -143,10 +153,14 @@ export class GoogleDeploymentAdapter implements GoogleDeploymentPort {
       const found: DeployedIndex[] = [];
       let pageToken: string | undefined;
       do {
-        const res = await this.firestore.call<firestore_v1.Schema$GoogleFirestoreAdminV1ListIndexesResponse>('GET', 'v1/{+parent}/indexes', {
-          parent: `projects/${this.project}/databases/${databaseId}/collectionGroups/${collectionGroup}`,
-          ...(pageToken !== undefined ? { pageToken } : {}),
-        });
+        const api = await this.firestore();
+        const token = pageToken;
+        const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (o) =>
+          api.projects.databases.collectionGroups.indexes.list(
+            { parent: `projects/${this.project}/databases/${databaseId}/collectionGroups/${collectionGroup}`, ...(token !== undefined ? { pageToken: token } : {}) },
+            o,
+          ),
+        );
         for (const index of res.data.indexes ?? []) {
           found.push({
             collectionGroup,
@@ -181,7 +195,7 @@ function bindingsOf(bindings: readonly { role?: string | null; members?: string[
   return bindings.map((b) => ({ role: b.role ?? '', members: b.members ?? [], conditional: b.condition != null }));
 }
 
-function quotasOf(quotas: readonly compute_v1.Schema$Quota[]): QuotaReading[] {
+function quotasOf(quotas: readonly protos.google.cloud.compute.v1.IQuota[]): QuotaReading[] {
   return quotas.map((q) => ({ metric: q.metric ?? '', limit: q.limit ?? 0, usage: q.usage ?? 0 }));
 }
 

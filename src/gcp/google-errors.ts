@@ -24,10 +24,51 @@ export function classifyOperationError(code: string | null | undefined, message:
   return { kind: 'other', message: text, code: c };
 }
 
+/**
+ * The HTTP status of a failed call, where there was an answer. `@google-cloud/compute`'s REST transport
+ * fetches through the auth client, whose gaxios rejects any status outside 2xx before google-gax reads
+ * the body: those errors are GaxiosErrors (`status`, `response`), like googleapis' own.
+ */
+export function httpStatusOf(error: unknown): number | null {
+  const e = error as { status?: unknown; response?: { status?: unknown } } | null;
+  if (e === null || typeof e !== 'object') return null;
+  const status = [e.status, e.response?.status].find((v) => typeof v === 'number');
+  return typeof status === 'number' ? status : null;
+}
+
+/**
+ * What Google said, for a person: `error.message` of Google's error body (google.rpc.Status, or
+ * Compute's `{error: {code, message, errors}}`), which gaxios leaves as the error's whole message
+ * when nothing above it parsed the body.
+ */
+export function googleMessage(error: unknown): string {
+  const e = error as { message?: unknown; response?: { data?: unknown } } | null;
+  const data = e?.response?.data;
+  const fromBody = (body: unknown): string | null => {
+    const inner = (body as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof inner === 'string' && inner !== '' ? inner : null;
+  };
+  if (typeof data === 'object' && data !== null) return fromBody(data) ?? fallbackMessage(error);
+  const text = typeof data === 'string' ? data : typeof e?.message === 'string' ? e.message : '';
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return fromBody(JSON.parse(text)) ?? fallbackMessage(error);
+    } catch {
+      // not JSON after all: the text is the message
+    }
+  }
+  return fallbackMessage(error);
+}
+
+function fallbackMessage(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
 /** Classifies an error thrown by a client library call (HTTP or gRPC status). */
 export function classifyThrown(error: unknown): CloudFailure {
   const e = error as { code?: unknown; status?: unknown; message?: unknown; response?: { status?: unknown } };
-  const message = typeof e.message === 'string' ? e.message : String(error);
+  const message = googleMessage(error);
   // gax errors carry a number `code`; gaxios (googleapis) errors an HTTP `status` and a string `code`.
   const numeric = [e.status, e.response?.status, e.code].find((v) => typeof v === 'number' || (typeof v === 'string' && /^\d{3}$/.test(v)));
   const code = numeric === undefined ? null : Number(numeric);

@@ -1,6 +1,7 @@
 /**
  * The Cloud Monitoring adapter: every box's idle signals in one paged `timeSeries.list` per metric,
- * never one call per box, through googleapis' request core (google-rest.ts) with Monitoring v3's types.
+ * never one call per box, through googleapis' generated Monitoring v3 client (that API's module only,
+ * loaded on the first read, which the worker makes after /healthz answers).
  *
  * What it reads, for all boxes at once:
  * - GPU utilization (Ops Agent, percent 0-100) and CPU utilization (Compute, fraction 0-1): ALIGN_MAX
@@ -10,9 +11,9 @@
  * - Notebook activity (custom metrics the box writes every minute, see notebook-activity-script.ts):
  *   the raw points of the last few minutes, so the latest report and its exact age are known.
  */
-import type { AuthClient } from 'google-auth-library';
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import type { monitoring_v3 } from 'googleapis/build/src/apis/monitoring/v3.js';
-import { GoogleRest } from './google-rest.js';
+import { DEFAULT_REST_POLICY, googleapisCall, lazily } from './call-policy.js';
 import type { IdleSignals, UtilizationPeriod } from '../domain/idle.js';
 import { BUSY_KERNELS_METRIC, NOTEBOOK_IDLE_SECONDS_METRIC } from '../domain/notebook-activity-script.js';
 import { IdleSignalsUnavailableError, type IdleSignalsPort } from '../app/ports/idle.js';
@@ -53,12 +54,17 @@ export function alignmentPeriodMs(windowMs: number): number {
 }
 
 export class MonitoringAdapter implements IdleSignalsPort {
-  private readonly api: GoogleRest;
+  private readonly api: () => Promise<monitoring_v3.Monitoring>;
   /** Google API calls made (one per page), by method: the benchmarks read it. */
   readonly callCounts = new Map<string, number>();
 
   constructor(private readonly options: MonitoringAdapterOptions) {
-    this.api = new GoogleRest(options.authClient, options.rootUrl ?? 'https://monitoring.googleapis.com/');
+    const auth = new GoogleAuth({ authClient: options.authClient });
+    // The API object's own rootUrl: `google.options({ rootUrl })` would not move its methods' URLs.
+    this.api = lazily(async () => {
+      const { monitoring_v3 } = await import('googleapis/build/src/apis/monitoring/v3.js');
+      return new monitoring_v3.Monitoring({ auth, rootUrl: options.rootUrl ?? 'https://monitoring.googleapis.com/' });
+    });
   }
 
   private count(method: string): void {
@@ -159,12 +165,19 @@ export class MonitoringAdapter implements IdleSignalsPort {
     do {
       this.count('timeSeries.list');
       try {
-        const res = await this.api.call<monitoring_v3.Schema$ListTimeSeriesResponse>('GET', 'v3/{+name}/timeSeries', {
-          name: `projects/${this.options.project}`,
-          ...params,
-          ...(this.options.pageSize !== undefined ? { pageSize: this.options.pageSize } : {}),
-          ...(pageToken !== undefined ? { pageToken } : {}),
-        });
+        const timeSeries = (await this.api()).projects.timeSeries;
+        const token = pageToken;
+        const res = await googleapisCall(DEFAULT_REST_POLICY, { idempotent: true }, (options) =>
+          timeSeries.list(
+            {
+              name: `projects/${this.options.project}`,
+              ...params,
+              ...(this.options.pageSize !== undefined ? { pageSize: this.options.pageSize } : {}),
+              ...(token !== undefined ? { pageToken: token } : {}),
+            },
+            options,
+          ),
+        );
         all.push(...(res.data.timeSeries ?? []));
         const next = res.data.nextPageToken;
         pageToken = typeof next === 'string' && next !== '' ? next : undefined;

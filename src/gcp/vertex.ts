@@ -1,13 +1,14 @@
 /**
- * The Vertex AI adapter (custom jobs) and its Cloud Logging reads: the only place that knows their REST
- * methods, resource names, paging and error shapes. Calls go through googleapis' request core
- * (google-rest.ts); the resource types are googleapis'.
+ * The Vertex AI adapter (custom jobs) and its Cloud Logging reads: the only place that knows their
+ * methods, resource names, paging and error shapes. Calls go through googleapis' generated clients for
+ * those two APIs only (`aiplatform/v1`, `logging/v2`; the whole `googleapis` entry point would load
+ * every API), each loaded on its first call, which the worker makes after /healthz answers.
  */
 import type { aiplatform_v1 } from 'googleapis/build/src/apis/aiplatform/v1.js';
 import type { logging_v2 } from 'googleapis/build/src/apis/logging/v2.js';
-import type { AuthClient } from 'google-auth-library';
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import type { ListJobsOptions } from '../app/ports/training.js';
-import { GoogleRest } from './google-rest.js';
+import { DEFAULT_REST_POLICY, googleapisCall, lazily, type CallBehaviour } from './call-policy.js';
 import type { CloudFailure, CloudResult } from '../app/ports.js';
 import type { JobPlan } from '../domain/job-plan.js';
 import { customJobBody, type CustomJobBody } from './vertex-bodies.js';
@@ -74,15 +75,26 @@ const JOB_STATES: ReadonlySet<string> = new Set<JobState>([
   'JOB_STATE_PARTIALLY_SUCCEEDED',
 ]);
 
+const READ: CallBehaviour = { idempotent: true };
+/** Vertex AI's create and cancel take no request id: a repeat after a lost answer is not safe to send blind. */
+const WRITE: CallBehaviour = { idempotent: false };
+
 export class VertexAdapter implements TrainingPort {
   /** Google API calls made, by method (one per page for lists): the benchmarks read it. */
   readonly callCounts = new Map<string, number>();
 
-  private readonly vertexByRegion = new Map<string, GoogleRest>();
-  private readonly logging: GoogleRest;
+  private readonly vertexByRegion = new Map<string, () => Promise<aiplatform_v1.Aiplatform>>();
+  private readonly logging: () => Promise<logging_v2.Logging>;
+  private readonly auth: GoogleAuth;
 
   constructor(private readonly options: VertexAdapterOptions) {
-    this.logging = new GoogleRest(options.authClient, options.rootUrl ?? 'https://logging.googleapis.com/');
+    this.auth = new GoogleAuth({ authClient: options.authClient });
+    // `rootUrl` on the API object: `google.options({ rootUrl })` would move nothing, as each method
+    // builds its URL from its own default host and only the object's `rootUrl` replaces it.
+    this.logging = lazily(async () => {
+      const { logging_v2 } = await import('googleapis/build/src/apis/logging/v2.js');
+      return new logging_v2.Logging({ auth: this.auth, rootUrl: options.rootUrl ?? 'https://logging.googleapis.com/' });
+    });
   }
 
   /** Total Google API calls made so far. */
@@ -100,14 +112,23 @@ export class VertexAdapter implements TrainingPort {
    * Vertex AI answers a region only at that region's host (`us-central1-aiplatform.googleapis.com`), so
    * against Google there is one client per region; against a sandbox one root URL serves all.
    */
-  private vertex(region: string): GoogleRest {
+  private vertex(region: string): Promise<aiplatform_v1.Aiplatform> {
     const key = this.options.rootUrl === null ? region : '';
     let client = this.vertexByRegion.get(key);
     if (client === undefined) {
-      client = new GoogleRest(this.options.authClient, this.options.rootUrl ?? `https://${region}-aiplatform.googleapis.com/`);
+      const rootUrl = this.options.rootUrl ?? `https://${region}-aiplatform.googleapis.com/`;
+      client = lazily(async () => {
+        const { aiplatform_v1 } = await import('googleapis/build/src/apis/aiplatform/v1.js');
+        return new aiplatform_v1.Aiplatform({ auth: this.auth, rootUrl });
+      });
       this.vertexByRegion.set(key, client);
     }
-    return client;
+    return client();
+  }
+
+  /** The custom jobs of a region's client. */
+  private async customJobs(region: string): Promise<aiplatform_v1.Resource$Projects$Locations$Customjobs> {
+    return (await this.vertex(region)).projects.locations.customJobs;
   }
 
   private jobName(region: string, jobId: string): string {
@@ -129,10 +150,10 @@ export class VertexAdapter implements TrainingPort {
     }
     this.count('customJobs.create');
     try {
-      const res = await this.vertex(region).call<CustomJob>('POST', 'v1/{+parent}/customJobs', {
-        parent: `projects/${this.options.project}/locations/${region}`,
-        requestBody: body,
-      });
+      const jobs = await this.customJobs(region);
+      const res = await googleapisCall(DEFAULT_REST_POLICY, WRITE, (options) =>
+        jobs.create({ parent: `projects/${this.options.project}/locations/${region}`, requestBody: body }, options),
+      );
       return { ok: true, value: observe(res.data, region) };
     } catch (error) {
       return { ok: false, failure: classifyVertexError(error) };
@@ -145,11 +166,17 @@ export class VertexAdapter implements TrainingPort {
     if (bad) return { ok: false, failure: bad };
     this.count('customJobs.list');
     try {
-      const res = await this.vertex(region).call<ListResponse>('GET', 'v1/{+parent}/customJobs', {
-        parent: `projects/${this.options.project}/locations/${region}`,
-        filter: `${MANAGED_FILTER} AND labels.gpubot-id="${recordId.replace(/["\\]/g, '')}"`,
-        pageSize: 1,
-      });
+      const jobs = await this.customJobs(region);
+      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (options) =>
+        jobs.list(
+          {
+            parent: `projects/${this.options.project}/locations/${region}`,
+            filter: `${MANAGED_FILTER} AND labels.gpubot-id="${recordId.replace(/["\\]/g, '')}"`,
+            pageSize: 1,
+          },
+          options,
+        ),
+      );
       const job = res.data.customJobs?.[0];
       return { ok: true, value: job === undefined ? null : observe(job, region) };
     } catch (error) {
@@ -166,12 +193,19 @@ export class VertexAdapter implements TrainingPort {
       this.count('customJobs.list');
       let data: ListResponse;
       try {
-        const res = await this.vertex(region).call<ListResponse>('GET', 'v1/{+parent}/customJobs', {
-          parent: `projects/${this.options.project}/locations/${region}`,
-          filter: listFilter(options),
-          pageSize: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
-          ...(pageToken !== undefined ? { pageToken } : {}),
-        });
+        const jobs = await this.customJobs(region);
+        const token = pageToken;
+        const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (callOptions) =>
+          jobs.list(
+            {
+              parent: `projects/${this.options.project}/locations/${region}`,
+              filter: listFilter(options),
+              pageSize: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
+              ...(token !== undefined ? { pageToken: token } : {}),
+            },
+            callOptions,
+          ),
+        );
         data = res.data;
       } catch (error) {
         throw new TrainingUnavailableError(region, classifyVertexError(error));
@@ -189,7 +223,8 @@ export class VertexAdapter implements TrainingPort {
     if (bad) return { ok: false, failure: bad };
     this.count('customJobs.get');
     try {
-      const res = await this.vertex(region).call<CustomJob>('GET', 'v1/{+name}', { name: this.jobName(region, jobId) });
+      const jobs = await this.customJobs(region);
+      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (options) => jobs.get({ name: this.jobName(region, jobId) }, options));
       return { ok: true, value: observe(res.data, region) };
     } catch (error) {
       const failure = classifyVertexError(error);
@@ -202,7 +237,8 @@ export class VertexAdapter implements TrainingPort {
     if (bad) return { ok: false, failure: bad };
     this.count('customJobs.cancel');
     try {
-      await this.vertex(region).call('POST', 'v1/{+name}:cancel', { name: this.jobName(region, jobId), requestBody: {} });
+      const jobs = await this.customJobs(region);
+      await googleapisCall(DEFAULT_REST_POLICY, WRITE, (options) => jobs.cancel({ name: this.jobName(region, jobId), requestBody: {} }, options));
       return { ok: true, value: undefined };
     } catch (error) {
       return { ok: false, failure: classifyVertexError(error) };
@@ -219,15 +255,23 @@ export class VertexAdapter implements TrainingPort {
       // Logging may answer a page with fewer entries than asked (even none) and a token to go on.
       for (let page = 0; page < MAX_LOG_PAGES && newestFirst.length < limit; page++) {
         this.count('entries.list');
-        const res = await this.logging.call<logging_v2.Schema$ListLogEntriesResponse>('POST', 'v2/entries:list', {
-          requestBody: {
-            resourceNames: [`projects/${this.options.project}`],
-            filter,
-            orderBy: 'timestamp desc',
-            pageSize: Math.min(limit, 1000),
-            ...(pageToken !== undefined ? { pageToken } : {}),
-          },
-        });
+        const logging = await this.logging();
+        const token = pageToken;
+        // entries.list is a read sent as a POST: repeating it has no effect, so it is retried as one.
+        const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (options) =>
+          logging.entries.list(
+            {
+              requestBody: {
+                resourceNames: [`projects/${this.options.project}`],
+                filter,
+                orderBy: 'timestamp desc',
+                pageSize: Math.min(limit, 1000),
+                ...(token !== undefined ? { pageToken: token } : {}),
+              },
+            },
+            options,
+          ),
+        );
         for (const entry of res.data.entries ?? []) {
           const line = lineOf(entry);
           if (line !== null) newestFirst.push(line);
