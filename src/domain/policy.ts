@@ -128,8 +128,10 @@ export function checkPolicy(raw: unknown, base: TeamPolicy): PolicyCheck<TeamPol
     }
     return v;
   };
+  // A field left out keeps its fallback, "no limit" (null) included: filling a missing value with the
+  // minimum gave every box a one-minute running limit whenever GPUBOT_POLICY named other fields.
   const orNull = (field: PolicyField, v: unknown, fallback: number | null, min: number, max: number): number | null =>
-    v === null ? null : num(field, v, fallback ?? min, min, max);
+    v === null || (v === undefined && fallback === null) ? null : num(field, v, fallback ?? min, min, max);
   const channelGpus: Record<string, GpuKey[]> = {};
   const rawChannels = p.channelGpus === undefined ? base.channelGpus : p.channelGpus;
   if (typeof rawChannels !== 'object' || rawChannels === null || Array.isArray(rawChannels)) {

@@ -68,7 +68,15 @@ test('checkPolicy keeps what it is not given, and names each wrong field', () =>
     assert.equal(ok.value.maxGpusPerPerson, 4);
     assert.deepEqual(ok.value.approval.gpus, ['h100']);
     assert.equal(ok.value.approval.gpusAbove, BASE.approval.gpusAbove);
+    // Left out, "no default running time" stays none (it once became the one-minute minimum).
+    assert.equal(BASE.defaultRunningMs, null);
+    assert.equal(ok.value.defaultRunningMs, null);
+    assert.deepEqual(ok.value, { ...BASE, maxGpusPerPerson: 4, approval: { ...BASE.approval, gpus: ['h100'] } });
   }
+  const set = checkPolicy({ defaultRunningMs: 2 * H }, BASE);
+  assert.ok(set.ok && set.value.defaultRunningMs === 2 * H);
+  const cleared = checkPolicy({ defaultRunningMs: null }, with_({ defaultRunningMs: 2 * H }));
+  assert.ok(cleared.ok && cleared.value.defaultRunningMs === null);
   const bad = checkPolicy({ maxGpusPerPerson: -1, allowedGpus: ['k80'], channelGpus: { general: ['t4'] }, approval: { pastBudget: 'maybe' } }, BASE);
   assert.ok(!bad.ok);
   if (!bad.ok) assert.deepEqual(bad.problems.map((p) => p.field).sort(), ['allowedGpus', 'approvalPastBudget', 'channelGpus', 'maxGpusPerPerson']);
