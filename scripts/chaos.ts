@@ -220,7 +220,11 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
     planted.set('notices-doubled', `posted "${endNotice.text.slice(0, 40)}" again`);
   }
   // A box told it was deleted outside gpubot, in its thread, as the bot's token could.
-  const boxCard = world.slack.messages(CHANNEL).find((m) => m.fromBot && /^box-\d+: /.test(m.text) && !counted('notices-false', m.text.split(':')[0] ?? ''));
+  // Not the box whose record was just deleted: the audit reads notices only for boxes with a record.
+  const boxCard = world.slack.messages(CHANNEL).find((m) => {
+    const name = m.text.split(':')[0] ?? '';
+    return m.fromBot && /^box-\d+: /.test(m.text) && name !== running?.name && plan.boxes.some((b) => b.name === name) && !counted('notices-false', name);
+  });
   if (boxCard !== undefined) {
     const name = boxCard.text.split(':')[0] ?? '';
     await api('chat.postMessage', { channel: CHANNEL, thread_ts: boxCard.ts, text: `${name}: Deleted outside gpubot (console or gcloud): the VM and its disk are gone.` });

@@ -220,7 +220,10 @@ export async function audit(world: World, db: Firestore, planned: { boxes: reado
   // ---- Idle boxes left running
   for (const plan of planned.boxes.filter((b) => b.plan === 'idle')) {
     const vm = instances.find((i) => i.name === plan.name);
+    const live = boxes.find((b) => b.name === plan.name && UP_STATUSES.includes(b.status));
     if (vm !== undefined && VM_UP.has(vm.status)) find('idle-not-stopped', 1, `${plan.name}: idle the whole run and still ${vm.status}`);
+    // A VM stopped behind the bot's back while its record still says it runs was not stopped by the bot.
+    else if (live !== undefined) find('idle-not-stopped', 1, `${plan.name}: idle the whole run; its VM is ${vm?.status ?? 'gone'} but its record still says ${live.status}`);
   }
 
   // ---- Costs: the running time the records bill against the running time Compute and Vertex AI show

@@ -56,6 +56,8 @@ export interface ReconcileReport {
 }
 
 const IN_FLIGHT = new Set(['requested', 'creating', 'booting', 'starting', 'stopping', 'deleting']);
+/** Direct gets one pass may make for changing boxes in zones a partial listing left out. */
+const UNREACHABLE_GETS_PER_PASS = 25;
 
 /**
  * The next record of a box. `issued`: this step made a cloud call whose operation the record must
@@ -76,9 +78,10 @@ export class BoxController {
     const byBox = new Map<string, ObservedInstance>();
     for (const i of instances) if (i.boxId !== null) byBox.set(i.boxId, i);
     let errors = 0;
+    const gets = { left: UNREACHABLE_GETS_PER_PASS };
     for (const box of boxes) {
       try {
-        const observed = await this.sighting(box, byBox.get(box.id) ?? null, unreachableZones);
+        const observed = await this.sighting(box, byBox.get(box.id) ?? null, unreachableZones, gets);
         if (observed === 'unknown') continue;
         await this.reconcile(box, observed, fence);
       } catch (error) {
@@ -114,12 +117,19 @@ export class BoxController {
    * have been unreachable (the box keeps its last observed state), or the listing may lag behind a
    * create. Only a direct instances.get that answers 404 says there is no VM.
    */
-  private async sighting(box: Box, listed: ObservedInstance | null, unreachableZones: ReadonlySet<string>): Promise<Sighting> {
+  private async sighting(box: Box, listed: ObservedInstance | null, unreachableZones: ReadonlySet<string>, gets: { left: number }): Promise<Sighting> {
     if (listed !== null) return listed;
     if (box.zone === null) return null;
     if (unreachableZones.has(box.zone)) {
-      this.deps.log.info('zone unreachable in the listing; the box keeps its last observed state', { boxId: box.id, zone: box.zone });
-      return 'unknown';
+      // A box at rest loses nothing by waiting for the zone to list again. A box mid-change would stall
+      // (a create never seen ready, a stop never seen done) for as long as the zone stays out of the
+      // aggregated listing, which in an outage can be long: its own zone's instances.get often still
+      // answers, so ask it directly, a bounded number per pass.
+      if (!(IN_FLIGHT.has(box.status) || box.operation !== null) || gets.left <= 0) {
+        this.deps.log.info('zone unreachable in the listing; the box keeps its last observed state', { boxId: box.id, zone: box.zone });
+        return 'unknown';
+      }
+      gets.left--;
     }
     const got = await this.deps.compute.getInstance(box.zone, box.name);
     if (!got.ok) {

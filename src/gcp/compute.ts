@@ -179,25 +179,41 @@ export class ComputeAdapter implements ComputePort {
 
   async zonesOffering(region: string, acceleratorType: string): Promise<CloudResult<string[]>> {
     const now = this.options.clock.now();
-    let cached = this.offering.get(acceleratorType);
-    if (cached === undefined || now - cached.at > (this.options.catalogTtlMs ?? 3600_000)) {
-      try {
-        const zones = await this.call(AGAIN, async ({ acceleratorTypes }) => {
-          const found: string[] = [];
-          this.count('acceleratorTypes.aggregatedList');
-          const scopes = acceleratorTypes.aggregatedListAsync({ project: this.options.project, filter: `name = "${acceleratorType}"` }, ITERATE);
-          for await (const [key, scoped] of scopes) {
-            if ((scoped.acceleratorTypes ?? []).some((a) => a.name === acceleratorType)) found.push(zoneOfScope(key));
-          }
-          return found;
-        });
-        cached = { at: now, zones: zones.sort() };
-        this.offering.set(acceleratorType, cached);
-      } catch (error) {
-        return { ok: false, failure: classifyThrown(error) };
-      }
+    const inRegion = (zones: readonly string[]) => zones.filter((z) => z.startsWith(`${region}-`));
+    const cached = this.offering.get(acceleratorType);
+    if (cached !== undefined && now - cached.at <= (this.options.catalogTtlMs ?? 3600_000)) return { ok: true, value: inRegion(cached.zones) };
+    let listed: { found: string[]; unreachable: string[] };
+    try {
+      listed = await this.call(AGAIN, async ({ acceleratorTypes }) => {
+        const found: string[] = [];
+        const unreachable: string[] = [];
+        this.count('acceleratorTypes.aggregatedList');
+        // With partial success one unreachable zone does not fail the whole listing (without it
+        // Compute answers 503 for all of them); the zone's scope then says UNREACHABLE
+        // (cloud.google.com/compute/docs/reference/rest/v1/acceleratorTypes/aggregatedList).
+        const scopes = acceleratorTypes.aggregatedListAsync({ project: this.options.project, filter: `name = "${acceleratorType}"`, returnPartialSuccess: true }, ITERATE);
+        for await (const [key, scoped] of scopes) {
+          if (scoped.warning?.code === 'UNREACHABLE') unreachable.push(zoneOfScope(key));
+          if ((scoped.acceleratorTypes ?? []).some((a) => a.name === acceleratorType)) found.push(zoneOfScope(key));
+        }
+        return { found: found.sort(), unreachable };
+      });
+    } catch (error) {
+      return { ok: false, failure: classifyThrown(error) };
     }
-    return { ok: true, value: cached.zones.filter((z) => z.startsWith(`${region}-`)) };
+    if (listed.unreachable.length === 0) {
+      this.offering.set(acceleratorType, { at: now, zones: listed.found });
+      return { ok: true, value: inRegion(listed.found) };
+    }
+    // An incomplete answer is never cached. For the zones it could not read, the last full answer
+    // stands in, however old (a GPU offer changes rarely); without one, a zone of this region left out
+    // would read as "does not offer it" and fail a box pinned there, so the caller tries again later.
+    const missing = inRegion(listed.unreachable);
+    if (missing.length === 0) return { ok: true, value: inRegion(listed.found) };
+    if (cached === undefined) {
+      return { ok: false, failure: { kind: 'transient', message: `Compute could not list the GPUs of ${missing.join(', ')} just now.` } };
+    }
+    return { ok: true, value: inRegion([...listed.found, ...cached.zones.filter((z) => missing.includes(z))]).sort() };
   }
 
   async wasPreempted(zone: string, name: string, sinceMs: number): Promise<CloudResult<boolean>> {

@@ -380,6 +380,24 @@ test('a box in a zone a partial listing could not read keeps its state; it ends 
   await w.close();
 });
 
+test('a box created while a partial listing leaves its zone out still becomes ready, through direct gets', async () => {
+  const w = await world();
+  const box = await w.up('up exp63 --gpu t4 --zone us-central1-a');
+  await w.controller.reconcileAll();
+  assert.equal((await w.store.getBox(box.id))?.status, 'creating');
+  // From the insert on, the box's zone is out of the aggregated listing.
+  w.cloud.sandbox.unreachable('us-central1-a');
+  const ready = await w.tickUntil('exp63', (b) => b.status === 'ready' || b.status === 'failed' || b.status === 'deleted');
+  assert.equal(ready.status, 'ready', 'the box did not wait for the zone to list again');
+  assert.equal(w.cloud.sandbox.instances().length, 1);
+  // At rest, it makes no direct get: it keeps its last observed state until the zone lists again.
+  const gets = w.cloud.sandbox.count('instances.get');
+  await w.controller.reconcileAll();
+  assert.equal(w.cloud.sandbox.count('instances.get'), gets);
+  assert.equal((await w.store.getBox(box.id))?.status, 'ready');
+  await w.close();
+});
+
 test('a listing that lags behind creates neither ends the box nor makes a second VM', async () => {
   const w = await world();
   w.cloud.sandbox.listingLag(60_000);

@@ -84,3 +84,29 @@ test('a 403 quota refusal is not retried, names the quota and says Google’s se
     await cloud.close();
   }
 });
+
+test('the zones offering a GPU: one unreachable zone does not fail the listing, and a zone it could not read is never taken for one that does not offer the GPU', async () => {
+  const clock = new ManualClock();
+  const cloud = await startTestCloud(clock, {}, PROJECT);
+  try {
+    // Before any full answer: a zone of the region left out cannot be judged, so the answer is "try later".
+    cloud.sandbox.unreachable('us-central1-a');
+    const blind = await cloud.compute.zonesOffering('us-central1', 'nvidia-tesla-t4');
+    assert.equal(blind.ok ? 'ok' : blind.failure.kind, 'transient', JSON.stringify(blind));
+    // A zone of another region left out does not matter to this one.
+    cloud.sandbox.unreachable('us-central1-a', false);
+    cloud.sandbox.unreachable('us-east1-c');
+    const other = await cloud.compute.zonesOffering('us-central1', 'nvidia-tesla-t4');
+    assert.ok(other.ok && other.value.includes('us-central1-a'), JSON.stringify(other));
+    cloud.sandbox.unreachable('us-east1-c', false);
+    // A full answer is cached; once it is stale, a partial one keeps the old answer for the zone it missed.
+    const full = await cloud.compute.zonesOffering('us-central1', 'nvidia-tesla-t4');
+    assert.ok(full.ok && full.value.includes('us-central1-a'), JSON.stringify(full));
+    clock.advance(2 * 3600_000);
+    cloud.sandbox.unreachable('us-central1-a');
+    const partial = await cloud.compute.zonesOffering('us-central1', 'nvidia-tesla-t4');
+    assert.deepEqual(partial, full);
+  } finally {
+    await cloud.close();
+  }
+});
