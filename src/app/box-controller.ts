@@ -3,6 +3,7 @@
  * reports and takes the next step. Every step is safe to repeat: instance names and request ids are
  * deterministic, and an operation is recorded before the next step depends on it.
  */
+import { inLanes } from './lanes.js';
 import type { Box } from '../domain/box.js';
 import { fail, moveTo, moveToSince, regionOfZone, remainingZones } from '../domain/box-transitions.js';
 import { expireIfDue } from '../domain/box-approval.js';
@@ -56,6 +57,8 @@ export interface ReconcileReport {
 }
 
 const IN_FLIGHT = new Set(['requested', 'creating', 'booting', 'starting', 'stopping', 'deleting']);
+/** Boxes one pass steps at once: enough to ride out a hanging call, few enough to keep Firestore's locks short. */
+const BOX_LANES = 4;
 /** Direct gets one pass may make for changing boxes in zones a partial listing left out. */
 const UNREACHABLE_GETS_PER_PASS = 25;
 
@@ -79,17 +82,19 @@ export class BoxController {
     for (const i of instances) if (i.boxId !== null) byBox.set(i.boxId, i);
     let errors = 0;
     const gets = { left: UNREACHABLE_GETS_PER_PASS };
-    for (const box of boxes) {
+    // Boxes are independent (each step locks its own record), so a few go at once: a hanging call
+    // then delays one lane, not every box behind it. A lost lease stops every lane.
+    await inLanes(boxes, BOX_LANES, async (box) => {
       try {
         const observed = await this.sighting(box, byBox.get(box.id) ?? null, unreachableZones, gets);
-        if (observed === 'unknown') continue;
+        if (observed === 'unknown') return;
         await this.reconcile(box, observed, fence);
       } catch (error) {
         if ((error as { code?: string }).code === 'LOST_LEASE') throw error;
         errors++;
         this.deps.log.error('box step failed; will retry next tick', { boxId: box.id, error });
       }
-    }
+    });
     const live = new Set(boxes.map((b) => b.id));
     let orphans = 0;
     for (const i of instances) {

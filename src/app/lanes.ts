@@ -1,0 +1,22 @@
+/**
+ * Runs one step per item, at most `lanes` at a time, and waits for all of them. The controllers' passes
+ * use it so that one slow or hanging cloud call (up to its timeout and retries, about a minute) holds
+ * up its own lane, not every box behind it. The step handles its own errors; one that throws anyway
+ * stops its lane from taking more items, and the first such error is thrown once every lane is done.
+ */
+export async function inLanes<T>(items: readonly T[], lanes: number, step: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const lane = async (): Promise<void> => {
+    while (failure === null && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await step(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, lane));
+  if (failure !== null) throw (failure as { error: unknown }).error;
+}
