@@ -188,7 +188,10 @@ async function main(): Promise<void> {
  * planted column moved: a counter that cannot move proves nothing. Returns true when one did not.
  */
 async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, before: Audit, say: (line: string) => void): Promise<boolean> {
-  const planted = new Map<Column, string>();
+  // Column -> what was planted, and the box or job it was planted on: the column must gain a finding
+  // naming that subject. (Its total alone can fall elsewhere: deleting a record drops that box's own
+  // findings, which can hide a planted one.)
+  const planted = new Map<Column, { what: string; subject: string }>();
   const api = async (method: string, args: Record<string, unknown>): Promise<void> => {
     await fetch(`${world.slack.apiUrl}${method}`, { method: 'POST', headers: { authorization: `Bearer ${world.botToken}`, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(args) });
   };
@@ -198,13 +201,15 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
   if (running !== undefined) {
     await world.db.collection(BOXES).doc(running.labels?.['gpubot-id'] ?? '').delete();
     await world.db.collection(BOX_NAMES).doc(running.name).delete();
-    planted.set('vms-without-live-record', `deleted the record of ${running.name}`);
+    planted.set('vms-without-live-record', { what: `deleted the record of ${running.name}`, subject: running.name });
   }
   // A second Vertex AI job for a job's record.
   const job = world.vertex.jobs().find((j) => j.labels?.['gpubot-id'] !== undefined);
   if (job !== undefined) {
     world.vertex.seed(job.name.split('/')[3] ?? 'us-central1', { displayName: job.displayName, labels: job.labels, jobSpec: job.jobSpec });
-    planted.set('jobs-created-twice', `a second Vertex AI job for ${job.displayName}`);
+    // The audit names a job by its record's name, which the display name need not be.
+    const record = (await world.db.collection('jobs').doc(job.labels?.['gpubot-id'] ?? '-').get()).data() as { name?: string } | undefined;
+    planted.set('jobs-created-twice', { what: `a second Vertex AI job for ${job.displayName}`, subject: record?.name ?? job.displayName });
   }
   // A card deleted and an end notice posted twice, as the bot's token could.
   const cards = world.slack.messages(CHANNEL).filter((m) => m.fromBot && /^Training job \S+:/.test(m.text));
@@ -212,12 +217,12 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
   const card = cards.find((c) => cards.filter((o) => o.text.split(':')[0] === c.text.split(':')[0]).length === 1);
   if (card !== undefined) {
     await api('chat.delete', { channel: CHANNEL, ts: card.ts });
-    planted.set('notices-missing', `deleted the card "${card.text.slice(0, 40)}"`);
+    planted.set('notices-missing', { what: `deleted the card "${card.text.slice(0, 40)}"`, subject: card.text.split(':')[0]?.replace('Training job ', '') ?? '' });
   }
   const endNotice = world.slack.messages(CHANNEL).flatMap((m) => world.slack.thread(CHANNEL, m.ts)).find((m) => / (SUCCEEDED|FAILED|CANCELLED) after/.test(m.text) && m.threadTs !== m.ts);
   if (endNotice !== undefined) {
     await api('chat.postMessage', { channel: CHANNEL, thread_ts: endNotice.threadTs, text: endNotice.text });
-    planted.set('notices-doubled', `posted "${endNotice.text.slice(0, 40)}" again`);
+    planted.set('notices-doubled', { what: `posted "${endNotice.text.slice(0, 40)}" again`, subject: endNotice.text.split(':')[0]?.replace('Training job ', '') ?? '' });
   }
   // A box told it was deleted outside gpubot, in its thread, as the bot's token could.
   // Not the box whose record was just deleted: the audit reads notices only for boxes with a record.
@@ -228,7 +233,7 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
   if (boxCard !== undefined) {
     const name = boxCard.text.split(':')[0] ?? '';
     await api('chat.postMessage', { channel: CHANNEL, thread_ts: boxCard.ts, text: `${name}: Deleted outside gpubot (console or gcloud): the VM and its disk are gone.` });
-    planted.set('notices-false', `told ${name} in its thread that it was deleted outside gpubot`);
+    planted.set('notices-false', { what: `told ${name} in its thread that it was deleted outside gpubot`, subject: name });
   }
   // A finished job's record, agreeing with Vertex AI so far, made to say it ran two minutes longer.
   const over: Readonly<Record<string, string>> = { JOB_STATE_SUCCEEDED: 'succeeded', JOB_STATE_FAILED: 'failed', JOB_STATE_CANCELLED: 'cancelled' };
@@ -240,18 +245,19 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
   if (ended !== undefined) {
     const data = ended.data() as { name: string; endedAt: number };
     await ended.ref.update({ endedAt: data.endedAt + 120_000 });
-    planted.set('costs-disagreeing', `moved the end of ${data.name}'s record two minutes later`);
+    planted.set('costs-disagreeing', { what: `moved the end of ${data.name}'s record two minutes later`, subject: data.name });
   }
   // An idle box started again in the console.
   const idle = plan.boxes.find((b) => b.plan === 'idle' && world.compute.instance(b.name)?.status === 'TERMINATED');
   if (idle !== undefined) {
     world.compute.consoleStart(idle.name);
-    planted.set('idle-not-stopped', `started ${idle.name} in the console`);
+    planted.set('idle-not-stopped', { what: `started ${idle.name} in the console`, subject: idle.name });
   }
   const after = await audit(world, world.db, plan);
   let failed = false;
-  for (const [column, what] of planted) {
-    const moved = after.counts[column] > before.counts[column];
+  for (const [column, { what, subject }] of planted) {
+    const names = (line: string) => line.startsWith(`${subject}:`) || line.startsWith(`${subject} `);
+    const moved = after.findings[column].some((line) => names(line) && !before.findings[column].includes(line));
     if (!moved) failed = true;
     say(`self-check ${moved ? 'ok  ' : 'FAIL'} ${column}: ${before.counts[column]} -> ${after.counts[column]} after ${what}`);
   }
