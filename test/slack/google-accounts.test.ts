@@ -15,9 +15,9 @@ before(async () => {
 });
 after(() => sim.close());
 
-function accounts(mapping: Record<string, string> = {}): SlackGoogleAccounts {
+function accounts(mapping: Record<string, string> = {}, now?: () => number): SlackGoogleAccounts {
   const client = new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
-  return new SlackGoogleAccounts(client, new Map(Object.entries(mapping)));
+  return new SlackGoogleAccounts(client, new Map(Object.entries(mapping)), now);
 }
 
 test("the Slack profile's email is the account, read with the manifest's scopes", async () => {
@@ -62,4 +62,18 @@ test('a Slack error that may pass is "unavailable", so the controller asks again
   const found = await accounts().accountOf('UALICE');
   assert.ok(!found.ok && found.kind === 'unavailable', JSON.stringify(found));
   assert.deepEqual(await accounts().accountOf('UALICE'), { ok: true, address: 'alice@corp.example' });
+});
+
+test('an address is asked of Slack once per person for ten minutes, then again; a refusal is not remembered', async () => {
+  let t = 1_000_000;
+  const lookups = accounts({}, () => t);
+  const before = sim.callsTo('users.info').length;
+  for (let i = 0; i < 5; i++) assert.deepEqual(await lookups.accountOf('UALICE'), { ok: true, address: 'alice@corp.example' });
+  assert.equal(sim.callsTo('users.info').length - before, 1, 'five boxes, one users.info');
+  t += 10 * 60_000;
+  await lookups.accountOf('UALICE');
+  assert.equal(sim.callsTo('users.info').length - before, 2, 'asked again once the address is ten minutes old');
+  await lookups.accountOf('UNOMAIL');
+  await lookups.accountOf('UNOMAIL');
+  assert.equal(sim.callsTo('users.info').length - before, 4, 'no address, nothing remembered');
 });
