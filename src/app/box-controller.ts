@@ -59,6 +59,8 @@ export interface ReconcileReport {
 const IN_FLIGHT = new Set(['requested', 'creating', 'booting', 'starting', 'stopping', 'deleting']);
 /** Boxes one pass steps at once: enough to ride out a hanging call, few enough to keep Firestore's locks short. */
 const BOX_LANES = 4;
+/** A box step longer than this is logged with its time. */
+const SLOW_STEP_MS = 5_000;
 /** Direct gets one pass may make for changing boxes in zones a partial listing left out. */
 const UNREACHABLE_GETS_PER_PASS = 25;
 
@@ -85,10 +87,14 @@ export class BoxController {
     // Boxes are independent (each step locks its own record), so a few go at once: a hanging call
     // then delays one lane, not every box behind it. A lost lease stops every lane.
     await inLanes(boxes, BOX_LANES, async (box) => {
+      const began = performance.now();
       try {
         const observed = await this.sighting(box, byBox.get(box.id) ?? null, unreachableZones, gets);
         if (observed === 'unknown') return;
         await this.reconcile(box, observed, fence);
+        // Wall time, not the controller's clock: what a slow pass spent, to find which step to blame.
+        const ms = Math.round(performance.now() - began);
+        if (ms > SLOW_STEP_MS) this.deps.log.info('box step slow', { boxId: box.id, status: box.status, ms });
       } catch (error) {
         if ((error as { code?: string }).code === 'LOST_LEASE') throw error;
         errors++;
