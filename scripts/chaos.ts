@@ -240,7 +240,8 @@ async function selfCheck(world: World, plan: ReturnType<typeof planWorkload>, be
   const ended = (await world.db.collection('jobs').where('status', 'in', ['succeeded', 'failed', 'cancelled']).get()).docs.find((d) => {
     const data = d.data() as { name?: string; status?: string; endedAt?: number | null };
     const vj = world.vertex.jobs().find((j) => j.labels?.['gpubot-id'] === d.id);
-    return typeof data.endedAt === 'number' && vj !== undefined && over[vj.state] === data.status && !counted('costs-disagreeing', data.name ?? '');
+    // One that ran: a job cancelled before it started has no running time for the audit to compare.
+    return typeof data.endedAt === 'number' && vj !== undefined && vj.startTime !== undefined && vj.endTime !== undefined && over[vj.state] === data.status && !counted('costs-disagreeing', data.name ?? '');
   });
   if (ended !== undefined) {
     const data = ended.data() as { name: string; endedAt: number };
