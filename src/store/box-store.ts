@@ -1,24 +1,19 @@
 /** Boxes, their names, request keys and the notices their changes produce, in Firestore. */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
 import { isLive, type Box } from '../domain/box.js';
 import type { Notice, NoticeDraft } from '../domain/notice.js';
-import { LostLeaseError, type BoxStore, type BoxTx, type Clock, type Fence, type TransactOptions } from '../app/ports.js';
-import { expired, replaceFields } from './firestore.js';
+import { type BoxStore, type BoxTx, type Clock, type Fence, type TransactOptions } from '../app/ports.js';
+import { replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { LEASES } from './lease-store.js';
-import { duration, utcAt } from '../domain/time.js';
+import { checkFence, keyedTransaction, requestDocId, requestRecord, REQUESTS } from './keyed-transaction.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { writeAudit } from './audit-store.js';
 
 export const BOXES = 'boxes';
 export const BOX_NAMES = 'boxNames';
-export const REQUESTS = 'requests';
 export const NOTICES = 'notices';
 export const ORPHANS = 'orphans';
-
-/** How long a request key is remembered: well past Slack's last retry (about 5 minutes). */
-const REQUEST_TTL = duration({ days: 1 });
 
 interface BoxDoc extends Box {
   live: boolean;
@@ -58,7 +53,7 @@ export class FirestoreBoxStore implements BoxStore {
     if (!this.honoursPreconditions) return false;
     const now = this.clock.now();
     const batch = this.db.batch();
-    batch.create(this.db.collection(REQUESTS).doc(hashKey(requestKey)), { result: result ?? null, at: now, expiresAt: utcAt(now).add(REQUEST_TTL).toDate() });
+    batch.create(this.db.collection(REQUESTS).doc(requestDocId(requestKey)), requestRecord(result, now));
     batch.create(this.db.collection(BOX_NAMES).doc(box.name), { boxId: box.id });
     batch.set(this.db.collection(BOXES).doc(box.id), { ...box, live: isLive(box), cardStale: true });
     if (audit !== undefined) writeAudit(this.db, batch, audit, this.auditKeepDays);
@@ -76,21 +71,7 @@ export class FirestoreBoxStore implements BoxStore {
   }
 
   private async runTransaction<T>(options: TransactOptions, work: (tx: BoxTx) => Promise<T>): Promise<T> {
-    return this.db.runTransaction(async (t) => {
-      const requestRef = options.requestKey !== undefined ? this.db.collection(REQUESTS).doc(hashKey(options.requestKey)) : null;
-      if (requestRef !== null) {
-        const seen = await t.get(requestRef);
-        if (seen.exists && !expired(seen.data(), this.clock.now())) return (seen.data() as { result: T }).result;
-      }
-      if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
-      const tx = new FirestoreBoxTx(this.db, t, this.clock, this.auditKeepDays);
-      const result = await work(tx);
-      tx.flush();
-      if (requestRef !== null) {
-        t.set(requestRef, { result: result ?? null, at: this.clock.now(), expiresAt: utcAt(this.clock.now()).add(REQUEST_TTL).toDate() });
-      }
-      return result;
-    });
+    return keyedTransaction(this.db, this.clock, options, (t) => new FirestoreBoxTx(this.db, t, this.clock, this.auditKeepDays), work);
   }
 
   async getBox(id: string): Promise<Box | null> {
@@ -158,19 +139,6 @@ export class FirestoreBoxStore implements BoxStore {
 
 /** gRPC status of a `create` whose document exists. */
 const ALREADY_EXISTS = 6;
-
-function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 40);
-}
-
-/** Throws LostLeaseError unless the worker lease is still held with `fence`. */
-export async function checkFence(t: Transaction, db: Firestore, fence: Fence, now: number): Promise<void> {
-  const snap = await t.get(db.collection(LEASES).doc('worker'));
-  const lease = snap.data() as { holder?: string; fence?: number; expiresAt?: number } | undefined;
-  if (lease?.holder !== fence.holder || lease.fence !== fence.fence || (lease.expiresAt ?? 0) <= now) {
-    throw new LostLeaseError();
-  }
-}
 
 function toBox(doc: BoxDoc): Box {
   const { live: _live, cardStale: _stale, card: _card, ...box } = doc;

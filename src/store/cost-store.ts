@@ -20,7 +20,8 @@ import type { Job } from '../domain/job.js';
 import type { Notice } from '../domain/notice.js';
 import type { Clock, Fence } from '../app/ports.js';
 import type { BoxesRead, BudgetStatus, CostStore, JobsRead, LooseNotice } from '../app/ports/costs.js';
-import { BOXES, NOTICES, checkFence } from './box-store.js';
+import { BOXES, NOTICES } from './box-store.js';
+import { checkFence } from './keyed-transaction.js';
 import { JOBS } from './job-store.js';
 
 export const BUDGET_STATUS = 'budget-status';

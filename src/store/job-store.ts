@@ -1,23 +1,19 @@
 /** Training-job records, the request keys of the commands that made them, and their notices, in Firestore. */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { isJobOver, type Job } from '../domain/job.js';
 import type { Notice, NoticeDraft } from '../domain/notice.js';
-import { LostLeaseError, type Clock, type Fence } from '../app/ports.js';
+import { type Clock } from '../app/ports.js';
 import type { JobStore, JobTransactOptions, JobTx } from '../app/ports/jobs.js';
-import { NOTICES, REQUESTS } from './box-store.js';
-import { expired, replaceFields } from './firestore.js';
+import { NOTICES } from './box-store.js';
+import { replaceFields } from './firestore.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { keyedTransaction } from './keyed-transaction.js';
 import { planOfLegacyBody } from './legacy-job-body.js';
-import { LEASES } from './lease-store.js';
-import { duration, utcAt } from '../domain/time.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { writeAudit } from './audit-store.js';
 
 export const JOBS = 'jobs';
-
-/** How long a request key is remembered: well past Slack's last retry (about 5 minutes). */
-const REQUEST_TTL = duration({ days: 1 });
 
 interface JobDoc extends Omit<Job, 'plan'> {
   /** Absent on records written before plans: those carry `body`, the CustomJob they were created with. */
@@ -45,24 +41,9 @@ export class FirestoreJobStore implements JobStore {
   ) {}
 
   async transact<T>(options: JobTransactOptions, work: (tx: JobTx) => Promise<T>): Promise<T> {
-    return this.mutex.run(options.lockKeys ?? [], () =>
-      this.db.runTransaction(async (t) => {
-        // Job commands share the request-key collection with box commands; the prefix keeps them apart.
-        const requestRef = options.requestKey !== undefined ? this.db.collection(REQUESTS).doc(hashKey(`job:${options.requestKey}`)) : null;
-        if (requestRef !== null) {
-          const seen = await t.get(requestRef);
-          if (seen.exists && !expired(seen.data(), this.clock.now())) return (seen.data() as { result: T }).result;
-        }
-        if (options.fence !== undefined) await checkFence(t, this.db, options.fence, this.clock.now());
-        const tx = new FirestoreJobTx(this.db, t, this.clock, this.auditKeepDays);
-        const result = await work(tx);
-        tx.flush();
-        if (requestRef !== null) {
-          t.set(requestRef, { result: result ?? null, at: this.clock.now(), expiresAt: utcAt(this.clock.now()).add(REQUEST_TTL).toDate() });
-        }
-        return result;
-      }),
-    );
+    // Job commands share the request-key collection with box commands; the prefix keeps them apart.
+    const keyed = { ...options, ...(options.requestKey !== undefined ? { requestKey: `job:${options.requestKey}` } : {}) };
+    return this.mutex.run(options.lockKeys ?? [], () => keyedTransaction(this.db, this.clock, keyed, (t) => new FirestoreJobTx(this.db, t, this.clock, this.auditKeepDays), work));
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -125,16 +106,6 @@ export class FirestoreJobStore implements JobStore {
 
 function newestFirst(jobs: Job[], limit: number): Job[] {
   return jobs.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
-}
-
-function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 40);
-}
-
-async function checkFence(t: Transaction, db: Firestore, fence: Fence, now: number): Promise<void> {
-  const snap = await t.get(db.collection(LEASES).doc('worker'));
-  const lease = snap.data() as { holder?: string; fence?: number; expiresAt?: number } | undefined;
-  if (lease?.holder !== fence.holder || lease.fence !== fence.fence || (lease.expiresAt ?? 0) <= now) throw new LostLeaseError();
 }
 
 /** Collects writes so that all of a transaction's reads happen before its first write. */
