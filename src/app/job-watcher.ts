@@ -5,7 +5,8 @@
  */
 import { isJobOver, statusOfVertexState, type Job, type JobFailure, type JobStatus } from '../domain/job.js';
 import type { CloudFailure, Clock, Fence, Logger, ObservedJob, TrainingPort } from './ports.js';
-import { isTrainingUnavailable } from './ports.js';
+import { isTrainingUnavailable, vertexJobKind } from './ports.js';
+import { tuningOutcome, type TuningOutcome } from '../domain/tuning-plan.js';
 import type { JobStore } from './ports/jobs.js';
 
 export interface JobWatcherDeps {
@@ -60,7 +61,8 @@ export class JobWatcher {
       // Only the jobs being watched: not over, created since the oldest watched record (less a margin).
       const createdSince = Math.min(...inRegion.map((j) => j.createdAt)) - LIST_MARGIN_MS;
       try {
-        observed = await this.deps.training.listManagedJobs(region, { activeOnly: true, createdSince });
+        const kinds = [...new Set(inRegion.map((j) => vertexJobKind(j.plan)))];
+        observed = await this.deps.training.listManagedJobs(region, { activeOnly: true, createdSince, kinds });
       } catch (error) {
         // Half a listing would make running jobs look gone: skip the region this pass.
         if (isTrainingUnavailable(error)) this.deps.log.warn('Vertex AI jobs could not be listed', { region, error: error.message });
@@ -86,7 +88,7 @@ export class JobWatcher {
     if (job.desired === 'cancelled') {
       // A create whose record write was lost has a job in Vertex AI all the same: closing the record
       // without looking would leave that job running, and billing, with nobody watching it.
-      const found = await this.deps.training.jobForRecord(job.region, job.id);
+      const found = await this.deps.training.jobForRecord(job.region, job.id, vertexJobKind(job.plan));
       if (!found.ok) {
         this.deps.log.warn('Vertex AI look-up before a cancel will be retried', { jobId: job.id, error: found.failure.message });
         return;
@@ -101,7 +103,7 @@ export class JobWatcher {
     }
     if (job.createTriedAt != null) {
       // A create was tried before: it may have made a job whose answer or record write was lost.
-      const found = await this.deps.training.jobForRecord(job.region, job.id);
+      const found = await this.deps.training.jobForRecord(job.region, job.id, vertexJobKind(job.plan));
       if (!found.ok) {
         this.deps.log.warn('Vertex AI look-up before a repeated create will be retried', { jobId: job.id, error: found.failure.message });
         return;
@@ -141,7 +143,7 @@ export class JobWatcher {
       // Not in the listing: it ended since (the listing leaves ended jobs out), the listing lags, or it
       // was deleted. Only a direct get that answers 404 says it is gone.
       if (job.vertexJobId === null) return false;
-      const got = await this.deps.training.getJob(job.region, job.vertexJobId);
+      const got = await this.deps.training.getJob(job.region, job.vertexJobId, vertexJobKind(job.plan));
       if (!got.ok) {
         this.deps.log.warn('a job missing from the listing could not be read; asking again next pass', { jobId: job.id, error: got.failure.message });
         return false;
@@ -154,7 +156,7 @@ export class JobWatcher {
     }
     const status = statusOfVertexState(seen.state);
     if (job.desired === 'cancelled' && !isJobOver({ status }) && status !== 'cancelling') {
-      const cancelled = await this.deps.training.cancelJob(job.region, seen.id);
+      const cancelled = await this.deps.training.cancelJob(job.region, seen.id, vertexJobKind(job.plan));
       if (!cancelled.ok && cancelled.failure.kind !== 'not-found') {
         this.deps.log.warn('Vertex AI cancel will be retried', { jobId: job.id, error: cancelled.failure.message });
       }
@@ -165,13 +167,36 @@ export class JobWatcher {
         const lines = await this.deps.training.failureLog(seen.id, job.region, LOG_LINES);
         failure = { code: 'VERTEX_FAILED', message: seen.error?.message || 'Vertex AI reported the job failed without a message.', logLines: lines.ok ? lines.value : [] };
       }
-      await this.end(job.id, fence, status, failure, seen);
+      const tuning = await this.tuningEnd(job, seen);
+      // Trials not readable now: the job is read again next pass, and ends then with its best trial.
+      if (tuning === null) return false;
+      await this.end(job.id, fence, status, failure, seen, tuning);
       return true;
     }
     // Nothing new since the record was read: no transaction (most jobs, most ticks).
     if (job.status === status && job.vertexJobId === seen.id && (job.startedAt !== null || seen.startTime === null)) return false;
     await this.record(job.id, fence, seen);
     return false;
+  }
+
+  /**
+   * A tuning job's trials judged by its study: the best trial for the end notice (undefined for a custom
+   * job). Listings leave trials out, so an ended job seen only in a listing is read once more; null when
+   * that read failed.
+   */
+  private async tuningEnd(job: Job, seen: ObservedJob): Promise<TuningOutcome | undefined | null> {
+    const study = job.plan.tuning;
+    if (study === undefined) return undefined;
+    let trials = seen.trials;
+    if (trials === undefined) {
+      const got = await this.deps.training.getJob(job.region, seen.id, 'tuning');
+      if (!got.ok) {
+        this.deps.log.warn('the trials of an ended tuning job could not be read; asking again next pass', { jobId: job.id, error: got.failure.message });
+        return null;
+      }
+      trials = got.value?.trials;
+    }
+    return tuningOutcome(study, trials ?? []);
   }
 
   /** Records that a create is about to be tried (see CREATE_SETTLE_MS). */
@@ -197,7 +222,7 @@ export class JobWatcher {
   }
 
   /** Records the end, and its notice to the thread and the owner, in one transaction: once only. */
-  private async end(jobId: string, fence: Fence, status: JobStatus, failure: JobFailure | null, seen: ObservedJob | null): Promise<void> {
+  private async end(jobId: string, fence: Fence, status: JobStatus, failure: JobFailure | null, seen: ObservedJob | null, tuning?: TuningOutcome): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.store.transact({ fence, lockKeys: [jobId] }, async (tx) => {
       const job = await tx.getJob(jobId);
@@ -211,6 +236,7 @@ export class JobWatcher {
         endedAt: seen?.endTime ?? now,
         updatedAt: now,
         rev: job.rev + 1,
+        ...(tuning !== undefined ? { tuning } : {}),
       };
       tx.putJob(ended);
       tx.notify(ended, [

@@ -4,6 +4,7 @@
  * CustomJob body.
  */
 import { POOL_ROLES, type PoolRole, type VertexAccelerator } from './training-images.js';
+import { copyTuning, type TuningPlan } from './tuning-plan.js';
 
 /**
  * What each replica of a pool runs: a Python package on a prebuilt image, a container, or code a box
@@ -43,6 +44,11 @@ export interface JobPlan {
   pools: TrainPool[];
   /** A `gs://` prefix under which the job writes its outputs (`baseOutputDirectory`), or null. */
   outputUriPrefix: string | null;
+  /**
+   * A hyperparameter tuning study: the job is a HyperparameterTuningJob whose trials each run the pools
+   * above. Absent for a custom job (and on every record written before tuning jobs).
+   */
+  tuning?: TuningPlan;
 }
 
 /** What planning a request needs besides the request. */
@@ -62,6 +68,7 @@ export interface PlannableRequest {
   pools: readonly TrainPool[];
   jobDir: string | null;
   labels: Readonly<Record<string, string>>;
+  tuning?: TuningPlan | undefined;
 }
 
 /** A value as GCE labels allow it (lowercase letters, digits, `_`, `-`; 63 at most). */
@@ -82,7 +89,13 @@ export function planJob(req: PlannableRequest, ctx: JobPlanContext): { region: s
   const pools = [...req.pools].sort((a, b) => POOL_ROLES.indexOf(a.role) - POOL_ROLES.indexOf(b.role)).map(copyPool);
   return {
     region: req.region ?? ctx.defaultRegion,
-    plan: { displayName: req.name, labels: jobLabels(ctx.owner, ctx.jobId, req.labels), pools, outputUriPrefix: req.jobDir },
+    plan: {
+      displayName: req.name,
+      labels: jobLabels(ctx.owner, ctx.jobId, req.labels),
+      pools,
+      outputUriPrefix: req.jobDir,
+      ...(req.tuning !== undefined ? { tuning: copyTuning(req.tuning) } : {}),
+    },
   };
 }
 
@@ -97,12 +110,18 @@ function copyPool(p: TrainPool): TrainPool {
   return { ...p, accelerator: p.accelerator === null ? null : { ...p.accelerator }, disk: p.disk === null ? null : { ...p.disk }, task };
 }
 
-/** The plan's pools in the shape the cost model reads (one entry per pool). */
-export function planPools(plan: Pick<JobPlan, 'pools'>): { machineType: string; acceleratorType: string | null; acceleratorCount: number; replicaCount: number }[] {
+/**
+ * The plan's pools in the shape the cost model reads (one entry per pool). A tuning job's trials each
+ * run every pool, `parallelTrials` at a time: its cost is estimated as that many copies of the pools
+ * for the job's whole run, an upper bound, since the last trials may run fewer at once and trials wait
+ * between each other.
+ */
+export function planPools(plan: Pick<JobPlan, 'pools' | 'tuning'>): { machineType: string; acceleratorType: string | null; acceleratorCount: number; replicaCount: number }[] {
+  const copies = plan.tuning?.parallelTrials ?? 1;
   return plan.pools.map((p) => ({
     machineType: p.machineType,
     acceleratorType: p.accelerator?.type ?? null,
     acceleratorCount: p.accelerator?.count ?? 0,
-    replicaCount: p.replicaCount,
+    replicaCount: p.replicaCount * copies,
   }));
 }

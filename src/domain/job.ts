@@ -4,6 +4,7 @@
  */
 import { planPools, type JobPlan } from './job-plan.js';
 import type { TrainRequest } from './train-command.js';
+import type { TuningOutcome } from './tuning-plan.js';
 
 export type JobStatus = 'requested' | 'queued' | 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -34,6 +35,8 @@ export interface Job {
   /** When the watcher last tried to create it in Vertex AI (absent before the first try). */
   createTriedAt?: number | null;
   failure: JobFailure | null;
+  /** A tuning job's trials once it ended: the best one by the study's metric and goal. Absent otherwise. */
+  tuning?: TuningOutcome;
   createdAt: number;
   /** When Vertex AI started running it (its `startTime`), and when it ended. */
   startedAt: number | null;
@@ -80,6 +83,6 @@ export function jobDurations(job: Pick<Job, 'createdAt' | 'startedAt' | 'endedAt
 }
 
 /** The job's pools in the shape the cost model reads (one entry per pool). */
-export function jobPools(plan: Pick<JobPlan, 'pools'>): ReturnType<typeof planPools> {
+export function jobPools(plan: Pick<JobPlan, 'pools' | 'tuning'>): ReturnType<typeof planPools> {
   return planPools(plan);
 }

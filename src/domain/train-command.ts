@@ -15,6 +15,8 @@ import { collect, mlFlagsUsed, readSubmitWords, stripGcloud } from './train-gclo
 import { mlEnginePools } from './train-ml-engine-flags.js';
 import { REGION, SHELL_VARIABLE, checkGcsUri, checkJobName, fail, ok } from './train-values.js';
 import { vertexPools } from './train-vertex-flags.js';
+import { configFileUnreadable, readTuningConfig, withConfigFlags } from './train-tuning.js';
+import type { TuningPlan } from './tuning-plan.js';
 
 export type { Parsed, UserError };
 export type { TrainDisk, TrainPool, TrainTask };
@@ -45,6 +47,8 @@ export interface TrainRequest {
   from: 'ml-engine' | 'vertex';
   /** What the person should be told about how their flags were read (a K80 that became a T4, ...). */
   notes: string[];
+  /** A hyperparameter tuning study (from an ML Engine config file): the job runs as its trials. Absent for an ordinary job. */
+  tuning?: TuningPlan;
 }
 
 /** Longer text is refused before it is read. Pasted gcloud lines with long URIs and arguments need room. */
@@ -112,6 +116,11 @@ export interface TrainParseContext {
    * on that day are never chosen or accepted, since Vertex AI refuses them.
    */
   today: string;
+  /**
+   * The text of an ML Engine job config (`--config hptuning.yaml`), pasted in the form: Slack cannot
+   * hand the bot a file on someone's machine, so a `--config` without it is refused with that advice.
+   */
+  configText?: string;
 }
 
 /** The UTC day (`YYYY-MM-DD`) of a moment in epoch milliseconds, as TrainParseContext.today wants it. */
@@ -143,7 +152,7 @@ export function parseTrainCommand(text: string, context: TrainParseContext): Par
   const said = first.toLowerCase();
 
   if (isHelpFlag(first)) return parseHelp(rest);
-  if (GCLOUD_WORDS.has(said)) return parseSubmit('submit', words, today);
+  if (GCLOUD_WORDS.has(said)) return parseSubmit('submit', words, today, context.configText);
   const sub = lookup(SUBCOMMAND_WORDS, said);
   if (sub === undefined) return unknownSubcommand(first);
   if (sub === 'help') return parseHelp(rest);
@@ -154,7 +163,7 @@ export function parseTrainCommand(text: string, context: TrainParseContext): Par
 
   switch (sub) {
     case 'submit':
-      return parseSubmit(said, rest, today);
+      return parseSubmit(said, rest, today, context.configText);
     case 'list':
       return parseList(said, rest);
     case 'status':
@@ -236,7 +245,7 @@ function parseTarget(kind: 'status' | 'cancel' | 'logs', said: string, args: rea
 // submit: reading the words
 
 
-function parseSubmit(said: string, input: readonly string[], today: string): Parsed<TrainCommand> {
+function parseSubmit(said: string, input: readonly string[], today: string, configText?: string): Parsed<TrainCommand> {
   const head = stripGcloud(input);
   if (!head.ok) return head;
   const { words, from: pastedFrom } = head.value;
@@ -252,11 +261,28 @@ function parseSubmit(said: string, input: readonly string[], today: string): Par
   }
   const read = readSubmitWords(words);
   if (!read.ok) return read;
-  const { positionals, flags, userArgs } = read.value;
-  if (positionals.length === 0 && flags.length === 0 && userArgs.length === 0 && pastedFrom === null) {
+  const { positionals, flags: lineFlags, userArgs: lineArgs } = read.value;
+  const hasConfig = configText !== undefined && configText.trim() !== '';
+  if (positionals.length === 0 && lineFlags.length === 0 && lineArgs.length === 0 && pastedFrom === null && !hasConfig) {
     return ok({ kind: 'submit', request: null });
   }
   const notes: string[] = [];
+  // A tuning config (its text from the form) adds its study and its settings; the line's flags win.
+  let flags = lineFlags;
+  let userArgs = lineArgs;
+  let tuning: TuningPlan | undefined;
+  const configFlag = lineFlags.find((f) => f.spec.field === 'configFile');
+  if (!hasConfig && configFlag !== undefined) return { ok: false, error: configFileUnreadable(configFlag.value) };
+  if (hasConfig) {
+    const config = readTuningConfig(configText);
+    if (!config.ok) return config;
+    const configWords = readSubmitWords(config.value.flagWords);
+    if (!configWords.ok) return configWords;
+    flags = withConfigFlags(lineFlags, configWords.value.flags);
+    if (lineArgs.length === 0 && config.value.args !== null) userArgs = config.value.args;
+    tuning = config.value.tuning;
+    notes.push(...config.value.notes);
+  }
   const collected = collect(flags, notes);
   if (!collected.ok) return collected;
   const s = collected.value;
@@ -308,7 +334,7 @@ function parseSubmit(said: string, input: readonly string[], today: string): Par
   if (!pools.ok) return pools;
   return ok({
     kind: 'submit',
-    request: { name, region, pools: pools.value, jobDir, labels: s.labels, from: vertex ? 'vertex' : 'ml-engine', notes },
+    request: { name, region, pools: pools.value, jobDir, labels: s.labels, from: vertex ? 'vertex' : 'ml-engine', notes, ...(tuning !== undefined ? { tuning } : {}) },
   });
 }
 

@@ -235,10 +235,8 @@ export function collect(flags: readonly FlagUse[], notes: string[]): Parsed<Subm
           `\`${flag}\` uploads a folder from your machine, which the bot can't see. Build the package (\`python setup.py sdist\`), copy it to Cloud Storage and use \`--packages gs://...\`.`,
         );
       case 'configFile':
-        return fail(
-          'UNSUPPORTED_FLAG',
-          `\`${flag}\` reads a file on your machine, which the bot can't see. Give its settings as flags instead (\`/train help submit\`).`,
-        );
+        // Read before collecting: parseSubmit takes the file's text from the form, or refuses the flag.
+        break;
       case 'project':
         notes.push(`${q(`--project ${value}`, 60)} is ignored: jobs run in the bot's project.`);
         break;

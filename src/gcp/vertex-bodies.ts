@@ -1,10 +1,12 @@
 /**
- * Vertex AI's request bodies, written from a JobPlan: the one place that knows the CustomJob wire shape
- * (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/CustomJobSpec). Pure: no calls here.
+ * Vertex AI's request bodies, written from a JobPlan: the one place that knows the CustomJob and
+ * HyperparameterTuningJob wire shapes (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/CustomJobSpec).
+ * Pure: no calls here.
  */
 import type { aiplatform_v1 } from 'googleapis/build/src/apis/aiplatform/v1.js';
 import type { JobPlan, TrainPool } from '../domain/job-plan.js';
 import { POOL_ROLES } from '../domain/training-images.js';
+import type { TuningParameter, TuningPlan } from '../domain/tuning-plan.js';
 
 /** `machineSpec` of a worker pool; no accelerator fields when the machine has none. */
 export interface MachineSpecBody {
@@ -117,5 +119,78 @@ export function customJobBody(plan: JobPlan): CustomJobBody {
   }
   const body: CustomJobBody = { displayName: plan.displayName, labels: { ...plan.labels }, jobSpec: { workerPoolSpecs } };
   if (plan.outputUriPrefix !== null) body.jobSpec.baseOutputDirectory = { outputUriPrefix: plan.outputUriPrefix };
+  return body;
+}
+
+/** One parameter of a study (StudySpec.ParameterSpec); exactly one value spec is set. */
+export interface ParameterSpecBody {
+  parameterId: string;
+  doubleValueSpec?: { minValue: number; maxValue: number };
+  /** int64, which JSON carries as decimal strings. */
+  integerValueSpec?: { minValue: string; maxValue: string };
+  categoricalValueSpec?: { values: string[] };
+  discreteValueSpec?: { values: number[] };
+  scaleType?: 'UNIT_LINEAR_SCALE' | 'UNIT_LOG_SCALE' | 'UNIT_REVERSE_LOG_SCALE';
+}
+
+/** The body of `hyperparameterTuningJobs.create` (the fields the bot sets of GoogleCloudAiplatformV1HyperparameterTuningJob). */
+export interface HyperparameterTuningJobBody {
+  displayName: string;
+  labels: Record<string, string>;
+  studySpec: {
+    metrics: { metricId: string; goal: 'MAXIMIZE' | 'MINIMIZE' }[];
+    parameters: ParameterSpecBody[];
+    /** Left out for the default search (ALGORITHM_UNSPECIFIED is a proto default, never sent). */
+    algorithm?: 'GRID_SEARCH' | 'RANDOM_SEARCH';
+  };
+  maxTrialCount: number;
+  parallelTrialCount: number;
+  /** Left out when 0: "If set to 0, Vertex AI decides how many Trials must fail", which is also the default. */
+  maxFailedTrialCount?: number;
+  /** Every trial runs this CustomJobSpec, with the trial's parameters added to its arguments. */
+  trialJobSpec: CustomJobBody['jobSpec'];
+}
+
+const _fitsTuningJob = (body: HyperparameterTuningJobBody): aiplatform_v1.Schema$GoogleCloudAiplatformV1HyperparameterTuningJob => body;
+void _fitsTuningJob;
+
+const SCALE_TYPES = { linear: 'UNIT_LINEAR_SCALE', log: 'UNIT_LOG_SCALE', 'reverse-log': 'UNIT_REVERSE_LOG_SCALE' } as const;
+
+function parameterSpec(p: TuningParameter): ParameterSpecBody {
+  const scale = p.kind !== 'categorical' && p.scale !== null ? { scaleType: SCALE_TYPES[p.scale] } : {};
+  switch (p.kind) {
+    case 'double':
+      return { parameterId: p.name, doubleValueSpec: { minValue: p.min, maxValue: p.max }, ...scale };
+    case 'integer':
+      return { parameterId: p.name, integerValueSpec: { minValue: String(p.min), maxValue: String(p.max) }, ...scale };
+    case 'categorical':
+      return { parameterId: p.name, categoricalValueSpec: { values: [...p.values] } };
+    case 'discrete':
+      return { parameterId: p.name, discreteValueSpec: { values: [...p.values] }, ...scale };
+  }
+}
+
+/**
+ * The HyperparameterTuningJob a plan with a study becomes
+ * (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.hyperparameterTuningJobs):
+ * ML Engine's HyperparameterSpec field by field as Vertex AI's StudySpec (hyperparameterMetricTag and
+ * goal -> metrics[0], params -> parameters, maxTrials -> maxTrialCount, maxParallelTrials ->
+ * parallelTrialCount, maxFailedTrials -> maxFailedTrialCount), and the pools as the trials' CustomJobSpec.
+ */
+export function hyperparameterTuningJobBody(plan: JobPlan, tuning: TuningPlan): HyperparameterTuningJobBody {
+  const custom = customJobBody(plan);
+  const body: HyperparameterTuningJobBody = {
+    displayName: custom.displayName,
+    labels: custom.labels,
+    studySpec: {
+      metrics: [{ metricId: tuning.metric, goal: tuning.goal }],
+      parameters: tuning.parameters.map(parameterSpec),
+      ...(tuning.algorithm === 'grid' ? { algorithm: 'GRID_SEARCH' as const } : tuning.algorithm === 'random' ? { algorithm: 'RANDOM_SEARCH' as const } : {}),
+    },
+    maxTrialCount: tuning.maxTrials,
+    parallelTrialCount: tuning.parallelTrials,
+    trialJobSpec: custom.jobSpec,
+  };
+  if (tuning.maxFailedTrials > 0) body.maxFailedTrialCount = tuning.maxFailedTrials;
   return body;
 }

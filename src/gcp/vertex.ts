@@ -1,5 +1,5 @@
 /**
- * The Vertex AI adapter (custom jobs) and its Cloud Logging reads: the only place that knows their
+ * The Vertex AI adapter (custom jobs and hyperparameter tuning jobs) and its Cloud Logging reads: the only place that knows their
  * methods, resource names, paging and error shapes. Calls go through googleapis' generated clients for
  * those two APIs only (`aiplatform/v1`, `logging/v2`; the whole `googleapis` entry point would load
  * every API), each loaded on its first call, which the worker makes after /healthz answers.
@@ -11,17 +11,31 @@ import type { ListJobsOptions } from '../app/ports/training.js';
 import { DEFAULT_REST_POLICY, googleapisCall, lazily, type CallBehaviour } from './call-policy.js';
 import type { CloudFailure, CloudResult } from '../app/ports.js';
 import type { JobPlan } from '../domain/job-plan.js';
-import { customJobBody, type CustomJobBody } from './vertex-bodies.js';
+import { customJobBody, hyperparameterTuningJobBody, type CustomJobBody, type HyperparameterTuningJobBody } from './vertex-bodies.js';
 import {
   TrainingUnavailableError,
   type JobState,
   type ObservedJob,
   type TrainingPort,
+  type VertexJobKind,
 } from '../app/ports/training.js';
+import type { TrialSeen } from '../domain/tuning-plan.js';
 
 type CustomJob = aiplatform_v1.Schema$GoogleCloudAiplatformV1CustomJob;
+type TuningJob = aiplatform_v1.Schema$GoogleCloudAiplatformV1HyperparameterTuningJob;
+type Trial = aiplatform_v1.Schema$GoogleCloudAiplatformV1Trial;
 type LogEntry = logging_v2.Schema$LogEntry;
-type ListResponse = aiplatform_v1.Schema$GoogleCloudAiplatformV1ListCustomJobsResponse;
+type MethodOptions = Parameters<typeof googleapisCall>[2] extends (options: infer O) => unknown ? O : never;
+
+/** One kind of Vertex AI job's methods, with their answers brought to one shape. */
+interface JobsApi {
+  /** The method names' prefix in callCounts: `customJobs`, `hyperparameterTuningJobs`. */
+  resource: string;
+  create(parent: string, body: CustomJobBody | HyperparameterTuningJobBody, options: MethodOptions): Promise<{ data: CustomJob | TuningJob }>;
+  list(params: { parent: string; filter: string; pageSize: number; pageToken?: string }, options: MethodOptions): Promise<{ data: { jobs: (CustomJob | TuningJob)[]; next: string | null | undefined } }>;
+  get(name: string, options: MethodOptions): Promise<{ data: CustomJob | TuningJob }>;
+  cancel(name: string, options: MethodOptions): Promise<{ data: unknown }>;
+}
 
 export interface VertexAdapterOptions {
   project: string;
@@ -126,34 +140,58 @@ export class VertexAdapter implements TrainingPort {
     return client();
   }
 
-  /** The custom jobs of a region's client. */
-  private async customJobs(region: string): Promise<aiplatform_v1.Resource$Projects$Locations$Customjobs> {
-    return (await this.vertex(region)).projects.locations.customJobs;
+  /** A region's custom jobs or tuning jobs, behind one shape: the two resources take the same calls. */
+  private async jobsApi(region: string, kind: VertexJobKind): Promise<JobsApi> {
+    const locations = (await this.vertex(region)).projects.locations;
+    if (kind === 'tuning') {
+      const r = locations.hyperparameterTuningJobs;
+      return {
+        resource: 'hyperparameterTuningJobs',
+        create: (parent, body, options) => r.create({ parent, requestBody: body }, options),
+        list: async (params, options) => {
+          const res = await r.list(params, options);
+          return { data: { jobs: res.data.hyperparameterTuningJobs ?? [], next: res.data.nextPageToken } };
+        },
+        get: (name, options) => r.get({ name }, options),
+        cancel: (name, options) => r.cancel({ name }, options),
+      };
+    }
+    const r = locations.customJobs;
+    return {
+      resource: 'customJobs',
+      create: (parent, body, options) => r.create({ parent, requestBody: body }, options),
+      list: async (params, options) => {
+        const res = await r.list(params, options);
+        return { data: { jobs: res.data.customJobs ?? [], next: res.data.nextPageToken } };
+      },
+      get: (name, options) => r.get({ name }, options),
+      cancel: (name, options) => r.cancel({ name, requestBody: {} }, options),
+    };
   }
 
-  private jobName(region: string, jobId: string): string {
-    return `projects/${this.options.project}/locations/${region}/customJobs/${jobId}`;
+  private jobName(region: string, jobId: string, kind: VertexJobKind = 'custom'): string {
+    return `projects/${this.options.project}/locations/${region}/${kind === 'tuning' ? 'hyperparameterTuningJobs' : 'customJobs'}/${jobId}`;
   }
 
+  /** A custom job, or a HyperparameterTuningJob when the plan carries a study. */
   async createJob(region: string, plan: JobPlan, requestId?: string): Promise<CloudResult<ObservedJob>> {
+    if (plan.tuning !== undefined) return this.createBody(region, hyperparameterTuningJobBody(plan, plan.tuning), requestId, 'tuning');
     return this.createBody(region, customJobBody(plan), requestId);
   }
 
-  /** createJob with the CustomJob body already written (tests send Vertex AI bodies no plan makes). */
-  async createBody(region: string, body: CustomJobBody, requestId?: string): Promise<CloudResult<ObservedJob>> {
+  /** createJob with the body already written (tests send Vertex AI bodies no plan makes). */
+  async createBody(region: string, body: CustomJobBody | HyperparameterTuningJobBody, requestId?: string, kind: VertexJobKind = 'custom'): Promise<CloudResult<ObservedJob>> {
     const bad = checkRegion(region);
     if (bad) return { ok: false, failure: bad };
     if (requestId !== undefined) {
-      const existing = await this.jobForRecord(region, requestId);
+      const existing = await this.jobForRecord(region, requestId, kind);
       if (!existing.ok) return existing;
       if (existing.value !== null) return { ok: true, value: existing.value };
     }
-    this.count('customJobs.create');
     try {
-      const jobs = await this.customJobs(region);
-      const res = await googleapisCall(DEFAULT_REST_POLICY, WRITE, (options) =>
-        jobs.create({ parent: `projects/${this.options.project}/locations/${region}`, requestBody: body }, options),
-      );
+      const jobs = await this.jobsApi(region, kind);
+      this.count(`${jobs.resource}.create`);
+      const res = await googleapisCall(DEFAULT_REST_POLICY, WRITE, (options) => jobs.create(`projects/${this.options.project}/locations/${region}`, body, options));
       return { ok: true, value: observe(res.data, region) };
     } catch (error) {
       return { ok: false, failure: classifyVertexError(error) };
@@ -161,12 +199,12 @@ export class VertexAdapter implements TrainingPort {
   }
 
   /** The job already created for a record, found by its `gpubot-id` label (Vertex AI's create has no request id). */
-  async jobForRecord(region: string, recordId: string): Promise<CloudResult<ObservedJob | null>> {
+  async jobForRecord(region: string, recordId: string, kind: VertexJobKind = 'custom'): Promise<CloudResult<ObservedJob | null>> {
     const bad = checkRegion(region);
     if (bad) return { ok: false, failure: bad };
-    this.count('customJobs.list');
     try {
-      const jobs = await this.customJobs(region);
+      const jobs = await this.jobsApi(region, kind);
+      this.count(`${jobs.resource}.list`);
       const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (options) =>
         jobs.list(
           {
@@ -177,7 +215,7 @@ export class VertexAdapter implements TrainingPort {
           options,
         ),
       );
-      const job = res.data.customJobs?.[0];
+      const job = res.data.jobs[0];
       return { ok: true, value: job === undefined ? null : observe(job, region) };
     } catch (error) {
       return { ok: false, failure: classifyVertexError(error) };
@@ -188,12 +226,18 @@ export class VertexAdapter implements TrainingPort {
     const bad = checkRegion(region);
     if (bad) throw new TrainingUnavailableError(region, bad);
     const found: ObservedJob[] = [];
+    for (const kind of options.kinds ?? ['custom']) found.push(...(await this.listKind(region, kind, options)));
+    return found;
+  }
+
+  private async listKind(region: string, kind: VertexJobKind, options: ListJobsOptions): Promise<ObservedJob[]> {
+    const found: ObservedJob[] = [];
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      this.count('customJobs.list');
-      let data: ListResponse;
+      let data: { jobs: (CustomJob | TuningJob)[]; next: string | null | undefined };
       try {
-        const jobs = await this.customJobs(region);
+        const jobs = await this.jobsApi(region, kind);
+        this.count(`${jobs.resource}.list`);
         const token = pageToken;
         const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (callOptions) =>
           jobs.list(
@@ -210,21 +254,21 @@ export class VertexAdapter implements TrainingPort {
       } catch (error) {
         throw new TrainingUnavailableError(region, classifyVertexError(error));
       }
-      for (const job of data.customJobs ?? []) found.push(observe(job, region));
-      const next = data.nextPageToken;
+      for (const job of data.jobs) found.push(observe(job, region));
+      const next = data.next;
       if (typeof next !== 'string' || next === '' || next === pageToken) break;
       pageToken = next;
     }
     return found;
   }
 
-  async getJob(region: string, jobId: string): Promise<CloudResult<ObservedJob | null>> {
+  async getJob(region: string, jobId: string, kind: VertexJobKind = 'custom'): Promise<CloudResult<ObservedJob | null>> {
     const bad = checkRegion(region);
     if (bad) return { ok: false, failure: bad };
-    this.count('customJobs.get');
     try {
-      const jobs = await this.customJobs(region);
-      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (options) => jobs.get({ name: this.jobName(region, jobId) }, options));
+      const jobs = await this.jobsApi(region, kind);
+      this.count(`${jobs.resource}.get`);
+      const res = await googleapisCall(DEFAULT_REST_POLICY, READ, (options) => jobs.get(this.jobName(region, jobId, kind), options));
       return { ok: true, value: observe(res.data, region) };
     } catch (error) {
       const failure = classifyVertexError(error);
@@ -232,13 +276,13 @@ export class VertexAdapter implements TrainingPort {
     }
   }
 
-  async cancelJob(region: string, jobId: string): Promise<CloudResult<void>> {
+  async cancelJob(region: string, jobId: string, kind: VertexJobKind = 'custom'): Promise<CloudResult<void>> {
     const bad = checkRegion(region);
     if (bad) return { ok: false, failure: bad };
-    this.count('customJobs.cancel');
     try {
-      const jobs = await this.customJobs(region);
-      await googleapisCall(DEFAULT_REST_POLICY, WRITE, (options) => jobs.cancel({ name: this.jobName(region, jobId), requestBody: {} }, options));
+      const jobs = await this.jobsApi(region, kind);
+      this.count(`${jobs.resource}.cancel`);
+      await googleapisCall(DEFAULT_REST_POLICY, WRITE, (options) => jobs.cancel(this.jobName(region, jobId, kind), options));
       return { ok: true, value: undefined };
     } catch (error) {
       return { ok: false, failure: classifyVertexError(error) };
@@ -298,14 +342,20 @@ function time(value: string | null | undefined): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-function observe(job: CustomJob, region: string): ObservedJob {
+function observe(job: CustomJob | TuningJob, region: string): ObservedJob {
   const name = job.name ?? '';
-  const m = /\/locations\/([^/]+)\/customJobs\/([^/]+)$/.exec(name);
+  const m = /\/locations\/([^/]+)\/(customJobs|hyperparameterTuningJobs)\/([^/]+)$/.exec(name);
   const labels: Record<string, string> = { ...(job.labels ?? {}) };
   const state = job.state ?? '';
+  const tuning = m?.[2] === 'hyperparameterTuningJobs';
+  // Listings leave a tuning job's trials out ("HyperparameterTuningJob.trials ... will be not be
+  // returned", ListHyperparameterTuningJobsResponse); only a get carries them.
+  const trials = tuning && 'trials' in job && Array.isArray(job.trials) ? job.trials.map(trialSeen) : undefined;
   return {
-    id: m?.[2] ?? '',
+    id: m?.[3] ?? '',
     name,
+    ...(tuning ? { kind: 'tuning' as const } : {}),
+    ...(trials !== undefined ? { trials } : {}),
     displayName: job.displayName ?? '',
     region: m?.[1] ?? region,
     // A state newer than this code (or UNSPECIFIED) counts as not over yet, so the job stays watched.
@@ -318,6 +368,16 @@ function observe(job: CustomJob, region: string): ObservedJob {
     endTime: time(job.endTime),
     error: job.error ? { code: job.error.code ?? 0, message: job.error.message ?? '' } : null,
   };
+}
+
+/** A trial's parameters and final metrics; a parameter's `value` is a number or a string (TrialParameter.value). */
+function trialSeen(trial: Trial): TrialSeen {
+  const parameters = (trial.parameters ?? []).flatMap((p) => {
+    const value: unknown = p.value;
+    return typeof p.parameterId === 'string' && (typeof value === 'number' || typeof value === 'string') ? [{ name: p.parameterId, value }] : [];
+  });
+  const metrics = (trial.finalMeasurement?.metrics ?? []).flatMap((m) => (typeof m.metricId === 'string' && typeof m.value === 'number' ? [{ name: m.metricId, value: m.value }] : []));
+  return { id: trial.id ?? '', state: trial.state ?? '', parameters, metrics };
 }
 
 function lineOf(entry: LogEntry): string | null {

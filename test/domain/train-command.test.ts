@@ -427,7 +427,7 @@ test('every error code is reachable, and each message says what would work', () 
     { text: 'help nonsense', code: 'UNKNOWN_TOPIC', says: /Topics: submit/ },
     { text: `submit j --regoin us-central1 ${py}`, code: 'UNKNOWN_FLAG', says: /Did you mean `--region`/ },
     { text: `submit j --service-account sa@ml-lab.iam.gserviceaccount.com ${py}`, code: 'UNSUPPORTED_FLAG', says: /Drop the flag/ },
-    { text: `submit j --config config.yaml`, code: 'UNSUPPORTED_FLAG', says: /as flags instead/ },
+    { text: `submit j --config config.yaml`, code: 'CONFIG_FILE_UNREADABLE', says: /can't read from Slack.*\*Tuning config\*/ },
     { text: 'submit j --region', code: 'MISSING_VALUE', says: /like `--region us-central1`/ },
     { text: 'submit j --args', code: 'MISSING_VALUE', says: /`--args=--epochs=10,--lr=0.01`/ },
     { text: `submit j --module-name trainer/task.py --packages ${PKG} --runtime-version 2.11`, code: 'BAD_VALUE', says: /like `trainer.task`/ },

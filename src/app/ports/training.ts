@@ -1,5 +1,6 @@
 /** What the training-job use cases and the job watcher need from Vertex AI and Cloud Logging. */
 import type { JobPlan } from '../../domain/job-plan.js';
+import type { TrialSeen } from '../../domain/tuning-plan.js';
 import type { CloudFailure, CloudResult } from './cloud.js';
 
 /** Vertex AI's `JobState` values a custom job can show. */
@@ -25,12 +26,27 @@ export const FINAL_JOB_STATES: readonly JobState[] = [
   'JOB_STATE_PARTIALLY_SUCCEEDED',
 ];
 
-/** A custom job as the bot sees it in one listing or read. Times are epoch milliseconds. */
+/**
+ * Which Vertex AI resource a job is: a custom job, or a hyperparameter tuning job (a plan with a
+ * study), whose trials Vertex AI runs as custom jobs of its own. Each has its own ids and methods.
+ */
+export type VertexJobKind = 'custom' | 'tuning';
+
+/** The kind of Vertex AI job a plan is created as. */
+export function vertexJobKind(plan: Pick<JobPlan, 'tuning'>): VertexJobKind {
+  return plan.tuning === undefined ? 'custom' : 'tuning';
+}
+
+/** A custom job (or tuning job) as the bot sees it in one listing or read. Times are epoch milliseconds. */
 export interface ObservedJob {
   /** Vertex AI's numeric job id (the last part of `name`). */
   id: string;
-  /** `projects/{project number}/locations/{region}/customJobs/{id}`. */
+  /** `projects/{project number}/locations/{region}/customJobs/{id}` (or `.../hyperparameterTuningJobs/{id}`). */
   name: string;
+  /** Absent: a custom job. */
+  kind?: VertexJobKind;
+  /** A tuning job's trials, as a direct get shows them (listings leave them out). */
+  trials?: TrialSeen[];
   displayName: string;
   region: string;
   state: JobState;
@@ -52,6 +68,8 @@ export interface ObservedJob {
 export interface ListJobsOptions {
   activeOnly?: boolean;
   createdSince?: number;
+  /** Which kinds of job to list; custom jobs only when left out. */
+  kinds?: readonly VertexJobKind[];
 }
 
 export interface TrainingPort {
@@ -71,11 +89,11 @@ export interface TrainingPort {
    * The job created for a job record (found by its `gpubot-id` label), or null when there is none: a
    * create whose record write was lost (a killed process) is found this way.
    */
-  jobForRecord(region: string, recordId: string): Promise<CloudResult<ObservedJob | null>>;
-  /** The job, or null when Vertex AI has no such job. */
-  getJob(region: string, jobId: string): Promise<CloudResult<ObservedJob | null>>;
+  jobForRecord(region: string, recordId: string, kind?: VertexJobKind): Promise<CloudResult<ObservedJob | null>>;
+  /** The job, or null when Vertex AI has no such job (of that kind; a custom job when left out). */
+  getJob(region: string, jobId: string, kind?: VertexJobKind): Promise<CloudResult<ObservedJob | null>>;
   /** Asks Vertex AI to cancel; the job goes CANCELLING, then CANCELLED. */
-  cancelJob(region: string, jobId: string): Promise<CloudResult<void>>;
+  cancelJob(region: string, jobId: string, kind?: VertexJobKind): Promise<CloudResult<void>>;
   /** The last `limit` error lines the job wrote to Cloud Logging, oldest first. */
   failureLog(jobId: string, region: string, limit: number): Promise<CloudResult<string[]>>;
 }

@@ -1,5 +1,6 @@
 /**
- * A simulated Vertex AI custom-jobs API (REST, `aiplatform` v1) and the Cloud Logging entries API
+ * A simulated Vertex AI custom-jobs and hyperparameter-tuning-jobs API (REST, `aiplatform` v1; what is
+ * particular to tuning jobs is vertex-tuning.ts) and the Cloud Logging entries API
  * (`logging` v2 `entries.list`) for one project, good enough for the real `googleapis` clients.
  *
  * Paths are the ones the clients build from their rootUrl: `/v1/projects/{p}/locations/{region}/
@@ -27,6 +28,7 @@
  */
 import { ACCELERATOR_QUOTA_METRICS, N1_GPU_COUNTS, PREBUILT_IMAGE_END_OF_AVAILABILITY, RETIRED_ACCELERATORS, TRAINING_MACHINES, prebuiltImageName } from './vertex-catalog.js';
 import type { SandboxHandler, SandboxRequest, SandboxResponse } from './server.js';
+import { checkTuningBody, playTrials, type Study } from './vertex-tuning.js';
 
 export type JobState =
   | 'JOB_STATE_QUEUED'
@@ -52,6 +54,8 @@ export interface JobScript {
   stayQueued?: boolean;
   /** The error lines the job writes to Cloud Logging when it fails; a Python traceback ending in `failWith` by default. */
   errorLines?: readonly string[];
+  /** A tuning job that succeeds: which trial (from 1) has the best metric; the middle one by default. */
+  bestTrial?: number;
 }
 
 export interface VertexSandboxOptions {
@@ -68,7 +72,17 @@ export interface VertexSandboxOptions {
 }
 
 /** Every API method the sandbox serves, named as the clients name them. */
-export const VERTEX_METHODS = ['customJobs.create', 'customJobs.get', 'customJobs.list', 'customJobs.cancel', 'entries.list'] as const;
+export const VERTEX_METHODS = [
+  'customJobs.create',
+  'customJobs.get',
+  'customJobs.list',
+  'customJobs.cancel',
+  'hyperparameterTuningJobs.create',
+  'hyperparameterTuningJobs.get',
+  'hyperparameterTuningJobs.list',
+  'hyperparameterTuningJobs.cancel',
+  'entries.list',
+] as const;
 export type VertexMethod = (typeof VERTEX_METHODS)[number];
 
 export interface VertexCall {
@@ -96,6 +110,27 @@ export interface CustomJobView {
   labels?: Record<string, string>;
 }
 
+/** A hyperparameter tuning job as the API returns it; `trials` only from a get, as Vertex AI's listings leave them out. */
+export interface TuningJobView {
+  name: string;
+  displayName: string;
+  studySpec: Json;
+  maxTrialCount: number;
+  parallelTrialCount: number;
+  maxFailedTrialCount?: number;
+  trialJobSpec: Json;
+  state: JobState;
+  createTime: string;
+  updateTime: string;
+  startTime?: string;
+  endTime?: string;
+  error?: { code: number; message: string };
+  labels?: Record<string, string>;
+  trials?: Json[];
+}
+
+type Resource = 'customJobs' | 'hyperparameterTuningJobs';
+
 export interface LogEntryView {
   insertId: string;
   logName: string;
@@ -122,6 +157,12 @@ const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
 
 interface JobRecord {
   id: string;
+  /** Which resource it is; ids are unique across both, each found only under its own. */
+  resource: Resource;
+  /** A tuning job's study and the body fields it was created with (studySpec, counts). */
+  tuning?: { study: Study; fields: Json };
+  /** A tuning job's trials, once it succeeded. */
+  trials?: Json[];
   region: string;
   displayName: string;
   labels: Record<string, string>;
@@ -171,6 +212,10 @@ function isRecord(value: unknown): value is Json {
 /** Vertex AI's error envelope (no Apiary `errors[]` list: it is a One Platform API). */
 export function vertexError(code: number, status: string, message: string, details?: unknown[]): SandboxResponse {
   return { status: code, body: { error: { code, message, status, ...(details ? { details } : {}) } } };
+}
+
+function notFound(resource: Resource): SandboxResponse {
+  return vertexError(404, 'NOT_FOUND', `The ${resource === 'customJobs' ? 'CustomJob' : 'HyperparameterTuningJob'} does not exist.`);
 }
 
 function badRequest(violations: { field: string; description: string }[]): SandboxResponse {
@@ -699,25 +744,39 @@ export class VertexSandbox implements SandboxHandler {
     const parsed = parseJobBody(body, iso(this.now()).slice(0, 10));
     if (!parsed.ok) throw new Error(`seed: ${JSON.stringify(parsed.response.body)}`);
     const job = this.createRecord(region, parsed.job, options.createdAt ?? this.now());
-    return this.view(job);
+    return this.customView(job);
   }
 
-  /** Jobs as the API would show them now (showing them here does not count as a poll), oldest first. */
+  /** Custom jobs as the API would show them now (showing them here does not count as a poll), oldest first. */
   jobs(region?: string): CustomJobView[] {
     const now = this.now();
     return this.ordered()
-      .filter((j) => region === undefined || j.region === region)
+      .filter((j) => j.resource === 'customJobs' && (region === undefined || j.region === region))
       .map((j) => {
         this.observe(j, now, false);
-        return this.view(j);
+        return this.customView(j);
       });
   }
 
   job(idOrDisplayName: string): CustomJobView | undefined {
-    const job = this.jobsById.get(idOrDisplayName) ?? this.ordered().find((j) => j.displayName === idOrDisplayName);
+    const job = this.find('customJobs', idOrDisplayName);
     if (!job) return undefined;
     this.observe(job, this.now(), false);
-    return this.view(job);
+    return this.customView(job);
+  }
+
+  /** A hyperparameter tuning job as a get would show it now, trials included (not counted as a poll). */
+  tuningJob(idOrDisplayName: string): TuningJobView | undefined {
+    const job = this.find('hyperparameterTuningJobs', idOrDisplayName);
+    if (!job || job.tuning === undefined) return undefined;
+    this.observe(job, this.now(), false);
+    return this.tuningView(job, job.tuning.fields, true);
+  }
+
+  private find(resource: Resource, idOrDisplayName: string): JobRecord | undefined {
+    const byId = this.jobsById.get(idOrDisplayName);
+    if (byId !== undefined && byId.resource === resource) return byId;
+    return this.ordered().find((j) => j.resource === resource && j.displayName === idOrDisplayName);
   }
 
   /** Log entries the project holds, oldest first. */
@@ -737,35 +796,37 @@ export class VertexSandbox implements SandboxHandler {
       if (req.method !== 'POST') return null;
       return this.call('entries.list', req, null, () => this.listEntries(req.body));
     }
-    const m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/customJobs(?:\/([^/:]+)(:cancel)?)?$/.exec(req.path);
+    const m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/(customJobs|hyperparameterTuningJobs)(?:\/([^/:]+)(:cancel)?)?$/.exec(req.path);
     if (!m) return null;
-    const [, project = '', region = '', id, cancel] = m;
-    let method: Exclude<VertexMethod, 'entries.list'>;
+    const [, project = '', region = '', resourceText = '', id, cancel] = m;
+    const resource: Resource = resourceText === 'hyperparameterTuningJobs' ? 'hyperparameterTuningJobs' : 'customJobs';
+    let verb: 'create' | 'list' | 'get' | 'cancel';
     if (id === undefined) {
-      if (req.method === 'POST') method = 'customJobs.create';
-      else if (req.method === 'GET') method = 'customJobs.list';
+      if (req.method === 'POST') verb = 'create';
+      else if (req.method === 'GET') verb = 'list';
       else return null;
     } else if (cancel !== undefined) {
       if (req.method !== 'POST') return null;
-      method = 'customJobs.cancel';
+      verb = 'cancel';
     } else {
       if (req.method !== 'GET') return null;
-      method = 'customJobs.get';
+      verb = 'get';
     }
+    const method: VertexMethod = `${resource}.${verb}`;
     return this.call(method, req, region, () => {
       if (project !== this.project && project !== this.projectNumber) {
-        return vertexError(403, 'PERMISSION_DENIED', `Permission 'aiplatform.customJobs.${method.split('.')[1] ?? ''}' denied on resource '//aiplatform.googleapis.com/projects/${project}/locations/${region}' (or it may not exist).`);
+        return vertexError(403, 'PERMISSION_DENIED', `Permission 'aiplatform.${resource}.${verb}' denied on resource '//aiplatform.googleapis.com/projects/${project}/locations/${region}' (or it may not exist).`);
       }
       if (!REGION.test(region)) return vertexError(400, 'INVALID_ARGUMENT', `Invalid location: ${region}`);
-      switch (method) {
-        case 'customJobs.create':
-          return this.create(region, req.body);
-        case 'customJobs.list':
-          return this.list(region, req.query);
-        case 'customJobs.get':
-          return this.get(region, id ?? '');
-        case 'customJobs.cancel':
-          return this.cancel(region, id ?? '');
+      switch (verb) {
+        case 'create':
+          return resource === 'customJobs' ? this.create(region, req.body) : this.createTuning(region, req.body);
+        case 'list':
+          return this.list(region, req.query, resource);
+        case 'get':
+          return this.get(region, id ?? '', resource);
+        case 'cancel':
+          return this.cancel(region, id ?? '', resource);
       }
     });
   }
@@ -783,20 +844,54 @@ export class VertexSandbox implements SandboxHandler {
     const now = this.now();
     const parsed = parseJobBody(body, iso(now).slice(0, 10));
     if (!parsed.ok) return parsed.response;
-    for (const [resource, amount] of parsed.job.usage) {
+    const refused = this.quotaRefusal(region, parsed.job.usage, now);
+    if (refused !== null) return refused;
+    return { status: 200, body: this.view(this.createRecord(region, parsed.job, now)) };
+  }
+
+  private quotaRefusal(region: string, usage: Map<string, number>, now: number): SandboxResponse | null {
+    for (const [resource, amount] of usage) {
       const rule = this.quotas.get(`${region}/${resource}`);
       if (rule === undefined || amount === 0) continue;
       if (this.usage(region, resource, now) + amount > rule.limit) return quotaError(resource);
     }
-    return { status: 200, body: this.view(this.createRecord(region, parsed.job, now)) };
+    return null;
   }
 
-  private createRecord(region: string, parsed: ParsedJob, createdAt: number): JobRecord {
+  /**
+   * A HyperparameterTuningJob: its study checked by vertex-tuning.ts, its trialJobSpec as a custom
+   * job's. It holds quota for its parallel trials, each a copy of the trial job's machines.
+   */
+  private createTuning(region: string, body: unknown): SandboxResponse {
+    const now = this.now();
+    if (!isRecord(body)) return badRequest([{ field: 'hyperparameter_tuning_job', description: 'Required field is not set.' }]);
+    const checked = checkTuningBody(body);
+    if (checked.unknownField !== undefined) return unknownField(checked.unknownField.name, checked.unknownField.at);
+    // The display name, labels and trial job spec follow a custom job's rules.
+    const trial = isRecord(checked.trialJobSpec)
+      ? parseJobBody({ displayName: body.displayName, ...(body.labels !== undefined ? { labels: body.labels } : {}), jobSpec: checked.trialJobSpec }, iso(now).slice(0, 10))
+      : null;
+    if (trial !== null && !trial.ok) return trial.response;
+    if (checked.violations.length > 0 || checked.study === null || trial === null) {
+      return badRequest(checked.violations.length > 0 ? checked.violations : [{ field: 'hyperparameter_tuning_job', description: 'Invalid job.' }]);
+    }
+    const parallel = checked.study.parallelTrialCount;
+    const usage = new Map([...trial.job.usage].map(([k, v]) => [k, v * parallel]));
+    const refused = this.quotaRefusal(region, usage, now);
+    if (refused !== null) return refused;
+    const fields: Json = { studySpec: body.studySpec, maxTrialCount: body.maxTrialCount, parallelTrialCount: body.parallelTrialCount };
+    if (body.maxFailedTrialCount !== undefined) fields.maxFailedTrialCount = body.maxFailedTrialCount;
+    const job = this.createRecord(region, { ...trial.job, usage }, now, { resource: 'hyperparameterTuningJobs', tuning: { study: checked.study, fields } });
+    return { status: 200, body: this.view(job) };
+  }
+
+  private createRecord(region: string, parsed: ParsedJob, createdAt: number, kind: Pick<JobRecord, 'resource' | 'tuning'> = { resource: 'customJobs' }): JobRecord {
     const id = String(FIRST_JOB_ID + this.seq);
     this.seq++;
     const named = this.scriptsByName.get(parsed.displayName);
     const job: JobRecord = {
       id,
+      ...kind,
       region,
       displayName: parsed.displayName,
       labels: parsed.labels,
@@ -823,14 +918,14 @@ export class VertexSandbox implements SandboxHandler {
     return total;
   }
 
-  private get(region: string, id: string): SandboxResponse {
+  private get(region: string, id: string, resource: Resource = 'customJobs'): SandboxResponse {
     const job = this.jobsById.get(id);
-    if (!job || job.region !== region) return vertexError(404, 'NOT_FOUND', 'The CustomJob does not exist.');
+    if (!job || job.region !== region || job.resource !== resource) return notFound(resource);
     this.observe(job, this.now(), true);
-    return { status: 200, body: this.view(job) };
+    return { status: 200, body: this.view(job, true) };
   }
 
-  private list(region: string, query: URLSearchParams): SandboxResponse {
+  private list(region: string, query: URLSearchParams, resource: Resource = 'customJobs'): SandboxResponse {
     const filterText = query.get('filter') ?? '';
     let filter: FilterNode | null;
     try {
@@ -847,13 +942,13 @@ export class VertexSandbox implements SandboxHandler {
     if (offset === null) return vertexError(400, 'INVALID_ARGUMENT', 'Invalid page token.');
     const now = this.now();
     // Advance by time first so a state filter sees the current state.
-    const inRegion = this.ordered().filter((j) => j.region === region);
+    const inRegion = this.ordered().filter((j) => j.region === region && j.resource === resource);
     for (const job of inRegion) this.observe(job, now, false);
     const matching = inRegion.filter((job) => evalFilter(filter, (path, op, value) => this.jobMatches(job, path, op, value)));
     const page = matching.slice(offset, offset + size);
     for (const job of page) this.observe(job, now, true);
     const body: Json = {};
-    if (page.length > 0) body.customJobs = page.map((j) => this.view(j));
+    if (page.length > 0) body[resource] = page.map((j) => this.view(j));
     if (offset + size < matching.length) body.nextPageToken = pageToken(offset + size, key);
     return { status: 200, body };
   }
@@ -866,13 +961,13 @@ export class VertexSandbox implements SandboxHandler {
     return !Number.isNaN(t) && compareOrdered(job.createdAt, op, t);
   }
 
-  private cancel(region: string, id: string): SandboxResponse {
+  private cancel(region: string, id: string, resource: Resource = 'customJobs'): SandboxResponse {
     const job = this.jobsById.get(id);
-    if (!job || job.region !== region) return vertexError(404, 'NOT_FOUND', 'The CustomJob does not exist.');
+    if (!job || job.region !== region || job.resource !== resource) return notFound(resource);
     const now = this.now();
     this.observe(job, now, false);
     if (FINAL.has(job.state)) {
-      return vertexError(400, 'FAILED_PRECONDITION', `Cannot cancel CustomJob "${this.jobName(job)}" because it is in state ${job.state}.`);
+      return vertexError(400, 'FAILED_PRECONDITION', `Cannot cancel ${job.resource === 'customJobs' ? 'CustomJob' : 'HyperparameterTuningJob'} "${this.jobName(job)}" because it is in state ${job.state}.`);
     }
     if (job.state !== 'JOB_STATE_CANCELLING') {
       job.state = 'JOB_STATE_CANCELLING';
@@ -941,6 +1036,7 @@ export class VertexSandbox implements SandboxHandler {
         this.writeLog(job, at, 'ERROR', 'The replica workerpool0-0 exited with a non-zero status of 1.', 'service');
       } else {
         job.state = 'JOB_STATE_SUCCEEDED';
+        if (job.tuning !== undefined) job.trials = playTrials(job.tuning.study, job.startedAt, at, job.script.bestTrial);
         this.writeLog(job, at, 'INFO', 'Job completed successfully.', 'service');
       }
       return;
@@ -981,10 +1077,37 @@ export class VertexSandbox implements SandboxHandler {
   }
 
   private jobName(job: JobRecord): string {
-    return `projects/${this.projectNumber}/locations/${job.region}/customJobs/${job.id}`;
+    return `projects/${this.projectNumber}/locations/${job.region}/${job.resource}/${job.id}`;
   }
 
-  private view(job: JobRecord): CustomJobView {
+  /** The job as the API shows it; a tuning job's trials only with `withTrials` (a get). */
+  private view(job: JobRecord, withTrials = false): CustomJobView | TuningJobView {
+    if (job.tuning !== undefined) return this.tuningView(job, job.tuning.fields, withTrials);
+    return this.customView(job);
+  }
+
+  private tuningView(job: JobRecord, fields: Json, withTrials: boolean): TuningJobView {
+    const view: TuningJobView = {
+      name: this.jobName(job),
+      displayName: job.displayName,
+      studySpec: fields.studySpec as Json,
+      maxTrialCount: Number(fields.maxTrialCount),
+      parallelTrialCount: Number(fields.parallelTrialCount),
+      trialJobSpec: job.jobSpec,
+      state: job.state,
+      createTime: iso(job.createdAt),
+      updateTime: iso(job.updatedAt),
+    };
+    if (fields.maxFailedTrialCount !== undefined) view.maxFailedTrialCount = Number(fields.maxFailedTrialCount);
+    if (job.startedAt !== undefined) view.startTime = iso(job.startedAt);
+    if (job.endedAt !== undefined) view.endTime = iso(job.endedAt);
+    if (job.error !== undefined) view.error = { ...job.error };
+    if (Object.keys(job.labels).length > 0) view.labels = { ...job.labels };
+    if (withTrials && job.trials !== undefined && job.trials.length > 0) view.trials = job.trials;
+    return view;
+  }
+
+  private customView(job: JobRecord): CustomJobView {
     const view: CustomJobView = {
       name: this.jobName(job),
       displayName: job.displayName,

@@ -12,6 +12,7 @@ import type { NoticeAudience } from '../../domain/notice.js';
 import { LIMITS, mrkdwn, plain, type Button, type EphemeralMessage, type KnownBlock, type SlackMessage } from './block-kit.js';
 import { channelRef, link, mention } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate, truncateMrkdwn } from './messages.js';
+import { bestTrialText, tuningEndBlocks, tuningStudyText } from './tuning-parts.js';
 
 export const JOB_ACTIONS = { cancel: 'job_cancel', resubmit: 'job_resubmit', logs: 'job_logs', console: 'job_console' } as const;
 
@@ -38,11 +39,13 @@ export function jobNameText(job: Pick<Job, 'name'>): string {
   return escapeMrkdwn(truncate(job.name, 128));
 }
 
-/** What the job runs on, in one line: `1 × n1-standard-8 with 1 NVIDIA_TESLA_T4`. */
+/** What the job runs on, in one line: `1 × n1-standard-8 with 1 NVIDIA_TESLA_T4` (a tuning job: per trial, and its study). */
 export function jobMachinesText(job: Pick<Job, 'plan'>): string {
-  return jobPools(job.plan)
+  const machines = jobPools({ pools: job.plan.pools })
     .map((p) => `${p.replicaCount} × ${p.machineType}${p.acceleratorType !== null && p.acceleratorCount > 0 ? ` with ${p.acceleratorCount} ${p.acceleratorType}` : ''}`)
     .join(', ');
+  const study = tuningStudyText(job);
+  return study === null ? machines : `${machines} per trial. ${study}`;
 }
 
 function durationsText(job: Job, now: number): string {
@@ -153,7 +156,7 @@ export function jobEndedMessage(job: Job, ctx: JobViewContext & { audience: Noti
   const lead = ctx.audience === 'thread' ? '' : `Training job *${name}*: `;
   const where = ctx.audience === 'thread' ? null : channelRef(job.channel);
   const sentence = `${s.emoji} ${lead}${s.word.toUpperCase()} after ${durationsText(job, ctx.now)}.${where !== null ? ` Its thread is in ${where}.` : ''}`;
-  const blocks: KnownBlock[] = [section(sentence), ...failureBlocks(job)];
+  const blocks: KnownBlock[] = [section(sentence), ...tuningEndBlocks(job), ...failureBlocks(job)];
   const cost = jobCostText(job, ctx);
   if (cost !== null) blocks.push(contextLine(`:moneybag: ${cost}`));
   const l = links(job, ctx.project);
@@ -164,7 +167,8 @@ export function jobEndedMessage(job: Job, ctx: JobViewContext & { audience: Noti
   buttons.push(resubmitButton(job));
   blocks.push({ type: 'actions', elements: buttons });
   const error = job.failure !== null ? ` ${truncate(job.failure.message, 300)}` : '';
-  const text = `Training job ${name}: ${s.word.toUpperCase()} after ${durationsText(job, ctx.now)}.${error}${cost !== null ? ` ${cost}.` : ''}`;
+  const best = bestTrialText(job);
+  const text = `Training job ${name}: ${s.word.toUpperCase()} after ${durationsText(job, ctx.now)}.${best !== null ? ` ${truncate(best, 400)}` : ''}${error}${cost !== null ? ` ${cost}.` : ''}`;
   return { text: fallbackText(text), blocks };
 }
 

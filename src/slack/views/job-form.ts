@@ -1,12 +1,16 @@
-/** `/train` alone: a modal with one box for the command line (flags or a pasted gcloud line) and a region. */
+/**
+ * `/train` alone: a modal with one box for the command line (flags or a pasted gcloud line), one for the
+ * text of an ML Engine tuning config (`--config hptuning.yaml`, which Slack cannot upload for the bot),
+ * and a region.
+ */
 import type { KnownBlock, Modal } from './block-kit.js';
 import { plain } from './block-kit.js';
 import { section } from './messages.js';
 
 export const TRAIN_FORM = {
   callbackId: 'train_form',
-  blocks: { command: 'train_command', region: 'train_region' },
-  actions: { command: 'command', region: 'region' },
+  blocks: { command: 'train_command', config: 'train_config', region: 'train_region' },
+  actions: { command: 'command', config: 'config', region: 'region' },
 } as const;
 
 export function trainForm(opts: { defaultRegion: string; regions: readonly string[]; privateMetadata: string }): Modal {
@@ -28,6 +32,21 @@ export function trainForm(opts: { defaultRegion: string; regions: readonly strin
     },
     {
       type: 'input',
+      block_id: TRAIN_FORM.blocks.config,
+      optional: true,
+      label: plain('Tuning config'),
+      hint: plain('For hyperparameter tuning: paste the text of the file --config names (its trainingInput, with hyperparameters), YAML or JSON.'),
+      element: {
+        type: 'plain_text_input',
+        action_id: TRAIN_FORM.actions.config,
+        multiline: true,
+        // Slack's most for a plain_text_input; a study's config is a few dozen lines.
+        max_length: 3000,
+        placeholder: plain('trainingInput:\n  hyperparameters:\n    goal: MAXIMIZE\n    hyperparameterMetricTag: accuracy\n    maxTrials: 20\n    params: ...'),
+      },
+    },
+    {
+      type: 'input',
       block_id: TRAIN_FORM.blocks.region,
       optional: true,
       label: plain('Region (when the line names none)'),
@@ -38,8 +57,11 @@ export function trainForm(opts: { defaultRegion: string; regions: readonly strin
 }
 
 /** The form's values as typed. */
-export function readTrainForm(values: Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null }>>): { command: string; region: string | null } {
+export function readTrainForm(
+  values: Record<string, Record<string, { value?: string | null; selected_option?: { value?: string } | null }>>,
+): { command: string; config: string | null; region: string | null } {
   const command = values[TRAIN_FORM.blocks.command]?.[TRAIN_FORM.actions.command]?.value ?? '';
+  const configText = values[TRAIN_FORM.blocks.config]?.[TRAIN_FORM.actions.config]?.value ?? '';
   const region = values[TRAIN_FORM.blocks.region]?.[TRAIN_FORM.actions.region]?.selected_option?.value ?? null;
-  return { command, region };
+  return { command, config: configText.trim() === '' ? null : configText, region };
 }

@@ -2,6 +2,7 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { parseTrainCommand, trainDay } from '../../../domain/train-command.js';
+import { TUNING_ERROR_CODES } from '../../../domain/train-tuning.js';
 import type { JobCommands } from '../../../app/job-commands.js';
 import type { ListenerDeps } from '../../context.js';
 import { readTrainForm, TRAIN_FORM } from '../../views/job-form.js';
@@ -28,9 +29,13 @@ export async function handleTrainForm({ ack, body, view, client }: Args, deps: L
   const text = form.command.trim();
   // The form is for submitting; a line starting with flags or a name means `submit`.
   const line = /^(\$\s*)?(gcloud|ai-platform|ml-engine|ai|submit)\b/i.test(text) ? text : `submit ${text}`;
-  const parsed = parseTrainCommand(line, { today: trainDay(deps.clock.now()) });
-  const errors = (message: string) => ack({ response_action: 'errors', errors: { [TRAIN_FORM.blocks.command]: message.slice(0, 1500) } });
-  if (!parsed.ok) return errors(parsed.error.message);
+  const parsed = parseTrainCommand(line, { today: trainDay(deps.clock.now()), ...(form.config !== null ? { configText: form.config } : {}) });
+  const errors = (message: string, block: string = TRAIN_FORM.blocks.command) => ack({ response_action: 'errors', errors: { [block]: message.slice(0, 1500) } });
+  if (!parsed.ok) {
+    // A mistake in the tuning config is shown under the config, where it is to be fixed.
+    const inConfig = (TUNING_ERROR_CODES as readonly string[]).includes(parsed.error.code);
+    return errors(parsed.error.message, inConfig ? TRAIN_FORM.blocks.config : TRAIN_FORM.blocks.command);
+  }
   if (parsed.value.kind !== 'submit' || parsed.value.request === null) return errors('Write the flags of `/train submit`, or paste a gcloud line.');
   const request = parsed.value.request.region === null && form.region !== null ? { ...parsed.value.request, region: form.region } : parsed.value.request;
   const work = jobs.submit({ userId: body.user.id, channelId: channel, requestKey: formRequestKey(view, form) }, request).catch((error: unknown) => {
