@@ -4,6 +4,7 @@
  */
 import { planPools, type JobPlan } from './job-plan.js';
 import type { TrainRequest } from './train-command.js';
+import type { BoxJobSource } from './box-job.js';
 
 export type JobStatus = 'requested' | 'queued' | 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -34,6 +35,8 @@ export interface Job {
   /** When the watcher last tried to create it in Vertex AI (absent before the first try). */
   createTriedAt?: number | null;
   failure: JobFailure | null;
+  /** `/train --from-box`: the box the code comes from and what its agent was asked; absent on other jobs. */
+  fromBox?: BoxJobSource | null;
   createdAt: number;
   /** When Vertex AI started running it (its `startTime`), and when it ended. */
   startedAt: number | null;
