@@ -170,6 +170,7 @@ export async function startGpubot(
     gate: policyGate,
     project,
     defaultRegion: config.region,
+    resubmitFromBox: (asker, job) => boxJobs.resubmit(asker, job),
   });
 
   // `/train --from-box`: the box's agent through Compute, the code and outputs in the staging bucket.

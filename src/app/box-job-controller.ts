@@ -123,6 +123,14 @@ export class BoxJobController {
   private async giveUp(job: Job, fence: Fence, status: JobStatus, failure: JobFailure | null): Promise<void> {
     const source = job.fromBox;
     if (source === null || source === undefined) return;
+    if (source.askedAt !== null) {
+      // An agent that comes back (or answers late) must not upload for a job that is over.
+      const withdrawn = await this.deps.agent.withdraw(source.zone, source.box, source.requestId);
+      if (!withdrawn.ok && withdrawn.failure.kind !== 'not-found') {
+        this.deps.log.warn('withdrawing the box agent request will be retried', { jobId: job.id, error: withdrawn.failure.message });
+        return;
+      }
+    }
     const cleared = await this.deps.staging.deletePrefix(source.bucket, jobPrefix(job.id));
     if (!cleared.ok) {
       this.deps.log.warn('clearing a job’s staging prefix will be retried', { jobId: job.id, error: cleared.failure.message });

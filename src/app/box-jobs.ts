@@ -73,6 +73,7 @@ export class BoxJobs {
         askedAt: null,
         packaged: null,
         copy: null,
+        asked: { ...req, entry: { ...req.entry }, gpu: req.gpu === null ? null : { ...req.gpu }, args: [...req.args] },
       };
       const job: Job = {
         id,
@@ -99,6 +100,13 @@ export class BoxJobs {
     });
     if (result.ok) this.deps.nudge.nudge();
     return result;
+  }
+
+  /** [Resubmit] of a job from a box: the same words again, so the box packages its code as it is now. */
+  async resubmit(asker: Asker, old: Job): Promise<Outcome<{ job: Job }>> {
+    if (old.fromBox === null || old.fromBox === undefined) return refuse('NOT_FROM_BOX', 'That job was not trained from a box.');
+    const result = await this.submit(asker, old.fromBox.asked);
+    return result.ok ? { ok: true, value: { job: result.value.job } } : result;
   }
 
   /** [Copy to BOX]: the owner (or an admin) asks for the job's outputs in the box, next to its code. */

@@ -5,6 +5,7 @@
  */
 import { codeObject, type BoxAgentAnswer, type BoxAgentRequest } from './box-agent-script.js';
 import type { BoxEntry } from './job-plan.js';
+import type { BoxTrainRequest } from './box-train.js';
 
 /** The box's side of a job: kept on the job record (`fromBox`). */
 export interface BoxJobSource {
@@ -28,6 +29,8 @@ export interface BoxJobSource {
   askedAt: number | null;
   /** What the agent kept and left out, once it answered. */
   packaged: { bytes: number; files: number; skipped: string[]; skippedCount: number } | null;
+  /** The words as asked, for [Resubmit]: the box packages its code again for the new job. */
+  asked: BoxTrainRequest;
   /** [Copy to BOX]: the outputs asked back into the box, and how that went; null until someone asks. */
   copy: BoxJobCopy | null;
 }
@@ -118,14 +121,14 @@ export function agentSilent(box: string, waitedMs: number): { code: string; mess
   };
 }
 
-/** A size as people read it: `512 B`, `3.4 MB`, `1.2 GB` (decimal units, as Cloud Storage's console shows). */
+/** A size as people read it: `512 B`, `3.4 MiB`, `1.2 GiB` (binary units: the package limit is 500 MiB exactly). */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
     unit++;
   }
   return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit] ?? 'TB'}`;

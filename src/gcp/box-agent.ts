@@ -51,6 +51,28 @@ export class ComputeBoxAgent implements BoxAgentPort {
     }
   }
 
+  async withdraw(zone: string, instance: string, requestId: string): Promise<CloudResult<void>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const [vm] = await this.compute.withInstances(AGAIN, (c) => c.get({ project: this.project, zone, instance }, NO_GAX_RETRY));
+        const metadata = vm.metadata ?? {};
+        const items = metadata.items ?? [];
+        const current = items.find((i) => i.key === BOX_AGENT_REQUEST_KEY);
+        if (current === undefined || requestIdOf(current.value) !== requestId) return { ok: true, value: undefined };
+        if (typeof metadata.fingerprint !== 'string' || metadata.fingerprint === '') return { ok: false, failure: { kind: 'other', message: `instance ${instance} came without a metadata fingerprint` } };
+        const body = { fingerprint: metadata.fingerprint, items: items.filter((i) => i.key !== BOX_AGENT_REQUEST_KEY).map((i) => ({ key: i.key ?? '', value: i.value ?? '' })) };
+        const id = stepRequestId('agent-withdraw', zone, instance, requestId, metadata.fingerprint);
+        await this.compute.withInstances(AGAIN, (c) => c.setMetadata({ project: this.project, zone, instance, metadataResource: body, requestId: id }, NO_GAX_RETRY));
+        return { ok: true, value: undefined };
+      } catch (error) {
+        const status = httpStatusOf(error);
+        if (status === 404) return { ok: true, value: undefined };
+        if (status === 412 && attempt < FINGERPRINT_RACES) continue;
+        return { ok: false, failure: classifyThrown(error) };
+      }
+    }
+  }
+
   async answerTo(zone: string, instance: string, requestId: string): Promise<CloudResult<BoxAgentAnswer | null>> {
     try {
       const [attributes] = await this.compute.withInstances(AGAIN, (c) =>
@@ -62,5 +84,15 @@ export class ComputeBoxAgent implements BoxAgentPort {
       if (httpStatusOf(error) === 404) return { ok: true, value: null };
       return { ok: false, failure: classifyThrown(error) };
     }
+  }
+}
+
+/** The id of the request a metadata value holds, or null when it holds none the bot wrote. */
+function requestIdOf(value: string | null | undefined): string | null {
+  try {
+    const parsed: unknown = JSON.parse(value ?? '');
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { id?: unknown }).id === 'string' ? (parsed as { id: string }).id : null;
+  } catch {
+    return null;
   }
 }

@@ -11,6 +11,11 @@ export interface BoxAgentPort {
    * whole with the fingerprint it was read with; a write that lost a race is read and tried again.
    */
   ask(zone: string, instance: string, request: BoxAgentRequest): Promise<CloudResult<void>>;
+  /**
+   * Takes `requestId` out of the VM's metadata if it is still there, so an agent that comes back later
+   * does not act on a request the bot gave up on. A VM that is gone counts as done.
+   */
+  withdraw(zone: string, instance: string, requestId: string): Promise<CloudResult<void>>;
   /** The agent's answer to `requestId`, or null while there is none. */
   answerTo(zone: string, instance: string, requestId: string): Promise<CloudResult<BoxAgentAnswer | null>>;
 }
