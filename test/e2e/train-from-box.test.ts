@@ -133,8 +133,12 @@ test('[Train] on a ready box opens the /train form with --from-box filled in; su
     await readyBox(bot, 'exp50');
     bot.agent.files('exp50', { 'train.py': 'print(1)\n' });
     const box = bot.card('exp50');
-    assert.equal(buttonValue(bot, 'exp50', 'box_train'), 'exp50');
-    await bot.slack.sendAction({ userId: ALICE, actionId: 'box_train', value: 'exp50', channelId: CHANNEL, messageTs: box?.ts ?? '' });
+    const boxId = buttonValue(bot, 'exp50', 'box_train');
+    // Someone else's click opens nothing.
+    await bot.slack.sendAction({ userId: BOB, actionId: 'box_train', value: boxId, channelId: CHANNEL, messageTs: box?.ts ?? '' });
+    await told(bot, BOB, /belongs to <@UALICE>/);
+    assert.equal(bot.slack.topView(BOB), undefined);
+    await bot.slack.sendAction({ userId: ALICE, actionId: 'box_train', value: boxId, channelId: CHANNEL, messageTs: box?.ts ?? '' });
     await bot.slack.waitFor((c) => c.method === 'views.open');
     const view = bot.slack.topView(ALICE);
     assert.ok(view);

@@ -64,9 +64,9 @@ export function copyButtons(job: Job): Button[] {
   return [{ type: 'button', text: plain(`Copy to ${source.box}`.slice(0, 75)), action_id: BOX_JOB_ACTIONS.copy, value: job.id }];
 }
 
-/** [Train] on a ready box's card: opens the /train form filled in with `--from-box`. */
-export function trainButton(box: Pick<Box, 'name'>): Button {
-  return { type: 'button', text: plain('Train'), action_id: BOX_JOB_ACTIONS.train, value: box.name };
+/** [Train] on a ready box's card: opens the /train form filled in with `--from-box` (the value is the box id, as on every box button). */
+export function trainButton(box: Pick<Box, 'id'>): Button {
+  return { type: 'button', text: plain('Train'), action_id: BOX_JOB_ACTIONS.train, value: box.id };
 }
 
 /** The /train form with `--from-box BOX` already written, for [Train]. */

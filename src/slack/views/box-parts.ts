@@ -7,7 +7,6 @@ import { GPUS, type GpuKey } from '../../domain/gpus.js';
 import { LIMITS, mrkdwn, plain, type Button, type ConfirmationDialog } from './block-kit.js';
 import { jupyterLink, link, listText, mention, slackDate } from './format.js';
 import { escapeMrkdwn, truncate, truncateMrkdwn } from './messages.js';
-import { trainButton } from './box-job.js';
 
 /** Action ids of the box buttons; each button's `value` is the box id. */
 export const ACTIONS = {
@@ -282,7 +281,6 @@ export function boxButtons(box: Box, set: 'full' | 'short', readers: Readers = {
     case 'ready':
       if (open !== null) out.push(open);
       out.push(connectButton(box), stopButton(box));
-      if (set === 'full') out.push(trainButton(box));
       break;
     case 'stopped':
       out.push(startButton(box));
