@@ -70,6 +70,15 @@ export class BoxJobController {
       return;
     }
     const answer = await this.deps.agent.answerTo(source.zone, source.box, source.requestId);
+    if (answer.ok && answer.value === null) {
+      // No answer yet: a box stopped or deleted meanwhile never will give one, so say so now, not at the timeout.
+      const box = await this.deps.boxes.getBox(source.boxId);
+      if (box === null || box.status !== 'ready') {
+        const state = box === null ? 'gone' : box.status;
+        await this.giveUp(job, fence, 'failed', { code: 'BOX_NOT_READY', message: `\`${source.box}\` is ${state}, so it could not package the code; no job was created. Start it and submit again.`, logLines: [] });
+        return;
+      }
+    }
     if (!answer.ok) {
       this.deps.log.warn('reading the box agent’s answer will be retried', { jobId: job.id, error: answer.failure.message });
       if (now - source.askedAt > this.deps.answerWithinMs) await this.giveUp(job, fence, 'failed', { ...agentSilent(source.box, now - source.askedAt), logLines: [] });

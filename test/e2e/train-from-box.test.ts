@@ -222,3 +222,22 @@ test('a job cancelled while its box packages ends without a Vertex AI job, and w
     await bot.stop();
   }
 });
+
+test('a box stopped while it packages ends the job at once, saying so, instead of at the agent timeout', async () => {
+  const bot = await startBot();
+  try {
+    await readyBox(bot, 'exp75');
+    bot.agent.files('exp75', { 'train.py': 'print(1)\n' });
+    bot.agent.silence('exp75');
+    await send(bot, '/train', 'submit j_stop --from-box exp75 --entry train.py');
+    await bot.gpubot.worker.tick();
+    assert.ok((bot.compute.instance('exp75')?.metadata.items ?? []).some((i) => i.key === 'gpubot-agent-request'), 'the box was asked');
+    await send(bot, '/gpu', 'stop exp75');
+    await bot.tickUntil(() => bot.dmsTo(ALICE).some((m) => m.text.includes('j_stop') && /FAILED/.test(m.text)), 'j_stop ended', 20);
+    assert.match(JSON.stringify(bot.dmsTo(ALICE).find((m) => m.text.includes('j_stop'))?.blocks), /`exp75` is (stopping|stopped), so it could not package the code/);
+    assert.equal(bot.vertex.jobs().length, 0);
+    assert.deepEqual(stagedObjects(bot), []);
+  } finally {
+    await bot.stop();
+  }
+});
