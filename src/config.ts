@@ -94,6 +94,13 @@ export interface Config {
    * the idle and budget settings above, and GPUBOT_POLICY (JSON, the policy's field names) over them.
    */
   policy: TeamPolicy;
+  /**
+   * Where `/train --from-box` stages a job's code and its outputs (a bucket name, GPUBOT_STAGING_BUCKET);
+   * null: training from a box is off. The sandbox cloud has its own.
+   */
+  stagingBucket: string | null;
+  /** How long a box's agent may take to answer a request (GPUBOT_AGENT_TIMEOUT). */
+  agentTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warning' | 'error';
   /** Warnings found while reading the settings, logged once at start-up. */
   warnings: readonly string[];
@@ -199,6 +206,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const jupyterAccess = readJupyterAccess(get('GPUBOT_JUPYTER_ACCESS'), problems, warnings);
   const googleAccounts = readGoogleAccounts(get('GPUBOT_GOOGLE_ACCOUNTS'), problems);
   const auditKeepDays = intSetting(get('GPUBOT_AUDIT_DAYS'), 'GPUBOT_AUDIT_DAYS', DEFAULT_AUDIT_KEEP_DAYS, 1, 3650, problems);
+  const stagingBucket = readStagingBucket(get('GPUBOT_STAGING_BUCKET'), cloud, problems);
+  const agentTimeoutMs = durationSetting(get('GPUBOT_AGENT_TIMEOUT'), 'GPUBOT_AGENT_TIMEOUT', '10m', 60_000, problems, warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -229,9 +238,27 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     budgets,
     overBudget,
     policy,
+    stagingBucket,
+    agentTimeoutMs,
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });
+}
+
+/** The sandbox cloud's staging bucket, which its Cloud Storage stand-in holds. */
+export const SANDBOX_STAGING_BUCKET = 'gpubot-sandbox-staging';
+
+/**
+ * GPUBOT_STAGING_BUCKET: a bucket name, `gs://` allowed. Names as Cloud Storage takes them: 3-63
+ * lowercase letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
+ * (https://cloud.google.com/storage/docs/buckets#naming).
+ */
+function readStagingBucket(raw: string | null, cloud: CloudMode, problems: string[]): string | null {
+  if (raw === null) return cloud.kind === 'sandbox' ? SANDBOX_STAGING_BUCKET : null;
+  const name = raw.replace(/^gs:\/\//, '').replace(/\/+$/, '');
+  if (/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(name)) return name;
+  problems.push(`GPUBOT_STAGING_BUCKET is "${raw}"; write a bucket name such as ml-lab-gpubot-staging (or gs://ml-lab-gpubot-staging).`);
+  return null;
 }
 
 /**

@@ -29,6 +29,11 @@ import { formatUsd } from './domain/money.js';
 import { JobCommands } from './app/job-commands.js';
 import { JobWatcher } from './app/job-watcher.js';
 import { VertexAdapter } from './gcp/vertex.js';
+import { ComputeBoxAgent } from './gcp/box-agent.js';
+import { StagingAdapter } from './gcp/staging.js';
+import { BoxJobs } from './app/box-jobs.js';
+import { BoxJobController } from './app/box-job-controller.js';
+import { DEFAULT_PACKAGE_LIMIT_BYTES } from './domain/box-agent-script.js';
 import { FirestoreJobStore } from './store/job-store.js';
 import { JobNotifier } from './slack/job-notifier.js';
 import { createFirestore } from './store/firestore.js';
@@ -165,6 +170,19 @@ export async function startGpubot(
     gate: policyGate,
     project,
     defaultRegion: config.region,
+    resubmitFromBox: (asker, job) => boxJobs.resubmit(asker, job),
+  });
+
+  // `/train --from-box`: the box's agent through Compute, the code and outputs in the staging bucket.
+  const boxJobs = new BoxJobs({
+    jobs: jobStore,
+    boxes: boxStore,
+    policy: { isAdmin: (user) => config.admins.has(user) },
+    gate: policyGate,
+    clock,
+    nudge: { nudge: () => worker?.nudge() },
+    newId: newJobId,
+    bucket: config.stagingBucket,
   });
 
   const connection: SlackConnection =
@@ -212,7 +230,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user) },
+    deps: { boxes, jobs, boxJobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user) },
   });
   slackClient = app.client;
 
@@ -243,6 +261,16 @@ export async function startGpubot(
     maxKeepMs: config.idle.maxKeepMs,
   });
   const holder = `replica-${randomBytes(4).toString('hex')}`;
+  const boxJobController = new BoxJobController({
+    agent: new ComputeBoxAgent(compute, project),
+    staging: new StagingAdapter({ authClient: auth, rootUrl: endpoint }),
+    jobs: jobStore,
+    boxes: boxStore,
+    clock,
+    log: log.child({ component: 'box-jobs' }),
+    answerWithinMs: config.agentTimeoutMs,
+    maxPackageBytes: DEFAULT_PACKAGE_LIMIT_BYTES,
+  });
   const jobWatcher = new JobWatcher({ training, store: jobStore, clock, log: log.child({ component: 'job-watcher' }), project });
   const cardClaims = new FirestoreCardClaimStore(firestore, clock);
   const notifier = new SlackNotifier({
@@ -277,6 +305,8 @@ export async function startGpubot(
       { name: 'boxes', run: async (fence) => (await controller.reconcileAll(fence)).inFlight > 0 },
       { name: 'idle', run: async (fence) => (await idleController.run(fence)).stopped > 0 },
       // Fast ticks only while a job is about to change; a job running for hours is watched at the usual pace.
+      // Before jobs: a box's code packaged this tick is created as a job in the same tick.
+      { name: 'box-jobs', run: async (fence) => (await boxJobController.run(fence)).waiting > 0 },
       { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).changing > 0 },
       { name: 'costs', run: async (fence) => (await costWatch.run(fence)).digestPosted },
       { name: 'notices', run: (fence) => notifier.deliver(fence) },

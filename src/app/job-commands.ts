@@ -21,6 +21,8 @@ export interface JobCommandsDeps {
   gate?: Pick<PolicyGate, 'checkJob'>;
   project: string;
   defaultRegion: string;
+  /** [Resubmit] of a job trained from a box (app/box-jobs.ts): its box packages the code again. */
+  resubmitFromBox?: (asker: Asker, job: Job) => Promise<Outcome<{ job: Job }>>;
 }
 
 export type JobTarget = { id: string } | { reference: string };
@@ -82,6 +84,8 @@ export class JobCommands {
     const old = await this.deps.store.getJob(jobId);
     const refusal = this.refuse(old, asker.userId, { id: jobId });
     if (refusal !== null || old === null) return { ok: false, error: refusal ?? notFound({ id: jobId }) };
+    // Its request names the first job's packaged code, which is not there to run again.
+    if (old.fromBox != null) return this.deps.resubmitFromBox?.(asker, old) ?? { ok: false, error: { code: 'NOT_SET_UP', message: 'Training from a box is not set up here.' } };
     return this.submit(asker, old.request);
   }
 

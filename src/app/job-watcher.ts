@@ -46,7 +46,8 @@ export class JobWatcher {
    */
   async run(fence: Fence): Promise<{ active: number; changing: number }> {
     const jobs = await this.deps.store.activeJobs();
-    const toCreate = jobs.filter((j) => j.vertexJobId === null);
+    // A job from a box's code waits for the box to package it (app/box-jobs.ts moves it on).
+    const toCreate = jobs.filter((j) => j.vertexJobId === null && j.fromBox?.state !== 'packaging');
     for (const job of toCreate) {
       await this.create(job, fence).catch((error: unknown) => this.deps.log.error('job create step failed', { jobId: job.id, error }));
     }

@@ -5,6 +5,7 @@
 import { planPools, type JobPlan } from './job-plan.js';
 import type { TrainRequest } from './train-command.js';
 import type { TuningOutcome } from './tuning-plan.js';
+import type { BoxJobSource } from './box-job.js';
 
 export type JobStatus = 'requested' | 'queued' | 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -37,6 +38,8 @@ export interface Job {
   failure: JobFailure | null;
   /** A tuning job's trials once it ended: the best one by the study's metric and goal. Absent otherwise. */
   tuning?: TuningOutcome;
+  /** `/train --from-box`: the box the code comes from and what its agent was asked; absent on other jobs. */
+  fromBox?: BoxJobSource | null;
   createdAt: number;
   /** When Vertex AI started running it (its `startTime`), and when it ended. */
   startedAt: number | null;

@@ -109,6 +109,11 @@ export class ComputeAdapter implements ComputePort {
     return withRetries(this.policy, behaviour, worthRetrying, async () => run(await this.load()));
   }
 
+  /** The same Instances client, policy and retries, for the box agent's adapter (gcp/box-agent.ts). */
+  withInstances<T>(behaviour: CallBehaviour, run: (instances: InstancesClient) => Promise<T>): Promise<T> {
+    return this.call(behaviour, ({ instances }) => run(instances));
+  }
+
   async listManagedInstances(): Promise<InstanceListing> {
     return this.call(AGAIN, async ({ instances }) => {
       const found: ObservedInstance[] = [];

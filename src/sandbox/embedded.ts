@@ -10,6 +10,8 @@ import { ComputeSandbox } from './google/compute.js';
 import { MonitoringSandbox } from './google/monitoring.js';
 import { BillingSandbox } from './google/billing.js';
 import { VertexSandbox } from './google/vertex.js';
+import { StorageSandbox } from './google/storage.js';
+import { BoxAgentSandbox } from './google/box-agent.js';
 import { activitySampler, monitoredInstances } from './google/utilization.js';
 import { startGoogleSandbox, type GoogleSandbox } from './google/server.js';
 import { startFirestoreEmulator, type RunningEmulator } from './firestore-emulator.js';
@@ -32,6 +34,15 @@ export interface Embedded {
 }
 
 const DEMO_USER = 'U0DEMO';
+/** What a demo box's home directory holds: `/train submit demo --from-box BOX --dir census --entry train.py` works on it. */
+const DEMO_PROJECT = {
+  'census/train.py': 'import os\nprint("training; outputs to", os.environ.get("AIP_MODEL_DIR"))\n',
+  'census/requirements.txt': 'pandas\n',
+  'census/.gitignore': 'data/\n*.ckpt\n',
+  'census/data/adult.csv': { size: 3_800_000 },
+  'census/.venv/pyvenv.cfg': 'home = /usr/bin\n',
+  'census/.venv/lib/site.py': '',
+};
 const DEMO_CHANNEL = 'C0DEMO';
 
 export async function startEmbedded(config: Config, log: Logger, clock: Clock): Promise<Embedded> {
@@ -54,7 +65,10 @@ export async function startEmbedded(config: Config, log: Logger, clock: Clock): 
     // The project as the deploy guide leaves it, for `/gpu doctor` (their paths never meet the others').
     const project = config.cloud.project;
     const setUp = [new ServiceUsageSandbox({ project }), new IamPoliciesSandbox({ project }), new OrgPolicySandbox({ project }), new ComputeProjectSandbox(compute)];
-    google = await startGoogleSandbox({ handlers: [...setUp, compute, monitoring, new BillingSandbox({ now: () => clock.now() }), new VertexSandbox({ project: config.cloud.project, now: () => clock.now(), stepMs: 20_000 })], onError: (error) => log.error('sandbox handler failed', { error }) });
+    // `/train --from-box` in the console: every box starts with a small project, and its agent answers.
+    const storage = new StorageSandbox({ buckets: config.stagingBucket === null ? [] : [config.stagingBucket], now: () => clock.now() });
+    const agent = new BoxAgentSandbox({ compute, storage, defaultFiles: DEMO_PROJECT });
+    google = await startGoogleSandbox({ handlers: [agent, ...setUp, compute, monitoring, storage, new BillingSandbox({ now: () => clock.now() }), new VertexSandbox({ project: config.cloud.project, now: () => clock.now(), stepMs: 20_000 })], onError: (error) => log.error('sandbox handler failed', { error }) });
   }
   if (config.firestore.kind === 'embedded') {
     emulator = await startFirestoreEmulator({ onNote: say });

@@ -2,6 +2,7 @@
 import type { BoxCommands } from '../app/box-commands.js';
 import type { PolicyGate } from '../app/policy-gate.js';
 import type { JobCommands } from '../app/job-commands.js';
+import type { BoxJobs } from '../app/box-jobs.js';
 import type { Clock, Logger } from '../app/ports.js';
 import type { CostReports } from '../app/cost-reports.js';
 import type { Budgets } from '../app/cost-watch.js';
@@ -13,6 +14,8 @@ export interface ListenerDeps {
   boxes: BoxCommands;
   /** Training jobs; without them `/train` is not registered. */
   jobs?: JobCommands;
+  /** `/train --from-box` and its buttons; without it such a submit says training from a box is not set up. */
+  boxJobs?: BoxJobs;
   log: Logger;
   clock: Clock;
   project: string;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { isJobOver, type Job } from '../domain/job.js';
+import { boxWorkPending } from '../domain/box-job.js';
 import type { Notice, NoticeDraft } from '../domain/notice.js';
 import { type Clock } from '../app/ports.js';
 import type { JobStore, JobTransactOptions, JobTx } from '../app/ports/jobs.js';
@@ -20,13 +21,15 @@ interface JobDoc extends Omit<Job, 'plan'> {
   plan?: Job['plan'];
   body?: unknown;
   live: boolean;
+  /** True while a box's agent has something to do for the job (domain/box-job.ts boxWorkPending). */
+  boxPending?: boolean;
   /** True while the Slack card shows an older revision than the record. */
   cardStale: boolean;
   card: { channel: string; ts: string } | null;
 }
 
 function toJob(doc: JobDoc): Job {
-  const { live: _live, cardStale: _stale, card: _card, plan, body, ...job } = doc;
+  const { live: _live, boxPending: _boxPending, cardStale: _stale, card: _card, plan, body, ...job } = doc;
   return { ...job, plan: plan ?? planOfLegacyBody(body) };
 }
 
@@ -59,6 +62,11 @@ export class FirestoreJobStore implements JobStore {
       found.push(...byId.docs.map((d) => toJob(d.data() as JobDoc)));
     }
     return found.sort((a, b) => b.createdAt - a.createdAt)[0] ?? null;
+  }
+
+  async jobsAwaitingBox(): Promise<Job[]> {
+    const snap = await this.db.collection(JOBS).where('boxPending', '==', true).get();
+    return snap.docs.map((d) => toJob(d.data() as JobDoc));
   }
 
   async activeJobs(): Promise<Job[]> {
@@ -126,7 +134,7 @@ class FirestoreJobTx implements JobTx {
 
   putJob(job: Job): void {
     const ref = this.db.collection(JOBS).doc(job.id);
-    const doc = { ...job, live: !isJobOver(job), cardStale: true };
+    const doc = { ...job, live: !isJobOver(job), boxPending: boxWorkPending(job.fromBox, isJobOver(job)), cardStale: true };
     // The record's fields whole; the card fields, which only the notifier writes, stay.
     this.writes.push(() => this.t.set(ref, doc, replaceFields(doc)));
   }

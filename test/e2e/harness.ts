@@ -12,6 +12,8 @@ import { ComputeSandbox } from '../../src/sandbox/google/compute.js';
 import { MonitoringSandbox } from '../../src/sandbox/google/monitoring.js';
 import { BillingSandbox } from '../../src/sandbox/google/billing.js';
 import { VertexSandbox } from '../../src/sandbox/google/vertex.js';
+import { StorageSandbox } from '../../src/sandbox/google/storage.js';
+import { BoxAgentSandbox } from '../../src/sandbox/google/box-agent.js';
 import { activitySampler, monitoredInstances, type Activity } from '../../src/sandbox/google/utilization.js';
 import { startGoogleSandbox, type GoogleSandbox } from '../../src/sandbox/google/server.js';
 import { SlackSimulator, type SimMessage } from '../../src/sandbox/slack/web-api-server.js';
@@ -22,6 +24,7 @@ export const CHANNEL = 'CTEAM';
 export const ALICE = 'UALICE';
 export const BOB = 'UBOB';
 export const ADMIN = 'UADMIN';
+export const STAGING_BUCKET = 'ml-lab-gpubot-staging';
 
 export interface Bot {
   clock: ManualClock;
@@ -29,6 +32,9 @@ export interface Bot {
   monitoring: MonitoringSandbox;
   billing: BillingSandbox;
   vertex: VertexSandbox;
+  /** The staging bucket (STAGING_BUCKET) and the agent on every VM, for `/train --from-box`. */
+  storage: StorageSandbox;
+  agent: BoxAgentSandbox;
   /** What each VM (by name) is doing, as Monitoring reports it; unlisted VMs are busy on their GPU. */
   activity: Map<string, Activity>;
   google: GoogleSandbox;
@@ -85,7 +91,10 @@ export async function startBot(
   const billing = new BillingSandbox({ now: () => clock.now() });
   if (options.billingFailsWith !== undefined) billing.fail(options.billingFailsWith);
   const vertex = new VertexSandbox({ project, now: () => clock.now() });
-  const google = await startGoogleSandbox({ handlers: [compute, monitoring, billing, vertex] });
+  const storage = new StorageSandbox({ buckets: [STAGING_BUCKET], now: () => clock.now() });
+  const agent = new BoxAgentSandbox({ compute, storage });
+  // The agent first: it answers what the last call set before Compute reads it back.
+  const google = await startGoogleSandbox({ handlers: [agent, compute, monitoring, billing, vertex, storage] });
   const signingSecret = 'e2e-signing-secret-0123456789';
   const botToken = 'xoxb-e2e-token';
   const socketMode = options.socketMode === true;
@@ -101,6 +110,7 @@ export async function startBot(
     GCP_ENDPOINT: google.url,
     FIRESTORE_EMULATOR_HOST: emulatorHost(),
     GPUBOT_ADMINS: ADMIN,
+    GPUBOT_STAGING_BUCKET: STAGING_BUCKET,
     // Ticks happen when the test says, plus the nudges listeners give.
     TICK_INTERVAL: '1h',
     ...options.env,
@@ -117,6 +127,8 @@ export async function startBot(
     monitoring,
     billing,
     vertex,
+    storage,
+    agent,
     activity,
     google,
     slack,

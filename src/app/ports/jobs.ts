@@ -30,6 +30,8 @@ export interface JobStore {
   jobNamed(reference: string): Promise<Job | null>;
   /** Jobs not over yet: the watcher's work list. */
   activeJobs(): Promise<Job[]>;
+  /** Jobs whose box's agent still has work (packaging the code, copying outputs back), ended ones included. */
+  jobsAwaitingBox(): Promise<Job[]>;
   jobsOwnedBy(owner: string, limit: number): Promise<Job[]>;
   recentJobs(limit: number): Promise<Job[]>;
   jobsWithStaleCards(limit: number): Promise<Job[]>;

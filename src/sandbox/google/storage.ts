@@ -11,10 +11,14 @@
  * - `GET /storage/v1/b/{bucket}/o/{object}` is the Object resource, with `alt=media` its bytes;
  * - `DELETE /storage/v1/b/{bucket}/o/{object}` answers 204 with no body.
  * `{object}` is the name percent-encoded as one path segment (`/` written `%2F`).
+ *
+ * The JSON calls (list, get without `alt=media`, delete) are also served on the shared sandbox server
+ * (`handle`), so a client whose root URL is GCP_ENDPOINT reaches the same objects; bytes only here.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { googleError, type SandboxHandler, type SandboxRequest, type SandboxResponse } from './server.js';
 
 export interface StoredObject {
   bucket: string;
@@ -41,7 +45,7 @@ export interface StorageCall {
   status: number;
 }
 
-export class StorageSandbox {
+export class StorageSandbox implements SandboxHandler {
   readonly calls: StorageCall[] = [];
   private readonly objects = new Map<string, StoredObject>();
   private readonly buckets: Set<string>;
@@ -74,6 +78,49 @@ export class StorageSandbox {
     };
     this.objects.set(`${bucket}/${name}`, object);
     return object;
+  }
+
+  /** The JSON calls on the shared sandbox server, whose paths arrive percent-decoded (an object name keeps its `/`). */
+  handle(req: SandboxRequest): SandboxResponse | null {
+    const list = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(req.path);
+    const one = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(req.path);
+    if (list === null && one === null) return null;
+    if (!/^Bearer \S+/.test(String(req.headers.authorization ?? ''))) {
+      return googleError(401, 'required', 'Anonymous caller does not have storage.objects access to the Google Cloud Storage object.');
+    }
+    const bucket = (list ?? one)?.[1] ?? '';
+    if (!this.buckets.has(bucket)) return googleError(404, 'notFound', 'The specified bucket does not exist.');
+    if (list !== null && req.method === 'GET') {
+      const prefix = req.query.get('prefix') ?? '';
+      const max = Math.min(Number(req.query.get('maxResults') ?? 1000) || 1000, this.options.maxPageSize ?? 1000);
+      const after = req.query.get('pageToken');
+      const all = this.list(bucket, prefix).filter((o) => after === null || o.name > Buffer.from(after, 'base64url').toString());
+      const page = all.slice(0, max);
+      const last = page.at(-1);
+      this.calls.push({ method: 'objects.list', bucket, object: null, status: 200 });
+      return {
+        status: 200,
+        body: {
+          kind: 'storage#objects',
+          ...(page.length > 0 ? { items: page.map((o) => this.resource(o)) } : {}),
+          ...(all.length > page.length && last !== undefined ? { nextPageToken: Buffer.from(last.name).toString('base64url') } : {}),
+        },
+      };
+    }
+    if (one !== null && (req.method === 'GET' || req.method === 'DELETE') && req.query.get('alt') !== 'media') {
+      const name = one[2] ?? '';
+      const method = req.method === 'DELETE' ? 'objects.delete' : 'objects.get';
+      const object = this.get(bucket, name);
+      if (object === null) {
+        this.calls.push({ method, bucket, object: name, status: 404 });
+        return googleError(404, 'notFound', `No such object: ${bucket}/${name}`);
+      }
+      this.calls.push({ method, bucket, object: name, status: req.method === 'DELETE' ? 204 : 200 });
+      if (req.method === 'GET') return { status: 200, body: this.resource(object) };
+      this.objects.delete(`${bucket}/${name}`);
+      return { status: 204, body: undefined };
+    }
+    return googleError(400, 'invalid', `This stand-in serves objects.list, objects.get and objects.delete here, not ${req.method} ${req.path}.`);
   }
 
   async listen(): Promise<{ url: string; close: () => Promise<void> }> {

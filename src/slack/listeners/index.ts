@@ -5,6 +5,7 @@ import { registerGpuCommand } from './commands/gpu.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerJobActions } from './actions/job-actions.js';
 import { registerTrainForm } from './views/train-form.js';
+import { registerBoxJobActions } from './actions/box-jobs.js';
 import { registerBoxStop } from './actions/box-stop.js';
 import { registerBoxStart } from './actions/box-start.js';
 import { registerBoxDelete } from './actions/box-delete.js';
@@ -23,6 +24,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     registerTrainCommand(app, deps, deps.jobs);
     registerJobActions(app, deps, deps.jobs);
     registerTrainForm(app, deps, deps.jobs);
+    if (deps.boxJobs !== undefined) registerBoxJobActions(app, deps, deps.boxJobs);
   }
   registerBoxStop(app, deps);
   registerBoxStart(app, deps);

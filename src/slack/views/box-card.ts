@@ -9,6 +9,7 @@ import { LIMITS, mrkdwn, type KnownBlock, type MrkdwnElement, type SlackMessage 
 import { approvedText, boxButtons, gpuText, nameText, placeText, statusLine, statusWord, timeInState } from './box-parts.js';
 import { consoleInstanceUrl, link, mention, slackDate } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, truncate, truncateMrkdwn } from './messages.js';
+import { trainButton } from './box-job.js';
 import { boxMoney, costIsFinal, perMonthText, priceBasisText, runningPriceText } from './price-parts.js';
 
 export { ACTIONS, OPEN_ACTION } from './box-parts.js';
@@ -83,7 +84,8 @@ export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
       fields: [...boxFields(box), ...(money?.fields ?? [])],
     },
   ];
-  const buttons = boxButtons(box, 'full', readers);
+  // [Train] on the card only (not the Home tab's short rows): it opens the /train form for this box.
+  const buttons = [...boxButtons(box, 'full', readers), ...(box.status === 'ready' ? [trainButton(box)] : [])];
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
 
   const facts = [`Requested ${slackDate(box.createdAt)}`, timeInState(box, ctx.now)];

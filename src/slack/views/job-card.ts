@@ -11,6 +11,7 @@ import { jobConsoleUrl, jobLogsUrl } from '../../domain/train-command.js';
 import type { NoticeAudience } from '../../domain/notice.js';
 import { LIMITS, mrkdwn, plain, type Button, type EphemeralMessage, type KnownBlock, type SlackMessage } from './block-kit.js';
 import { channelRef, link, mention } from './format.js';
+import { boxJobBlocks, copyButtons } from './box-job.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate, truncateMrkdwn } from './messages.js';
 import { bestTrialText, tuningEndBlocks, tuningStudyText } from './tuning-parts.js';
 
@@ -135,6 +136,7 @@ export function jobCard(job: Job, ctx: JobViewContext): SlackMessage {
       ],
     },
     ...failureBlocks(job),
+    ...boxJobBlocks(job, ctx.project),
   ];
   const cost = jobCostText(job, ctx);
   const where = links(job, ctx.project);
@@ -144,7 +146,7 @@ export function jobCard(job: Job, ctx: JobViewContext): SlackMessage {
   const logs = logsButton(job, ctx.project);
   if (logs !== null) buttons.push(logs);
   if (!isJobOver(job) && job.desired !== 'cancelled') buttons.push(cancelButton(job, true));
-  if (isJobOver(job)) buttons.push(resubmitButton(job));
+  if (isJobOver(job)) buttons.push(resubmitButton(job), ...copyButtons(job));
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
   return { text: fallbackText(`Training job ${name}: ${s.word}`), blocks };
 }
@@ -156,7 +158,7 @@ export function jobEndedMessage(job: Job, ctx: JobViewContext & { audience: Noti
   const lead = ctx.audience === 'thread' ? '' : `Training job *${name}*: `;
   const where = ctx.audience === 'thread' ? null : channelRef(job.channel);
   const sentence = `${s.emoji} ${lead}${s.word.toUpperCase()} after ${durationsText(job, ctx.now)}.${where !== null ? ` Its thread is in ${where}.` : ''}`;
-  const blocks: KnownBlock[] = [section(sentence), ...tuningEndBlocks(job), ...failureBlocks(job)];
+  const blocks: KnownBlock[] = [section(sentence), ...tuningEndBlocks(job), ...failureBlocks(job), ...boxJobBlocks(job, ctx.project)];
   const cost = jobCostText(job, ctx);
   if (cost !== null) blocks.push(contextLine(`:moneybag: ${cost}`));
   const l = links(job, ctx.project);
@@ -164,7 +166,7 @@ export function jobEndedMessage(job: Job, ctx: JobViewContext & { audience: Noti
   const buttons: Button[] = [];
   const logs = logsButton(job, ctx.project);
   if (logs !== null) buttons.push(logs);
-  buttons.push(resubmitButton(job));
+  buttons.push(resubmitButton(job), ...copyButtons(job));
   blocks.push({ type: 'actions', elements: buttons });
   const error = job.failure !== null ? ` ${truncate(job.failure.message, 300)}` : '';
   const best = bestTrialText(job);

@@ -13,7 +13,7 @@ export const TRAIN_FORM = {
   actions: { command: 'command', config: 'config', region: 'region' },
 } as const;
 
-export function trainForm(opts: { defaultRegion: string; regions: readonly string[]; privateMetadata: string }): Modal {
+export function trainForm(opts: { defaultRegion: string; regions: readonly string[]; privateMetadata: string; initialCommand?: string }): Modal {
   const options = opts.regions.slice(0, 100).map((r) => ({ text: plain(r), value: r }));
   const initial = options.find((o) => o.value === opts.defaultRegion);
   const blocks: KnownBlock[] = [
@@ -27,6 +27,7 @@ export function trainForm(opts: { defaultRegion: string; regions: readonly strin
         action_id: TRAIN_FORM.actions.command,
         multiline: true,
         max_length: 3000,
+        ...(opts.initialCommand !== undefined ? { initial_value: opts.initialCommand } : {}),
         placeholder: plain('my_job --scale-tier BASIC_GPU --packages gs://bucket/trainer.tar.gz --module-name trainer.task --runtime-version 2.11'),
       },
     },

@@ -94,7 +94,7 @@ describe('boxCard', () => {
     creating: ['box_delete'],
     booting: ['box_delete'],
     // No Open JupyterLab on a card in the channel: the link is the owner's, in their DM.
-    ready: ['box_connect', 'box_stop', 'box_delete'],
+    ready: ['box_connect', 'box_stop', 'box_delete', 'box_train'],
     stopping: ['box_delete'],
     stopped: ['box_start', 'box_delete'],
     starting: ['box_delete'],

@@ -12,6 +12,8 @@ import { cancelPrompt, jobList, jobLogsMessage, jobStatusMessage, submittedMessa
 import { trainForm } from '../../views/job-form.js';
 import { trainHelp } from '../../views/train-help.js';
 import { errorMessage } from '../../views/messages.js';
+import { fromBoxCommand } from '../../../domain/train-from-box-text.js';
+import { packagingMessage } from '../../views/box-job.js';
 
 type Reply = PlainReply | 'form';
 
@@ -30,11 +32,18 @@ export async function handleTrainCommand(args: SlackCommandMiddlewareArgs & AllM
 }
 
 async function answer(command: SlackCommandMiddlewareArgs['command'], deps: ListenerDeps, jobs: JobCommands): Promise<Reply> {
+  // trigger_id is unique per invocation and identical in Slack's retries of it.
+  const asker: Asker = { userId: command.user_id, channelId: command.channel_id, requestKey: `cmd:${command.team_id}:${command.trigger_id}` };
+  const fromBox = fromBoxCommand(command.text ?? '');
+  if (fromBox !== null) {
+    if (!fromBox.ok) return errorMessage(fromBox.error.message);
+    if (deps.boxJobs === undefined) return errorMessage('Training from a box is not set up here.');
+    const result = await deps.boxJobs.submit(asker, fromBox.value);
+    return result.ok ? packagingMessage(result.value.job, result.value.job.request.notes) : errorMessage(result.error.message);
+  }
   const parsed = parseTrainCommand(command.text ?? '', { today: trainDay(deps.clock.now()) });
   if (!parsed.ok) return errorMessage(parsed.error.message);
   const cmd = parsed.value;
-  // trigger_id is unique per invocation and identical in Slack's retries of it.
-  const asker: Asker = { userId: command.user_id, channelId: command.channel_id, requestKey: `cmd:${command.team_id}:${command.trigger_id}` };
   switch (cmd.kind) {
     case 'form':
       return 'form';

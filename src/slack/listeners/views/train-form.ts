@@ -10,6 +10,8 @@ import { submittedMessage } from '../../views/job-card.js';
 import { errorMessage } from '../../views/messages.js';
 import { ACK_DEADLINE_MS, raceAckDeadline } from '../../ack-deadline.js';
 import { formRequestKey } from './gpu-up-form.js';
+import { fromBoxCommand } from '../../../domain/train-from-box-text.js';
+import { packagingMessage } from '../../views/box-job.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -29,8 +31,20 @@ export async function handleTrainForm({ ack, body, view, client }: Args, deps: L
   const text = form.command.trim();
   // The form is for submitting; a line starting with flags or a name means `submit`.
   const line = /^(\$\s*)?(gcloud|ai-platform|ml-engine|ai|submit)\b/i.test(text) ? text : `submit ${text}`;
-  const parsed = parseTrainCommand(line, { today: trainDay(deps.clock.now()), ...(form.config !== null ? { configText: form.config } : {}) });
   const errors = (message: string, block: string = TRAIN_FORM.blocks.command) => ack({ response_action: 'errors', errors: { [block]: message.slice(0, 1500) } });
+  const fromBox = fromBoxCommand(line);
+  if (fromBox !== null) {
+    // [Train] on a box's card opens this form with --from-box written in.
+    if (!fromBox.ok) return errors(fromBox.error.message);
+    if (deps.boxJobs === undefined) return errors('Training from a box is not set up here.');
+    const result = await deps.boxJobs.submit({ userId: body.user.id, channelId: channel, requestKey: formRequestKey(view, form) }, fromBox.value);
+    if (!result.ok) return errors(result.error.message);
+    await ack();
+    const reply = packagingMessage(result.value.job, result.value.job.request.notes);
+    await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks as never }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
+    return;
+  }
+  const parsed = parseTrainCommand(line, { today: trainDay(deps.clock.now()), ...(form.config !== null ? { configText: form.config } : {}) });
   if (!parsed.ok) {
     // A mistake in the tuning config is shown under the config, where it is to be fixed.
     const inConfig = (TUNING_ERROR_CODES as readonly string[]).includes(parsed.error.code);

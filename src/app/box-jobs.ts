@@ -1,0 +1,180 @@
+/**
+ * `/train submit NAME --from-box BOX ...` and [Copy to BOX]: what people ask of jobs trained from a box's
+ * code. Like every use case, these check who asks and record the intent in one transaction; the box's
+ * agent is asked by the worker (BoxJobController), never on the ack path.
+ */
+import type { Box } from '../domain/box.js';
+import { boxTrainPlan, type BoxTrainRequest } from '../domain/box-train.js';
+import { copyDestination, type BoxJobSource } from '../domain/box-job.js';
+import { isJobOver, type Job } from '../domain/job.js';
+import { planJob } from '../domain/job-plan.js';
+import { requestedEntry } from '../domain/audit.js';
+import type { UserError } from '../domain/result.js';
+import type { Asker, Outcome } from './box-commands.js';
+import type { Clock, Nudge, Policy } from './ports.js';
+import type { BoxStore } from './ports/boxes.js';
+import type { JobStore } from './ports/jobs.js';
+import type { PolicyGate } from './policy-gate.js';
+
+export interface BoxJobsDeps {
+  jobs: JobStore;
+  boxes: Pick<BoxStore, 'liveBoxNamed' | 'getBox'>;
+  policy: Policy;
+  gate?: Pick<PolicyGate, 'checkJob'>;
+  clock: Clock;
+  nudge: Nudge;
+  newId: () => string;
+  /** GPUBOT_STAGING_BUCKET, a bare bucket name; null: training from a box is not set up. */
+  bucket: string | null;
+}
+
+export class BoxJobs {
+  constructor(private readonly deps: BoxJobsDeps) {}
+
+  /** Records a job from a box's code; the worker asks the box to package it, then creates the job. */
+  async submit(asker: Asker, req: BoxTrainRequest): Promise<Outcome<{ job: Job; box: Box }>> {
+    const bucket = this.deps.bucket;
+    if (bucket === null) {
+      return refuse('NO_STAGING_BUCKET', 'Training from a box needs a staging bucket, and none is set up: an admin sets `GPUBOT_STAGING_BUCKET` (see the README, "Training from a box"). Meanwhile `/train submit` takes a package or a container.');
+    }
+    const box = await this.deps.boxes.liveBoxNamed(req.box);
+    const refusal = this.checkBox(box, req.box, asker.userId);
+    if (refusal !== null || box === null) return { ok: false, error: refusal ?? noSuchBox(req.box) };
+    const id = this.deps.newId();
+    const planned = boxTrainPlan(req, { box: { gpu: box.spec.gpu, gpuCount: box.spec.gpuCount, imageFamily: box.spec.imageFamily, region: box.spec.region }, bucket, jobId: id });
+    if (!planned.ok) return planned;
+    const request = planned.value.request;
+    if (this.deps.gate !== undefined) {
+      const check = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion: box.spec.region });
+      const verdict = await this.deps.gate.checkJob(asker.userId, asker.channelId, check.region, check.plan);
+      if (verdict.kind === 'refuse') return { ok: false, error: verdict.error };
+      // As for /train: jobs cannot wait for an approval yet, so only an admin's own submission passes.
+      if (verdict.kind === 'approve' && !this.deps.policy.isAdmin(asker.userId)) {
+        const rules = verdict.cause.hits.map((h) => `*${h.rule}* (${h.detail})`).join('; ');
+        return refuse(
+          verdict.cause.hits[0]?.code ?? 'APPROVAL_NEEDED',
+          `:raised_hand: This job needs an admin's approval under the policy: ${rules} Training jobs cannot wait for one yet, so nothing was submitted; ask an admin to submit it, or to change the rule with \`/gpu policy\`.`,
+        );
+      }
+    }
+    const zone = box.zone ?? '';
+    const now = this.deps.clock.now();
+    const result = await this.deps.jobs.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ job: Job; box: Box }>> => {
+      const plan = planJob(request, { owner: asker.userId, jobId: id, defaultRegion: box.spec.region });
+      const fromBox: BoxJobSource = {
+        boxId: box.id,
+        box: box.name,
+        zone,
+        dir: req.dir,
+        entry: { ...req.entry },
+        bucket,
+        state: 'packaging',
+        requestId: `package-${id}`,
+        askedAt: null,
+        packaged: null,
+        copy: null,
+        asked: { ...req, entry: { ...req.entry }, gpu: req.gpu === null ? null : { ...req.gpu }, args: [...req.args] },
+      };
+      const job: Job = {
+        id,
+        name: request.name,
+        owner: asker.userId,
+        channel: asker.channelId,
+        region: plan.region,
+        request,
+        plan: plan.plan,
+        desired: 'running',
+        status: 'requested',
+        vertexJobId: null,
+        failure: null,
+        fromBox,
+        createdAt: now,
+        startedAt: null,
+        endedAt: null,
+        updatedAt: now,
+        rev: 1,
+      };
+      tx.putJob(job);
+      tx.audit(requestedEntry(asker, 'job-submit', { kind: 'job', id, name: job.name }, now, `from box ${box.name}`));
+      return { ok: true, value: { job, box } };
+    });
+    if (result.ok) this.deps.nudge.nudge();
+    return result;
+  }
+
+  /** [Resubmit] of a job from a box: the same words again, so the box packages its code as it is now. */
+  async resubmit(asker: Asker, old: Job): Promise<Outcome<{ job: Job }>> {
+    if (old.fromBox === null || old.fromBox === undefined) return refuse('NOT_FROM_BOX', 'That job was not trained from a box.');
+    const result = await this.submit(asker, old.fromBox.asked);
+    return result.ok ? { ok: true, value: { job: result.value.job } } : result;
+  }
+
+  /** [Copy to BOX]: the owner (or an admin) asks for the job's outputs in the box, next to its code. */
+  async copyOutputs(asker: Asker, jobId: string): Promise<Outcome<{ job: Job; changed: boolean }>> {
+    const seen = await this.deps.jobs.getJob(jobId);
+    const early = seen === null ? refusal('NO_SUCH_JOB', 'That job no longer exists.') : this.checkCopy(seen, asker.userId);
+    if (early !== null || seen === null) return { ok: false, error: early ?? { code: 'NO_SUCH_JOB', message: 'That job no longer exists.' } };
+    const source = seen.fromBox;
+    if (source === null || source === undefined) return refuse('NOT_FROM_BOX', 'That job was not trained from a box.');
+    const box = await this.deps.boxes.getBox(source.boxId);
+    const boxRefusal = this.checkBox(box, source.box, asker.userId, seen.owner);
+    if (boxRefusal !== null) return { ok: false, error: boxRefusal };
+    const now = this.deps.clock.now();
+    const result = await this.deps.jobs.transact({ requestKey: asker.requestKey, lockKeys: [jobId] }, async (tx): Promise<Outcome<{ job: Job; changed: boolean }>> => {
+      const job = await tx.getJob(jobId);
+      const again = job === null ? refusal('NO_SUCH_JOB', 'That job no longer exists.') : this.checkCopy(job, asker.userId);
+      if (again !== null || job === null || job.fromBox === null || job.fromBox === undefined) return { ok: false, error: again ?? { code: 'NOT_FROM_BOX', message: 'That job was not trained from a box.' } };
+      const copy = job.fromBox.copy;
+      // A double click while the first copy is on its way changes nothing.
+      if (copy !== null && (copy.state === 'requested' || copy.state === 'asked')) return { ok: true, value: { job, changed: false } };
+      const n = copy === null ? 1 : Number(/-(\d+)$/.exec(copy.requestId)?.[1] ?? '1') + 1;
+      const updated: Job = {
+        ...job,
+        fromBox: {
+          ...job.fromBox,
+          zone: box?.zone ?? job.fromBox.zone,
+          copy: { requestId: `copy-${job.id}-${n}`, by: asker.userId, state: 'requested', requestedAt: now, askedAt: null, to: copyDestination(job.fromBox, job.name), files: null, bytes: null, message: null },
+        },
+        updatedAt: now,
+        rev: job.rev + 1,
+      };
+      tx.putJob(updated);
+      return { ok: true, value: { job: updated, changed: true } };
+    });
+    if (result.ok && result.value.changed) this.deps.nudge.nudge();
+    return result;
+  }
+
+  /** The box must be live, the asker's (or the asker an admin), and ready. */
+  private checkBox(box: Box | null, name: string, userId: string, jobOwner?: string): UserError | null {
+    if (box === null || box.status === 'deleted' || box.status === 'failed') return noSuchBox(name);
+    if (box.owner !== userId && jobOwner !== userId && !this.deps.policy.isAdmin(userId)) {
+      return { code: 'NOT_YOURS', message: `\`${box.name}\` belongs to <@${box.owner}>; only its owner or an admin can train from it or copy into it.` };
+    }
+    if (box.status !== 'ready' || box.zone === null) {
+      const how = box.status === 'stopped' ? ` Start it with \`/gpu start ${box.name}\`, then send again.` : ' Send again once its card says it is ready.';
+      return { code: 'BOX_NOT_READY', message: `\`${box.name}\` is ${box.status}: its code can only be read while it runs.${how}` };
+    }
+    return null;
+  }
+
+  private checkCopy(job: Job, userId: string): UserError | null {
+    if (job.owner !== userId && !this.deps.policy.isAdmin(userId)) {
+      return { code: 'NOT_YOURS', message: `\`${job.name}\` belongs to <@${job.owner}>; only its owner or an admin can copy its outputs.` };
+    }
+    if (!isJobOver(job)) return { code: 'JOB_NOT_OVER', message: `\`${job.name}\` is still ${job.status}; its outputs can be copied once it ends.` };
+    return null;
+  }
+}
+
+function refusal(code: string, message: string): UserError {
+  return { code, message };
+}
+
+function refuse(code: string, message: string): { ok: false; error: UserError } {
+  return { ok: false, error: { code, message } };
+}
+
+function noSuchBox(name: string): UserError {
+  return { code: 'NO_SUCH_BOX', message: `I have no box named \`${name}\`. \`/gpu list\` shows your boxes.` };
+}
