@@ -1,5 +1,5 @@
 /**
- * "A value, or a person's mistake with its message": what every parser and use case returns. Kept in a
+ * "A value, or a person's mistake with its message": what every parser and use case returns and listeners answer from.
  * file of its own so that parsers of /train and /gpu import it without importing each other.
  */
 export interface UserError {

@@ -2,7 +2,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { raceAckDeadline } from '../../ack-deadline.js';
-import type { Asker, Outcome } from '../../../app/box-commands.js';
+import type { Asker } from '../../../app/box-commands.js';
+import type { Parsed } from '../../../domain/result.js';
 import type { ListenerDeps } from '../../context.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
 
@@ -32,7 +33,7 @@ export async function runBoxAction<T>(
   args: ButtonArgs,
   deps: ListenerDeps,
   what: string,
-  act: (asker: Asker, boxId: string) => Promise<Outcome<T>>,
+  act: (asker: Asker, boxId: string) => Promise<Parsed<T>>,
   said: (value: T) => string,
 ): Promise<void> {
   const work = act(askerOf(args.body), args.action.value ?? '').then(

@@ -7,7 +7,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { raceAckDeadline } from '../../ack-deadline.js';
 import type { Box } from '../../../domain/box.js';
-import type { Outcome } from '../../../app/box-commands.js';
+import type { Parsed } from '../../../domain/result.js';
 import type { ListenerDeps } from '../../context.js';
 import { PRICE_WAIT_MS, startLookup, within } from '../../price-lookup.js';
 import { alreadyDecidedText, approvalRequestMessage, APPROVAL_ACTIONS, decisionForm } from '../../views/approval.js';
@@ -34,7 +34,7 @@ async function openDecisionForm(args: ButtonArgs, deps: ListenerDeps): Promise<v
 }
 
 async function decide(args: ButtonArgs, deps: ListenerDeps, decision: 'approve' | 'deny'): Promise<void> {
-  const work: Promise<Outcome<{ box: Box; changed: boolean }> | { failed: string }> = deps.boxes
+  const work: Promise<Parsed<{ box: Box; changed: boolean }> | { failed: string }> = deps.boxes
     .decide(askerOf(args.body), args.action.value ?? '', decision)
     .catch((error: unknown) => {
       const errorId = randomUUID().slice(0, 8);
