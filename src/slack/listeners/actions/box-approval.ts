@@ -12,7 +12,7 @@ import type { ListenerDeps } from '../../context.js';
 import { PRICE_WAIT_MS, startLookup, within } from '../../price-lookup.js';
 import { alreadyDecidedText, approvalRequestMessage, APPROVAL_ACTIONS, decisionForm } from '../../views/approval.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
-import { askerOf, replyTo, type ButtonArgs } from './box-action.js';
+import { askerOf, replyTo, type ButtonArgs } from './button.js';
 
 export function registerBoxApproval(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.approve, (args) => decide(args, deps, 'approve'));

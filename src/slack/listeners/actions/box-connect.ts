@@ -4,7 +4,7 @@ import type { ListenerDeps } from '../../context.js';
 import { ACTIONS } from '../../views/box-card.js';
 import { connectMessage } from '../../views/connect.js';
 import { apologyMessage, errorMessage } from '../../views/messages.js';
-import { replyTo } from './box-action.js';
+import { replyTo } from './button.js';
 
 export function registerBoxConnect(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.connect, async (args) => {
