@@ -3,7 +3,9 @@ import type { App } from '@slack/bolt';
 import type { ListenerDeps } from '../context.js';
 import { registerGpuCommand } from './commands/gpu.js';
 import { registerTrainCommand } from './commands/train.js';
-import { registerJobActions } from './actions/job-actions.js';
+import { registerJobCancel } from './actions/job-cancel.js';
+import { registerJobResubmit } from './actions/job-resubmit.js';
+import { registerJobLogs } from './actions/job-logs.js';
 import { registerTrainForm } from './views/train-form.js';
 import { registerBoxStop } from './actions/box-stop.js';
 import { registerBoxStart } from './actions/box-start.js';
@@ -21,7 +23,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerGpuCommand(app, deps);
   if (deps.jobs !== undefined) {
     registerTrainCommand(app, deps, deps.jobs);
-    registerJobActions(app, deps, deps.jobs);
+    registerJobCancel(app, deps, deps.jobs);
+    registerJobResubmit(app, deps, deps.jobs);
+    registerJobLogs(app);
     registerTrainForm(app, deps, deps.jobs);
   }
   registerBoxStop(app, deps);
