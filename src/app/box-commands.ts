@@ -8,7 +8,7 @@ import { endWait, isWaiting, mayDecide, waitingApproval, type ApprovalCause } fr
 import { budgetHit } from '../domain/policy.js';
 import type { NoticeDraft } from '../domain/notice.js';
 import { moveTo } from '../domain/box-transitions.js';
-import type { BoxRequest } from '../domain/gpu-command.js';
+import type { BoxRequest } from '../domain/box-request.js';
 import type { Parsed, UserError } from '../domain/result.js';
 import { resolveBoxSpec } from '../domain/box-request.js';
 import { formatDuration } from '../domain/duration.js';

@@ -1,5 +1,5 @@
 /** Reads the text after `/gpu` into a typed command; every refusal says what was wrong and what would work. */
-import { DEFAULT_DISK_GB, checkBoxName, isValidBoxName } from './box-request.js';
+import { DEFAULT_DISK_GB, checkBoxName, isValidBoxName, type BoxRequest } from './box-request.js';
 import { countChars, helpTopic, isFlagLike, isHelpFlag, lookup, undoSmartDash } from './command-words.js';
 import { DEFAULT_GPU, GPU_KEYS, gpuForMachine, machineShape, parseGpuKey, type GpuKey } from './gpus.js';
 import { closestWord, quoteUserText as q, splitShellWords } from './shell-words.js';
@@ -34,27 +34,6 @@ export const MAX_AUDIT_DAYS = 400;
 
 /** Whose spend `/gpu cost` shows. */
 export type CostWho = { kind: 'me' } | { kind: 'user'; userId: string } | { kind: 'all' };
-
-export interface BoxRequest {
-  name: string;
-  gpu: GpuKey;
-  gpuCount: number;
-  /** null: the default machine for the GPU and count. */
-  machineType: string | null;
-  zone: string | null;
-  region: string | null;
-  diskGb: number;
-  imageFamily: string | null;
-  spot: boolean;
-  /** `--flex-start`: buy the VM with Compute's Flex-start model; absent: not asked. */
-  flexStart?: boolean;
-  /** `--max-run 8h`: a Flex-start VM's longest run (implies Flex-start); absent: the default. */
-  flexMaxRunMs?: number;
-  /** `--idle 90m` or `--idle off` (null); absent: the configured default. */
-  idleWindowMs?: number | null;
-  /** `--hours 8`: stop after this long even when busy; absent: no limit. */
-  maxRunningMs?: number;
-}
 
 import type { Parsed, UserError } from './result.js';
 export type { Parsed, UserError };

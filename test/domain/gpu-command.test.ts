@@ -4,9 +4,9 @@ import {
   GPU_COMMAND_ERROR_CODES,
   MAX_COMMAND_LENGTH,
   parseGpuCommand,
-  type BoxRequest,
   type GpuCommand,
 } from '../../src/domain/gpu-command.js';
+import type { BoxRequest } from '../../src/domain/box-request.js';
 import { makeRequest } from '../support/boxes.js';
 
 function parsed(text: string): GpuCommand {
