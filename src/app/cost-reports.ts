@@ -3,9 +3,8 @@
  * asker's unless an admin asks for someone else or everyone), price them, and sum them by person, box,
  * job and day.
  */
-import type { CostWho } from '../domain/gpu-command.js';
 import type { Parsed } from '../domain/result.js';
-import { buildCostReport, periodOf, type CostRange, type CostReport } from '../domain/cost-report.js';
+import { buildCostReport, periodOf, type CostRange, type CostReport, type CostWho } from '../domain/cost-report.js';
 import type { PriceTable } from '../domain/prices.js';
 import type { Clock } from './ports.js';
 import type { CostStore } from './ports/costs.js';
