@@ -3,7 +3,8 @@
  * example value for each field, the helpers that settle a flag given twice, and how a person is named.
  */
 import { DEFAULT_DISK_GB } from './box-request.js';
-import { isFlagLike, lookup } from './command-words.js';
+import { readFlags, type FlagUse } from './command-flags.js';
+import { lookup } from './command-words.js';
 import type { Parsed, UserError } from './result.js';
 import { closestWord, quoteUserText as q } from './shell-words.js';
 
@@ -61,77 +62,33 @@ export function fail(code: GpuCommandErrorCode, message: string): { ok: false; e
   return { ok: false, error: { code, message } };
 }
 
-export interface FlagUse {
-  /** The flag as written, without any `=value`, normalized to `--name`. */
-  flag: string;
-  spec: FlagSpec;
-  /** The value; `true`/`false` text for switches. */
-  value: string;
-}
-
 export interface ReadArgs {
+  /** Words that are not flags, with those after `--` at the end. */
   positionals: string[];
-  flags: FlagUse[];
+  flags: FlagUse<FlagSpec>[];
 }
 
 /**
  * Splits arguments into positionals and flags (`--flag value`, `--flag=value`, switches), resolving
- * flag names against `table`. `--` ends the flags.
+ * flag names against `table`. `--` ends the flags: what follows is positional.
  */
 export function readArgs(
   args: readonly string[],
   table: Readonly<Record<string, FlagSpec>>,
   unknownFlag: (written: string) => UserError,
 ): Parsed<ReadArgs> {
-  const positionals: string[] = [];
-  const flags: FlagUse[] = [];
-  let literal = false;
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i] ?? '';
-    if (!literal && word === '--') {
-      literal = true;
-      continue;
-    }
-    if (literal || !isFlagLike(word)) {
-      positionals.push(word);
-      continue;
-    }
-    const eq = word.indexOf('=');
-    const written = eq < 0 ? word : word.slice(0, eq);
-    const inline = eq < 0 ? null : word.slice(eq + 1);
-    const name = written.replace(/^-+/, '').toLowerCase().replace(/_/g, '-');
-    const spec = lookup(table, name);
-    if (spec === undefined) return { ok: false, error: unknownFlag(written) };
-    const flag = `--${name}`;
-    if (spec.value === 'bool') {
-      const value = inline === null ? 'true' : parseSwitch(inline);
-      if (value === null) {
-        return fail('BAD_VALUE', `\`${flag}\` is a switch: write \`${flag}\` alone (or \`${flag}=false\`), not ${q(word)}.`);
-      }
-      flags.push({ flag, spec, value });
-      continue;
-    }
-    let value = inline;
-    if (value === null) {
-      const next = args[i + 1];
-      if (next !== undefined && next !== '--' && !isFlagLike(next)) {
-        value = next;
-        i++;
-      }
-    }
-    if (value === null || value.trim() === '') {
-      return fail('MISSING_VALUE', `\`${flag}\` needs a value, like \`${flag} ${EXAMPLES[spec.field]}\`.`);
-    }
-    flags.push({ flag, spec, value: value.trim() });
-  }
-  return ok({ positionals, flags });
-}
-
-function parseSwitch(text: string): 'true' | 'false' | null {
-  const t = text.trim().toLowerCase();
-  if (['true', 'yes', 'on', '1', ''].includes(t)) return 'true';
-  if (['false', 'no', 'off', '0'].includes(t)) return 'false';
-  return null;
+  const read = readFlags<FlagSpec>(args, {
+    find: (name, written) => {
+      const spec = lookup(table, name);
+      return spec === undefined ? { refused: unknownFlag(written) } : { spec };
+    },
+    isSwitch: (spec) => spec.value === 'bool',
+    example: (flag, spec) => `${flag} ${EXAMPLES[spec.field]}`,
+    switches: 'checked',
+  });
+  if (!read.ok) return read;
+  const { positionals, flags, afterDashes } = read.value;
+  return ok({ positionals: [...positionals, ...afterDashes], flags });
 }
 
 export function unknownFlagError(
