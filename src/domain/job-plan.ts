@@ -3,7 +3,8 @@
  * wire shapes: jobs' counterpart of InstancePlan. The job record stores it; src/gcp/ writes it as a
  * CustomJob body.
  */
-import { POOL_ROLES, type PoolRole, type VertexAccelerator } from './training-images.js';
+import { POOL_ROLES, type PoolRole } from './training-images.js';
+import { type VertexAccelerator } from './training-machines.js';
 
 /**
  * What each replica of a pool runs: a Python package on a prebuilt image, a container, or code a box

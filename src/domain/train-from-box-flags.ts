@@ -7,7 +7,7 @@ import type { Parsed, UserError } from './result.js';
 import type { BoxTrainRequest } from './box-train.js';
 import { readFlags } from './command-flags.js';
 import { closestWord, quoteUserText as q } from './shell-words.js';
-import { readAccelerator, type TrainingGpu } from './training-images.js';
+import { readAccelerator, type TrainingGpu } from './training-machines.js';
 import { checkJobName, ok, parseWhole, type TrainCommandErrorCode } from './train-values.js';
 
 /**
