@@ -55,7 +55,7 @@ async function decide(args: ButtonArgs, deps: ListenerDeps, decision: 'approve' 
     if (box.approval?.state !== 'waiting' && args.body.response_url !== undefined && args.body.container?.type !== 'view') {
       const prices = await within(startLookup(deps.prices, box.spec.region, deps.log), PRICE_WAIT_MS);
       const message = approvalRequestMessage(box, { now: deps.clock.now(), ...(prices !== undefined ? { prices } : {}) });
-      await args.respond({ replace_original: true, text: message.text, blocks: message.blocks as never });
+      await args.respond({ replace_original: true, text: message.text, blocks: message.blocks });
     }
   } catch (error) {
     deps.log.warn('could not answer an approval button', { error });

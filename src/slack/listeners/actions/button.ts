@@ -5,10 +5,11 @@ import { raceAckDeadline } from '../../ack-deadline.js';
 import type { Asker } from '../../../app/box-commands.js';
 import type { Parsed } from '../../../domain/result.js';
 import type { ListenerDeps } from '../../context.js';
+import type { KnownBlock } from '../../views/block-kit.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
-type Reply = { text: string; blocks?: unknown[] };
+type Reply = { text: string; blocks?: KnownBlock[] };
 
 export function askerOf(body: BlockAction): Asker {
   // Each click has its own trigger_id; a double click is two requests, made harmless by the
@@ -19,7 +20,7 @@ export function askerOf(body: BlockAction): Asker {
 /** Answers the clicker only: ephemerally where the button was, or by DM from the App Home. */
 export async function replyTo(args: ButtonArgs, reply: Reply): Promise<void> {
   const { body, client, respond } = args;
-  const blocks = reply.blocks ? { blocks: reply.blocks as never } : {};
+  const blocks = reply.blocks ? { blocks: reply.blocks } : {};
   if (body.response_url !== undefined && body.container?.type !== 'view') {
     await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text, ...blocks });
   } else if (body.channel?.id !== undefined) {
