@@ -3,37 +3,18 @@
  * ack; the admin's message then shows what was decided in place of the buttons, and a late click (a
  * double click, a second admin) is told what was decided first.
  */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { raceAckDeadline } from '../../ack-deadline.js';
 import type { Box } from '../../../domain/box.js';
 import type { Parsed } from '../../../domain/result.js';
 import type { ListenerDeps } from '../../context.js';
 import { PRICE_WAIT_MS, startLookup, within } from '../../price-lookup.js';
-import { alreadyDecidedText, approvalRequestMessage, APPROVAL_ACTIONS, decisionForm } from '../../views/approval.js';
+import { alreadyDecidedText, approvalRequestMessage } from '../../views/approval.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
 import { askerOf, replyTo, type ButtonArgs } from './button.js';
 
-export function registerBoxApproval(app: App, deps: ListenerDeps): void {
-  app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.approve, (args) => decide(args, deps, 'approve'));
-  app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.deny, (args) => decide(args, deps, 'deny'));
-  app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.withReason, (args) => openDecisionForm(args, deps));
-}
-
-/** [With a reason…]: the form opens right after the ack, while the trigger_id is good; admins only. */
-async function openDecisionForm(args: ButtonArgs, deps: ListenerDeps): Promise<void> {
-  await args.ack();
-  const boxId = args.action.value ?? '';
-  try {
-    const box = boxId === '' ? null : await deps.boxes.findForDecision(askerOf(args.body).userId, boxId);
-    if (box === null || !box.ok) return await replyTo(args, errorMessage(box === null ? 'That request no longer exists.' : box.error.message));
-    await args.client.views.open({ trigger_id: args.body.trigger_id, view: decisionForm(box.value) });
-  } catch (error) {
-    deps.log.warn('could not open the decision form', { error });
-  }
-}
-
-async function decide(args: ButtonArgs, deps: ListenerDeps, decision: 'approve' | 'deny'): Promise<void> {
+/** The shared body of [Approve] and [Deny]. */
+export async function decide(args: ButtonArgs, deps: ListenerDeps, decision: 'approve' | 'deny'): Promise<void> {
   const work: Promise<Parsed<{ box: Box; changed: boolean }> | { failed: string }> = deps.boxes
     .decide(askerOf(args.body), args.action.value ?? '', decision)
     .catch((error: unknown) => {
