@@ -43,7 +43,7 @@ import { FirestoreLeaseStore, WORKER_LEASE } from './store/lease-store.js';
 import { FirestoreNoticeStore } from './store/notice-store.js';
 import { FirestoreCardClaimStore } from './store/card-claim-store.js';
 import { createSlackApp, type SlackApp, type SlackConnection } from './slack/app.js';
-import { SlackNotifier } from './slack/notifier.js';
+import { SlackNotifier } from './slack/box-notifier.js';
 import { Worker } from './worker/worker.js';
 import { tickRoute } from './worker/tick-route.js';
 import type { Embedded } from './sandbox/embedded.js';

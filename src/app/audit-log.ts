@@ -1,9 +1,9 @@
 /** `/gpu audit`: the audit trail for admins, newest first, over the days asked for. */
 import type { AuditEntry } from '../domain/audit.js';
-import type { AuditOf, UserError } from '../domain/gpu-command.js';
+import type { AuditOf } from '../domain/gpu-command.js';
+import type { Parsed, UserError } from '../domain/result.js';
 import { duration } from '../domain/time.js';
 import type { AuditReader, Clock, Policy } from './ports.js';
-import type { Outcome } from './box-commands.js';
 
 /** One answer's worth: an ephemeral message holds this many lines comfortably. */
 export const AUDIT_PAGE = 40;
@@ -18,7 +18,7 @@ export class AuditLog {
   constructor(private readonly deps: AuditLogDeps) {}
 
   /** The entries, newest first; `more` when there were more than one page holds. */
-  async list(asker: string, of: AuditOf, days: number): Promise<Outcome<{ entries: AuditEntry[]; more: boolean; sinceMs: number }>> {
+  async list(asker: string, of: AuditOf, days: number): Promise<Parsed<{ entries: AuditEntry[]; more: boolean; sinceMs: number }>> {
     if (!this.deps.policy.isAdmin(asker)) return { ok: false, error: NOT_ADMIN };
     const sinceMs = this.deps.clock.now() - duration({ days }).asMilliseconds();
     const found = await this.deps.reader.entries({

@@ -8,15 +8,14 @@ import { endWait, isWaiting, mayDecide, waitingApproval, type ApprovalCause } fr
 import { budgetHit } from '../domain/policy.js';
 import type { NoticeDraft } from '../domain/notice.js';
 import { moveTo } from '../domain/box-transitions.js';
-import type { BoxRequest, UserError } from '../domain/gpu-command.js';
+import type { BoxRequest } from '../domain/box-request.js';
+import type { Parsed, UserError } from '../domain/result.js';
 import { resolveBoxSpec } from '../domain/box-request.js';
 import { formatDuration } from '../domain/duration.js';
 import { applyKeep, NOT_WARNED } from '../domain/idle.js';
 import { requestedEntry, type AuditAction } from '../domain/audit.js';
 import type { BoxStore, Clock, Nudge, Policy } from './ports.js';
 import type { PolicyGate } from './policy-gate.js';
-
-export type Outcome<T> = { ok: true; value: T } | { ok: false; error: UserError };
 
 export interface BoxCommandsDeps {
   store: BoxStore;
@@ -58,7 +57,7 @@ export class BoxCommands {
    * `pastBudget` the box waits for an admin's approval instead, and the admins are asked in the same
    * transaction.
    */
-  async requestBox(asker: Asker, request: BoxRequest, options: { pastBudget?: BudgetOverrun } = {}): Promise<Outcome<{ box: Box }>> {
+  async requestBox(asker: Asker, request: BoxRequest, options: { pastBudget?: BudgetOverrun } = {}): Promise<Parsed<{ box: Box }>> {
     const spec = resolveBoxSpec(request, {
       defaultRegion: this.deps.defaultRegion,
       minDiskGb: this.deps.minDiskGb,
@@ -82,14 +81,14 @@ export class BoxCommands {
     const waits = fresh.status === 'awaiting-approval';
     // Most requests are new and their name free: one batched write says so, and answers the ack fast.
     // A waiting box also needs its notice to the admins written with it, which only a transaction does.
-    const created: Outcome<{ box: Box }> = { ok: true, value: { box: fresh } };
+    const created: Parsed<{ box: Box }> = { ok: true, value: { box: fresh } };
     const audit = requestedEntry(asker, 'create', boxTarget(fresh), now, `${fresh.spec.gpuCount}x ${fresh.spec.gpu}`);
     if (!waits && (await this.deps.store.tryCreateBox(fresh, asker.requestKey, created, audit))) {
       this.deps.nudge.nudge();
       return created;
     }
     const lock = { requestKey: asker.requestKey, lockKeys: [`name:${request.name}`] };
-    const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box }>> => {
+    const result = await this.deps.store.transact(lock, async (tx): Promise<Parsed<{ box: Box }>> => {
       const existing = await tx.liveBoxNamed(request.name);
       if (existing !== null) return { ok: false, error: nameTaken(existing, asker.userId, request.name) };
       const box = fresh;
@@ -107,7 +106,7 @@ export class BoxCommands {
    * [Approve] / [Deny] on a box waiting past a budget: admins only. The first decision wins; any
    * later click (a double click, a second admin) changes nothing and is told what was decided.
    */
-  async decide(asker: Asker, boxId: string, decision: 'approve' | 'deny', reason?: string): Promise<Outcome<{ box: Box; changed: boolean }>> {
+  async decide(asker: Asker, boxId: string, decision: 'approve' | 'deny', reason?: string): Promise<Parsed<{ box: Box; changed: boolean }>> {
     if (!this.deps.policy.isAdmin(asker.userId)) {
       return { ok: false, error: { code: 'NOT_ADMIN', message: `Only an admin can ${decision} a box request; ask one of the admins listed in \`GPUBOT_ADMINS\`.` } };
     }
@@ -122,7 +121,7 @@ export class BoxCommands {
       return { ok: false, error: { code: 'OWN_REQUEST', message: `\`${seen.name}\` is your own request; another admin has to approve it.` } };
     }
     const lock = { requestKey: asker.requestKey, lockKeys: [seen.id] };
-    const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box; changed: boolean }>> => {
+    const result = await this.deps.store.transact(lock, async (tx): Promise<Parsed<{ box: Box; changed: boolean }>> => {
       const box = await tx.getBox(seen.id);
       if (box === null) return { ok: false, error: notFound({ id: boxId }) };
       const outcome = decision === 'approve' ? 'approved' : 'denied';
@@ -145,7 +144,7 @@ export class BoxCommands {
   }
 
   /** A request an admin is about to decide on in the decision form: admins only, and only while it waits. */
-  async findForDecision(userId: string, boxId: string): Promise<Outcome<Box>> {
+  async findForDecision(userId: string, boxId: string): Promise<Parsed<Box>> {
     if (!this.deps.policy.isAdmin(userId)) {
       return { ok: false, error: { code: 'NOT_ADMIN', message: 'Only an admin can decide on a box request; ask one of the admins listed in `GPUBOT_ADMINS`.' } };
     }
@@ -156,12 +155,12 @@ export class BoxCommands {
   }
 
   /** [Keep 1h] / [Keep 4h] / `/gpu keep NAME 2h`: postpones idle stops, within the configured cap. */
-  async keep(asker: Asker, target: BoxTarget, forMs: number): Promise<Outcome<{ box: Box; keepUntil: number; capped: boolean }>> {
+  async keep(asker: Asker, target: BoxTarget, forMs: number): Promise<Parsed<{ box: Box; keepUntil: number; capped: boolean }>> {
     const seen = 'id' in target ? await this.deps.store.getBox(target.id) : await this.deps.store.liveBoxNamed(target.name);
     const early = this.refuse(seen, asker.userId, target);
     if (early !== null || seen === null) return { ok: false, error: early ?? notFound(target) };
     const lock = { requestKey: asker.requestKey, lockKeys: [seen.id] };
-    return this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box; keepUntil: number; capped: boolean }>> => {
+    return this.deps.store.transact(lock, async (tx): Promise<Parsed<{ box: Box; keepUntil: number; capped: boolean }>> => {
       const box = await tx.getBox(seen.id);
       if (box === null || !isLive(box)) return { ok: false, error: notFound(target) };
       if (box.status !== 'ready' && box.status !== 'booting') {
@@ -200,20 +199,20 @@ export class BoxCommands {
     };
   }
 
-  stop(asker: Asker, target: BoxTarget): Promise<Outcome<{ box: Box; changed: boolean }>> {
+  stop(asker: Asker, target: BoxTarget): Promise<Parsed<{ box: Box; changed: boolean }>> {
     return this.setDesired(asker, target, 'stopped');
   }
 
-  start(asker: Asker, target: BoxTarget): Promise<Outcome<{ box: Box; changed: boolean }>> {
+  start(asker: Asker, target: BoxTarget): Promise<Parsed<{ box: Box; changed: boolean }>> {
     return this.setDesired(asker, target, 'running');
   }
 
-  delete(asker: Asker, target: BoxTarget): Promise<Outcome<{ box: Box; changed: boolean }>> {
+  delete(asker: Asker, target: BoxTarget): Promise<Parsed<{ box: Box; changed: boolean }>> {
     return this.setDesired(asker, target, 'deleted');
   }
 
   /** A box the asker may look at closely (its Jupyter link): the owner's or, for admins, anyone's. */
-  async connect(asker: Pick<Asker, 'userId'>, target: BoxTarget): Promise<Outcome<Box>> {
+  async connect(asker: Pick<Asker, 'userId'>, target: BoxTarget): Promise<Parsed<Box>> {
     const box = 'id' in target ? await this.deps.store.getBox(target.id) : await this.deps.store.liveBoxNamed(target.name);
     const refusal = this.refuse(box, asker.userId, target);
     if (refusal !== null) return { ok: false, error: refusal };
@@ -225,7 +224,7 @@ export class BoxCommands {
     return boxes.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  private async setDesired(asker: Asker, target: BoxTarget, desired: BoxDesire): Promise<Outcome<{ box: Box; changed: boolean }>> {
+  private async setDesired(asker: Asker, target: BoxTarget, desired: BoxDesire): Promise<Parsed<{ box: Box; changed: boolean }>> {
     // Read first, outside the transaction: refusals and repeats (a double click) need no lock at all.
     const seen = 'id' in target ? await this.deps.store.getBox(target.id) : await this.deps.store.liveBoxNamed(target.name);
     const early = this.refuse(seen, asker.userId, target);
@@ -233,7 +232,7 @@ export class BoxCommands {
     if (desired !== 'deleted' && isWaiting(seen)) return { ok: false, error: waitingError(seen) };
     if (seen.desired === desired && isLive(seen)) return { ok: true, value: { box: seen, changed: false } };
     const lock = { requestKey: asker.requestKey, lockKeys: [seen.id] };
-    const result = await this.deps.store.transact(lock, async (tx): Promise<Outcome<{ box: Box; changed: boolean }>> => {
+    const result = await this.deps.store.transact(lock, async (tx): Promise<Parsed<{ box: Box; changed: boolean }>> => {
       const box = await tx.getBox(seen.id);
       const refusal = this.refuse(box, asker.userId, target);
       if (refusal !== null || box === null) return { ok: false, error: refusal ?? notFound(target) };
@@ -271,7 +270,7 @@ export class BoxCommands {
     return result;
   }
 
-  private idleSettings(request: BoxRequest, byPolicy: boolean): Outcome<{ idleWindowMs: number | null; maxRunningMs: number | null }> {
+  private idleSettings(request: BoxRequest, byPolicy: boolean): Parsed<{ idleWindowMs: number | null; maxRunningMs: number | null }> {
     const rules = this.deps.idle;
     const window = request.idleWindowMs === undefined ? rules.defaultWindowMs : request.idleWindowMs;
     if (byPolicy) {

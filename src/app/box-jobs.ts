@@ -10,7 +10,8 @@ import { isJobOver, type Job } from '../domain/job.js';
 import { planJob } from '../domain/job-plan.js';
 import { requestedEntry } from '../domain/audit.js';
 import type { UserError } from '../domain/result.js';
-import type { Asker, Outcome } from './box-commands.js';
+import type { Asker } from './box-commands.js';
+import type { Parsed } from '../domain/result.js';
 import type { Clock, Nudge, Policy } from './ports.js';
 import type { BoxStore } from './ports/boxes.js';
 import type { JobStore } from './ports/jobs.js';
@@ -32,7 +33,7 @@ export class BoxJobs {
   constructor(private readonly deps: BoxJobsDeps) {}
 
   /** Records a job from a box's code; the worker asks the box to package it, then creates the job. */
-  async submit(asker: Asker, req: BoxTrainRequest): Promise<Outcome<{ job: Job; box: Box }>> {
+  async submit(asker: Asker, req: BoxTrainRequest): Promise<Parsed<{ job: Job; box: Box }>> {
     const bucket = this.deps.bucket;
     if (bucket === null) {
       return refuse('NO_STAGING_BUCKET', 'Training from a box needs a staging bucket, and none is set up: an admin sets `GPUBOT_STAGING_BUCKET` (see the README, "Training from a box"). Meanwhile `/train submit` takes a package or a container.');
@@ -59,7 +60,7 @@ export class BoxJobs {
     }
     const zone = box.zone ?? '';
     const now = this.deps.clock.now();
-    const result = await this.deps.jobs.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ job: Job; box: Box }>> => {
+    const result = await this.deps.jobs.transact({ requestKey: asker.requestKey }, async (tx): Promise<Parsed<{ job: Job; box: Box }>> => {
       const plan = planJob(request, { owner: asker.userId, jobId: id, defaultRegion: box.spec.region });
       const fromBox: BoxJobSource = {
         boxId: box.id,
@@ -103,14 +104,14 @@ export class BoxJobs {
   }
 
   /** [Resubmit] of a job from a box: the same words again, so the box packages its code as it is now. */
-  async resubmit(asker: Asker, old: Job): Promise<Outcome<{ job: Job }>> {
+  async resubmit(asker: Asker, old: Job): Promise<Parsed<{ job: Job }>> {
     if (old.fromBox === null || old.fromBox === undefined) return refuse('NOT_FROM_BOX', 'That job was not trained from a box.');
     const result = await this.submit(asker, old.fromBox.asked);
     return result.ok ? { ok: true, value: { job: result.value.job } } : result;
   }
 
   /** [Copy to BOX]: the owner (or an admin) asks for the job's outputs in the box, next to its code. */
-  async copyOutputs(asker: Asker, jobId: string): Promise<Outcome<{ job: Job; changed: boolean }>> {
+  async copyOutputs(asker: Asker, jobId: string): Promise<Parsed<{ job: Job; changed: boolean }>> {
     const seen = await this.deps.jobs.getJob(jobId);
     const early = seen === null ? refusal('NO_SUCH_JOB', 'That job no longer exists.') : this.checkCopy(seen, asker.userId);
     if (early !== null || seen === null) return { ok: false, error: early ?? { code: 'NO_SUCH_JOB', message: 'That job no longer exists.' } };
@@ -120,7 +121,7 @@ export class BoxJobs {
     const boxRefusal = this.checkBox(box, source.box, asker.userId, seen.owner);
     if (boxRefusal !== null) return { ok: false, error: boxRefusal };
     const now = this.deps.clock.now();
-    const result = await this.deps.jobs.transact({ requestKey: asker.requestKey, lockKeys: [jobId] }, async (tx): Promise<Outcome<{ job: Job; changed: boolean }>> => {
+    const result = await this.deps.jobs.transact({ requestKey: asker.requestKey, lockKeys: [jobId] }, async (tx): Promise<Parsed<{ job: Job; changed: boolean }>> => {
       const job = await tx.getJob(jobId);
       const again = job === null ? refusal('NO_SUCH_JOB', 'That job no longer exists.') : this.checkCopy(job, asker.userId);
       if (again !== null || job === null || job.fromBox === null || job.fromBox === undefined) return { ok: false, error: again ?? { code: 'NOT_FROM_BOX', message: 'That job was not trained from a box.' } };

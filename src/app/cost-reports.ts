@@ -3,8 +3,8 @@
  * asker's unless an admin asks for someone else or everyone), price them, and sum them by person, box,
  * job and day.
  */
-import type { CostWho, UserError } from '../domain/gpu-command.js';
-import { buildCostReport, periodOf, type CostRange, type CostReport } from '../domain/cost-report.js';
+import type { Parsed } from '../domain/result.js';
+import { buildCostReport, periodOf, type CostRange, type CostReport, type CostWho } from '../domain/cost-report.js';
 import type { PriceTable } from '../domain/prices.js';
 import type { Clock } from './ports.js';
 import type { CostStore } from './ports/costs.js';
@@ -17,7 +17,7 @@ export interface CostReportsDeps {
   isAdmin(user: string): boolean;
 }
 
-export type CostReportResult = { ok: true; value: { report: CostReport; reads: number } } | { ok: false; error: UserError };
+export type CostReportResult = Parsed<{ report: CostReport; reads: number }>;
 
 export class CostReports {
   constructor(private readonly deps: CostReportsDeps) {}

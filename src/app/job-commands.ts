@@ -4,8 +4,9 @@
  */
 import { isJobOver, type Job } from '../domain/job.js';
 import { planJob } from '../domain/job-plan.js';
-import type { TrainRequest, UserError } from '../domain/train-command.js';
-import type { Asker, Outcome } from './box-commands.js';
+import type { TrainRequest } from '../domain/train-command.js';
+import type { Parsed, UserError } from '../domain/result.js';
+import type { Asker } from './box-commands.js';
 import type { Clock, Nudge, Policy } from './ports.js';
 import type { JobStore } from './ports/jobs.js';
 import type { PolicyGate } from './policy-gate.js';
@@ -22,7 +23,7 @@ export interface JobCommandsDeps {
   project: string;
   defaultRegion: string;
   /** [Resubmit] of a job trained from a box (app/box-jobs.ts): its box packages the code again. */
-  resubmitFromBox?: (asker: Asker, job: Job) => Promise<Outcome<{ job: Job }>>;
+  resubmitFromBox?: (asker: Asker, job: Job) => Promise<Parsed<{ job: Job }>>;
 }
 
 export type JobTarget = { id: string } | { reference: string };
@@ -31,7 +32,7 @@ export class JobCommands {
   constructor(private readonly deps: JobCommandsDeps) {}
 
   /** `/train submit`: records the job; the watcher creates it in Vertex AI. A retry returns the first answer. */
-  async submit(asker: Asker, request: TrainRequest): Promise<Outcome<{ job: Job }>> {
+  async submit(asker: Asker, request: TrainRequest): Promise<Parsed<{ job: Job }>> {
     if (this.deps.gate !== undefined) {
       const planned = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion: this.deps.defaultRegion });
       const verdict = await this.deps.gate.checkJob(asker.userId, asker.channelId, planned.region, planned.plan);
@@ -50,7 +51,7 @@ export class JobCommands {
       }
     }
     const now = this.deps.clock.now();
-    const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Outcome<{ job: Job }>> => {
+    const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Parsed<{ job: Job }>> => {
       const id = this.deps.newId();
       const planned = planJob(request, { owner: asker.userId, jobId: id, defaultRegion: this.deps.defaultRegion });
       const job: Job = {
@@ -80,7 +81,7 @@ export class JobCommands {
   }
 
   /** [Resubmit]: the same request again, as a new job. */
-  async resubmit(asker: Asker, jobId: string): Promise<Outcome<{ job: Job }>> {
+  async resubmit(asker: Asker, jobId: string): Promise<Parsed<{ job: Job }>> {
     const old = await this.deps.store.getJob(jobId);
     const refusal = this.refuse(old, asker.userId, { id: jobId });
     if (refusal !== null || old === null) return { ok: false, error: refusal ?? notFound({ id: jobId }) };
@@ -90,7 +91,7 @@ export class JobCommands {
   }
 
   /** A job the asker may look at: anyone's (jobs are the team's), by name or Vertex AI id. */
-  async find(target: JobTarget): Promise<Outcome<Job>> {
+  async find(target: JobTarget): Promise<Parsed<Job>> {
     const job = 'id' in target ? await this.deps.store.getJob(target.id) : await this.deps.store.jobNamed(target.reference);
     return job === null ? { ok: false, error: notFound(target) } : { ok: true, value: job };
   }
@@ -101,13 +102,13 @@ export class JobCommands {
   }
 
   /** Asks for the job to be cancelled (owner or admin); the watcher tells Vertex AI. */
-  async cancel(asker: Asker, target: JobTarget): Promise<Outcome<{ job: Job; changed: boolean }>> {
+  async cancel(asker: Asker, target: JobTarget): Promise<Parsed<{ job: Job; changed: boolean }>> {
     const seen = 'id' in target ? await this.deps.store.getJob(target.id) : await this.deps.store.jobNamed(target.reference);
     const early = this.refuse(seen, asker.userId, target);
     if (early !== null || seen === null) return { ok: false, error: early ?? notFound(target) };
     if (isJobOver(seen)) return { ok: false, error: { code: 'JOB_OVER', message: `\`${seen.name}\` already ${seen.status}; there is nothing to cancel.` } };
     if (seen.desired === 'cancelled') return { ok: true, value: { job: seen, changed: false } };
-    const result = await this.deps.store.transact({ requestKey: asker.requestKey, lockKeys: [seen.id] }, async (tx): Promise<Outcome<{ job: Job; changed: boolean }>> => {
+    const result = await this.deps.store.transact({ requestKey: asker.requestKey, lockKeys: [seen.id] }, async (tx): Promise<Parsed<{ job: Job; changed: boolean }>> => {
       const job = await tx.getJob(seen.id);
       const refusal = this.refuse(job, asker.userId, target);
       if (refusal !== null || job === null) return { ok: false, error: refusal ?? notFound(target) };

@@ -5,7 +5,8 @@
  * catalogue cannot be read it answers with the last table it read, or else the bundled one, and the
  * table's `source` says which prices those are, from when, and why.
  */
-import { BILLING_SERVICES, bundledPrices, hasComputePrices, parseSkus, type PriceTable } from '../domain/prices.js';
+import { BILLING_SERVICES, bundledPrices, type PriceTable } from '../domain/prices.js';
+import { hasComputePrices, parseSkus } from '../domain/price-skus.js';
 import { withPlausiblePrices } from '../domain/price-bounds.js';
 import { isGoogleCloudRegion } from '../domain/regions.js';
 import { utcDay } from '../domain/cost-period.js';

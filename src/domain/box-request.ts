@@ -1,6 +1,5 @@
 /** Turns what a person asked for (`/gpu up` flags or the form) into a box spec Compute Engine will accept. */
 import type { BoxSpec } from './box.js';
-import type { BoxRequest } from './gpu-command.js';
 import type { Parsed, UserError } from './result.js';
 import {
   DEFAULT_IMAGE,
@@ -12,6 +11,7 @@ import {
   isSharedCore,
   machineShape,
   n1Limit,
+  type GpuKey,
   type GpuModel,
   type MachineShape,
 } from './gpus.js';
@@ -26,6 +26,28 @@ import {
   provisioningsFor,
   type Provisioning,
 } from './provisioning.js';
+
+/** What a person asked for in `/gpu up` flags or the form, before it is checked against the catalog. */
+export interface BoxRequest {
+  name: string;
+  gpu: GpuKey;
+  gpuCount: number;
+  /** null: the default machine for the GPU and count. */
+  machineType: string | null;
+  zone: string | null;
+  region: string | null;
+  diskGb: number;
+  imageFamily: string | null;
+  spot: boolean;
+  /** `--flex-start`: buy the VM with Compute's Flex-start model; absent: not asked. */
+  flexStart?: boolean;
+  /** `--max-run 8h`: a Flex-start VM's longest run (implies Flex-start); absent: the default. */
+  flexMaxRunMs?: number;
+  /** `--idle 90m` or `--idle off` (null); absent: the configured default. */
+  idleWindowMs?: number | null;
+  /** `--hours 8`: stop after this long even when busy; absent: no limit. */
+  maxRunningMs?: number;
+}
 
 export const DEFAULT_DISK_GB = 200;
 /** Deep Learning VM images take about 50 GB before anyone's data. */

@@ -8,7 +8,7 @@ import type { Parsed } from './result.js';
 import { GPUS, type GpuKey } from './gpus.js';
 import type { BoxEntry, TrainPool } from './job-plan.js';
 import { codeObject } from './box-agent-script.js';
-import { planMachine, type TrainingGpu } from './training-images.js';
+import { planMachine, type TrainingGpu } from './training-machines.js';
 import type { TrainRequest } from './train-command.js';
 
 /** What the person asked, before the box is looked at. */

@@ -13,6 +13,9 @@ import { hourlyPrice, type PriceSource, type PriceTable } from './prices.js';
 /** `--days N` (the last N UTC days, today included) or `--month` (this UTC month so far). */
 export type CostRange = { kind: 'days'; days: number } | { kind: 'month' };
 
+/** Whose spend `/gpu cost` shows. */
+export type CostWho = { kind: 'me' } | { kind: 'user'; userId: string } | { kind: 'all' };
+
 export const DEFAULT_COST_RANGE: CostRange = { kind: 'days', days: 7 };
 export const MAX_COST_DAYS = 92;
 

@@ -3,7 +3,8 @@
  * wire shapes: jobs' counterpart of InstancePlan. The job record stores it; src/gcp/ writes it as a
  * CustomJob body.
  */
-import { POOL_ROLES, type PoolRole, type VertexAccelerator } from './training-images.js';
+import { POOL_ROLES, type PoolRole } from './training-images.js';
+import { type VertexAccelerator } from './training-machines.js';
 import { copyTuning, type TuningPlan } from './tuning-plan.js';
 
 /**

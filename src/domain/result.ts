@@ -1,6 +1,6 @@
 /**
- * "A value, or a person's mistake with its message": what every parser and use case returns. Kept in a
- * file of its own so that parsers of /train and /gpu import it without importing each other.
+ * "A value, or a person's mistake with its message": what every parser and use case returns
+ * and listeners answer from. Kept in a file of its own so that parsers of /train and /gpu import it without importing each other.
  */
 export interface UserError {
   /** Stable, for code and tests; the message is for people. */

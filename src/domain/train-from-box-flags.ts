@@ -5,9 +5,9 @@
  */
 import type { Parsed, UserError } from './result.js';
 import type { BoxTrainRequest } from './box-train.js';
-import { isFlagLike } from './command-words.js';
+import { readFlags } from './command-flags.js';
 import { closestWord, quoteUserText as q } from './shell-words.js';
-import { readAccelerator, type TrainingGpu } from './training-images.js';
+import { readAccelerator, type TrainingGpu } from './training-machines.js';
 import { checkJobName, ok, parseWhole, type TrainCommandErrorCode } from './train-values.js';
 
 /**
@@ -35,40 +35,33 @@ const BOX_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const REL_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]{1,400}$/;
 
 export function parseFromBox(said: string, words: readonly string[]): Parsed<BoxTrainRequest> {
-  const end = words.indexOf('--');
-  const flagWords = end < 0 ? words : words.slice(0, end);
-  const args = end < 0 ? [] : words.slice(end + 1);
   const values: Partial<Record<Flag, string>> = {};
-  const positionals: string[] = [];
-  for (let i = 0; i < flagWords.length; i++) {
-    const word = flagWords[i] ?? '';
-    if (!isFlagLike(word)) {
-      positionals.push(word);
-      continue;
-    }
-    const eq = word.indexOf('=');
-    const name = (eq < 0 ? word : word.slice(0, eq)).replace(/^-+/, '').toLowerCase().replace(/_/g, '-');
-    const flag = FLAGS.find((f) => f === name);
-    if (flag === undefined) {
-      const near = closestWord(name, FLAGS);
-      const hint = near ? ` Did you mean \`--${near}\`?` : '';
-      return fail('UNKNOWN_FLAG', `With \`--from-box\`, I don't know ${q(word)}.${hint} Flags: ${FLAGS.map((f) => `\`--${f}\``).join(', ')}.`);
-    }
-    if (flag === 'spot') {
-      return fail('UNSUPPORTED_FLAG', '`--spot` is not offered for jobs yet: they run on standard VMs. Drop the flag and send again.');
-    }
-    let value = eq < 0 ? null : word.slice(eq + 1);
-    if (value === null) {
-      const next = flagWords[i + 1];
-      if (next !== undefined && !isFlagLike(next)) {
-        value = next;
-        i++;
+  const read = readFlags<Flag>(words, {
+    find: (name, _written, word) => {
+      const flag = FLAGS.find((f) => f === name);
+      if (flag === undefined) {
+        const near = closestWord(name, FLAGS);
+        const hint = near ? ` Did you mean \`--${near}\`?` : '';
+        return { refused: fail('UNKNOWN_FLAG', `With \`--from-box\`, I don't know ${q(word)}.${hint} Flags: ${FLAGS.map((f) => `\`--${f}\``).join(', ')}.`).error };
       }
-    }
-    if (value === null || value.trim() === '') return fail('MISSING_VALUE', `\`--${flag}\` needs a value, like \`${example(flag)}\`.`);
-    if (values[flag] !== undefined && values[flag] !== value) return fail('CONFLICTING_FLAGS', `\`--${flag}\` is given twice. Keep one.`);
-    values[flag] = value.trim();
-  }
+      if (flag === 'spot') {
+        return { refused: fail('UNSUPPORTED_FLAG', '`--spot` is not offered for jobs yet: they run on standard VMs. Drop the flag and send again.').error };
+      }
+      return { spec: flag };
+    },
+    // Every flag here takes a value; `--spot`, the one switch /gpu up has, is refused above.
+    isSwitch: () => false,
+    example: (_flag, flag) => example(flag),
+    switches: 'checked',
+    // A flag given twice is refused where it is read, before the words after it.
+    check: ({ spec: flag, value, untrimmed }) => {
+      if (values[flag] !== undefined && values[flag] !== untrimmed) return fail('CONFLICTING_FLAGS', `\`--${flag}\` is given twice. Keep one.`).error;
+      values[flag] = value;
+      return null;
+    },
+  });
+  if (!read.ok) return read;
+  const { positionals, afterDashes: args } = read.value;
   const [name, extra] = positionals;
   if (name === undefined) return fail('MISSING_NAME', `Name the job first, like \`/train ${said} my_job --from-box exp42 --entry train.py\`.`);
   if (extra !== undefined) return fail('EXTRA_ARGUMENT', `\`/train ${said}\` takes one job name, then flags; ${q(extra)} is one word too many. Arguments for the script go after \`--\`.`);

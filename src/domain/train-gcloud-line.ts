@@ -2,10 +2,11 @@
  * The words of `/train submit`: gcloud's flags for ML Engine and for Vertex AI, a pasted `gcloud ...`
  * line's head, and the flags gathered into settings before the machines are read from them.
  */
-import type { Parsed } from './result.js';
-import { isFlagLike, lookup } from './command-words.js';
+import type { Parsed, UserError } from './result.js';
+import { readFlags, type FlagUse } from './command-flags.js';
+import { lookup } from './command-words.js';
 import { closestWord, quoteUserText as q } from './shell-words.js';
-import { EXAMPLES, commaList, fail, ok, parseGcsList, parseLabels, type Field, type FlagSpec, type Style } from './train-values.js';
+import { EXAMPLES, commaList, fail, ok, parseGcsList, parseLabels, type Field, type FlagSpec, type Style, type TrainCommandErrorCode } from './train-values.js';
 
 const text = (field: Field, style: Style = 'any'): FlagSpec => ({ field, kind: 'text', style });
 
@@ -69,77 +70,41 @@ const UNSUPPORTED_FLAGS = new Set([
   'enable-custom-service-account',
 ]);
 
-export interface FlagUse {
-  /** `--name`, lowercased, for messages. */
-  flag: string;
-  spec: FlagSpec;
-  value: string;
-}
-
 export interface SubmitWords {
   positionals: string[];
-  flags: FlagUse[];
+  flags: FlagUse<FlagSpec>[];
   /** Words after `--`: the trainer's own arguments. */
   userArgs: string[];
 }
 
 export function readSubmitWords(args: readonly string[]): Parsed<SubmitWords> {
-  const positionals: string[] = [];
-  const flags: FlagUse[] = [];
-  const userArgs: string[] = [];
-  let literal = false;
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i] ?? '';
-    if (literal) {
-      userArgs.push(word);
-      continue;
-    }
-    if (word === '--') {
-      literal = true;
-      continue;
-    }
-    if (!isFlagLike(word)) {
-      positionals.push(word);
-      continue;
-    }
-    const eq = word.indexOf('=');
-    const written = eq < 0 ? word : word.slice(0, eq);
-    const inline = eq < 0 ? null : word.slice(eq + 1);
-    const name = written.replace(/^-+/, '').toLowerCase().replace(/_/g, '-');
-    if (UNSUPPORTED_FLAGS.has(name)) {
-      return fail(
-        'UNSUPPORTED_FLAG',
-        `/train doesn't offer \`--${name}\` yet: jobs run with the bot's defaults for it. Drop the flag and send again.`,
-      );
-    }
-    const spec = lookup(SUBMIT_FLAGS, name);
-    if (spec === undefined) {
+  const read = readFlags<FlagSpec>(args, {
+    find: (name, written) => {
+      if (UNSUPPORTED_FLAGS.has(name)) {
+        return refused('UNSUPPORTED_FLAG', `/train doesn't offer \`--${name}\` yet: jobs run with the bot's defaults for it. Drop the flag and send again.`);
+      }
+      const spec = lookup(SUBMIT_FLAGS, name);
+      if (spec !== undefined) return { spec };
       const near = closestWord(name, Object.keys(SUBMIT_FLAGS));
       const hint = near ? ` Did you mean \`--${near}\`?` : '';
-      return fail('UNKNOWN_FLAG', `I don't know ${q(written)}.${hint} \`/train help submit\` lists the flags.`);
-    }
-    const flag = `--${name}`;
-    if (spec.kind === 'bool') {
-      flags.push({ flag, spec, value: inline ?? 'true' });
-      continue;
-    }
-    let value = inline;
-    if (value === null) {
-      const next = args[i + 1];
-      if (next !== undefined && next !== '--' && !isFlagLike(next)) {
-        value = next;
-        i++;
-      }
-    }
-    if (value === null || value.trim() === '') {
+      return refused('UNKNOWN_FLAG', `I don't know ${q(written)}.${hint} \`/train help submit\` lists the flags.`);
+    },
+    isSwitch: (spec) => spec.kind === 'bool',
+    example: (flag, spec) => {
       const example = EXAMPLES[spec.field];
       // Values that start with a dash only fit after `=`.
-      const form = example.startsWith('-') ? `${flag}=${example}` : `${flag} ${example}`;
-      return fail('MISSING_VALUE', `\`${flag}\` needs a value, like \`${form}\`.`);
-    }
-    flags.push({ flag, spec, value: value.trim() });
-  }
-  return ok({ positionals, flags, userArgs });
+      return example.startsWith('-') ? `${flag}=${example}` : `${flag} ${example}`;
+    },
+    // The only switches (`--async`, `--stream-logs`) are read and ignored, so their values are not judged.
+    switches: 'as-written',
+  });
+  if (!read.ok) return read;
+  const { positionals, flags, afterDashes } = read.value;
+  return ok({ positionals, flags, userArgs: afterDashes });
+}
+
+function refused(code: TrainCommandErrorCode, message: string): { refused: UserError } {
+  return { refused: { code, message } };
 }
 
 export type GcloudForm = { words: string[]; from: 'ml-engine' | 'vertex' | null };
@@ -203,7 +168,7 @@ export function mlFlagsUsed(s: SubmitSettings): string[] {
   });
 }
 
-export function collect(flags: readonly FlagUse[], notes: string[]): Parsed<SubmitSettings> {
+export function collect(flags: readonly FlagUse<FlagSpec>[], notes: string[]): Parsed<SubmitSettings> {
   const s: SubmitSettings = { single: {}, labels: {}, packages: null, args: [], command: null, poolSpecs: [] };
   for (const { flag, spec, value } of flags) {
     switch (spec.field) {

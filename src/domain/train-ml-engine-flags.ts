@@ -9,7 +9,8 @@ import type { SubmitSettings } from './train-gcloud-line.js';
 import { scaleTierDrafts, tierOf } from './train-scale-tiers.js';
 import { EXAMPLES, PYTHON_MODULE, fail, ok, parseAcceleratorFlag, parseImage, parseWhole, planPools, pool, type PoolDraft } from './train-values.js';
 import { GPUS } from './gpus.js';
-import { runtimeImagesOn, type PoolRole, type RuntimeImages, type TrainingGpu, type VertexAccelerator } from './training-images.js';
+import { runtimeImagesOn, type PoolRole, type RuntimeImages } from './training-images.js';
+import { type TrainingGpu, type VertexAccelerator } from './training-machines.js';
 
 export function mlEnginePools(s: SubmitSettings, userArgs: readonly string[], jobDir: string | null, notes: string[], today: string): Parsed<TrainPool[]> {
   const use = s.single;

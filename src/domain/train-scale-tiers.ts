@@ -1,9 +1,9 @@
 /**
  * ML Engine's `--scale-tier`: which tier a submit asks for (BASIC unless a machine is named, then
- * CUSTOM), and the pools a predefined tier stands for on Vertex AI (TIER_POOLS in training-images.ts).
+ * CUSTOM), and the pools a predefined tier stands for on Vertex AI (TIER_POOLS in training-tiers.ts).
  */
 import type { Parsed } from './result.js';
-import { TIER_POOLS, parseScaleTier, tierNote, type ScaleTier } from './training-images.js';
+import { TIER_POOLS, parseScaleTier, tierNote, type ScaleTier } from './training-tiers.js';
 import { fail, ok, type PoolDraft } from './train-values.js';
 
 /** The tier asked for; `customFlags` are the machine flags used, which only CUSTOM takes. */

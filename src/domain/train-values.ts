@@ -11,14 +11,16 @@ import {
   TRAINING_IMAGE_NAMES,
   TRAINING_IMAGE_REGISTRY,
   imageByName,
+  retiredImageError,
+  type PoolRole,
+} from './training-images.js';
+import {
   k80Note,
   planMachine,
   readAccelerator,
-  retiredImageError,
-  type PoolRole,
   type TrainingGpu,
   type VertexAccelerator,
-} from './training-images.js';
+} from './training-machines.js';
 
 /** Stable codes `parseTrainCommand` answers with. */
 export const TRAIN_COMMAND_ERROR_CODES = [

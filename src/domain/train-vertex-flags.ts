@@ -7,7 +7,8 @@ import type { TrainDisk, TrainPool } from './job-plan.js';
 import { closestWord, quoteUserText as q } from './shell-words.js';
 import type { SubmitSettings } from './train-gcloud-line.js';
 import { EXAMPLES, PYTHON_MODULE, fail, ok, parseImage, parseWhole, planPools, pool, type PoolDraft } from './train-values.js';
-import { POOL_ROLES, k80Note, readAccelerator, type TrainingGpu } from './training-images.js';
+import { POOL_ROLES } from './training-images.js';
+import { k80Note, readAccelerator, type TrainingGpu } from './training-machines.js';
 
 const POOL_KEYS = [
   'machine-type',

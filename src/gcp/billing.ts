@@ -5,7 +5,7 @@
 import type { cloudbilling_v1 } from 'googleapis/build/src/apis/cloudbilling/v1.js';
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import { DEFAULT_REST_POLICY, googleapisCall, lazily } from './call-policy.js';
-import type { SkuLike } from '../domain/prices.js';
+import type { SkuLike } from '../domain/price-skus.js';
 import type { CloudResult } from '../app/ports.js';
 import type { PriceCatalogPort } from '../app/ports/prices.js';
 import { classifyThrown } from './google-errors.js';

@@ -5,10 +5,11 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../app/ports.js';
+import type { KnownBlock } from './views/block-kit.js';
 
 export interface SlackMessageBody {
   text: string;
-  blocks: unknown[];
+  blocks: KnownBlock[];
 }
 
 export interface Posted {
@@ -138,7 +139,7 @@ export async function postWithDmFallback(
     const res = await client.chat.postMessage({
       channel: to.channel,
       text: message.text,
-      blocks: message.blocks as never,
+      blocks: message.blocks,
       ...(to.threadTs !== undefined ? { thread_ts: to.threadTs } : {}),
       unfurl_links: false,
       ...metadataOf(tag),
@@ -148,7 +149,7 @@ export async function postWithDmFallback(
     const code = slackError(error);
     if (fallback === null || code === null || !UNREACHABLE.has(code)) throw error;
     log.info('cannot post in the channel; using the owner DM', { channel: to.channel, slackError: code });
-    const res = await client.chat.postMessage({ channel: fallback.user, text: fallback.message.text, blocks: fallback.message.blocks as never, unfurl_links: false, ...metadataOf(tag) });
+    const res = await client.chat.postMessage({ channel: fallback.user, text: fallback.message.text, blocks: fallback.message.blocks, unfurl_links: false, ...metadataOf(tag) });
     return { channel: res.channel ?? fallback.user, ts: res.ts ?? '' };
   }
 }

@@ -75,7 +75,7 @@ export class JobNotifier {
     const message = jobCard(job, { now: this.deps.clock.now(), project: this.deps.project, ...(await this.pricesFor(job)) });
     const card = await this.deps.jobs.cardOf(job.id);
     if (card !== null) {
-      await this.deps.client.chat.update({ channel: card.channel, ts: card.ts, text: message.text, blocks: message.blocks as never });
+      await this.deps.client.chat.update({ channel: card.channel, ts: card.ts, text: message.text, blocks: message.blocks });
       await this.deps.jobs.markCardShown(job.id, job.rev, card);
       return;
     }

@@ -9,7 +9,7 @@ import {
   type BoxContext,
 } from '../../src/domain/box-request.js';
 import type { BoxSpec } from '../../src/domain/box.js';
-import type { BoxRequest } from '../../src/domain/gpu-command.js';
+import type { BoxRequest } from '../../src/domain/box-request.js';
 import { makeRequest, makeSpec } from '../support/boxes.js';
 
 const request = makeRequest;

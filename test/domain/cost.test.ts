@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { BoxEvent, BoxStatus } from '../../src/domain/box.js';
 import { boxCost, diskLife, jobCost, runningSpans } from '../../src/domain/cost.js';
 import { formatUsd } from '../../src/domain/money.js';
-import { bundledPrices, hourlyPrice, parseSkus, type PriceTable, type SkuLike } from '../../src/domain/prices.js';
+import { bundledPrices, hourlyPrice, type PriceTable } from '../../src/domain/prices.js';
+import { parseSkus, type SkuLike } from '../../src/domain/price-skus.js';
 import { T0, makeBox } from '../support/boxes.js';
 import { near, prices } from '../support/prices.js';
 

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  GPU_COMMAND_ERROR_CODES,
   MAX_COMMAND_LENGTH,
   parseGpuCommand,
-  type BoxRequest,
   type GpuCommand,
 } from '../../src/domain/gpu-command.js';
+import type { BoxRequest } from '../../src/domain/box-request.js';
+import { GPU_COMMAND_ERROR_CODES } from '../../src/domain/gpu-flags.js';
 import { makeRequest } from '../support/boxes.js';
 
 function parsed(text: string): GpuCommand {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGpuCommand, parseUserRef } from '../../src/domain/gpu-command.js';
+import { parseGpuCommand } from '../../src/domain/gpu-command.js';
+import { parseUserRef } from '../../src/domain/gpu-flags.js';
 
 const ok: [string, unknown][] = [
   ['cost', { kind: 'cost', range: { kind: 'days', days: 7 }, who: { kind: 'me' } }],

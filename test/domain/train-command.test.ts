@@ -5,14 +5,13 @@ import { type CustomJobBody, type WorkerPoolSpecBody } from '../../src/gcp/verte
 import { customJobFor as toCustomJob } from '../support/jobs.js';
 import {
   RUNTIME_VERSIONS,
-  TIER_POOLS,
   TRAINING_IMAGES,
   imageByName,
-  VERTEX_TRAINING_MACHINES,
-  planMachine,
   runtimeImages,
   runtimeImagesOn,
 } from '../../src/domain/training-images.js';
+import { VERTEX_TRAINING_MACHINES, planMachine } from '../../src/domain/training-machines.js';
+import { TIER_POOLS } from '../../src/domain/training-tiers.js';
 
 const CTX = { project: 'ml-lab', owner: 'U0ALICE', jobId: 'job-0001', defaultRegion: 'us-central1' };
 const OURS = { 'managed-by': 'gpubot', 'gpubot-owner': 'u0alice', 'gpubot-id': 'job-0001' };

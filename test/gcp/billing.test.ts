@@ -1,7 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BillingAdapter } from '../../src/gcp/billing.js';
-import { BILLING_SERVICES, parseSkus, type PriceTable } from '../../src/domain/prices.js';
+import { BILLING_SERVICES, type PriceTable } from '../../src/domain/prices.js';
+import { parseSkus } from '../../src/domain/price-skus.js';
 import { BillingSandbox } from '../../src/sandbox/google/billing.js';
 import { startGoogleSandbox } from '../../src/sandbox/google/server.js';
 import { sandboxAuth } from '../support/cloud.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { resolveBoxSpec } from '../../src/domain/box-request.js';
 import { instancePlan, type PlanContext } from '../../src/domain/instance-plan.js';
-import type { BoxRequest } from '../../src/domain/gpu-command.js';
+import type { BoxRequest } from '../../src/domain/box-request.js';
 import { makeBox, makeRequest } from '../support/boxes.js';
 import { ManualClock } from '../support/clock.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';

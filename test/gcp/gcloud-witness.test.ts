@@ -15,7 +15,7 @@ import { startGoogleSandbox, type GoogleSandbox } from '../../src/sandbox/google
 import { ComputeAdapter } from '../../src/gcp/compute.js';
 import { resolveBoxSpec } from '../../src/domain/box-request.js';
 import { boxLabels, instancePlan } from '../../src/domain/instance-plan.js';
-import type { BoxRequest } from '../../src/domain/gpu-command.js';
+import type { BoxRequest } from '../../src/domain/box-request.js';
 import { makeBox, makeRequest } from '../support/boxes.js';
 
 const PROJECT = 'gpubot-test';

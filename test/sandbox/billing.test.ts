@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUNDLED_PRICES, parseSkus } from '../../src/domain/prices.js';
+import { BUNDLED_PRICES } from '../../src/domain/prices.js';
+import { parseSkus } from '../../src/domain/price-skus.js';
 import {
   BillingSandbox,
   COMPUTE_SERVICE_ID,

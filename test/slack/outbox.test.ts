@@ -11,7 +11,7 @@ import type { Box } from '../../src/domain/box.js';
 import type { NoticeDraft } from '../../src/domain/notice.js';
 import type { CardClaimStore, NoticeStore } from '../../src/app/ports.js';
 import { createLogger } from '../../src/log.js';
-import { SlackNotifier } from '../../src/slack/notifier.js';
+import { SlackNotifier } from '../../src/slack/box-notifier.js';
 import { FirestoreBoxStore, NOTICES } from '../../src/store/box-store.js';
 import { FirestoreCardClaimStore } from '../../src/store/card-claim-store.js';
 import { FirestoreNoticeStore } from '../../src/store/notice-store.js';

@@ -1,6 +1,6 @@
 /** Complete boxes, specs and requests for tests: override only what a test is about. */
 import { BOX_STATUSES, type Box, type BoxSpec, type BoxStatus } from '../../src/domain/box.js';
-import type { BoxRequest } from '../../src/domain/gpu-command.js';
+import type { BoxRequest } from '../../src/domain/box-request.js';
 
 /** 2026-07-14 09:30 UTC; tests pass time in, nothing reads the clock. */
 export const T0 = Date.UTC(2026, 6, 14, 9, 30);

@@ -1,5 +1,6 @@
 /** What the price book needs from the outside world: Google's price catalogue and a place to keep what it read. */
-import type { PriceTable, SkuLike } from '../../domain/prices.js';
+import type { PriceTable } from '../../domain/prices.js';
+import type { SkuLike } from '../../domain/price-skus.js';
 import type { CloudResult } from './cloud.js';
 
 export interface PriceCatalogPort {

@@ -6,21 +6,23 @@ import { GPUS, GPU_KEYS, familyLabel, machinesWithGpus, n1Limit } from '../../do
 import { TRAIN_HELP_TOPICS, type TrainHelpTopic } from '../../domain/train-command.js';
 import {
   POOL_ROLES,
-  RETIRED_GPU_REPLACEMENT,
   RUNTIME_VERSIONS,
-  SCALE_TIERS,
-  TIER_POOLS,
   TRAINING_IMAGES,
   TRAINING_IMAGE_REGISTRY,
   TRAINING_IMAGES_READ_ON,
-  parseScaleTier,
   runtimeImages,
-  tierNote,
   type Framework,
   type PoolRole,
+} from '../../domain/training-images.js';
+import { RETIRED_GPU_REPLACEMENT } from '../../domain/training-machines.js';
+import {
+  SCALE_TIERS,
+  TIER_POOLS,
+  parseScaleTier,
+  tierNote,
   type ScaleTier,
   type TierPool,
-} from '../../domain/training-images.js';
+} from '../../domain/training-tiers.js';
 import { LIMITS, type KnownBlock, type SectionBlock, type SlackMessage } from './block-kit.js';
 import { contextLine, fallbackText, section } from './messages.js';
 

@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GPUS, GPU_KEYS, machinesWithGpus } from '../../../src/domain/gpus.js';
 import { TRAIN_HELP_TOPICS, parseTrainCommand } from '../../../src/domain/train-command.js';
+import { RUNTIME_VERSIONS, TRAINING_IMAGES, runtimeImages } from '../../../src/domain/training-images.js';
+import { RETIRED_GPU_REPLACEMENT, readAccelerator } from '../../../src/domain/training-machines.js';
 import {
-  RETIRED_GPU_REPLACEMENT,
-  RUNTIME_VERSIONS,
   SCALE_TIERS,
   TIER_POOLS,
-  TRAINING_IMAGES,
   parseScaleTier,
-  readAccelerator,
-  runtimeImages,
   tierNote,
-} from '../../../src/domain/training-images.js';
+} from '../../../src/domain/training-tiers.js';
 import { LIMITS } from '../../../src/slack/views/block-kit.js';
 import { TRAIN_SUBMIT_EXAMPLES, trainHelp } from '../../../src/slack/views/train-help.js';
 import { assertBlockKit, textOf } from './fixtures.js';

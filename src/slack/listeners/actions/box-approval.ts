@@ -3,38 +3,19 @@
  * ack; the admin's message then shows what was decided in place of the buttons, and a late click (a
  * double click, a second admin) is told what was decided first.
  */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { raceAckDeadline } from '../../ack-deadline.js';
 import type { Box } from '../../../domain/box.js';
-import type { Outcome } from '../../../app/box-commands.js';
+import type { Parsed } from '../../../domain/result.js';
 import type { ListenerDeps } from '../../context.js';
 import { PRICE_WAIT_MS, startLookup, within } from '../../price-lookup.js';
-import { alreadyDecidedText, approvalRequestMessage, APPROVAL_ACTIONS, decisionForm } from '../../views/approval.js';
+import { alreadyDecidedText, approvalRequestMessage } from '../../views/approval.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
-import { askerOf, replyTo, type ButtonArgs } from './box-action.js';
+import { askerOf, replyTo, type ButtonArgs } from './button.js';
 
-export function registerBoxApproval(app: App, deps: ListenerDeps): void {
-  app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.approve, (args) => decide(args, deps, 'approve'));
-  app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.deny, (args) => decide(args, deps, 'deny'));
-  app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.withReason, (args) => openDecisionForm(args, deps));
-}
-
-/** [With a reason…]: the form opens right after the ack, while the trigger_id is good; admins only. */
-async function openDecisionForm(args: ButtonArgs, deps: ListenerDeps): Promise<void> {
-  await args.ack();
-  const boxId = args.action.value ?? '';
-  try {
-    const box = boxId === '' ? null : await deps.boxes.findForDecision(askerOf(args.body).userId, boxId);
-    if (box === null || !box.ok) return await replyTo(args, errorMessage(box === null ? 'That request no longer exists.' : box.error.message));
-    await args.client.views.open({ trigger_id: args.body.trigger_id, view: decisionForm(box.value) });
-  } catch (error) {
-    deps.log.warn('could not open the decision form', { error });
-  }
-}
-
-async function decide(args: ButtonArgs, deps: ListenerDeps, decision: 'approve' | 'deny'): Promise<void> {
-  const work: Promise<Outcome<{ box: Box; changed: boolean }> | { failed: string }> = deps.boxes
+/** The shared body of [Approve] and [Deny]. */
+export async function decide(args: ButtonArgs, deps: ListenerDeps, decision: 'approve' | 'deny'): Promise<void> {
+  const work: Promise<Parsed<{ box: Box; changed: boolean }> | { failed: string }> = deps.boxes
     .decide(askerOf(args.body), args.action.value ?? '', decision)
     .catch((error: unknown) => {
       const errorId = randomUUID().slice(0, 8);
@@ -55,7 +36,7 @@ async function decide(args: ButtonArgs, deps: ListenerDeps, decision: 'approve' 
     if (box.approval?.state !== 'waiting' && args.body.response_url !== undefined && args.body.container?.type !== 'view') {
       const prices = await within(startLookup(deps.prices, box.spec.region, deps.log), PRICE_WAIT_MS);
       const message = approvalRequestMessage(box, { now: deps.clock.now(), ...(prices !== undefined ? { prices } : {}) });
-      await args.respond({ replace_original: true, text: message.text, blocks: message.blocks as never });
+      await args.respond({ replace_original: true, text: message.text, blocks: message.blocks });
     }
   } catch (error) {
     deps.log.warn('could not answer an approval button', { error });

@@ -11,7 +11,7 @@ import type { ListenerDeps } from '../../context.js';
 import { PRICE_WAIT_IN_ACK_MS, pricesWithin, startLookup, within } from '../../price-lookup.js';
 import { boxList } from '../../views/box-list.js';
 import { connectMessage } from '../../views/connect.js';
-import { gpuHelp } from '../../views/help.js';
+import { gpuHelp } from '../../views/gpu-help.js';
 import { apologyMessage, errorMessage, okMessage } from '../../views/messages.js';
 import type { EphemeralMessage, Modal } from '../../views/block-kit.js';
 import { policyForm, policySummary } from '../../views/policy-form.js';

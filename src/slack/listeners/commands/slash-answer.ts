@@ -4,7 +4,7 @@
  * command's modal right after the ack, while the trigger_id is still good.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { Modal } from '../../views/block-kit.js';
+import type { KnownBlock, Modal } from '../../views/block-kit.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../../app/ports.js';
 import { raceAckDeadline } from '../../ack-deadline.js';
@@ -13,7 +13,7 @@ import { apologyMessage, errorMessage } from '../../views/messages.js';
 /** An answer: a message, or 'form' to open the command's modal. */
 export interface PlainReply {
   text: string;
-  blocks?: unknown[];
+  blocks?: KnownBlock[];
 }
 
 export interface SlashAnswer<R extends PlainReply> {
@@ -43,14 +43,14 @@ export async function answerSlashCommand<R extends PlainReply>(
     await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' });
     const reply = await work;
     const late = reply === 'form' ? errorMessage('That took too long to open the form; run the command again.') : reply;
-    await respond({ response_type: 'ephemeral', replace_original: true, text: late.text, ...(late.blocks ? { blocks: late.blocks as never } : {}) }).catch(
+    await respond({ response_type: 'ephemeral', replace_original: true, text: late.text, ...(late.blocks ? { blocks: late.blocks } : {}) }).catch(
       (error: unknown) => answer.log.warn(`could not send a late ${answer.name} answer`, { error }),
     );
     if (reply !== 'form') await answer.after?.(reply);
     return;
   }
   if (first !== 'form') {
-    await ack({ response_type: 'ephemeral', text: first.text, ...(first.blocks ? { blocks: first.blocks as never } : {}) });
+    await ack({ response_type: 'ephemeral', text: first.text, ...(first.blocks ? { blocks: first.blocks } : {}) });
     await answer.after?.(first);
     return;
   }

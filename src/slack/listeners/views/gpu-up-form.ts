@@ -89,7 +89,7 @@ export async function handleGpuUpForm({ ack, body, view, client }: Args, deps: L
         : outcome.kind === 'errors'
           ? errorMessage(Object.values(outcome.errors).join(' '))
           : apologyMessage(outcome.errorId);
-    await client.chat.postEphemeral({ channel, user: body.user.id, text: message.text, blocks: message.blocks as never }).catch(() => undefined);
+    await client.chat.postEphemeral({ channel, user: body.user.id, text: message.text, blocks: message.blocks }).catch(() => undefined);
     return;
   }
   if (first.kind === 'errors') {
@@ -103,5 +103,5 @@ export async function handleGpuUpForm({ ack, body, view, client }: Args, deps: L
   await ack();
   const box = first.box;
   const message = requestedMessage(box, await within(startLookup(deps.prices, box.spec.region, deps.log), PRICE_WAIT_MS));
-  await client.chat.postEphemeral({ channel, user: body.user.id, text: message.text, blocks: message.blocks as never }).catch(() => undefined);
+  await client.chat.postEphemeral({ channel, user: body.user.id, text: message.text, blocks: message.blocks }).catch(() => undefined);
 }

@@ -63,11 +63,11 @@ export async function handleTrainForm({ ack, body, view, client }: Args, deps: L
     await ack();
     const result = await work;
     const reply = result.ok ? submittedMessage(result.value.job, request.notes) : errorMessage(result.error.message);
-    await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks as never }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
+    await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
     return;
   }
   if (!first.ok) return errors(first.error.message);
   await ack();
   const reply = submittedMessage(first.value.job, request.notes);
-  await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks as never }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
+  await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
 }

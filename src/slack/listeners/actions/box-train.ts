@@ -1,16 +1,12 @@
-/** The buttons of training from a box: [Copy to BOX] on a job from a box, and [Train] on a ready box's card. */
+/** [Train] on a ready box's card: the /train form, filled in to train what is on the box. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import type { BoxJobs } from '../../../app/box-jobs.js';
 import type { ListenerDeps } from '../../context.js';
-import { BOX_JOB_ACTIONS, copyAskedText, trainFromBoxForm } from '../../views/box-job.js';
-import { replyTo, runBoxAction, type ButtonArgs } from './box-action.js';
+import { BOX_JOB_ACTIONS, trainFromBoxForm } from '../../views/box-job.js';
+import { replyTo, type ButtonArgs } from './button.js';
 import { errorMessage } from '../../views/messages.js';
 
-export function registerBoxJobActions(app: App, deps: ListenerDeps, boxJobs: BoxJobs): void {
-  // Owner or admin only (BoxJobs.copyOutputs); the worker asks the box, the card says how it went.
-  app.action<BlockAction<ButtonAction>>(BOX_JOB_ACTIONS.copy, (args) =>
-    runBoxAction(args, deps, 'Copy to box', (asker, jobId) => boxJobs.copyOutputs(asker, jobId), ({ job, changed }) => copyAskedText(job, changed)),
-  );
+/** [Train] on a ready box's card. */
+export function registerBoxTrain(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(BOX_JOB_ACTIONS.train, (args) => openTrainForm(args, deps));
 }
 

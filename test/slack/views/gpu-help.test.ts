@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GPUS, GPU_KEYS } from '../../../src/domain/gpus.js';
 import { HELP_TOPICS } from '../../../src/domain/gpu-command.js';
-import { gpuHelp } from '../../../src/slack/views/help.js';
+import { gpuHelp } from '../../../src/slack/views/gpu-help.js';
 import { assertBlockKit, textOf } from './fixtures.js';
 
 describe('gpuHelp', () => {

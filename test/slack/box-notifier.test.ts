@@ -8,7 +8,7 @@ import type { Notice, NoticeEvent } from '../../src/domain/notice.js';
 import { hourlyPrice, type PriceTable } from '../../src/domain/prices.js';
 import type { BoxStore, NoticeStore } from '../../src/app/ports.js';
 import { createLogger } from '../../src/log.js';
-import { SlackNotifier, type NotifierDeps } from '../../src/slack/notifier.js';
+import { SlackNotifier, type NotifierDeps } from '../../src/slack/box-notifier.js';
 import { ManualClock } from '../support/clock.js';
 import { CHANNEL, MIN, OWNER, PRICES, PROJECT, T0, makeBoxIn, textOf } from './views/fixtures.js';
 
