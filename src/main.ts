@@ -123,7 +123,7 @@ export async function startGpubot(
   const costs = new CostReports({ store: costStore, prices: pricesOrNone, clock, isAdmin: (user) => config.admins.has(user) });
   // The policy (and the budget rule in it) gates boxes and jobs alike, inside their use cases.
   const policyGate = new PolicyGate({
-    store: new FirestorePolicyStore(firestore, clock),
+    store: new FirestorePolicyStore(firestore, clock, config.auditKeepDays),
     defaults: config.policy,
     boxesOwnedBy: (owner) => boxStore.boxesOwnedBy(owner, { includeEnded: false, limit: 100 }),
     jobsOwnedBy: (owner) => jobStore.jobsOwnedBy(owner, 50),

@@ -1,6 +1,6 @@
 /** The `/gpu policy` modal's submission: admins only; problems beside their inputs, else the policy saved. */
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ListenerDeps } from '../../context.js';
 import { POLICY_FORM, policySummary, readPolicyForm } from '../../views/policy-form.js';
 import { apologyMessage } from '../../views/messages.js';
@@ -37,7 +37,7 @@ export async function handlePolicyForm({ ack, body, view, client }: Args, deps: 
       return;
     }
     // Saving writes the whole policy: a retried submission writes the same document again, no more.
-    await gate.save(read.policy, user);
+    await gate.save(read.policy, { userId: user, channelId: channel ?? '', requestKey: formRequestKey(view.id, view.state.values) });
     await ack();
     const saved = policySummary({ policy: read.policy, updatedBy: user, updatedAt: deps.clock.now() }, gate.admins, { canEdit: true });
     const text = `:white_check_mark: Policy saved. It applies to every request from now on.\n${saved.text}`;
@@ -47,4 +47,12 @@ export async function handlePolicyForm({ ack, body, view, client }: Args, deps: 
     deps.log.error('/gpu policy form failed', { errorId, error, user });
     await ack({ response_action: 'errors', errors: { [FIRST_BLOCK]: apologyMessage(errorId).text.slice(0, 300) } });
   }
+}
+
+/**
+ * The submission's key: Slack sends the same view id and values again on a retry, so the audit entry
+ * lands on the same document; a later change in the same form (other values) is an entry of its own.
+ */
+function formRequestKey(viewId: string, values: unknown): string {
+  return `view:${viewId}:${createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32)}`;
 }
