@@ -24,6 +24,8 @@ import { IdleController } from './app/idle-controller.js';
 import { CostReports } from './app/cost-reports.js';
 import { CostWatch } from './app/cost-watch.js';
 import { PolicyGate } from './app/policy-gate.js';
+import { JobApprovals } from './app/job-approvals.js';
+import { JobApprovalNotifier } from './slack/job-approval-notifier.js';
 import { FirestoreCostStore } from './store/cost-store.js';
 import { formatUsd } from './domain/money.js';
 import { JobCommands } from './app/job-commands.js';
@@ -167,6 +169,8 @@ export async function startGpubot(
     defaultRegion: config.region,
   });
 
+  const jobApprovals = new JobApprovals({ store: jobStore, policy: { isAdmin: (user) => config.admins.has(user) }, clock, nudge: { nudge: () => worker?.nudge() }, admins: config.admins });
+
   const connection: SlackConnection =
     config.slack.kind === 'http'
       ? config.slack
@@ -212,7 +216,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user) },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user), jobApprovals },
   });
   slackClient = app.client;
 
@@ -258,6 +262,7 @@ export async function startGpubot(
     claims: cardClaims,
     prices,
     jobs: new JobNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-notifier' }), project, holder, claims: cardClaims, prices }),
+    jobApprovals: new JobApprovalNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-approvals' }), holder, admins: config.admins, adminChannel: config.adminChannel, prices }),
   });
   const costWatch = new CostWatch({
     store: costStore,

@@ -138,7 +138,7 @@ export class PolicyGate {
   private async usage(user: string): Promise<Usage> {
     const [boxes, jobs] = await Promise.all([this.deps.boxesOwnedBy(user), this.deps.jobsOwnedBy(user)]);
     const running = boxes.filter((b) => b.desired === 'running' && b.status !== 'awaiting-approval' && b.status !== 'deleted' && b.status !== 'failed');
-    const active = jobs.filter((j) => !isJobOver(j) && j.desired === 'running');
+    const active = jobs.filter((j) => !isJobOver(j) && j.desired === 'running' && j.status !== 'awaiting-approval');
     const regions = [...new Set([...running.map((b) => b.spec.region), ...active.map((j) => j.region)])];
     const tables = new Map(await Promise.all(regions.map(async (r) => [r, await this.table(r)] as const)));
     let usdPerHour = 0;

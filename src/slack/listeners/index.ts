@@ -16,6 +16,8 @@ import { registerGpuUpForm } from './views/gpu-up-form.js';
 import { registerPolicyForm } from './views/policy-form.js';
 import { registerDecisionForm } from './views/decision-form.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { registerJobApproval } from './actions/job-approval.js';
+import { registerJobDecisionForm } from './views/job-decision-form.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerGpuCommand(app, deps);
@@ -35,4 +37,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerPolicyForm(app, deps);
   registerDecisionForm(app, deps);
   registerAppHomeOpened(app, deps);
+  if (deps.jobApprovals !== undefined) {
+    registerJobApproval(app, deps, deps.jobApprovals);
+    registerJobDecisionForm(app, deps, deps.jobApprovals);
+  }
 }

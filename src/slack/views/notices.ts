@@ -135,6 +135,11 @@ function said(event: NoticeEvent, box: Box | null, audience: NoticeAudience): Sa
     case 'job-ended':
       // Rendered from the job record by the job notifier (job-notifier.ts); kept so the switch covers every event.
       return { emoji: ':checkered_flag:', sentence: 'A training job ended.' };
+    case 'job-approval-requested':
+    case 'job-approval-decided':
+    case 'job-approval-copies':
+      // Rendered from the job record by the job approval notifier (job-approval-notifier.ts).
+      return { emoji: ':raised_hand:', sentence: 'A training job request for approval.' };
   }
 }
 

@@ -1,6 +1,7 @@
 /** The `/gpu policy` modal's submission: admins only; problems beside their inputs, else the policy saved. */
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { formRequestKey } from './gpu-up-form.js';
 import type { ListenerDeps } from '../../context.js';
 import { POLICY_FORM, policySummary, readPolicyForm } from '../../views/policy-form.js';
 import { apologyMessage } from '../../views/messages.js';
@@ -37,7 +38,7 @@ export async function handlePolicyForm({ ack, body, view, client }: Args, deps: 
       return;
     }
     // Saving writes the whole policy: a retried submission writes the same document again, no more.
-    await gate.save(read.policy, { userId: user, channelId: channel ?? '', requestKey: formRequestKey(view.id, view.state.values) });
+    await gate.save(read.policy, { userId: user, channelId: channel ?? '', requestKey: formRequestKey(view, view.state.values) });
     await ack();
     const saved = policySummary({ policy: read.policy, updatedBy: user, updatedAt: deps.clock.now() }, gate.admins, { canEdit: true });
     const text = `:white_check_mark: Policy saved. It applies to every request from now on.\n${saved.text}`;
@@ -49,10 +50,3 @@ export async function handlePolicyForm({ ack, body, view, client }: Args, deps: 
   }
 }
 
-/**
- * The submission's key: Slack sends the same view id and values again on a retry, so the audit entry
- * lands on the same document; a later change in the same form (other values) is an entry of its own.
- */
-function formRequestKey(viewId: string, values: unknown): string {
-  return `view:${viewId}:${createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32)}`;
-}
