@@ -25,6 +25,8 @@ import { CostReports } from './app/cost-reports.js';
 import { CostWatch } from './app/cost-watch.js';
 import { PolicyGate } from './app/policy-gate.js';
 import { JobApprovals } from './app/job-approvals.js';
+import { StoppedReminders } from './app/stopped-reminders.js';
+import { FirestoreStoppedReminderRun } from './store/stopped-reminder-store.js';
 import { JobApprovalNotifier } from './slack/job-approval-notifier.js';
 import { FirestoreCostStore } from './store/cost-store.js';
 import { formatUsd } from './domain/money.js';
@@ -169,6 +171,15 @@ export async function startGpubot(
     defaultRegion: config.region,
   });
 
+  const stoppedReminders = new StoppedReminders({
+    boxes: boxStore,
+    run: new FirestoreStoppedReminderRun(firestore),
+    clock,
+    log: log.child({ component: 'stopped-reminders' }),
+    policy: async () => (await policyGate.current()).policy,
+    auth: { isAdmin: (user) => config.admins.has(user) },
+    prices: pricesOrNone,
+  });
   const jobApprovals = new JobApprovals({ store: jobStore, policy: { isAdmin: (user) => config.admins.has(user) }, clock, nudge: { nudge: () => worker?.nudge() }, admins: config.admins });
 
   const connection: SlackConnection =
@@ -216,7 +227,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user), jobApprovals },
+    deps: { boxes, jobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user), jobApprovals, stoppedReminders },
   });
   slackClient = app.client;
 
@@ -284,6 +295,8 @@ export async function startGpubot(
       // Fast ticks only while a job is about to change; a job running for hours is watched at the usual pace.
       { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).changing > 0 },
       { name: 'costs', run: async (fence) => (await costWatch.run(fence)).digestPosted },
+      // Weekly; its notices go out in the notices step of the same tick.
+      { name: 'stopped-boxes', run: async () => (await stoppedReminders.run()) > 0 },
       { name: 'notices', run: (fence) => notifier.deliver(fence) },
     ],
   });

@@ -4,6 +4,7 @@
  * the notifier renders them when it sends.
  */
 import type { CostNoticeEvent } from './cost-notice.js';
+import type { StoppedBoxCost } from './stopped-reminder.js';
 
 export type NoticeEvent =
   | { type: 'box-zone-retry'; zone: string; nextZone: string; reason: string }
@@ -33,7 +34,11 @@ export type NoticeEvent =
   | { type: 'job-approval-requested'; jobId: string }
   | { type: 'job-approval-decided'; jobId: string; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null }
   /** A job request was decided or ended: every admin's copy of it is updated in place. */
-  | { type: 'job-approval-copies'; jobId: string };
+  | { type: 'job-approval-copies'; jobId: string }
+  /** The weekly word to the owner of a box stopped for long: what its disk costs, [Delete] [Keep 30 days]. */
+  | { type: 'box-stopped-reminder'; cost: StoppedBoxCost }
+  /** The same week's list for the admins, with the team's total. */
+  | { type: 'stopped-boxes-summary'; boxes: StoppedBoxCost[]; perMonth: number; soFar: number };
 
 /**
  * Who hears it: the box's thread, its owner by DM, or the admins (admin channel or DMs). An admins

@@ -18,6 +18,7 @@ const FIELD_NAMES: Readonly<Record<Exclude<keyof TeamPolicy, 'approval'>, string
   idleOffMaxMs: 'longest run with idle stop off',
   maxReplicasPerJob: 'most replicas per job',
   maxGpusPerJob: 'most GPUs per job',
+  stoppedReminderDays: 'stopped-box reminder',
 };
 
 const APPROVAL_NAMES: Readonly<Record<keyof TeamPolicy['approval'], string>> = {

@@ -9,6 +9,7 @@ import type { PriceLookup } from './price-lookup.js';
 import type { DoctorReport } from '../app/doctor.js';
 import type { AuditLog } from '../app/audit-log.js';
 import type { JobApprovals } from '../app/job-approvals.js';
+import type { StoppedReminders } from '../app/stopped-reminders.js';
 
 export interface ListenerDeps {
   boxes: BoxCommands;
@@ -35,4 +36,6 @@ export interface ListenerDeps {
   audit?: AuditLog;
   /** [Approve] / [Deny] on training jobs a policy rule sent to the admins. */
   jobApprovals?: JobApprovals;
+  /** [Keep 30 days] on the weekly stopped-box reminder. */
+  stoppedReminders?: StoppedReminders;
 }

@@ -18,6 +18,7 @@ import { registerDecisionForm } from './views/decision-form.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
 import { registerJobApproval } from './actions/job-approval.js';
 import { registerJobDecisionForm } from './views/job-decision-form.js';
+import { registerBoxKeepStopped } from './actions/box-keep-stopped.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerGpuCommand(app, deps);
@@ -41,4 +42,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     registerJobApproval(app, deps, deps.jobApprovals);
     registerJobDecisionForm(app, deps, deps.jobApprovals);
   }
+  if (deps.stoppedReminders !== undefined) registerBoxKeepStopped(app, deps, deps.stoppedReminders);
 }
