@@ -19,3 +19,4 @@ export * from './ports/deployment.js';
 export * from './ports/policy.js';
 export * from './ports/accounts.js';
 export * from './ports/audit.js';
+export * from './ports/stopped-reminders.js';
