@@ -24,6 +24,10 @@ import { IdleController } from './app/idle-controller.js';
 import { CostReports } from './app/cost-reports.js';
 import { CostWatch } from './app/cost-watch.js';
 import { PolicyGate } from './app/policy-gate.js';
+import { JobApprovals } from './app/job-approvals.js';
+import { StoppedReminders } from './app/stopped-reminders.js';
+import { FirestoreStoppedReminderRun } from './store/stopped-reminder-store.js';
+import { JobApprovalNotifier } from './slack/job-approval-notifier.js';
 import { FirestoreCostStore } from './store/cost-store.js';
 import { formatUsd } from './domain/money.js';
 import { JobCommands } from './app/job-commands.js';
@@ -128,7 +132,7 @@ export async function startGpubot(
   const costs = new CostReports({ store: costStore, prices: pricesOrNone, clock, isAdmin: (user) => config.admins.has(user) });
   // The policy (and the budget rule in it) gates boxes and jobs alike, inside their use cases.
   const policyGate = new PolicyGate({
-    store: new FirestorePolicyStore(firestore, clock),
+    store: new FirestorePolicyStore(firestore, clock, config.auditKeepDays),
     defaults: config.policy,
     boxesOwnedBy: (owner) => boxStore.boxesOwnedBy(owner, { includeEnded: false, limit: 100 }),
     jobsOwnedBy: (owner) => jobStore.jobsOwnedBy(owner, 50),
@@ -185,6 +189,17 @@ export async function startGpubot(
     bucket: config.stagingBucket,
   });
 
+  const stoppedReminders = new StoppedReminders({
+    boxes: boxStore,
+    run: new FirestoreStoppedReminderRun(firestore),
+    clock,
+    log: log.child({ component: 'stopped-reminders' }),
+    policy: async () => (await policyGate.current()).policy,
+    auth: { isAdmin: (user) => config.admins.has(user) },
+    prices: pricesOrNone,
+  });
+  const jobApprovals = new JobApprovals({ store: jobStore, policy: { isAdmin: (user) => config.admins.has(user) }, clock, nudge: { nudge: () => worker?.nudge() }, admins: config.admins });
+
   const connection: SlackConnection =
     config.slack.kind === 'http'
       ? config.slack
@@ -230,7 +245,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, boxJobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user) },
+    deps: { boxes, jobs, boxJobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user), jobApprovals, stoppedReminders },
   });
   slackClient = app.client;
 
@@ -286,6 +301,7 @@ export async function startGpubot(
     claims: cardClaims,
     prices,
     jobs: new JobNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-notifier' }), project, holder, claims: cardClaims, prices }),
+    jobApprovals: new JobApprovalNotifier({ client: app.client, jobs: jobStore, notices: noticeStore, clock, log: log.child({ component: 'job-approvals' }), holder, admins: config.admins, adminChannel: config.adminChannel, prices }),
   });
   const costWatch = new CostWatch({
     store: costStore,
@@ -309,6 +325,8 @@ export async function startGpubot(
       { name: 'box-jobs', run: async (fence) => (await boxJobController.run(fence)).waiting > 0 },
       { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).changing > 0 },
       { name: 'costs', run: async (fence) => (await costWatch.run(fence)).digestPosted },
+      // Weekly; its notices go out in the notices step of the same tick.
+      { name: 'stopped-boxes', run: async () => (await stoppedReminders.run()) > 0 },
       { name: 'notices', run: (fence) => notifier.deliver(fence) },
     ],
   });

@@ -7,6 +7,7 @@ import { inLanes } from './lanes.js';
 import type { Box } from '../domain/box.js';
 import { fail, moveTo, moveToSince, regionOfZone, remainingZones } from '../domain/box-transitions.js';
 import { expireIfDue } from '../domain/box-approval.js';
+import { OUTSIDE_ACTOR, tickEntry, type AuditAction, type AuditEntry } from '../domain/audit.js';
 import { GPUS } from '../domain/gpus.js';
 import { instancePlan, type PlanContext } from '../domain/instance-plan.js';
 import { NOT_WARNED } from '../domain/idle.js';
@@ -68,7 +69,8 @@ const UNREACHABLE_GETS_PER_PASS = 25;
  * The next record of a box. `issued`: this step made a cloud call whose operation the record must
  * keep, even when a listener changed the box meanwhile (a Delete pressed during an insert).
  */
-type Change = { box: Box; notices: NoticeDraft[]; releaseName?: boolean; issued?: boolean };
+/** `audit`: what the tick found or did on its own that the trail records (an expiry, a console stop). */
+type Change = { box: Box; notices: NoticeDraft[]; releaseName?: boolean; issued?: boolean; audit?: AuditEntry };
 
 /** What this tick knows of a box's VM: the VM, none (Compute said 404), or nothing to go on. */
 type Sighting = ObservedInstance | null | 'unknown';
@@ -210,6 +212,7 @@ export class BoxController {
         { to: 'admins', event: { type: 'box-approval-copies' } },
       ],
       releaseName: true,
+      audit: tickEntry(boxRecord(box), 'expire', this.deps.clock.now()),
     };
   }
 
@@ -379,6 +382,7 @@ export class BoxController {
           { to: 'thread', event: { type: 'box-stopped', cause } },
           { to: 'dm', event: { type: 'box-stopped', cause } },
         ],
+        ...(cause === 'outside' ? { audit: outsideEntry(box, 'console-stop', now) } : {}),
       };
     }
     if (observed.status !== 'RUNNING') return null;
@@ -416,7 +420,7 @@ export class BoxController {
     }
     if (observed.status === 'RUNNING' && box.status === 'stopped') {
       // Started in the console: say so by showing it as running again.
-      return { box: { ...moveTo(box, 'booting', now, 'started outside'), desired: 'running' }, notices: [] };
+      return { box: { ...moveTo(box, 'booting', now, 'started outside'), desired: 'running' }, notices: [], audit: outsideEntry(box, 'console-start', now) };
     }
     if (box.status === 'stopping' && observed.status === 'TERMINATED') {
       return { box: moveTo(box, 'stopped', now), notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };
@@ -486,7 +490,12 @@ export class BoxController {
     }
     const notices: NoticeDraft[] = [{ to: 'thread', event: { type: 'box-deleted', cause } }];
     if (cause === 'outside') notices.push({ to: 'dm', event: { type: 'box-deleted', cause } });
-    return { box: { ...moveTo(box, 'deleted', now, cause), desired: 'deleted', operation: null, jupyterUrl: null }, notices, releaseName: true };
+    return {
+      box: { ...moveTo(box, 'deleted', now, cause), desired: 'deleted', operation: null, jupyterUrl: null },
+      notices,
+      releaseName: true,
+      ...(cause === 'outside' ? { audit: outsideEntry(box, 'console-delete', now) } : {}),
+    };
   }
 
   /**
@@ -571,8 +580,19 @@ function keepIssued(current: Box, next: Box): Box {
   };
 }
 
+/** The box as the audit trail names it; the revision is the one the change is made from. */
+function boxRecord(box: Box): { kind: 'box'; id: string; name: string; rev: number; channel: string } {
+  return { kind: 'box', id: box.id, name: box.name, rev: box.rev, channel: box.channel };
+}
+
+/** A change made outside gpubot, as this tick found it: nobody in Slack asked, so the trail says where it came from. */
+function outsideEntry(box: Box, action: AuditAction, now: number): AuditEntry {
+  return tickEntry(boxRecord(box), action, now, { via: 'console', who: OUTSIDE_ACTOR });
+}
+
 function commit(tx: BoxTx, change: Change): void {
   tx.putBox(change.box);
+  if (change.audit !== undefined) tx.audit(change.audit);
   if (change.releaseName === true) tx.releaseName(change.box.name);
   if (change.notices.length > 0) tx.notify(change.box, change.notices);
 }

@@ -11,6 +11,8 @@ import type { Clock, Nudge, Policy } from './ports.js';
 import type { JobStore } from './ports/jobs.js';
 import type { PolicyGate } from './policy-gate.js';
 import { requestedEntry } from '../domain/audit.js';
+import { waitingApproval, type ApprovalCause } from '../domain/box-approval.js';
+import { withdrawJob } from './job-approvals.js';
 
 export interface JobCommandsDeps {
   store: JobStore;
@@ -33,22 +35,13 @@ export class JobCommands {
 
   /** `/train submit`: records the job; the watcher creates it in Vertex AI. A retry returns the first answer. */
   async submit(asker: Asker, request: TrainRequest): Promise<Parsed<{ job: Job }>> {
+    let cause: ApprovalCause | undefined;
     if (this.deps.gate !== undefined) {
       const planned = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion: this.deps.defaultRegion });
       const verdict = await this.deps.gate.checkJob(asker.userId, asker.channelId, planned.region, planned.plan);
       if (verdict.kind === 'refuse') return { ok: false, error: verdict.error };
-      // Jobs cannot wait for an approval yet: a job a rule sends to an admin is refused for anyone but
-      // an admin, whose own submission is their approval.
-      if (verdict.kind === 'approve' && !this.deps.policy.isAdmin(asker.userId)) {
-        const rules = verdict.cause.hits.map((h) => `*${h.rule}* (${h.detail})`).join('; ');
-        return {
-          ok: false,
-          error: {
-            code: verdict.cause.hits[0]?.code ?? 'APPROVAL_NEEDED',
-            message: `:raised_hand: This job needs an admin's approval under the policy: ${rules} Training jobs cannot wait for one yet, so nothing was submitted; ask an admin to submit it, or to change the rule with \`/gpu policy\`.`,
-          },
-        };
-      }
+      // A job a rule sends to an admin is recorded to wait: nothing reaches Vertex AI until one approves.
+      if (verdict.kind === 'approve') cause = verdict.cause;
     }
     const now = this.deps.clock.now();
     const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Parsed<{ job: Job }>> => {
@@ -63,9 +56,10 @@ export class JobCommands {
         request,
         plan: planned.plan,
         desired: 'running',
-        status: 'requested',
+        status: cause === undefined ? 'requested' : 'awaiting-approval',
         vertexJobId: null,
         failure: null,
+        ...(cause !== undefined ? { approval: waitingApproval(cause, now) } : {}),
         createdAt: now,
         startedAt: null,
         endedAt: null,
@@ -74,6 +68,7 @@ export class JobCommands {
       };
       tx.putJob(job);
       tx.audit(requestedEntry(asker, 'job-submit', { kind: 'job', id: job.id, name: job.name }, now));
+      if (cause !== undefined) tx.notify(job, [{ to: 'admins', event: { type: 'job-approval-requested', jobId: job.id } }]);
       return { ok: true, value: { job } };
     });
     if (result.ok) this.deps.nudge.nudge();
@@ -115,6 +110,9 @@ export class JobCommands {
       if (isJobOver(job)) return { ok: false, error: { code: 'JOB_OVER', message: `\`${job.name}\` already ${job.status}; there is nothing to cancel.` } };
       // Level-triggered: asking again for what is already asked (a double click) changes nothing.
       if (job.desired === 'cancelled') return { ok: true, value: { job, changed: false } };
+      // A job still waiting for an admin is withdrawn: it ends here, with nothing in Vertex AI to cancel.
+      const withdrawn = withdrawJob(tx, asker, job, this.deps.clock.now());
+      if (withdrawn !== null) return { ok: true, value: { job: withdrawn, changed: true } };
       const updated: Job = { ...job, desired: 'cancelled', updatedAt: this.deps.clock.now(), rev: job.rev + 1 };
       tx.putJob(updated);
       tx.audit(requestedEntry(asker, 'job-cancel', { kind: 'job', id: job.id, name: job.name }, updated.updatedAt));

@@ -8,6 +8,7 @@ import type { CloudFailure, Clock, Fence, Logger, ObservedJob, TrainingPort } fr
 import { isTrainingUnavailable, vertexJobKind } from './ports.js';
 import { tuningOutcome, type TuningOutcome } from '../domain/tuning-plan.js';
 import type { JobStore } from './ports/jobs.js';
+import { expireWaitingJobs } from './job-approvals.js';
 
 export interface JobWatcherDeps {
   training: TrainingPort;
@@ -46,13 +47,19 @@ export class JobWatcher {
    */
   async run(fence: Fence): Promise<{ active: number; changing: number }> {
     const jobs = await this.deps.store.activeJobs();
+    // A job waiting for an admin is not created; one nobody decided on in time ends here (job-approvals.ts).
+    const waiting = jobs.filter((j) => j.status === 'awaiting-approval');
+    const expired = await expireWaitingJobs(this.deps.store, this.deps.clock, waiting, fence).catch((error: unknown) => {
+      this.deps.log.error('ending expired job requests failed', { error });
+      return 0;
+    });
     // A job from a box's code waits for the box to package it (app/box-jobs.ts moves it on).
-    const toCreate = jobs.filter((j) => j.vertexJobId === null && j.fromBox?.state !== 'packaging');
+    const toCreate = jobs.filter((j) => j.vertexJobId === null && j.status !== 'awaiting-approval' && j.fromBox?.state !== 'packaging');
     for (const job of toCreate) {
       await this.create(job, fence).catch((error: unknown) => this.deps.log.error('job create step failed', { jobId: job.id, error }));
     }
     // Read again only when creating changed the records; most ticks create nothing.
-    const current = toCreate.length > 0 ? await this.deps.store.activeJobs() : jobs;
+    const current = toCreate.length > 0 || expired > 0 ? await this.deps.store.activeJobs() : jobs;
     const watched = current.filter((j) => j.vertexJobId !== null);
     let ended = 0;
     const regions = [...new Set(watched.map((j) => j.region))];
@@ -80,7 +87,8 @@ export class JobWatcher {
       }
     }
     const now = this.deps.clock.now();
-    const changing = current.filter((j) => j.vertexJobId === null || j.desired === 'cancelled' || now - j.updatedAt < CHANGING_MS).length;
+    // A job waiting for a person is no reason for fast ticks.
+    const changing = current.filter((j) => j.status !== 'awaiting-approval' && (j.vertexJobId === null || j.desired === 'cancelled' || now - j.updatedAt < CHANGING_MS)).length;
     return { active: current.length - ended, changing };
   }
 

@@ -21,6 +21,8 @@ import {
 } from '../domain/policy.js';
 import { bundledPrices, hourlyPrice, trainingHourlyPrice, type PriceTable } from '../domain/prices.js';
 import type { JobPlan } from '../domain/job-plan.js';
+import { requestedEntry } from '../domain/audit.js';
+import { policyChangeDetail } from '../domain/policy-changes.js';
 import type { UserError } from '../domain/result.js';
 import { budgetRefusal } from './cost-watch.js';
 import type { Clock } from './ports.js';
@@ -56,8 +58,14 @@ export class PolicyGate {
     return (await this.deps.store.get(this.deps.defaults)) ?? { policy: this.deps.defaults, updatedBy: null, updatedAt: null };
   }
 
-  async save(policy: TeamPolicy, by: string): Promise<void> {
-    await this.deps.store.put(policy, by);
+  /**
+   * Saves the policy with its audit entry; `asker` is the admin and the Slack request (its key makes a
+   * retried submission land on the same entry, so the trail shows the change once).
+   */
+  async save(policy: TeamPolicy, asker: { userId: string; channelId: string; requestKey: string }): Promise<void> {
+    const before = (await this.current()).policy;
+    const entry = requestedEntry(asker, 'policy-change', { kind: 'policy', id: 'policy', name: 'policy' }, this.deps.clock.now(), policyChangeDetail(before, policy));
+    await this.deps.store.put(policy, asker.userId, entry);
   }
 
   get admins(): readonly string[] {
@@ -130,7 +138,7 @@ export class PolicyGate {
   private async usage(user: string): Promise<Usage> {
     const [boxes, jobs] = await Promise.all([this.deps.boxesOwnedBy(user), this.deps.jobsOwnedBy(user)]);
     const running = boxes.filter((b) => b.desired === 'running' && b.status !== 'awaiting-approval' && b.status !== 'deleted' && b.status !== 'failed');
-    const active = jobs.filter((j) => !isJobOver(j) && j.desired === 'running');
+    const active = jobs.filter((j) => !isJobOver(j) && j.desired === 'running' && j.status !== 'awaiting-approval');
     const regions = [...new Set([...running.map((b) => b.spec.region), ...active.map((j) => j.region)])];
     const tables = new Map(await Promise.all(regions.map(async (r) => [r, await this.table(r)] as const)));
     let usdPerHour = 0;

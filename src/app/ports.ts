@@ -20,3 +20,4 @@ export * from './ports/policy.js';
 export * from './ports/accounts.js';
 export * from './ports/audit.js';
 export * from './ports/box-agent.js';
+export * from './ports/stopped-reminders.js';

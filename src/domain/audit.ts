@@ -18,10 +18,19 @@ export type AuditAction =
   | 'policy-change'
   | 'idle-stop'
   | 'job-submit'
-  | 'job-cancel';
+  | 'job-cancel'
+  /** A request nobody decided on ended by itself (the bot's doing, seen by a tick). */
+  | 'expire'
+  /** A VM stopped, started or deleted outside gpubot (the console, gcloud), as a tick found it. */
+  | 'console-stop'
+  | 'console-start'
+  | 'console-delete';
 
-/** Where the action came from: a slash command, a button, a modal form, or the worker's tick. */
-export type AuditSource = 'command' | 'button' | 'form' | 'tick';
+/**
+ * Where the action came from: a slash command, a button, a modal form, the worker's tick, or outside
+ * gpubot (the Google Cloud console or gcloud, as a tick saw its result).
+ */
+export type AuditSource = 'command' | 'button' | 'form' | 'tick' | 'console';
 
 export interface AuditEntry {
   /** What caused it, unique per change: the document id is derived from it. */
@@ -43,6 +52,12 @@ export interface AuditEntry {
 
 /** The bot itself, as the `who` of what no person asked for. */
 export const BOT_ACTOR = 'gpubot';
+
+/**
+ * The `who` of a change made outside gpubot (the console, gcloud): the tick sees the VM's new state,
+ * not who caused it.
+ */
+export const OUTSIDE_ACTOR = 'outside';
 
 /** How long entries are kept by default (GPUBOT_AUDIT_DAYS): a year and a little, so last year's month can be read. */
 export const DEFAULT_AUDIT_KEEP_DAYS = 400;
@@ -77,6 +92,30 @@ export function requestedEntry(
     via: sourceOfRequest(asker.requestKey),
     channel: asker.channelId === '' ? null : asker.channelId,
     detail,
+  };
+}
+
+/**
+ * An entry for what a tick found or did on its own: keyed by the record's revision it changes, so a
+ * tick that runs again (or a second replica) writes the same document, one entry per change.
+ */
+export function tickEntry(
+  record: { kind: AuditEntry['targetKind']; id: string; name: string; rev: number; channel: string | null },
+  action: AuditAction,
+  at: number,
+  opts: { via?: AuditSource; who?: string; detail?: string | null } = {},
+): AuditEntry {
+  return {
+    key: `${action}|${record.id}|${record.rev}`,
+    at,
+    who: opts.who ?? BOT_ACTOR,
+    action,
+    targetKind: record.kind,
+    targetId: record.id,
+    targetName: record.name,
+    via: opts.via ?? 'tick',
+    channel: record.channel,
+    detail: opts.detail ?? null,
   };
 }
 

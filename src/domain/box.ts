@@ -154,6 +154,8 @@ export interface Box {
    * (`proxy-user-mail`, domain/jupyter-access.ts); looked up once, before the VM is created.
    */
   ownerAccount?: string;
+  /** [Keep 30 days] on the weekly stopped-box reminder: no reminder about this box before then (stopped-reminder.ts). */
+  stoppedQuietUntil?: number;
 }
 
 export const BOX_STATUSES: readonly BoxStatus[] = [

@@ -6,8 +6,13 @@ import { planPools, type JobPlan } from './job-plan.js';
 import type { TrainRequest } from './train-command.js';
 import type { TuningOutcome } from './tuning-plan.js';
 import type { BoxJobSource } from './box-job.js';
+import type { BoxApproval } from './box.js';
 
-export type JobStatus = 'requested' | 'queued' | 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
+/** A job's approval is recorded as a box's is: the same states, rules, decider and reason. */
+export type JobApproval = BoxApproval;
+
+/** `awaiting-approval`: a policy rule sent it to an admin; nothing is created in Vertex AI meanwhile (job-approval.ts). */
+export type JobStatus = 'awaiting-approval' | 'requested' | 'queued' | 'pending' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
 
 export type JobDesire = 'running' | 'cancelled';
 
@@ -40,6 +45,8 @@ export interface Job {
   tuning?: TuningOutcome;
   /** `/train --from-box`: the box the code comes from and what its agent was asked; absent on other jobs. */
   fromBox?: BoxJobSource | null;
+  /** Present on a job a policy rule sent to an admin: waiting, or what became of the request. */
+  approval?: JobApproval;
   createdAt: number;
   /** When Vertex AI started running it (its `startTime`), and when it ended. */
   startedAt: number | null;

@@ -4,6 +4,7 @@
  * the notifier renders them when it sends.
  */
 import type { CostNoticeEvent } from './cost-notice.js';
+import type { StoppedBoxCost } from './stopped-reminder.js';
 
 export type NoticeEvent =
   | { type: 'box-zone-retry'; zone: string; nextZone: string; reason: string }
@@ -28,7 +29,16 @@ export type NoticeEvent =
   | CostNoticeEvent
   | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string } }
   /** A training job reached a final state; the job record (`jobs/{jobId}`) holds the facts. */
-  | { type: 'job-ended'; jobId: string };
+  | { type: 'job-ended'; jobId: string }
+  /** A training job a policy rule sent to an admin: the admins get [Approve] / [Deny] (job-approval.ts). */
+  | { type: 'job-approval-requested'; jobId: string }
+  | { type: 'job-approval-decided'; jobId: string; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null }
+  /** A job request was decided or ended: every admin's copy of it is updated in place. */
+  | { type: 'job-approval-copies'; jobId: string }
+  /** The weekly word to the owner of a box stopped for long: what its disk costs, [Delete] [Keep 30 days]. */
+  | { type: 'box-stopped-reminder'; cost: StoppedBoxCost }
+  /** The same week's list for the admins, with the team's total. */
+  | { type: 'stopped-boxes-summary'; boxes: StoppedBoxCost[]; perMonth: number; soFar: number };
 
 /**
  * Who hears it: the box's thread, its owner by DM, or the admins (admin channel or DMs). An admins
@@ -54,6 +64,8 @@ export interface Notice extends NoticeDraft {
   notBefore: number;
   /** When a sender first claimed it: a post may have happened since, and is looked for before posting again. */
   firstClaimedAt?: number;
+  /** The job a job's notice is about (a top-level field, so its sent copies are found with one equality filter). */
+  jobId?: string;
   /** One admin's copy of an admins' notice (sent by DM, each copy on its own), when there is no admin channel. */
   admin?: string;
 }

@@ -29,6 +29,8 @@ export interface TeamPolicy {
   maxReplicasPerJob: number;
   /** Most GPUs one training job may use, all replicas together. */
   maxGpusPerJob: number;
+  /** Owners of boxes stopped longer than this many days hear weekly what the disk costs (stopped-reminder.ts). */
+  stoppedReminderDays: number;
   /** Requests that wait for an admin's approval. */
   approval: {
     gpus: GpuKey[];
@@ -92,6 +94,7 @@ export function defaultPolicy(from: { idleOffAllowed: boolean; maxRunningMs: num
     idleOffMaxMs: Math.min(24 * 3_600_000, from.maxRunningMs),
     maxReplicasPerJob: 8,
     maxGpusPerJob: 16,
+    stoppedReminderDays: 7,
     approval: { gpus: ['a100', 'a100-80gb', 'h100'], gpusAbove: 4, usdPerHourAbove: 20, pastBudget: from.pastBudget },
   };
 }
@@ -163,6 +166,7 @@ export function checkPolicy(raw: unknown, base: TeamPolicy): PolicyCheck<TeamPol
     idleOffMaxMs: num('idleOffMaxMs', p.idleOffMaxMs, base.idleOffMaxMs, HOUR / 60, 365 * 24 * HOUR),
     maxReplicasPerJob: num('maxReplicasPerJob', p.maxReplicasPerJob, base.maxReplicasPerJob, 1, 10_000),
     maxGpusPerJob: num('maxGpusPerJob', p.maxGpusPerJob, base.maxGpusPerJob, 0, 100_000),
+    stoppedReminderDays: num('stoppedReminderDays', p.stoppedReminderDays, base.stoppedReminderDays, 1, 365),
     approval: {
       gpus: gpus('approvalGpus', a.gpus, base.approval.gpus),
       gpusAbove: orNull('approvalGpusAbove', a.gpusAbove, base.approval.gpusAbove, 0, 100_000),

@@ -14,6 +14,7 @@ import { boxCard } from './views/box-card.js';
 import { noticeMessage } from './views/notices.js';
 import { approvalRequestMessage } from './views/approval.js';
 import { isJobNotice, type JobNotifier } from './job-notifier.js';
+import { isJobApprovalNotice, type JobApprovalNotifier } from './job-approval-notifier.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
 import { CardRetries, deliverNotice, postCardOnce, waitForCardMs, type NoticeSender } from './outbox.js';
 
@@ -33,6 +34,8 @@ export interface NotifierDeps {
   prices?: PriceLookup;
   /** Training-job cards and notices, delivered in the same pass. */
   jobs?: JobNotifier;
+  /** Training-job requests waiting for an admin, and each step of them. */
+  jobApprovals?: JobApprovalNotifier;
   /** Wall time a pass may spend sending notices (PASS_BUDGET_MS); tests shorten it. */
   passBudgetMs?: number;
 }
@@ -150,6 +153,7 @@ export class SlackNotifier {
   /** Sends one notice; returns true if it must wait (its thread is not posted yet). */
   private async send(notice: Notice, fence: number | undefined): Promise<boolean> {
     if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.send(notice, fence) : true;
+    if (isJobApprovalNotice(notice)) return this.deps.jobApprovals !== undefined ? this.deps.jobApprovals.send(notice, fence) : true;
     const box = notice.boxId !== null ? await this.deps.boxes.getBox(notice.boxId) : null;
     let card: { channel: string; ts: string } | null = null;
     if (notice.to === 'thread') {

@@ -9,6 +9,8 @@ import type { Budgets } from '../app/cost-watch.js';
 import type { PriceLookup } from './price-lookup.js';
 import type { DoctorReport } from '../app/doctor.js';
 import type { AuditLog } from '../app/audit-log.js';
+import type { JobApprovals } from '../app/job-approvals.js';
+import type { StoppedReminders } from '../app/stopped-reminders.js';
 
 export interface ListenerDeps {
   boxes: BoxCommands;
@@ -35,4 +37,8 @@ export interface ListenerDeps {
   doctor?: { isAdmin(user: string): boolean; run(): Promise<DoctorReport> };
   /** `/gpu audit` (admins only); without it the subcommand says the trail is not set up. */
   audit?: AuditLog;
+  /** [Approve] / [Deny] on training jobs a policy rule sent to the admins. */
+  jobApprovals?: JobApprovals;
+  /** [Keep 30 days] on the weekly stopped-box reminder. */
+  stoppedReminders?: StoppedReminders;
 }

@@ -144,7 +144,7 @@ class FirestoreJobTx implements JobTx {
     for (const draft of drafts) {
       this.writes.push(() => {
         const id = randomUUID();
-        const notice: Notice = { ...draft, id, boxId: null, owner: job.owner, channel: job.channel, createdAt: now, state: 'pending', attempts: 0, notBefore: now };
+        const notice: Notice = { ...draft, id, boxId: null, jobId: job.id, owner: job.owner, channel: job.channel, createdAt: now, state: 'pending', attempts: 0, notBefore: now };
         this.t.set(this.db.collection(NOTICES).doc(id), notice);
       });
     }

@@ -101,15 +101,13 @@ export class FirestoreNoticeStore implements NoticeStore {
    */
   async sentCopies(boxId: string, eventType: Notice['event']['type']): Promise<{ channel: string; ts: string }[]> {
     const snap = await this.db.collection(NOTICES).where('boxId', '==', boxId).get();
-    const out: { channel: string; ts: string }[] = [];
-    for (const d of snap.docs) {
-      const n = d.data() as NoticeDoc & { delivery?: { channel?: unknown; ts?: unknown } };
-      const channel = n.delivery?.channel;
-      const ts = n.delivery?.ts;
-      if (n.event.type !== eventType || n.state !== 'sent' || typeof channel !== 'string' || typeof ts !== 'string' || ts === '') continue;
-      out.push({ channel, ts });
-    }
-    return out;
+    return sentDeliveries(snap.docs.map((d) => d.data() as NoticeDoc & { delivery?: { channel?: unknown; ts?: unknown } }), eventType);
+  }
+
+  /** Where a job's sent notices of `eventType` went (each admin's copy of a job request): as sentCopies, by `jobId`. */
+  async sentJobCopies(jobId: string, eventType: Notice['event']['type']): Promise<{ channel: string; ts: string }[]> {
+    const snap = await this.db.collection(NOTICES).where('jobId', '==', jobId).get();
+    return sentDeliveries(snap.docs.map((d) => d.data() as NoticeDoc & { delivery?: { channel?: unknown; ts?: unknown } }), eventType);
   }
 
   /**
@@ -131,6 +129,7 @@ export class FirestoreNoticeStore implements NoticeStore {
           event: n.event,
           to: n.to,
           boxId: n.boxId,
+          ...(n.jobId !== undefined ? { jobId: n.jobId } : {}),
           owner: n.owner,
           channel: n.channel,
           createdAt: n.createdAt,
@@ -144,4 +143,16 @@ export class FirestoreNoticeStore implements NoticeStore {
       t.update(ref, { state: 'sent', sentAt: now, delivery: { channel: 'admins', ts: '' }, fannedOut: [...admins] });
     });
   }
+}
+
+/** The Slack messages the sent notices of `eventType` among `notices` became. */
+function sentDeliveries(notices: readonly (NoticeDoc & { delivery?: { channel?: unknown; ts?: unknown } })[], eventType: Notice['event']['type']): { channel: string; ts: string }[] {
+  const out: { channel: string; ts: string }[] = [];
+  for (const n of notices) {
+    const channel = n.delivery?.channel;
+    const ts = n.delivery?.ts;
+    if (n.event.type !== eventType || n.state !== 'sent' || typeof channel !== 'string' || typeof ts !== 'string' || ts === '') continue;
+    out.push({ channel, ts });
+  }
+  return out;
 }

@@ -55,6 +55,7 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     defer: unused,
     fanOut: unused,
     sentCopies: unused,
+    sentJobCopies: unused,
   };
   const record = (method: Posted['method']) => (args: { channel: string; text: string; blocks: unknown[] }) => {
     posted.push({ method, channel: args.channel, text: args.text, blocks: args.blocks });

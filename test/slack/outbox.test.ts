@@ -99,6 +99,7 @@ function failingMarks(inner: NoticeStore, times: number): NoticeStore & { failed
     defer: (id: string, at: number) => inner.defer(id, at),
     fanOut: (id: string, admins: readonly string[]) => inner.fanOut(id, admins),
     sentCopies: (boxId: string, type: Parameters<NoticeStore['sentCopies']>[1]) => inner.sentCopies(boxId, type),
+    sentJobCopies: (jobId: string, type: Parameters<NoticeStore['sentJobCopies']>[1]) => inner.sentJobCopies(jobId, type),
   };
   return wrapped;
 }

@@ -15,6 +15,8 @@ export interface NoticeStore {
   fanOut(id: string, admins: readonly string[]): Promise<void>;
   /** Where a box's notices of this type were posted (each admin's copy of a request, say). */
   sentCopies(boxId: string, eventType: NoticeEvent['type']): Promise<{ channel: string; ts: string }[]>;
+  /** Where a job's notices of this type were posted (each admin's copy of a job request). */
+  sentJobCopies(jobId: string, eventType: NoticeEvent['type']): Promise<{ channel: string; ts: string }[]>;
 }
 
 /**

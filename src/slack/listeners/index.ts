@@ -22,6 +22,11 @@ import { registerGpuUpForm } from './views/gpu-up-form.js';
 import { registerPolicyForm } from './views/policy-form.js';
 import { registerDecisionForm } from './views/decision-form.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { registerJobApprove } from './actions/job-approve.js';
+import { registerJobDeny } from './actions/job-deny.js';
+import { registerJobDecideReason } from './actions/job-decide-reason.js';
+import { registerJobDecisionForm } from './views/job-decision-form.js';
+import { registerBoxKeepStopped } from './actions/box-keep-stopped.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerGpuCommand(app, deps);
@@ -49,4 +54,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerPolicyForm(app, deps);
   registerDecisionForm(app, deps);
   registerAppHomeOpened(app, deps);
+  if (deps.jobApprovals !== undefined) {
+    registerJobApprove(app, deps, deps.jobApprovals);
+    registerJobDeny(app, deps, deps.jobApprovals);
+    registerJobDecideReason(app, deps, deps.jobApprovals);
+    registerJobDecisionForm(app, deps, deps.jobApprovals);
+  }
+  if (deps.stoppedReminders !== undefined) registerBoxKeepStopped(app, deps, deps.stoppedReminders);
 }

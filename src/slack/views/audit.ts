@@ -1,6 +1,6 @@
 /** `/gpu audit`'s answer: one line per action, newest first, for the admin who asked. */
 import type { AuditEntry } from '../../domain/audit.js';
-import { BOT_ACTOR } from '../../domain/audit.js';
+import { BOT_ACTOR, OUTSIDE_ACTOR } from '../../domain/audit.js';
 import type { AuditOf } from '../../domain/gpu-command.js';
 import type { EphemeralMessage, KnownBlock } from './block-kit.js';
 import { mention, slackDate } from './format.js';
@@ -19,20 +19,30 @@ const VERBS: Readonly<Record<AuditEntry['action'], string>> = {
   'idle-stop': 'stopped (idle)',
   'job-submit': 'submitted',
   'job-cancel': 'cancelled',
+  expire: 'ended for want of a decision the request for',
+  'console-stop': 'stopped',
+  'console-start': 'started',
+  'console-delete': 'deleted',
 };
 
-const SOURCES: Readonly<Record<AuditEntry['via'], string>> = { command: 'command', button: 'button', form: 'form', tick: 'idle check' };
+const SOURCES: Readonly<Record<AuditEntry['via'], string>> = { command: 'command', button: 'button', form: 'form', tick: 'idle check', console: 'outside gpubot (console or gcloud)' };
 
 /** Lines per section: a section holds 3000 characters, and a line here stays well under 200. */
 const LINES_PER_SECTION = 12;
 
 /** One entry as a line of mrkdwn, user text escaped. */
 export function auditLine(e: AuditEntry): string {
-  const who = e.who === BOT_ACTOR ? 'gpubot' : mention(e.who);
+  const who = e.who === BOT_ACTOR ? 'gpubot' : e.who === OUTSIDE_ACTOR ? 'someone' : mention(e.who);
   const what = `${e.targetKind === 'job' ? 'job' : e.targetKind === 'policy' ? 'the policy' : 'box'} \`${escapeMrkdwn(truncate(e.targetName, 80)).replace(/`/g, "'")}\``;
   const detail = e.detail !== null && e.detail !== '' ? ` (${escapeMrkdwn(truncate(e.detail, 80))})` : '';
   const where = e.channel !== null && /^[CG][A-Z0-9]{2,}$/.test(e.channel) ? ` in <#${e.channel}>` : '';
-  return `${slackDate(e.at)} · ${who} ${VERBS[e.action] ?? escapeMrkdwn(String(e.action))} ${what}${detail} · ${SOURCES[e.via] ?? 'tick'}${where}`;
+  return `${slackDate(e.at)} · ${who} ${VERBS[e.action] ?? escapeMrkdwn(String(e.action))} ${what}${detail} · ${source(e)}${where}`;
+}
+
+/** The tick does more than idle checks: an expired request says what ended it. */
+function source(e: AuditEntry): string {
+  if (e.via === 'tick' && e.action === 'expire') return 'approval expiry';
+  return SOURCES[e.via] ?? 'tick';
 }
 
 function ofText(of: AuditOf): string {

@@ -2,6 +2,7 @@
  * Training jobs in Slack: the one card per job in its channel (updated in place), the notice that
  * ends it (in its thread and in the owner's DM), and the answers to `/train list|status|logs|cancel`.
  */
+import { jobApprovalOutcome, jobWaitsText } from './job-approval-parts.js';
 import { jobCost } from '../../domain/cost.js';
 import { jobDurations, jobPools, isJobOver, type Job, type JobStatus } from '../../domain/job.js';
 import { formatDuration } from '../../domain/duration.js';
@@ -26,6 +27,7 @@ export interface JobViewContext {
 
 /** How a job's status reads wherever a job is shown (its card, its end notice, the Home tab). */
 export const JOB_STATUS: Readonly<Record<JobStatus, { emoji: string; word: string }>> = {
+  'awaiting-approval': { emoji: ':raised_hand:', word: "Awaiting an admin's approval" },
   requested: { emoji: ':hourglass_flowing_sand:', word: 'Submitting to Vertex AI' },
   queued: { emoji: ':hourglass_flowing_sand:', word: 'Queued' },
   pending: { emoji: ':hourglass:', word: 'Pending (machines starting)' },
@@ -109,6 +111,13 @@ export function escapeLogLine(line: string): string {
   return line.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A job that waited for an admin says what became of the request (who approved or denied, and why). */
+function approvalBlocks(job: Job): KnownBlock[] {
+  const outcome = jobApprovalOutcome(job);
+  if (outcome !== null) return [section(truncateMrkdwn(outcome, LIMITS.sectionText))];
+  return job.status === 'awaiting-approval' ? [contextLine("Waiting for an admin's approval: nothing runs in Vertex AI until one approves. Cancel withdraws the request.")] : [];
+}
+
 function failureBlocks(job: Job): KnownBlock[] {
   if (job.failure === null) return [];
   const blocks: KnownBlock[] = [section(`*Error:* ${escapeMrkdwn(truncate(job.failure.message, 1500))}`)];
@@ -137,6 +146,7 @@ export function jobCard(job: Job, ctx: JobViewContext): SlackMessage {
     },
     ...failureBlocks(job),
     ...boxJobBlocks(job, ctx.project),
+    ...approvalBlocks(job),
   ];
   const cost = jobCostText(job, ctx);
   const where = links(job, ctx.project);
@@ -181,7 +191,7 @@ function ephemeral(text: string, blocks: KnownBlock[]): EphemeralMessage {
 /** The answer to a submit: what the job will be, and where to watch it. */
 export function submittedMessage(job: Job, notes: readonly string[]): EphemeralMessage {
   const where = channelRef(job.channel);
-  const text =
+  const text = job.status === 'awaiting-approval' ? jobWaitsText(job) :
     `:rocket: Submitting training job \`${jobNameText(job)}\` to Vertex AI in ${escapeMrkdwn(job.region)}: ${escapeMrkdwn(jobMachinesText(job))}. ` +
     `${where !== null ? `Its card in ${where}` : 'Its card in your DM with me'} shows progress, and I will DM you when it ends.`;
   const blocks: KnownBlock[] = [section(truncateMrkdwn(text, LIMITS.sectionText))];

@@ -14,6 +14,7 @@ import { idleNoticeMessage, isIdleEvent } from './idle-notices.js';
 import { isCostNoticeEvent } from '../../domain/cost-notice.js';
 import { costNoticeMessage } from './cost-notices.js';
 import { approvalRequestMessage, decidedSentence } from './approval.js';
+import { isStoppedReminderEvent, stoppedReminderMessage } from './stopped-reminder.js';
 
 export interface NoticeContext {
   now: number;
@@ -135,6 +136,15 @@ function said(event: NoticeEvent, box: Box | null, audience: NoticeAudience): Sa
     case 'job-ended':
       // Rendered from the job record by the job notifier (job-notifier.ts); kept so the switch covers every event.
       return { emoji: ':checkered_flag:', sentence: 'A training job ended.' };
+    case 'box-stopped-reminder':
+    case 'stopped-boxes-summary':
+      // Handled by stoppedReminderMessage (stopped-reminder.ts); kept so the switch covers every event.
+      return { emoji: ':floppy_disk:', sentence: 'A stopped box still costs its disk.' };
+    case 'job-approval-requested':
+    case 'job-approval-decided':
+    case 'job-approval-copies':
+      // Rendered from the job record by the job approval notifier (job-approval-notifier.ts).
+      return { emoji: ':raised_hand:', sentence: 'A training job request for approval.' };
   }
 }
 
@@ -182,6 +192,7 @@ export function noticeMessage(event: NoticeEvent, box: Box | null, ctx: NoticeCo
   if (event.type === 'orphan-found') return orphanMessage(event, ctx.project);
   if (isIdleEvent(event)) return idleNoticeMessage(event, box, ctx);
   if (isCostNoticeEvent(event)) return costNoticeMessage(event, ctx);
+  if (isStoppedReminderEvent(event)) return stoppedReminderMessage(event, box);
   if (event.type === 'box-approval-requested' && box !== null) return approvalRequestMessage(box, ctx);
   const s = said(event, box, ctx.audience);
   const name = box !== null ? nameText(box) : null;

@@ -24,6 +24,7 @@ export const POLICY_FORM = {
     idleOffMaxMs: 'policy_idle_off_max',
     maxReplicasPerJob: 'policy_job_replicas',
     maxGpusPerJob: 'policy_job_gpus',
+    stoppedReminderDays: 'policy_stopped_days',
     approvalGpus: 'policy_approve_gpus',
     approvalGpusAbove: 'policy_approve_count',
     approvalUsdPerHourAbove: 'policy_approve_usd',
@@ -78,6 +79,7 @@ export function policyForm(stored: StoredPolicy, privateMetadata: string): Modal
     text('idleOffMaxMs', 'Longest run with idle off', formatDuration(p.idleOffMaxMs), 'A box with --idle off stops after this, such as 24h.'),
     text('maxReplicasPerJob', 'Most replicas per job', String(p.maxReplicasPerJob), 'All pools of one training job together.'),
     text('maxGpusPerJob', 'Most GPUs per job', String(p.maxGpusPerJob), 'All replicas of one training job together.'),
+    text('stoppedReminderDays', 'Stopped-box reminder after (days)', String(p.stoppedReminderDays), 'Owners of boxes stopped this long hear each week what the disk costs.'),
     gpus('approvalGpus', 'GPU types that need an approval', a.gpus, 'Requests for these wait for an admin.'),
     text('approvalGpusAbove', 'Approval above this many GPUs', a.gpusAbove === null ? '' : String(a.gpusAbove), 'Empty: no such rule.', true),
     text('approvalUsdPerHourAbove', 'Approval above this $/hour', a.usdPerHourAbove === null ? '' : String(a.usdPerHourAbove), 'Empty: no such rule.', true),
@@ -144,6 +146,7 @@ export function readPolicyForm(values: PolicyFormState, base: TeamPolicy): { ok:
     idleOffMaxMs: duration('idleOffMaxMs', false),
     maxReplicasPerJob: num('maxReplicasPerJob', false),
     maxGpusPerJob: num('maxGpusPerJob', false),
+    stoppedReminderDays: num('stoppedReminderDays', false),
     approval: {
       gpus: list('approvalGpus'),
       gpusAbove: num('approvalGpusAbove', true),

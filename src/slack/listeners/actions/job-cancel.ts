@@ -8,7 +8,11 @@ import { runJobAction } from './job-action.js';
 export function registerJobCancel(app: App, deps: ListenerDeps, jobs: JobCommands): void {
   app.action<BlockAction<ButtonAction>>(JOB_ACTIONS.cancel, (args) =>
     runJobAction(args, deps, 'Cancel job', (asker, id) => jobs.cancel(asker, { id }), ({ job, changed }) =>
-      changed ? `Cancelling \`${job.name}\`; its card shows when Vertex AI has stopped it.` : `\`${job.name}\` is already being cancelled.`,
+      !changed
+        ? `\`${job.name}\` is already being cancelled.`
+        : job.approval?.state === 'withdrawn'
+          ? `Withdrew the request for \`${job.name}\`; nothing was submitted.`
+          : `Cancelling \`${job.name}\`; its card shows when Vertex AI has stopped it.`,
     ),
   );
 }

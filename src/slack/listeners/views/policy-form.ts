@@ -1,6 +1,7 @@
 /** The `/gpu policy` modal's submission: admins only; problems beside their inputs, else the policy saved. */
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
+import { formRequestKey } from './gpu-up-form.js';
 import type { ListenerDeps } from '../../context.js';
 import { POLICY_FORM, policySummary, readPolicyForm } from '../../views/policy-form.js';
 import { apologyMessage } from '../../views/messages.js';
@@ -37,7 +38,7 @@ export async function handlePolicyForm({ ack, body, view, client }: Args, deps: 
       return;
     }
     // Saving writes the whole policy: a retried submission writes the same document again, no more.
-    await gate.save(read.policy, user);
+    await gate.save(read.policy, { userId: user, channelId: channel ?? '', requestKey: formRequestKey(view, view.state.values) });
     await ack();
     const saved = policySummary({ policy: read.policy, updatedBy: user, updatedAt: deps.clock.now() }, gate.admins, { canEdit: true });
     const text = `:white_check_mark: Policy saved. It applies to every request from now on.\n${saved.text}`;
@@ -48,3 +49,4 @@ export async function handlePolicyForm({ ack, body, view, client }: Args, deps: 
     await ack({ response_action: 'errors', errors: { [FIRST_BLOCK]: apologyMessage(errorId).text.slice(0, 300) } });
   }
 }
+

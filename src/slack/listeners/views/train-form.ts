@@ -41,7 +41,7 @@ export async function handleTrainForm({ ack, body, view, client }: Args, deps: L
     if (!result.ok) return errors(result.error.message);
     await ack();
     const reply = packagingMessage(result.value.job, result.value.job.request.notes);
-    await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks as never }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
+    await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
     return;
   }
   const parsed = parseTrainCommand(line, { today: trainDay(deps.clock.now()), ...(form.config !== null ? { configText: form.config } : {}) });
