@@ -214,6 +214,7 @@ export async function benchWorkerTick(options: { boxes?: number; jobs?: number; 
       FIRESTORE_EMULATOR_HOST: host,
       PORT: '0',
       METADATA_SERVER_DETECTION: 'none',
+      ...(process.env.GPUBOT_BENCH_CPU_PROFILE !== undefined ? { GPUBOT_BENCH_CPU_PROFILE: process.env.GPUBOT_BENCH_CPU_PROFILE } : {}),
     };
     const child = spawn(process.execPath, ['--input-type=module', '-e', await childSource()], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     open.child = child;
@@ -252,12 +253,13 @@ export async function benchWorkerTick(options: { boxes?: number; jobs?: number; 
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 
-export const WORKER_TICK_HEADERS = ['tick', 'wall ms', 'boxes', 'idle', 'jobs', 'costs', 'notices', 'docs read', 'docs written', 'queries/gets/commits', 'RSS MB', 'heap MB', 'errors'];
+export const WORKER_TICK_HEADERS = ['tick', 'wall ms', 'cpu ms', 'boxes', 'idle', 'jobs', 'costs', 'notices', 'docs read', 'docs written', 'queries/gets/commits', 'RSS MB', 'heap MB', 'errors'];
 
 export function workerTickRows(result: WorkerTickResult): string[][] {
   return result.ticks.map((t, i) => [
     String(i + 1),
     t.wallMs.toFixed(0),
+    t.cpuMs.toFixed(0),
     ...['boxes', 'idle', 'jobs', 'costs', 'notices'].map((s) => (t.steps[s] === undefined ? '-' : String(t.steps[s]))),
     String(t.firestore.docsRead),
     String(t.firestore.docsWritten),
