@@ -10,6 +10,7 @@ import { googleAuth } from './gcp/auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
+import type { Box } from './domain/box.js';
 import { BoxCommands } from './app/box-commands.js';
 import { BoxController } from './app/box-controller.js';
 import { SlackGoogleAccounts } from './slack/google-accounts.js';
@@ -267,6 +268,8 @@ export async function startGpubot(
     digest: config.digest,
     budgets: config.budgets,
   });
+  /** The live boxes as this tick's box pass left them, for its idle pass (read once per tick, not twice). */
+  let liveAfterBoxPass: Box[] | null = null;
   worker = new Worker({
     leases,
     holder,
@@ -274,8 +277,24 @@ export async function startGpubot(
     intervalMs: config.tickIntervalMs,
     busyIntervalMs: Math.min(2000, config.tickIntervalMs),
     steps: [
-      { name: 'boxes', run: async (fence) => (await controller.reconcileAll(fence)).inFlight > 0 },
-      { name: 'idle', run: async (fence) => (await idleController.run(fence)).stopped > 0 },
+      {
+        name: 'boxes',
+        run: async (fence) => {
+          liveAfterBoxPass = null;
+          const report = await controller.reconcileAll(fence);
+          liveAfterBoxPass = report.live;
+          return report.inFlight > 0;
+        },
+      },
+      {
+        name: 'idle',
+        run: async (fence) => {
+          // The box pass's snapshot, used once: a tick whose box pass failed reads the boxes itself.
+          const live = liveAfterBoxPass ?? undefined;
+          liveAfterBoxPass = null;
+          return (await idleController.run(fence, live)).stopped > 0;
+        },
+      },
       // Fast ticks only while a job is about to change; a job running for hours is watched at the usual pace.
       { name: 'jobs', run: async (fence) => (await jobWatcher.run(fence)).changing > 0 },
       { name: 'costs', run: async (fence) => (await costWatch.run(fence)).digestPosted },

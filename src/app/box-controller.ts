@@ -3,7 +3,7 @@
  * reports and takes the next step. Every step is safe to repeat: instance names and request ids are
  * deterministic, and an operation is recorded before the next step depends on it.
  */
-import type { Box } from '../domain/box.js';
+import { isLive, type Box } from '../domain/box.js';
 import { fail, moveTo, moveToSince, regionOfZone, remainingZones } from '../domain/box-transitions.js';
 import { expireIfDue } from '../domain/box-approval.js';
 import { GPUS } from '../domain/gpus.js';
@@ -53,6 +53,11 @@ export interface ReconcileReport {
   orphans: number;
   /** Boxes between two states: the worker ticks faster while there are any (not one waiting for a person). */
   inFlight: number;
+  /**
+   * The live boxes as this pass left them (a box it changed as written, the rest as read): the idle
+   * pass of the same tick judges these rather than reading all of them again.
+   */
+  live: Box[];
 }
 
 const IN_FLIGHT = new Set(['requested', 'creating', 'booting', 'starting', 'stopping', 'deleting']);
@@ -76,11 +81,14 @@ export class BoxController {
     const byBox = new Map<string, ObservedInstance>();
     for (const i of instances) if (i.boxId !== null) byBox.set(i.boxId, i);
     let errors = 0;
+    const after: (Box | null)[] = [];
     for (const box of boxes) {
+      after.push(box);
       try {
         const observed = await this.sighting(box, byBox.get(box.id) ?? null, unreachableZones);
         if (observed === 'unknown') continue;
-        await this.reconcile(box, observed, fence);
+        const left = await this.reconcile(box, observed, fence);
+        if (left !== undefined) after[after.length - 1] = left;
       } catch (error) {
         if ((error as { code?: string }).code === 'LOST_LEASE') throw error;
         errors++;
@@ -106,7 +114,7 @@ export class BoxController {
       }
     }
     const inFlight = boxes.filter((b) => IN_FLIGHT.has(b.status) || b.operation !== null).length;
-    return { boxes: boxes.length, instances: instances.length, errors, orphans, inFlight };
+    return { boxes: boxes.length, instances: instances.length, errors, orphans, inFlight, live: after.filter((b): b is Box => b !== null && isLive(b)) };
   }
 
   /**
@@ -130,20 +138,28 @@ export class BoxController {
     return got.value !== null && got.value.boxId === box.id ? got.value : null;
   }
 
-  /** Takes the next step for one box, given the VM observed for it (null: none, as a direct get confirmed). */
-  async reconcile(box: Box, observed: ObservedInstance | null, fence?: Fence): Promise<void> {
+  /**
+   * Takes the next step for one box, given the VM observed for it (null: none, as a direct get
+   * confirmed). Returns the record as the step left it (null: gone), or undefined when it wrote nothing.
+   */
+  async reconcile(box: Box, observed: ObservedInstance | null, fence?: Fence): Promise<Box | null | undefined> {
     const change = await this.nextStep(box, observed, fence);
-    if (change === null) return;
-    await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: [box.id] }, async (tx) => {
+    if (change === null) return undefined;
+    return this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: [box.id] }, async (tx) => {
       const current = await tx.getBox(box.id);
-      if (current === null) return;
+      if (current === null) return null;
       if (current.rev !== box.rev) {
         // A listener changed the box since we read it (e.g. Stop or Delete pressed mid-tick): next tick
         // decides what to do, but an operation this step started is kept, or its VM would be lost.
-        if (change.issued === true && current.status === box.status) commit(tx, { ...change, box: keepIssued(current, change.box), releaseName: false });
-        return;
+        if (change.issued === true && current.status === box.status) {
+          const kept = keepIssued(current, change.box);
+          commit(tx, { ...change, box: kept, releaseName: false });
+          return kept;
+        }
+        return current;
       }
       commit(tx, change);
+      return change.box;
     });
   }
 
