@@ -42,6 +42,7 @@ import { createSlackApp, type SlackApp, type SlackConnection } from './slack/app
 import { SlackNotifier } from './slack/notifier.js';
 import { Worker } from './worker/worker.js';
 import { tickRoute } from './worker/tick-route.js';
+import { firstAnswerOrDelay } from './worker/first-tick.js';
 import type { Embedded } from './sandbox/embedded.js';
 
 const REGIONS = ['us-central1', 'us-east1', 'us-west1', 'europe-west4', 'asia-east1'];
@@ -51,6 +52,8 @@ export interface Running {
   worker: Worker;
   /** Settles once the first price table is loaded (or has failed over to the bundled one). */
   pricesReady: Promise<void>;
+  /** Builds the Google clients the worker uses now; with the timer on, the worker does so before its first tick. */
+  loadClients(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -329,7 +332,19 @@ export async function startGpubot(
   );
   const address = (server as { address?: () => unknown } | undefined)?.address?.();
   const port = typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : config.port;
-  if (options.timer !== false) worker.start();
+  // Compute's client library is built before the first tick, and both wait for the first answer (or
+  // FIRST_TICK_DELAY_MS): building it blocks the process for a second or two (worker/first-tick.ts).
+  let stopping = false;
+  const loadClients = async (): Promise<void> => {
+    await compute.loadClients().catch((error: unknown) => log.warn('the Compute client could not be built yet; the first tick tries again', { error }));
+  };
+  if (options.timer !== false) {
+    void firstAnswerOrDelay(server)
+      .then(loadClients)
+      .then(() => {
+        if (!stopping) worker?.start();
+      });
+  }
   ready = true;
   log.info('gpubot is up', {
     port,
@@ -344,8 +359,11 @@ export async function startGpubot(
     port,
     worker: runningWorker,
     pricesReady,
+    loadClients,
     stop: async () => {
       ready = false;
+      // A worker not started yet stays so.
+      stopping = true;
       // Stop taking requests, let the ones accepted finish, then stop ticking and close the stores.
       await app.stop().catch(() => undefined);
       await drain(8000);
