@@ -35,6 +35,9 @@ export interface TickReport {
   /** process.memoryUsage() right after the tick, bytes. */
   rss: number;
   heapUsed: number;
+  /** The rest of the resident set's story: the heap V8 holds, and memory outside it (Buffers and the like). */
+  heapTotal: number;
+  external: number;
   errors: number;
 }
 
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
         const { profile } = await session.post('Profiler.stop');
         writeFileSync(join(profileDir, `tick-${tickNo}.cpuprofile`), JSON.stringify(profile));
       }
-      send({ type: 'tick', wallMs, steps, firestore: { ...counts }, cpuMs: (used.user + used.system) / 1000, rss: memory.rss, heapUsed: memory.heapUsed, errors: result.errors });
+      send({ type: 'tick', wallMs, steps, firestore: { ...counts }, cpuMs: (used.user + used.system) / 1000, rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, errors: result.errors });
     })().catch((error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }));
   });
   process.on('disconnect', () => process.exit(0));

@@ -218,6 +218,9 @@ export async function benchWorkerTick(options: { boxes?: number; jobs?: number; 
       PORT: '0',
       METADATA_SERVER_DETECTION: 'none',
       ...(process.env.GPUBOT_BENCH_CPU_PROFILE !== undefined ? { GPUBOT_BENCH_CPU_PROFILE: process.env.GPUBOT_BENCH_CPU_PROFILE } : {}),
+      // Settings the image may carry, passed on to measure what they do (the process's memory allocator's arenas, node's flags).
+      ...(process.env.MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      ...(process.env.NODE_OPTIONS !== undefined ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
     };
     const child = spawn(process.execPath, ['--input-type=module', '-e', await childSource()], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     open.child = child;
@@ -256,7 +259,7 @@ export async function benchWorkerTick(options: { boxes?: number; jobs?: number; 
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 
-export const WORKER_TICK_HEADERS = ['tick', 'wall ms', 'cpu ms', 'boxes', 'idle', 'jobs', 'costs', 'notices', 'docs read', 'docs written', 'queries/gets/commits', 'RSS MB', 'heap MB', 'errors'];
+export const WORKER_TICK_HEADERS = ['tick', 'wall ms', 'cpu ms', 'boxes', 'idle', 'jobs', 'costs', 'notices', 'docs read', 'docs written', 'queries/gets/commits', 'RSS MB', 'heap MB', 'heap total MB', 'external MB', 'errors'];
 
 export function workerTickRows(result: WorkerTickResult): string[][] {
   return result.ticks.map((t, i) => [
@@ -269,6 +272,8 @@ export function workerTickRows(result: WorkerTickResult): string[][] {
     `${t.firestore.queries}/${t.firestore.gets}/${t.firestore.commits}`,
     mb(t.rss),
     mb(t.heapUsed),
+    mb(t.heapTotal),
+    mb(t.external),
     String(t.errors),
   ]);
 }
