@@ -386,6 +386,19 @@ async function warmEmulator(host: string): Promise<number> {
   return performance.now() - started;
 }
 
+/**
+ * Frees the worker lease before a gpubot round: the previous round's gpubot, stopped mid-tick and
+ * killed after its grace, may have left it held for its whole time to live (90 s at a 30 s interval).
+ */
+async function freeWorkerLease(host: string): Promise<void> {
+  const db = createFirestore({ projectId: PROJECT, emulatorHost: host });
+  try {
+    await db.collection('leases').doc('worker').delete();
+  } finally {
+    await db.terminate();
+  }
+}
+
 /** Makes a made-up replica the worker's leader for the next hour (the --worker-idle diagnostic). */
 async function holdWorkerLease(host: string): Promise<void> {
   const db = createFirestore({ projectId: PROJECT, emulatorHost: host });
@@ -654,6 +667,7 @@ async function main(): Promise<void> {
       for (const spec of [bare, floorTx, gpubot]) {
         const last = spec.name === 'gpubot' && round === ackRounds;
         if (last) say(`  round ${round}: gpubot, then ${GRACE_MS / 1000} s for the worker...`);
+        if (spec.name === 'gpubot' && !workerIdle) await freeWorkerLease(emulator.host);
         runs.get(spec.name)?.push(await ackPhase(spec, infra, sender, bodies, { sanity: last, expectedBoxes: REQUESTS * ackRounds }));
       }
     }
