@@ -5,6 +5,8 @@
  * the process's memory right after it. It runs as plain JavaScript (transpiled by the benchmark), with
  * no TypeScript loader in the process, so its resident set is gpubot's own.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -28,13 +30,18 @@ export interface TickReport {
   /** Each step's own time, as the worker logs it ('tick step done'). */
   steps: Record<string, number>;
   firestore: TickCounts;
+  /** CPU time (user + system) the process used during the tick, ms: the wall time less the waiting. */
+  cpuMs: number;
   /** process.memoryUsage() right after the tick, bytes. */
   rss: number;
   heapUsed: number;
+  /** The rest of the resident set's story: the heap V8 holds, and memory outside it (Buffers and the like). */
+  heapTotal: number;
+  external: number;
   errors: number;
 }
 
-export type ChildMessage = { type: 'ready'; rss: number } | TickReport | { type: 'failed'; message: string };
+export type ChildMessage = { type: 'ready'; rss: number; clientsLoadMs: number; rssBeforeClients: number } | TickReport | { type: 'failed'; message: string };
 export type ParentMessage = { type: 'tick' } | { type: 'stop' };
 
 interface RpcFunnels {
@@ -97,23 +104,44 @@ async function main(): Promise<void> {
   const send = (message: ChildMessage): void => {
     process.send?.(message);
   };
-  send({ type: 'ready', rss: process.memoryUsage().rss });
+  // As the running bot does before its first tick (after its first answer): Google's clients are built
+  // once, outside the ticks; their cost is reported on its own line.
+  const rssBeforeClients = process.memoryUsage().rss;
+  const loadStarted = performance.now();
+  await running.loadClients();
+  const clientsLoadMs = performance.now() - loadStarted;
+  send({ type: 'ready', rss: process.memoryUsage().rss, clientsLoadMs, rssBeforeClients });
+  // GPUBOT_BENCH_CPU_PROFILE=<dir>: each tick's CPU profile is written there (tick-1.cpuprofile, ...),
+  // to find where a tick's time goes (bench/profile-summary.ts reads them).
+  const profileDir = process.env.GPUBOT_BENCH_CPU_PROFILE;
+  const session = profileDir !== undefined ? new Session() : null;
+  session?.connect();
+  let tickNo = 0;
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stop') {
       void running.stop().finally(() => process.exit(0));
       return;
     }
-    steps = {};
-    for (const key of Object.keys(counts) as Array<keyof TickCounts>) counts[key] = 0;
-    const started = performance.now();
-    running.worker.tick().then(
-      (result) => {
-        const wallMs = performance.now() - started;
-        const memory = process.memoryUsage();
-        send({ type: 'tick', wallMs, steps, firestore: { ...counts }, rss: memory.rss, heapUsed: memory.heapUsed, errors: result.errors });
-      },
-      (error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }),
-    );
+    void (async () => {
+      steps = {};
+      for (const key of Object.keys(counts) as Array<keyof TickCounts>) counts[key] = 0;
+      tickNo++;
+      if (session !== null) {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+      }
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      const result = await running.worker.tick();
+      const wallMs = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      const memory = process.memoryUsage();
+      if (session !== null && profileDir !== undefined) {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(join(profileDir, `tick-${tickNo}.cpuprofile`), JSON.stringify(profile));
+      }
+      send({ type: 'tick', wallMs, steps, firestore: { ...counts }, cpuMs: (used.user + used.system) / 1000, rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, errors: result.errors });
+    })().catch((error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }));
   });
   process.on('disconnect', () => process.exit(0));
 }

@@ -10,6 +10,7 @@ import { googleAuth } from './gcp/auth.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Clock } from './app/ports.js';
+import type { Box } from './domain/box.js';
 import { BoxCommands } from './app/box-commands.js';
 import { BoxController } from './app/box-controller.js';
 import { SlackGoogleAccounts } from './slack/google-accounts.js';
@@ -50,6 +51,7 @@ import { createSlackApp, type SlackApp, type SlackConnection } from './slack/app
 import { SlackNotifier } from './slack/box-notifier.js';
 import { Worker } from './worker/worker.js';
 import { tickRoute } from './worker/tick-route.js';
+import { firstAnswerOrDelay } from './worker/first-tick.js';
 import type { Embedded } from './sandbox/embedded.js';
 
 const REGIONS = ['us-central1', 'us-east1', 'us-west1', 'europe-west4', 'asia-east1'];
@@ -59,6 +61,8 @@ export interface Running {
   worker: Worker;
   /** Settles once the first price table is loaded (or has failed over to the bundled one). */
   pricesReady: Promise<void>;
+  /** Builds the Google clients the worker uses now; with the timer on, the worker does so before its first tick. */
+  loadClients(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -311,6 +315,8 @@ export async function startGpubot(
     digest: config.digest,
     budgets: config.budgets,
   });
+  /** The live boxes as this tick's box pass left them, for its idle pass (read once per tick, not twice). */
+  let liveAfterBoxPass: Box[] | null = null;
   worker = new Worker({
     leases,
     holder,
@@ -318,8 +324,24 @@ export async function startGpubot(
     intervalMs: config.tickIntervalMs,
     busyIntervalMs: Math.min(2000, config.tickIntervalMs),
     steps: [
-      { name: 'boxes', run: async (fence) => (await controller.reconcileAll(fence)).inFlight > 0 },
-      { name: 'idle', run: async (fence) => (await idleController.run(fence)).stopped > 0 },
+      {
+        name: 'boxes',
+        run: async (fence) => {
+          liveAfterBoxPass = null;
+          const report = await controller.reconcileAll(fence);
+          liveAfterBoxPass = report.live;
+          return report.inFlight > 0;
+        },
+      },
+      {
+        name: 'idle',
+        run: async (fence) => {
+          // The box pass's snapshot, used once: a tick whose box pass failed reads the boxes itself.
+          const live = liveAfterBoxPass ?? undefined;
+          liveAfterBoxPass = null;
+          return (await idleController.run(fence, live)).stopped > 0;
+        },
+      },
       // Fast ticks only while a job is about to change; a job running for hours is watched at the usual pace.
       // Before jobs: a box's code packaged this tick is created as a job in the same tick.
       { name: 'box-jobs', run: async (fence) => (await boxJobController.run(fence)).waiting > 0 },
@@ -358,7 +380,19 @@ export async function startGpubot(
   );
   const address = (server as { address?: () => unknown } | undefined)?.address?.();
   const port = typeof address === 'object' && address !== null && 'port' in address ? Number((address as { port: number }).port) : config.port;
-  if (options.timer !== false) worker.start();
+  // Compute's client library is built before the first tick, and both wait for the first answer (or
+  // FIRST_TICK_DELAY_MS): building it blocks the process for a second or two (worker/first-tick.ts).
+  let stopping = false;
+  const loadClients = async (): Promise<void> => {
+    await compute.loadClients().catch((error: unknown) => log.warn('the Compute client could not be built yet; the first tick tries again', { error }));
+  };
+  if (options.timer !== false) {
+    void firstAnswerOrDelay(server)
+      .then(loadClients)
+      .then(() => {
+        if (!stopping) worker?.start();
+      });
+  }
   ready = true;
   log.info('gpubot is up', {
     port,
@@ -373,8 +407,11 @@ export async function startGpubot(
     port,
     worker: runningWorker,
     pricesReady,
+    loadClients,
     stop: async () => {
       ready = false;
+      // A worker not started yet stays so.
+      stopping = true;
       // Stop taking requests, let the ones accepted finish, then stop ticking and close the stores.
       await app.stop().catch(() => undefined);
       await drain(8000);

@@ -48,9 +48,13 @@ export function runningSince(box: Box): number {
 export class IdleController {
   constructor(private readonly deps: IdleControllerDeps) {}
 
-  async run(fence?: Fence): Promise<IdleReport> {
+  /**
+   * One pass. `live`: the live boxes as the box pass of the same tick left them, so that they are not
+   * all read again; a box changed since is caught by the revision check when its change is written.
+   */
+  async run(fence?: Fence, live?: readonly Box[]): Promise<IdleReport> {
     const report: IdleReport = { judged: 0, warned: 0, stopped: 0, withdrawn: 0 };
-    const running = (await this.deps.store.liveBoxes()).filter((b) => b.status === 'ready' && b.desired === 'running' && b.instanceId !== undefined);
+    const running = (live ?? (await this.deps.store.liveBoxes())).filter((b) => b.status === 'ready' && b.desired === 'running' && b.instanceId !== undefined);
     if (running.length === 0) return report;
     const now = this.deps.clock.now();
     const windowOf = (b: Box): number | null => (b.spec.idleWindowMs === undefined ? this.deps.policy.defaultWindowMs : b.spec.idleWindowMs);

@@ -1,7 +1,8 @@
 /**
- * Runs one step per item, at most `lanes` at a time, and waits for all of them. The controllers' passes
- * use it so that one slow or hanging cloud call (up to its timeout and retries, about a minute) holds
- * up its own lane, not every box behind it. The step handles its own errors; one that throws anyway
+ * Runs one step per item, at most `lanes` at a time, each started in the items' order, and waits for
+ * all of them. The box pass uses it so that one slow or hanging cloud call (up to its timeout and
+ * retries, about a minute) holds up its own lane, not every box behind it; notice delivery, so that
+ * posts to different threads do not wait on each other's round trips. The step handles its own errors; one that throws anyway
  * stops its lane from taking more items, and the first such error is thrown once every lane is done.
  */
 export async function inLanes<T>(items: readonly T[], lanes: number, step: (item: T) => Promise<void>): Promise<void> {

@@ -235,6 +235,11 @@ export class ComputeAdapter implements ComputePort {
     }
   }
 
+  /** Builds the clients now, rather than on the first call: the worker does so before its first tick. */
+  async loadClients(): Promise<void> {
+    await this.load();
+  }
+
   /** Closes the clients' connections, if they were ever built. */
   async close(): Promise<void> {
     const clients = this.built;

@@ -17,10 +17,15 @@ import { isJobNotice, type JobNotifier } from './job-notifier.js';
 import { isJobApprovalNotice, type JobApprovalNotifier } from './job-approval-notifier.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
 import { CardRetries, deliverNotice, postCardOnce, waitForCardMs, type NoticeSender } from './outbox.js';
+import { inLanes } from '../app/lanes.js';
 
 export interface NotifierDeps {
   client: WebClient;
-  boxes: BoxStore & { cardOf(boxId: string): Promise<{ channel: string; ts: string } | null> };
+  boxes: BoxStore & {
+    cardOf(boxId: string): Promise<{ channel: string; ts: string } | null>;
+    /** The box and its card, read together. */
+    boxWithCard(boxId: string): Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>;
+  };
   notices: NoticeStore;
   clock: Clock;
   log: Logger;
@@ -49,6 +54,13 @@ const FRESH_MS = 60_000;
 const PER_THREAD = 10;
 
 /**
+ * Threads (and cards) delivered at once. Posts to one channel stay near Slack's "about 1 message per
+ * second per channel, short bursts allowed" for chat.postMessage
+ * (https://docs.slack.dev/apis/web-api/rate-limits); beyond that the client waits Retry-After.
+ */
+const LANES = 8;
+
+/**
  * Wall time a pass may spend sending before it leaves the rest to the next tick. Slack's rate limits
  * make the client wait Retry-After, and a hung call waits its timeout: without a bound one pass could
  * hold the tick for minutes while boxes wait to be stopped. Real time, not the clock: it bounds the tick.
@@ -68,48 +80,60 @@ export class SlackNotifier {
   async deliver(fence?: Fence): Promise<boolean> {
     const fenceNo = fence?.fence;
     const cards = await this.deps.boxes.boxesWithStaleCards(50);
-    for (const box of cards) {
-      if (!this.retries.due(`${box.id}@${box.rev}`)) continue;
-      await this.showCard(box, fenceNo).then(
-        () => this.retries.succeeded(`${box.id}@${box.rev}`),
-        (error: unknown) => this.cardFailed(box, error),
-      );
-    }
+    // Each card is its own message: a few at once (chat.update is Slack's tier 3, 50+ a minute, and the
+    // Web API client waits Retry-After when told to).
+    await inLanes(
+      cards.filter((box) => this.retries.due(`${box.id}@${box.rev}`)),
+      LANES,
+      (box) =>
+        this.showCard(box, fenceNo).then(
+          () => this.retries.succeeded(`${box.id}@${box.rev}`),
+          (error: unknown) => this.cardFailed(box, error),
+        ),
+    );
     const moreJobCards = (await this.deps.jobs?.showCards(fenceNo)) ?? false;
     const pending = await this.deps.notices.pending(NOTICES_PER_PASS);
-    let waiting = false;
-    const perThread = new Map<string, number>();
-    /** Threads found without a card this pass: their other notices wait too, without being read again. */
-    const cardless = new Set<string>();
     const now = this.deps.clock.now();
     const started = Date.now();
+    // A thread's notices go out one after another, in order; different threads go out at once.
+    const threads = new Map<string, Notice[]>();
     for (const notice of pending) {
-      if (Date.now() - started > (this.deps.passBudgetMs ?? PASS_BUDGET_MS)) {
-        waiting = true;
-        break;
-      }
-      const thread = threadKey(notice);
-      const sent = perThread.get(thread) ?? 0;
-      if (cardless.has(thread) || sent >= PER_THREAD) {
-        // Put off behind the notices due now, so one busy or stuck thread does not fill every pass.
-        const wait = cardless.has(thread) ? waitForCardMs(now - notice.createdAt) : 1_000;
-        await this.deps.notices.defer(notice.id, now + wait).catch((error: unknown) => this.deps.log.warn('could not put a notice off', { noticeId: notice.id, error }));
-        // More of a busy thread is due at once; a thread long without its card is no reason for fast ticks.
-        waiting = waiting || !cardless.has(thread) || now - notice.createdAt < FRESH_MS;
-        continue;
-      }
-      perThread.set(thread, sent + 1);
-      try {
-        if (await this.send(notice, fenceNo)) {
-          // Its thread has no card yet: put it off behind the others rather than read it first every pass.
-          cardless.add(thread);
-          await this.deps.notices.defer(notice.id, now + waitForCardMs(now - notice.createdAt));
-          waiting = waiting || now - notice.createdAt < FRESH_MS;
-        }
-      } catch (error) {
-        this.deps.log.error('notice delivery failed', { noticeId: notice.id, error });
-      }
+      const key = threadKey(notice);
+      const list = threads.get(key);
+      if (list === undefined) threads.set(key, [notice]);
+      else list.push(notice);
     }
+    let waiting = false;
+    await inLanes([...threads.values()], LANES, async (notices) => {
+      let sent = 0;
+      /** Found without a card this pass: the thread's other notices wait too, without being read again. */
+      let cardless = false;
+      for (const notice of notices) {
+        if (Date.now() - started > (this.deps.passBudgetMs ?? PASS_BUDGET_MS)) {
+          waiting = true;
+          return;
+        }
+        if (cardless || sent >= PER_THREAD) {
+          // Put off behind the notices due now, so one busy or stuck thread does not fill every pass.
+          const wait = cardless ? waitForCardMs(now - notice.createdAt) : 1_000;
+          await this.deps.notices.defer(notice.id, now + wait).catch((error: unknown) => this.deps.log.warn('could not put a notice off', { noticeId: notice.id, error }));
+          // More of a busy thread is due at once; a thread long without its card is no reason for fast ticks.
+          waiting = waiting || !cardless || now - notice.createdAt < FRESH_MS;
+          continue;
+        }
+        sent++;
+        try {
+          if (await this.send(notice, fenceNo)) {
+            // Its thread has no card yet: put it off behind the others rather than read it first every pass.
+            cardless = true;
+            await this.deps.notices.defer(notice.id, now + waitForCardMs(now - notice.createdAt));
+            waiting = waiting || now - notice.createdAt < FRESH_MS;
+          }
+        } catch (error) {
+          this.deps.log.error('notice delivery failed', { noticeId: notice.id, error });
+        }
+      }
+    });
     return waiting || moreJobCards || cards.length === 50 || pending.length === NOTICES_PER_PASS;
   }
 
@@ -154,12 +178,10 @@ export class SlackNotifier {
   private async send(notice: Notice, fence: number | undefined): Promise<boolean> {
     if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.send(notice, fence) : true;
     if (isJobApprovalNotice(notice)) return this.deps.jobApprovals !== undefined ? this.deps.jobApprovals.send(notice, fence) : true;
-    const box = notice.boxId !== null ? await this.deps.boxes.getBox(notice.boxId) : null;
-    let card: { channel: string; ts: string } | null = null;
-    if (notice.to === 'thread') {
-      card = notice.boxId !== null ? await this.deps.boxes.cardOf(notice.boxId) : null;
-      if (card === null) return true;
-    }
+    // The box and its card in one read: both live in the box's document.
+    const { box, card: shownCard } = notice.boxId !== null ? await this.deps.boxes.boxWithCard(notice.boxId) : { box: null, card: null };
+    const card = notice.to === 'thread' ? shownCard : null;
+    if (notice.to === 'thread' && card === null) return true;
     if (notice.event.type === 'box-approval-copies') {
       await this.updateApprovalCopies(notice, box, fence);
       return false;

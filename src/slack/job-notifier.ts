@@ -12,6 +12,7 @@ import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lo
 import { jobCard, jobEndedMessage } from './views/job-card.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
 import { CardRetries, deliverNotice, postCardOnce, type NoticeSender } from './outbox.js';
+import { inLanes } from '../app/lanes.js';
 
 export interface JobNotifierDeps {
   client: WebClient;
@@ -27,6 +28,8 @@ export interface JobNotifierDeps {
 }
 
 const CARDS_PER_PASS = 50;
+/** Cards updated at once (chat.update is Slack's tier 3, 50+ a minute; the client waits Retry-After). */
+const CARD_LANES = 8;
 
 export function isJobNotice(notice: Pick<Notice, 'event'>): boolean {
   return notice.event.type === 'job-ended';
@@ -44,13 +47,16 @@ export class JobNotifier {
   /** Brings stale job cards up to date; true when more are waiting than one pass takes. */
   async showCards(fence?: number): Promise<boolean> {
     const stale = await this.deps.jobs.jobsWithStaleCards(CARDS_PER_PASS);
-    for (const job of stale) {
-      if (!this.retries.due(`${job.id}@${job.rev}`)) continue;
-      await this.showCard(job, fence).then(
-        () => this.retries.succeeded(`${job.id}@${job.rev}`),
-        (error: unknown) => this.cardFailed(job, error),
-      );
-    }
+    // A few cards at once, as the box cards (notifier.ts): each is its own message.
+    await inLanes(
+      stale.filter((job) => this.retries.due(`${job.id}@${job.rev}`)),
+      CARD_LANES,
+      (job) =>
+        this.showCard(job, fence).then(
+          () => this.retries.succeeded(`${job.id}@${job.rev}`),
+          (error: unknown) => this.cardFailed(job, error),
+        ),
+    );
     return stale.length === CARDS_PER_PASS;
   }
 

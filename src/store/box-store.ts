@@ -112,6 +112,13 @@ export class FirestoreBoxStore implements BoxStore {
     return snap.exists ? ((snap.data() as BoxDoc).card ?? null) : null;
   }
 
+  async boxWithCard(boxId: string): Promise<{ box: Box | null; card: { channel: string; ts: string } | null }> {
+    const snap = await this.db.collection(BOXES).doc(boxId).get();
+    if (!snap.exists) return { box: null, card: null };
+    const doc = snap.data() as BoxDoc;
+    return { box: toBox(doc), card: doc.card ?? null };
+  }
+
   async markCardShown(boxId: string, rev: number, card: { channel: string; ts: string }): Promise<void> {
     const ref = this.db.collection(BOXES).doc(boxId);
     await this.mutex.run([boxId], () =>

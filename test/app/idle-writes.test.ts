@@ -133,3 +133,19 @@ test('a box someone changed since the pass read it keeps their change; the other
     await s.close();
   }
 });
+
+test('an idle pass given the box pass\'s live boxes reads none of them again: only the lease and the boxes it warns, in its transactions', async () => {
+  const s = await setUp(40);
+  try {
+    const live = await s.store.liveBoxes();
+    s.counter.reset();
+    const report = await s.controller.run(s.fence, live);
+    assert.equal(report.warned, s.idleBoxes.length);
+    assert.equal(s.counter.counts.queries, 0, 'no query for the live boxes');
+    // One transaction (20 warned boxes): the lease for the fence, then the warned boxes for their revisions.
+    assert.equal(s.counter.counts.docsRead, 1 + s.idleBoxes.length);
+    assert.equal(s.counter.counts.docsWritten, 3 * s.idleBoxes.length);
+  } finally {
+    await s.close();
+  }
+});

@@ -6,7 +6,7 @@ import { boxCost } from '../../src/domain/cost.js';
 import { formatUsd } from '../../src/domain/money.js';
 import type { Notice, NoticeEvent } from '../../src/domain/notice.js';
 import { hourlyPrice, type PriceTable } from '../../src/domain/prices.js';
-import type { BoxStore, NoticeStore } from '../../src/app/ports.js';
+import type { NoticeStore } from '../../src/app/ports.js';
 import { createLogger } from '../../src/log.js';
 import { SlackNotifier, type NotifierDeps } from '../../src/slack/box-notifier.js';
 import { ManualClock } from '../support/clock.js';
@@ -28,7 +28,7 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
   const posted: Posted[] = [];
   const warnings: string[] = [];
   let cardShown = false;
-  const boxes: BoxStore & { cardOf(boxId: string): Promise<{ channel: string; ts: string } | null> } = {
+  const boxes: NotifierDeps['boxes'] = {
     transact: unused,
     tryCreateBox: unused,
     getBox: (id) => Promise.resolve(id === box.id ? box : null),
@@ -42,6 +42,7 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     },
     rememberOrphan: unused,
     cardOf: () => Promise.resolve(cardShown ? { channel: CHANNEL, ts: '1.0' } : null),
+    boxWithCard: (id) => Promise.resolve({ box: id === box.id ? box : null, card: cardShown ? { channel: CHANNEL, ts: '1.0' } : null }),
   };
   const pending: Notice[] =
     event === null

@@ -1,0 +1,116 @@
+/**
+ * A delivery pass sends the notices of different threads at once and a thread's own one after
+ * another; every notice still goes out once. Real stores on the Firestore emulator, the real Web API
+ * client against the Slack simulator, whose answers are made slow so that overlap is visible without
+ * timing anything.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { LogLevel, WebClient } from '@slack/web-api';
+import type { NoticeStore } from '../../src/app/ports.js';
+import type { NoticeDraft } from '../../src/domain/notice.js';
+import { createLogger } from '../../src/log.js';
+import { startSlackSimulator, type SlackSimulator } from '../../src/sandbox/slack/web-api-server.js';
+import { SlackNotifier } from '../../src/slack/box-notifier.js';
+import { FirestoreBoxStore, NOTICES } from '../../src/store/box-store.js';
+import { FirestoreCardClaimStore } from '../../src/store/card-claim-store.js';
+import { FirestoreNoticeStore } from '../../src/store/notice-store.js';
+import { makeBox } from '../support/boxes.js';
+import { ManualClock } from '../support/clock.js';
+import { testFirestore } from '../support/firestore.js';
+
+const CHANNEL = 'CTEAM';
+const OWNERS = Array.from({ length: 6 }, (_, i) => `UOWNER${i}`);
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, setLevel: () => undefined, getLevel: () => LogLevel.ERROR, setName: () => undefined };
+
+let sim: SlackSimulator;
+before(async () => {
+  sim = await startSlackSimulator({ users: OWNERS.map((id) => ({ id })) });
+});
+after(async () => {
+  await sim.close();
+});
+
+/**
+ * Counts the notices between their claim and their "sent" mark: more than one at a time means overlap;
+ * more than one of the same box at a time means a thread's order was not kept.
+ */
+function overlapCounter(inner: NoticeStore, boxOf: ReadonlyMap<string, string>): { store: NoticeStore; most: () => number; mostOfOneBox: () => number } {
+  let open = 0;
+  let most = 0;
+  let mostOfOneBox = 0;
+  const openOfBox = new Map<string, number>();
+  const store: NoticeStore = {
+    pending: (limit) => inner.pending(limit),
+    claim: async (id, holder, until, fence) => {
+      const claimed = await inner.claim(id, holder, until, fence);
+      if (claimed) {
+        most = Math.max(most, ++open);
+        const box = boxOf.get(id) ?? '?';
+        const ofBox = (openOfBox.get(box) ?? 0) + 1;
+        openOfBox.set(box, ofBox);
+        mostOfOneBox = Math.max(mostOfOneBox, ofBox);
+      }
+      return claimed;
+    },
+    markSent: async (id, delivery) => {
+      open--;
+      const box = boxOf.get(id) ?? '?';
+      openOfBox.set(box, (openOfBox.get(box) ?? 1) - 1);
+      await inner.markSent(id, delivery);
+    },
+    markFailed: (id, error, retryAt, holder) => inner.markFailed(id, error, retryAt, holder),
+    defer: (id, at) => inner.defer(id, at),
+    fanOut: (id, admins) => inner.fanOut(id, admins),
+    sentCopies: (boxId, type) => inner.sentCopies(boxId, type),
+    sentJobCopies: (jobId, type) => inner.sentJobCopies(jobId, type),
+  };
+  return { store, most: () => most, mostOfOneBox: () => mostOfOneBox };
+}
+
+test("notices of different boxes go out at once, each box's one after another, each once", async () => {
+  const db = testFirestore();
+  const clock = new ManualClock(Date.UTC(2026, 6, 14, 9, 30));
+  const boxes = new FirestoreBoxStore(db, clock);
+  const notices = new FirestoreNoticeStore(db, clock);
+  // Six boxes, each owned by its own person, each with two DMs waiting; cards already shown.
+  for (const [i, owner] of OWNERS.entries()) {
+    const box = makeBox({ id: `b${i}`, name: `b${i}`, owner, channel: CHANNEL, status: 'ready' });
+    const drafts: NoticeDraft[] = [
+      { to: 'dm', event: { type: 'box-started' } },
+      { to: 'dm', event: { type: 'box-started' } },
+    ];
+    await boxes.transact({}, async (tx) => {
+      tx.putBox(box);
+      tx.notify(box, drafts);
+    });
+    await boxes.markCardShown(box.id, box.rev, { channel: CHANNEL, ts: `100${i}.000` });
+  }
+  const seeded = await db.collection(NOTICES).get();
+  const counter = overlapCounter(notices, new Map(seeded.docs.map((d) => [d.id, (d.data() as { boxId: string }).boxId])));
+  // Every post answered 300 ms late: one at a time, no two claims would ever be open together.
+  const undo = sim.faults.add({ name: 'slow', path: /^\/api\/chat\.postMessage/, fault: { kind: 'delay', ms: 300 } });
+  try {
+    const notifier = new SlackNotifier({
+      client: new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet }),
+      boxes,
+      notices: counter.store,
+      claims: new FirestoreCardClaimStore(db, clock),
+      clock,
+      log: createLogger({ level: 'error', write: () => undefined }),
+      project: 'gpubot-test',
+      admins: new Set(),
+      adminChannel: null,
+      holder: 'replica-a',
+    });
+    await notifier.deliver();
+  } finally {
+    undo();
+  }
+  assert.ok(counter.most() > 1, `notices of different boxes overlapped (at most ${counter.most()} open at once)`);
+  assert.equal(counter.mostOfOneBox(), 1, "a box's second notice is claimed only after its first was marked sent");
+  for (const owner of OWNERS) assert.equal(sim.dms(owner).length, 2, `${owner} got both DMs, once each`);
+  const states = (await db.collection(NOTICES).get()).docs.map((d) => (d.data() as { state: string }).state);
+  assert.deepEqual(states, Array.from({ length: 2 * OWNERS.length }, () => 'sent'));
+  await db.terminate();
+});
