@@ -4,18 +4,17 @@
  * deterministic, and an operation is recorded before the next step depends on it.
  */
 import { inLanes } from './lanes.js';
+import { boxRecord, commit, keepIssued, nextSeq, outsideEntry, quotaFailure, requestIdFor, type Change } from './box-change.js';
 import { isLive, type Box } from '../domain/box.js';
 import { fail, moveTo, moveToSince, regionOfZone, remainingZones } from '../domain/box-transitions.js';
 import { expireIfDue } from '../domain/box-approval.js';
-import { OUTSIDE_ACTOR, tickEntry, type AuditAction, type AuditEntry } from '../domain/audit.js';
+import { tickEntry } from '../domain/audit.js';
 import { GPUS } from '../domain/gpus.js';
 import { instancePlan, type PlanContext } from '../domain/instance-plan.js';
 import { NOT_WARNED } from '../domain/idle.js';
 import type { NoticeDraft } from '../domain/notice.js';
-import { stepRequestId } from '../domain/request-id.js';
 import type {
   BoxStore,
-  BoxTx,
   Clock,
   CloudFailure,
   CloudResult,
@@ -69,13 +68,6 @@ const BOX_LANES = 4;
 const SLOW_STEP_MS = 5_000;
 /** Direct gets one pass may make for changing boxes in zones a partial listing left out. */
 const UNREACHABLE_GETS_PER_PASS = 25;
-
-/**
- * The next record of a box. `issued`: this step made a cloud call whose operation the record must
- * keep, even when a listener changed the box meanwhile (a Delete pressed during an insert).
- */
-/** `audit`: what the tick found or did on its own that the trail records (an expiry, a console stop). */
-type Change = { box: Box; notices: NoticeDraft[]; releaseName?: boolean; issued?: boolean; audit?: AuditEntry };
 
 /** What this tick knows of a box's VM: the VM, none (Compute said 404), or nothing to go on. */
 type Sighting = ObservedInstance | null | 'unknown';
@@ -554,63 +546,6 @@ export class BoxController {
     this.deps.log.warn('cloud call failed; retrying next tick', { boxId: box.id, failure });
     return null;
   }
-}
-
-function quotaFailure(failure: CloudFailure, region: string, project: string): NonNullable<Box['failure']> {
-  const quota = failure.quota ?? 'GPUS_ALL_REGIONS';
-  return {
-    code: 'QUOTA_EXCEEDED',
-    message: `The project is out of quota \`${quota}\` in ${region}: ${failure.message}`,
-    hint: `Ask your admin to raise \`${quota}\` for ${region} at https://console.cloud.google.com/iam-admin/quotas?project=${project} (new projects start at 0 GPUs), or pick a GPU or region with quota left.`,
-  };
-}
-
-/**
- * Compute's requestId for the box's next request: the record id, the box's request counter (which
- * only grows, once per recorded request), the action and the zone. Repeating a step before it is
- * recorded sends the same id; any later intent sends a new one.
- */
-function requestIdFor(box: Box, action: 'insert' | 'start' | 'stop' | 'delete', zone: string): string {
-  return stepRequestId(box.id, 'request', box.requestSeq ?? 0, action, zone);
-}
-
-function nextSeq(box: Box): number {
-  return (box.requestSeq ?? 0) + 1;
-}
-
-/** A listener's newer record with the controller's own fields (the cloud request just made) laid over it. */
-function keepIssued(current: Box, next: Box): Box {
-  return {
-    ...current,
-    status: next.status,
-    zone: next.zone,
-    operation: next.operation,
-    requestSeq: next.requestSeq ?? current.requestSeq ?? 0,
-    history: next.history,
-    failure: next.failure,
-    desired: next.desired === 'deleted' ? 'deleted' : current.desired,
-    // The account written into the VM just created: the record must say which one it was.
-    ...(next.ownerAccount !== undefined ? { ownerAccount: next.ownerAccount } : {}),
-    rev: current.rev + 1,
-    updatedAt: next.updatedAt,
-  };
-}
-
-/** The box as the audit trail names it; the revision is the one the change is made from. */
-function boxRecord(box: Box): { kind: 'box'; id: string; name: string; rev: number; channel: string } {
-  return { kind: 'box', id: box.id, name: box.name, rev: box.rev, channel: box.channel };
-}
-
-/** A change made outside gpubot, as this tick found it: nobody in Slack asked, so the trail says where it came from. */
-function outsideEntry(box: Box, action: AuditAction, now: number): AuditEntry {
-  return tickEntry(boxRecord(box), action, now, { via: 'console', who: OUTSIDE_ACTOR });
-}
-
-function commit(tx: BoxTx, change: Change): void {
-  tx.putBox(change.box);
-  if (change.audit !== undefined) tx.audit(change.audit);
-  if (change.releaseName === true) tx.releaseName(change.box.name);
-  if (change.notices.length > 0) tx.notify(change.box, change.notices);
 }
 
 export { regionOfZone };
