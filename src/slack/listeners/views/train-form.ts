@@ -37,10 +37,17 @@ export async function handleTrainForm({ ack, body, view, client }: Args, deps: L
     // [Train] on a box's card opens this form with --from-box written in.
     if (!fromBox.ok) return errors(fromBox.error.message);
     if (deps.boxJobs === undefined) return errors('Training from a box is not set up here.');
-    const result = await deps.boxJobs.submit({ userId: body.user.id, channelId: channel, requestKey: formRequestKey(view, form) }, fromBox.value);
-    if (!result.ok) return errors(result.error.message);
+    const boxWork = deps.boxJobs.submit({ userId: body.user.id, channelId: channel, requestKey: formRequestKey(view, form) }, fromBox.value).catch((error: unknown) => {
+      const errorId = randomUUID().slice(0, 8);
+      deps.log.error('/train form failed', { errorId, error, user: body.user.id });
+      return { ok: false as const, error: { code: 'INTERNAL', message: `Sorry, something went wrong on my side; quote error id ${errorId}.` } };
+    });
+    // As below: past the ack deadline the form closes and the outcome follows as a message.
+    const answered = await raceAckDeadline(boxWork, deadlineMs);
+    if (answered !== 'late' && !answered.ok) return errors(answered.error.message);
     await ack();
-    const reply = packagingMessage(result.value.job, result.value.job.request.notes);
+    const result = answered === 'late' ? await boxWork : answered;
+    const reply = result.ok ? packagingMessage(result.value.job, result.value.job.request.notes) : errorMessage(result.error.message);
     await client.chat.postEphemeral({ channel, user: body.user.id, text: reply.text, blocks: reply.blocks }).catch((error: unknown) => deps.log.warn('could not answer the /train form', { error }));
     return;
   }
