@@ -6,13 +6,22 @@
 export const ACK_DEADLINE_MS = 2000;
 
 /** Resolves with the work's result, or with 'late' once the deadline passes (the work goes on). */
-export async function raceAckDeadline<T>(work: Promise<T>, deadlineMs = ACK_DEADLINE_MS): Promise<T | 'late'> {
+export function raceAckDeadline<T>(work: Promise<T>, deadlineMs = ACK_DEADLINE_MS): Promise<T | 'late'> {
+  return raceTimer(work, deadlineMs, 'late' as const);
+}
+
+/**
+ * The promise's value, or `late` once `ms` have passed, whichever comes first; the timer is cleared
+ * either way, so a settled race leaves nothing to keep the process up. The ack deadline and the
+ * price look-ups (price-lookup.ts) both wait this way.
+ */
+export async function raceTimer<T, L>(promise: Promise<T>, ms: number, late: L): Promise<T | L> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), deadlineMs);
+  const deadline = new Promise<L>((resolve) => {
+    timer = setTimeout(() => resolve(late), ms);
   });
   try {
-    return await Promise.race([work, deadline]);
+    return await Promise.race([promise, deadline]);
   } finally {
     clearTimeout(timer);
   }

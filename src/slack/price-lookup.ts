@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../app/ports.js';
 import type { PriceTable } from '../domain/prices.js';
+import { raceTimer } from './ack-deadline.js';
 
 /** A region's list prices: the price book's `prices`. */
 export type PriceLookup = (region: string) => Promise<PriceTable>;
@@ -15,16 +16,8 @@ export const PRICE_WAIT_IN_ACK_MS = 300;
 export const PRICE_WAIT_MS = 3000;
 
 /** The promise's value if it settles with one within `ms`; undefined when it is late or fails. */
-export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise.catch(() => undefined), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return raceTimer(promise.catch(() => undefined), ms, undefined);
 }
 
 /**
