@@ -22,6 +22,8 @@ export interface WorkerOptions {
   holder?: string;
   /** The shortest lease, whatever the interval (LEASE_FLOOR_MS); tests with short leases lower it. */
   leaseFloorMs?: number;
+  /** How long one step may run before the lease is no longer renewed for it (STEP_RENEW_LIMIT_MS). */
+  stepRenewLimitMs?: number;
 }
 
 export interface TickResult {
@@ -39,6 +41,15 @@ const LEASE = 'worker';
  * rest of its tick. A killed leader is replaced within this time.
  */
 export const LEASE_FLOOR_MS = 30_000;
+
+/**
+ * The longest one tick step is renewed for. Every call a step makes has a timeout and bounded retries
+ * (about a minute at worst for a Google call), and the notice pass has its own budget, so a step this
+ * long is stuck on something that has none. Renewing for it would keep every other replica waiting
+ * behind a worker that does nothing (npm run chaos saw one hold the lease for minutes): past this, the
+ * lease is let go and another replica carries on, while the fences keep the stuck one from acting.
+ */
+export const STEP_RENEW_LIMIT_MS = 150_000;
 
 export class Worker {
   readonly holder: string;
@@ -130,7 +141,8 @@ export class Worker {
     }
     this.fence = fence;
     if (fence === null) return { leader: false, busy: false, errors: 0 };
-    const renewal = this.keepLease(fence, ttlMs);
+    const current = { step: '', startedAt: Date.now() };
+    const renewal = this.keepLease(fence, ttlMs, current);
     let busy = false;
     let errors = 0;
     try {
@@ -140,6 +152,8 @@ export class Worker {
           break;
         }
         const started = Date.now();
+        current.step = step.name;
+        current.startedAt = started;
         try {
           busy = (await step.run(fence)) || busy;
           this.options.log.debug('tick step done', { step: step.name, ms: Date.now() - started });
@@ -164,10 +178,18 @@ export class Worker {
    * many boxes) does not hand it to another replica while this one still acts. A renewal that comes
    * back with another fence, or none, means the lease was lost: `lost` turns true and stays so.
    */
-  private keepLease(fence: Fence, ttlMs: number): { readonly lost: boolean; stop(): void } {
+  private keepLease(fence: Fence, ttlMs: number, current: { step: string; startedAt: number }): { readonly lost: boolean; stop(): void } {
     const state = { lost: false, renewing: false };
+    const limitMs = this.options.stepRenewLimitMs ?? STEP_RENEW_LIMIT_MS;
     const timer = setInterval(() => {
       if (state.renewing || state.lost) return;
+      const ranMs = Date.now() - current.startedAt;
+      if (ranMs > limitMs) {
+        // Not renewed: the lease runs out and another replica takes over (see STEP_RENEW_LIMIT_MS).
+        state.lost = true;
+        this.options.log.error('a tick step is stuck; letting the worker lease go so another replica carries on', { step: current.step, ms: ranMs });
+        return;
+      }
       state.renewing = true;
       this.options.leases
         .acquire(LEASE, this.holder, ttlMs)

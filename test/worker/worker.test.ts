@@ -144,3 +144,45 @@ test('a tick whose lease passed to another replica stops before its next step', 
     await db.terminate();
   }
 });
+
+test('a step stuck past the renewal limit stops renewing the lease, so another replica takes over', async () => {
+  const db = testFirestore();
+  const clock = new ManualClock();
+  const leases = new FirestoreLeaseStore(db, clock);
+  const log = memoryLogger();
+  let release: () => void = () => undefined;
+  const stuck = new Promise<void>((r) => (release = r));
+  const worker = new Worker({
+    leases,
+    log,
+    intervalMs: 400,
+    leaseFloorMs: 2000,
+    // Renewals come every two thirds of a second; the step is given up on after 1.5 s of real time.
+    stepRenewLimitMs: 1500,
+    holder: 'replica-a',
+    steps: [
+      {
+        name: 'stuck',
+        run: async () => {
+          await stuck;
+          return false;
+        },
+      },
+    ],
+  });
+  try {
+    const tick = worker.tick();
+    const gaveUp = await within(5000, async () => log.entries.some((e) => /a tick step is stuck/.test(String(e.message))));
+    assert.ok(gaveUp, 'the stuck step was noticed');
+    // Once the lease's time is up, the other replica gets it; before the limit it would have been renewed.
+    clock.advance(2500);
+    const rival = await leases.acquire(WORKER_LEASE, 'replica-b', 2000);
+    assert.notEqual(rival, null, 'another replica took the lease');
+    release();
+    const result = await tick;
+    assert.equal(result.leader, true);
+  } finally {
+    await worker.stop();
+    await db.terminate();
+  }
+});
