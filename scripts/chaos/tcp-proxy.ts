@@ -3,6 +3,10 @@
  * and new connections wait, as when Firestore stops answering for a while; on resume everything flows on.
  * A proxy rather than SIGSTOP of the emulator: it pauses exactly the bot's traffic, and the harness's
  * own reads (made directly to the emulator) still work.
+ *
+ * It can also wedge: the connections open at that moment stop moving bytes for good while staying open
+ * (a half-open TCP connection, a NAT or proxy that dropped its state), and new connections flow. Only a
+ * client that notices on its own (keepalive pings, call deadlines) gets past it.
  */
 import net from 'node:net';
 
@@ -11,6 +15,10 @@ export interface StallingProxy {
   host: string;
   pause(): void;
   resume(): void;
+  /** Stalls every connection open now, forever; later connections flow. */
+  wedge(): void;
+  /** Connections made through the proxy so far. */
+  readonly connections: number;
   readonly paused: boolean;
   close(): Promise<void>;
 }
@@ -19,8 +27,17 @@ export async function startStallingProxy(upstream: string): Promise<StallingProx
   const [upHost = '127.0.0.1', upPortText = '0'] = upstream.split(':');
   const upPort = Number(upPortText);
   const pairs = new Set<[net.Socket, net.Socket]>();
+  const wedged: [net.Socket, net.Socket][] = [];
   let paused = false;
   let waiting: (() => void)[] = [];
+  let connections = 0;
+  const halt = ([a, b]: [net.Socket, net.Socket]): void => {
+    // Unpiped, not only paused: a pipe resumes its source on the next 'drain'.
+    a.unpipe(b);
+    b.unpipe(a);
+    a.pause();
+    b.pause();
+  };
 
   const flow = ([a, b]: [net.Socket, net.Socket]): void => {
     a.pipe(b);
@@ -30,6 +47,7 @@ export async function startStallingProxy(upstream: string): Promise<StallingProx
     const connect = (): void => {
       const backend = net.connect(upPort, upHost);
       const pair: [net.Socket, net.Socket] = [client, backend];
+      connections++;
       pairs.add(pair);
       if (!paused) flow(pair);
       const end = (): void => {
@@ -52,15 +70,20 @@ export async function startStallingProxy(upstream: string): Promise<StallingProx
     get paused() {
       return paused;
     },
+    get connections() {
+      return connections;
+    },
     pause() {
       paused = true;
-      // Unpiped, not only paused: a pipe resumes its source on the next 'drain'.
-      for (const [a, b] of pairs) {
-        a.unpipe(b);
-        b.unpipe(a);
-        a.pause();
-        b.pause();
+      for (const pair of pairs) halt(pair);
+    },
+    wedge() {
+      // Out of `pairs`, so a later resume() leaves them stalled; they stay open until close().
+      for (const pair of pairs) {
+        halt(pair);
+        wedged.push(pair);
       }
+      pairs.clear();
     },
     resume() {
       paused = false;
@@ -71,7 +94,7 @@ export async function startStallingProxy(upstream: string): Promise<StallingProx
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const [a, b] of pairs) {
+        for (const [a, b] of [...pairs, ...wedged]) {
           a.destroy();
           b.destroy();
         }
