@@ -40,7 +40,8 @@ export class BoxJobController {
   private async step(job: Job, fence: Fence): Promise<void> {
     const source = job.fromBox;
     if (source === null || source === undefined) return;
-    if (source.state === 'packaging' && !isJobOver(job)) await this.packaging(job, source, fence);
+    // A job waiting for an admin is not packaged yet: nothing is staged for a request that may be denied.
+    if (source.state === 'packaging' && !isJobOver(job) && job.status !== 'awaiting-approval') await this.packaging(job, source, fence);
     else if (source.copy !== null && (source.copy.state === 'requested' || source.copy.state === 'asked')) await this.copying(job, source, source.copy, fence);
   }
 

@@ -9,6 +9,7 @@ import { copyDestination, type BoxJobSource } from '../domain/box-job.js';
 import { isJobOver, type Job } from '../domain/job.js';
 import { planJob } from '../domain/job-plan.js';
 import { requestedEntry } from '../domain/audit.js';
+import { waitingApproval, type ApprovalCause } from '../domain/box-approval.js';
 import type { UserError } from '../domain/result.js';
 import type { Asker } from './box-commands.js';
 import type { Parsed } from '../domain/result.js';
@@ -32,7 +33,10 @@ export interface BoxJobsDeps {
 export class BoxJobs {
   constructor(private readonly deps: BoxJobsDeps) {}
 
-  /** Records a job from a box's code; the worker asks the box to package it, then creates the job. */
+  /**
+   * Records a job from a box's code; the worker asks the box to package it, then creates the job. A job
+   * a policy rule sends to an admin waits first (app/job-approvals.ts decides it, like any job's).
+   */
   async submit(asker: Asker, req: BoxTrainRequest): Promise<Parsed<{ job: Job; box: Box }>> {
     const bucket = this.deps.bucket;
     if (bucket === null) {
@@ -45,18 +49,14 @@ export class BoxJobs {
     const planned = boxTrainPlan(req, { box: { gpu: box.spec.gpu, gpuCount: box.spec.gpuCount, imageFamily: box.spec.imageFamily, region: box.spec.region }, bucket, jobId: id });
     if (!planned.ok) return planned;
     const request = planned.value.request;
+    let cause: ApprovalCause | undefined;
     if (this.deps.gate !== undefined) {
       const check = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion: box.spec.region });
       const verdict = await this.deps.gate.checkJob(asker.userId, asker.channelId, check.region, check.plan);
       if (verdict.kind === 'refuse') return { ok: false, error: verdict.error };
-      // As for /train: jobs cannot wait for an approval yet, so only an admin's own submission passes.
-      if (verdict.kind === 'approve' && !this.deps.policy.isAdmin(asker.userId)) {
-        const rules = verdict.cause.hits.map((h) => `*${h.rule}* (${h.detail})`).join('; ');
-        return refuse(
-          verdict.cause.hits[0]?.code ?? 'APPROVAL_NEEDED',
-          `:raised_hand: This job needs an admin's approval under the policy: ${rules} Training jobs cannot wait for one yet, so nothing was submitted; ask an admin to submit it, or to change the rule with \`/gpu policy\`.`,
-        );
-      }
+      // As for /train: the job is recorded to wait, and the box packages nothing until an admin approves,
+      // so a denied or expired request leaves nothing in the bucket and no request on the box.
+      if (verdict.kind === 'approve') cause = verdict.cause;
     }
     const zone = box.zone ?? '';
     const now = this.deps.clock.now();
@@ -85,10 +85,11 @@ export class BoxJobs {
         request,
         plan: plan.plan,
         desired: 'running',
-        status: 'requested',
+        status: cause === undefined ? 'requested' : 'awaiting-approval',
         vertexJobId: null,
         failure: null,
         fromBox,
+        ...(cause !== undefined ? { approval: waitingApproval(cause, now) } : {}),
         createdAt: now,
         startedAt: null,
         endedAt: null,
@@ -97,6 +98,7 @@ export class BoxJobs {
       };
       tx.putJob(job);
       tx.audit(requestedEntry(asker, 'job-submit', { kind: 'job', id, name: job.name }, now, `from box ${box.name}`));
+      if (cause !== undefined) tx.notify(job, [{ to: 'admins', event: { type: 'job-approval-requested', jobId: job.id } }]);
       return { ok: true, value: { job, box } };
     });
     if (result.ok) this.deps.nudge.nudge();

@@ -9,6 +9,7 @@ import type { NoticeDraft } from '../domain/notice.js';
 import { BOT_ACTOR, type AuditEntry } from '../domain/audit.js';
 import type { BoxStore, Clock, Fence, Logger } from './ports.js';
 import { isIdleSignalsUnavailable, type IdleSignalsPort } from './ports/idle.js';
+import { inLanes } from './lanes.js';
 
 export interface IdleControllerDeps {
   signals: IdleSignalsPort;
@@ -138,7 +139,7 @@ export class IdleController {
       const chunk = changes.slice(i, i + COMMIT_CHUNK);
       chunks.push(() => this.commit(chunk, fence));
     }
-    await runLimited(chunks, CHUNKS_IN_FLIGHT);
+    await inLanes(chunks, CHUNKS_IN_FLIGHT, (commit) => commit(), { keepGoing: true });
     return report;
   }
 
@@ -174,17 +175,3 @@ interface IdleChange {
 const COMMIT_CHUNK = 100;
 /** Chunks committed at once. */
 const CHUNKS_IN_FLIGHT = 4;
-
-/** Runs the tasks with at most `limit` in flight; the first failure is thrown after all have settled. */
-async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const lane = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      if (task !== undefined) await task().catch((error: unknown) => errors.push(error));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
-  if (errors.length > 0) throw errors[0];
-}

@@ -3,13 +3,17 @@
  * all of them. The box pass uses it so that one slow or hanging cloud call (up to its timeout and
  * retries, about a minute) holds up its own lane, not every box behind it; notice delivery, so that
  * posts to different threads do not wait on each other's round trips. The step handles its own errors; one that throws anyway
- * stops its lane from taking more items, and the first such error is thrown once every lane is done.
+ * stops every lane taking more items (a lost lease must end the pass), and the first such error is
+ * thrown once every lane is done. With `keepGoing`, the other items are still stepped (the idle pass's
+ * commits: one chunk's failure must not leave the boxes of the next unchecked); the first error is
+ * thrown all the same.
  */
-export async function inLanes<T>(items: readonly T[], lanes: number, step: (item: T) => Promise<void>): Promise<void> {
+export async function inLanes<T>(items: readonly T[], lanes: number, step: (item: T) => Promise<void>, opts: { keepGoing?: boolean } = {}): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | null = null;
+  const keepGoing = opts.keepGoing === true;
   const lane = async (): Promise<void> => {
-    while (failure === null && next < items.length) {
+    while ((failure === null || keepGoing) && next < items.length) {
       const item = items[next++] as T;
       try {
         await step(item);

@@ -6,25 +6,32 @@
  */
 import { duration, utcAt } from './time.js';
 
-export type AuditAction =
-  | 'create'
-  | 'stop'
-  | 'start'
-  | 'delete'
-  | 'withdraw'
-  | 'keep'
-  | 'approve'
-  | 'deny'
-  | 'policy-change'
-  | 'idle-stop'
-  | 'job-submit'
-  | 'job-cancel'
+/**
+ * Every action the trail records, as data: `/gpu help audit` lists each (slack/views/gpu-help.ts), and
+ * its test holds that list to this one, so a new action cannot go unexplained.
+ */
+export const AUDIT_ACTIONS = [
+  'create',
+  'stop',
+  'start',
+  'delete',
+  'withdraw',
+  'keep',
+  'approve',
+  'deny',
+  'policy-change',
+  'idle-stop',
+  'job-submit',
+  'job-cancel',
   /** A request nobody decided on ended by itself (the bot's doing, seen by a tick). */
-  | 'expire'
+  'expire',
   /** A VM stopped, started or deleted outside gpubot (the console, gcloud), as a tick found it. */
-  | 'console-stop'
-  | 'console-start'
-  | 'console-delete';
+  'console-stop',
+  'console-start',
+  'console-delete',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
  * Where the action came from: a slash command, a button, a modal form, the worker's tick, or outside

@@ -51,10 +51,14 @@ export interface BoxJobCopy {
   message: string | null;
 }
 
-/** True while the box's agent still has something to do for this job (the record's `boxPending`); a job ended while packaging has nothing left. */
-export function boxWorkPending(source: BoxJobSource | null | undefined, jobOver: boolean): boolean {
+/**
+ * True while the box's agent still has something to do for this job (the record's `boxPending`); a job
+ * ended while packaging has nothing left, and one waiting for an admin has nothing yet: its box packages
+ * only once the job is approved, so a request denied or expired never staged anything.
+ */
+export function boxWorkPending(source: BoxJobSource | null | undefined, jobOver: boolean, awaitingApproval: boolean): boolean {
   if (source === null || source === undefined) return false;
-  return (source.state === 'packaging' && !jobOver) || (source.copy !== null && (source.copy.state === 'requested' || source.copy.state === 'asked'));
+  return (source.state === 'packaging' && !jobOver && !awaitingApproval) || (source.copy !== null && (source.copy.state === 'requested' || source.copy.state === 'asked'));
 }
 
 /** The job's prefix in the bucket: code, and (under it) the outputs. Everything here is the job's own. */

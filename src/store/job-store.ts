@@ -134,7 +134,7 @@ class FirestoreJobTx implements JobTx {
 
   putJob(job: Job): void {
     const ref = this.db.collection(JOBS).doc(job.id);
-    const doc = { ...job, live: !isJobOver(job), boxPending: boxWorkPending(job.fromBox, isJobOver(job)), cardStale: true };
+    const doc = { ...job, live: !isJobOver(job), boxPending: boxWorkPending(job.fromBox, isJobOver(job), job.status === 'awaiting-approval'), cardStale: true };
     // The record's fields whole; the card fields, which only the notifier writes, stay.
     this.writes.push(() => this.t.set(ref, doc, replaceFields(doc)));
   }

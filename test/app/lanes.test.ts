@@ -40,6 +40,24 @@ test('a step that throws stops the lanes taking more items, and its error is thr
   assert.ok(started.length < 6, `stopped early: ${started.join(', ')}`);
 });
 
+test('with keepGoing, a step that throws stops nothing: every item is stepped, then the first error is thrown', async () => {
+  const started: number[] = [];
+  await assert.rejects(
+    inLanes(
+      [1, 2, 3, 4, 5, 6],
+      2,
+      async (i) => {
+        started.push(i);
+        await new Promise((r) => setImmediate(r));
+        if (i === 2 || i === 5) throw new Error(`chunk ${i} failed`);
+      },
+      { keepGoing: true },
+    ),
+    /chunk 2 failed/,
+  );
+  assert.deepEqual([...started].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6]);
+});
+
 test('no items, no steps', async () => {
   let steps = 0;
   await inLanes([], 4, async () => {

@@ -24,7 +24,7 @@ test('the agent is asked to package the job’s code into its own object, and to
   assert.deepEqual(copyRequest({ requestId: 'copy-j1-1', to: 'census/gpubot-outputs/x' }, 'ml-lab-staging', 'j1'), { id: 'copy-j1-1', action: 'copy', bucket: 'ml-lab-staging', prefix: 'jobs/j1/', to: 'census/gpubot-outputs/x' });
 });
 
-test('a job waits on its box while it packages (not once it is over) and while a copy is on its way', () => {
+test('a job waits on its box while it packages (not once it is over, nor while it waits for an admin) and while a copy is on its way', () => {
   const copy = { requestId: 'c', by: 'U1', state: 'asked' as const, requestedAt: 0, askedAt: 1, to: 'x', files: null, bytes: null, message: null };
   const cases: [BoxJobSource | null | undefined, boolean, boolean][] = [
     [undefined, false, false],
@@ -37,7 +37,9 @@ test('a job waits on its box while it packages (not once it is over) and while a
     [{ ...source, state: 'packaged', copy: { ...copy, state: 'done' } }, true, false],
     [{ ...source, state: 'packaged', copy: { ...copy, state: 'failed' } }, true, false],
   ];
-  for (const [s, over, pending] of cases) assert.equal(boxWorkPending(s, over), pending, JSON.stringify({ state: s?.state, copy: s?.copy?.state, over }));
+  for (const [s, over, pending] of cases) assert.equal(boxWorkPending(s, over, false), pending, JSON.stringify({ state: s?.state, copy: s?.copy?.state, over }));
+  // Waiting for an admin: the box is asked nothing until the job is approved.
+  assert.equal(boxWorkPending(source, false, true), false);
 });
 
 test('each refusal of the agent says what was wrong and what would work', () => {

@@ -10,6 +10,7 @@ import { LIMITS, plain, type Button, type EphemeralMessage, type KnownBlock, typ
 import { channelRef, link } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncateMrkdwn } from './messages.js';
 import { trainForm } from './job-form.js';
+import { jobWaitsText } from './job-approval-parts.js';
 
 export const BOX_JOB_ACTIONS = { copy: 'job_copy_to_box', train: 'box_train' } as const;
 
@@ -18,8 +19,12 @@ export function bucketFolderUrl(bucket: string, prefix: string, project: string)
   return `https://console.cloud.google.com/storage/browser/${encodeURIComponent(bucket)}/${prefix.split('/').map(encodeURIComponent).join('/')}?project=${encodeURIComponent(project)}`;
 }
 
-/** The answer to a submit from a box: the box is packaging; the card follows the rest. */
+/** The answer to a submit from a box: the box is packaging (or, past a policy rule, waits for an admin); the card follows the rest. */
 export function packagingMessage(job: Job, notes: readonly string[]): EphemeralMessage {
+  if (job.status === 'awaiting-approval') {
+    const waits = jobWaitsText(job);
+    return { response_type: 'ephemeral', text: fallbackText(waits), blocks: [section(truncateMrkdwn(waits, LIMITS.sectionText)), ...notesBlocks(notes)] };
+  }
   const source = job.fromBox;
   const box = source?.box ?? '?';
   const dir = source === null || source === undefined || source.dir === '.' ? 'the notebook’s home directory' : `\`${escapeMrkdwn(source.dir)}\``;
@@ -27,9 +32,11 @@ export function packagingMessage(job: Job, notes: readonly string[]): EphemeralM
   const text =
     `:package: Packaging ${dir} on \`${escapeMrkdwn(box)}\` for training job \`${escapeMrkdwn(job.name)}\`… Once it is uploaded, the job goes to Vertex AI in ${escapeMrkdwn(job.region)}. ` +
     `${where !== null ? `Its card in ${where}` : 'Its card in your DM with me'} shows progress, and I will DM you when it ends.`;
-  const blocks: KnownBlock[] = [section(truncateMrkdwn(text, LIMITS.sectionText))];
-  if (notes.length > 0) blocks.push(contextLine(truncateMrkdwn(notes.map((n) => `• ${escapeMrkdwn(n)}`).join('\n'), LIMITS.contextText)));
-  return { response_type: 'ephemeral', text: fallbackText(text), blocks };
+  return { response_type: 'ephemeral', text: fallbackText(text), blocks: [section(truncateMrkdwn(text, LIMITS.sectionText)), ...notesBlocks(notes)] };
+}
+
+function notesBlocks(notes: readonly string[]): KnownBlock[] {
+  return notes.length > 0 ? [contextLine(truncateMrkdwn(notes.map((n) => `• ${escapeMrkdwn(n)}`).join('\n'), LIMITS.contextText))] : [];
 }
 
 /** What a job from a box adds to its card and end notice: the packaging, the outputs, the copy. */
@@ -37,7 +44,8 @@ export function boxJobBlocks(job: Job, project: string): KnownBlock[] {
   const source = job.fromBox;
   if (source === null || source === undefined) return [];
   const lines: string[] = [];
-  if (source.state === 'packaging' && !isJobOver(job)) lines.push(`:package: Packaging the code on \`${escapeMrkdwn(source.box)}\`…`);
+  if (job.status === 'awaiting-approval') lines.push(`:package: The code on \`${escapeMrkdwn(source.box)}\` is packaged once an admin approves.`);
+  else if (source.state === 'packaging' && !isJobOver(job)) lines.push(`:package: Packaging the code on \`${escapeMrkdwn(source.box)}\`…`);
   if (source.packaged !== null) {
     const p = source.packaged;
     const skipped = p.skippedCount > 0 ? `; left out ${p.skippedCount} (${p.skipped.slice(0, 5).map((s) => `\`${escapeMrkdwn(s)}\``).join(', ')}${p.skippedCount > 5 ? ', …' : ''}: .gitignore, virtual environments, caches)` : '';

@@ -1,4 +1,5 @@
 /** `/gpu help` and `/gpu help TOPIC`. */
+import type { AuditAction } from '../../domain/audit.js';
 import { DEFAULT_DISK_GB } from '../../domain/box-request.js';
 import { DEFAULT_GPU, DEFAULT_IMAGE, GPUS, GPU_KEYS, KNOWN_IMAGE_FAMILIES, familyLabel } from '../../domain/gpus.js';
 import type { KnownBlock, SlackMessage } from './block-kit.js';
@@ -21,6 +22,22 @@ const EXAMPLES = [
 
 const NAME_RULE = 'Names: lowercase letters, digits and hyphens, starting with a letter, at most 63 characters; the name is also the VM’s.';
 
+/**
+ * What `/gpu audit` lists: every action the trail records (AUDIT_ACTIONS in domain/audit.ts), grouped
+ * as people read them. The test holds these groups to that list, each action once, so an action added
+ * there fails it until it is explained here.
+ */
+export const AUDITED_HELP: readonly { actions: readonly AuditAction[]; says: string }[] = [
+  { actions: ['create', 'stop', 'start', 'delete'], says: 'boxes asked for, stopped, started or deleted (the weekly stopped-box reminder’s [Delete] too)' },
+  { actions: ['keep'], says: 'boxes kept from an idle stop, or kept stopped 30 days from the reminder' },
+  { actions: ['idle-stop'], says: 'boxes the idle check stopped' },
+  { actions: ['console-stop', 'console-start', 'console-delete'], says: 'boxes stopped, started or deleted outside gpubot (the console or gcloud)' },
+  { actions: ['job-submit', 'job-cancel'], says: 'training jobs submitted (from a box too) or cancelled' },
+  { actions: ['approve', 'deny', 'withdraw'], says: 'box and job requests approved, denied, or withdrawn by their requester' },
+  { actions: ['expire'], says: 'requests that ended undecided' },
+  { actions: ['policy-change'], says: 'policy changes and the rules they changed (`/gpu audit policy`)' },
+];
+
 const COMMANDS: Readonly<Record<string, string>> = {
   list: '`/gpu list [--all]`: your boxes, with buttons; `--all` shows everyone’s.',
   stop: '`/gpu stop NAME`: stops the VM. The disk and its files are kept; only the disk is billed until you start it again.',
@@ -31,7 +48,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   cost: '`/gpu cost [--days N | --month] [--user @someone | --all]`: spend by person and box at list prices (the last 7 days if not said), with a chart of daily spend sent to your DM with me; admins may ask for another person or `--all`.',
   doctor: '`/gpu doctor`: admins only. Checks this deployment (Google APIs, roles, GPU quotas, the external-IP policy, Firestore indexes, Slack scopes and channels), one line per check with the fix for each failure. `npm run doctor` prints the same.',
   policy: '`/gpu policy`: the team’s rules (GPU types, limits per person and per job, running times, what needs an approval). Admins get a form to change them; everyone else reads them.',
-  audit: '`/gpu audit [NAME | @someone] [--days N]`: admins only. Who created, stopped, started, deleted, kept, approved or denied which box, and who submitted or cancelled which job, when and from where (command, button, form or the idle check); the last 7 days if not said.',
+  audit: `\`/gpu audit [NAME | @someone] [--days N]\`: admins only. Who did what, when and from where (command, button, form, idle check, approval expiry, or outside gpubot), the last 7 days if not said: ${AUDITED_HELP.map((g) => g.says).join('; ')}.`,
   help: '`/gpu help [up|gpus|list|stop|start|delete|connect|keep|cost|doctor|policy|audit]`: this, or more on one command.',
 };
 

@@ -31,10 +31,17 @@ export function jobApprovalOutcome(job: Pick<Job, 'approval'>): string | null {
 }
 
 /** The answer to a submit that waits: what was asked, why it waits, and that the requester hears each step. */
-export function jobWaitsText(job: Pick<Job, 'name' | 'approval'>): string {
+export function jobWaitsText(job: Pick<Job, 'name' | 'approval'> & Partial<Pick<Job, 'fromBox'>>): string {
   const rules = (job.approval?.rules ?? []).map((r) => `*${escapeMrkdwn(truncate(r.rule, 80))}* (${escapeMrkdwn(truncate(r.detail, 200))})`).join('; ');
+  // A job from a box: its code is packaged only once approved, so a denied request leaves nothing behind.
+  const box = job.fromBox != null ? `nothing is packaged on \`${escapeMrkdwn(truncate(job.fromBox.box, 64))}\` or ` : 'nothing is ';
   return (
     `:raised_hand: Training job \`${nameOf(job)}\` waits for an admin's approval under the policy: ${rules !== '' ? rules : 'a rule asks for one'}. ` +
-    `I asked the admins; nothing is submitted to Vertex AI until one approves, and I will tell you what they decide. Cancel it to withdraw the request.`
+    `I asked the admins; ${box}submitted to Vertex AI until one approves, and I will tell you what they decide. Cancel it to withdraw the request.`
   );
+}
+
+/** What [Approve] does with the job: a job from a box has its code packaged on the box first. */
+export function approveDoesText(job: Partial<Pick<Job, 'fromBox'>>): string {
+  return job.fromBox != null ? `packaging the code on \`${escapeMrkdwn(truncate(job.fromBox.box, 64))}\`, then submitting it to Vertex AI` : 'submitting it to Vertex AI';
 }

@@ -13,7 +13,7 @@ import { LIMITS, mrkdwn, plain, type Button, type KnownBlock, type Modal, type M
 import { channelRef, mention, slackDate } from './format.js';
 import { jobMachinesText, jobNameText } from './job-card.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate, truncateMrkdwn } from './messages.js';
-import { jobApprovalOutcome } from './job-approval-parts.js';
+import { approveDoesText, jobApprovalOutcome } from './job-approval-parts.js';
 import { perHourText, priceBasisText } from './price-parts.js';
 
 /** Action ids of the admins' buttons on a job request; each button's `value` is the job id. */
@@ -107,7 +107,11 @@ export function jobApprovalRequestMessage(job: Job, ctx: { now: number; prices?:
   const name = jobNameText(job);
   const rules = (job.approval?.rules ?? []).map((r) => `the policy rule *${escapeMrkdwn(truncate(r.rule, 80))}* asks for an approval (${escapeMrkdwn(truncate(r.detail, 200))})`);
   const why = rules.length > 0 ? rules.join('; ') : 'a policy rule asks for an approval';
-  const lead = `:raised_hand: ${mention(job.owner)} submitted training job *${name}*, but ${why}. It waits for an admin: Approve submits it to Vertex AI, Deny ends it.`;
+  const source = job.fromBox;
+  const fromBox = source != null ? ` from the code on box \`${escapeMrkdwn(truncate(source.box, 64))}\` (${source.dir === '.' ? 'its home directory' : `\`${escapeMrkdwn(truncate(source.dir, 200))}\``})` : '';
+  // A job from a box is packaged only once approved: a Deny leaves nothing staged.
+  const approveDoes = source != null ? `Approve packages that code and submits it to Vertex AI, Deny ends it with nothing packaged` : 'Approve submits it to Vertex AI, Deny ends it';
+  const lead = `:raised_hand: ${mention(job.owner)} submitted training job *${name}*${fromBox}, but ${why}. It waits for an admin: ${approveDoes}.`;
   const fields: MrkdwnElement[] = [
     field('Machines', escapeMrkdwn(jobMachinesText(job))),
     field('Region', escapeMrkdwn(truncate(job.region, 64))),
@@ -136,7 +140,7 @@ export function jobDecidedMessage(event: Decided, job: Job, audience: NoticeAudi
   let sentence: string;
   switch (event.outcome) {
     case 'approved':
-      sentence = `:white_check_mark: ${lead}Approved by ${by}; submitting it to Vertex AI now.${reason}`;
+      sentence = `:white_check_mark: ${lead}Approved by ${by}; ${approveDoesText(job)} now.${reason}`;
       break;
     case 'denied':
       sentence = `:no_entry_sign: ${lead}Denied by ${by}: nothing was submitted.${reason} Ask an admin about it if you still need it.`;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GPUS, GPU_KEYS } from '../../../src/domain/gpus.js';
 import { HELP_TOPICS } from '../../../src/domain/gpu-command.js';
-import { gpuHelp } from '../../../src/slack/views/gpu-help.js';
+import { AUDIT_ACTIONS } from '../../../src/domain/audit.js';
+import { AUDITED_HELP, gpuHelp } from '../../../src/slack/views/gpu-help.js';
 import { assertBlockKit, textOf } from './fixtures.js';
 
 describe('gpuHelp', () => {
@@ -51,6 +52,16 @@ describe('gpuHelp', () => {
       assertBlockKit('message', m, `help ${topic}`);
       assert.ok(m.text.length > 0);
       assert.ok(!JSON.stringify(m).includes('<!channel>'));
+    }
+  });
+
+  it('lists every action the audit trail records, each once, in `/gpu help` and `/gpu help audit`', () => {
+    const explained = AUDITED_HELP.flatMap((g) => g.actions);
+    assert.deepEqual([...explained].sort(), [...AUDIT_ACTIONS].sort(), 'the help explains exactly the recorded actions');
+    assert.equal(new Set(explained).size, explained.length, 'no action twice');
+    for (const text of [textOf(gpuHelp().blocks), textOf(gpuHelp('audit').blocks)]) {
+      for (const g of AUDITED_HELP) assert.ok(text.includes(g.says), `missing ${g.actions.join(', ')}: ${g.says}`);
+      assert.match(text, /from where \(command, button, form, idle check, approval expiry, or outside gpubot\)/);
     }
   });
 
