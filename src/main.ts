@@ -50,6 +50,7 @@ import { FirestoreCardClaimStore } from './store/card-claim-store.js';
 import { createSlackApp, type SlackApp, type SlackConnection } from './slack/app.js';
 import { SlackNotifier } from './slack/box-notifier.js';
 import { Worker } from './worker/worker.js';
+import { healthRoute } from './worker/health-route.js';
 import { tickRoute } from './worker/tick-route.js';
 import { firstAnswerOrDelay } from './worker/first-tick.js';
 import type { Embedded } from './sandbox/embedded.js';
@@ -216,10 +217,7 @@ export async function startGpubot(
     {
       path: '/healthz',
       method: ['GET'],
-      handler: (_req, res) => {
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: ready, leader: worker?.isLeader ?? false }));
-      },
+      handler: healthRoute({ ready: () => ready, leader: () => worker?.isLeader ?? false, stuckStep: () => worker?.stuckStep() ?? null }),
     },
     {
       path: '/tasks/tick',

@@ -60,6 +60,20 @@ export class Worker {
   private stopped = true;
   private busy = false;
   private fence: Fence | null = null;
+  /** The step the tick in progress is in, and since when; null between ticks. */
+  private current: { step: string; startedAt: number } | null = null;
+
+  /**
+   * The step of the tick in progress when it has run past the renewal limit, else null. Such a worker
+   * has let its lease go and does nothing more until the step returns, which may be never: /healthz
+   * reports it so that the platform's liveness probe restarts the instance (README "Deploy").
+   */
+  stuckStep(): { step: string; ms: number } | null {
+    const current = this.current;
+    if (current === null) return null;
+    const ms = Date.now() - current.startedAt;
+    return ms > (this.options.stepRenewLimitMs ?? STEP_RENEW_LIMIT_MS) ? { step: current.step, ms } : null;
+  }
 
   /** Whether this replica held the lease at its last tick. */
   get isLeader(): boolean {
@@ -142,6 +156,7 @@ export class Worker {
     this.fence = fence;
     if (fence === null) return { leader: false, busy: false, errors: 0 };
     const current = { step: '', startedAt: Date.now() };
+    this.current = current;
     const renewal = this.keepLease(fence, ttlMs, current);
     let busy = false;
     let errors = 0;
@@ -168,6 +183,7 @@ export class Worker {
       }
     } finally {
       renewal.stop();
+      this.current = null;
     }
     this.busy = busy;
     return { leader: true, busy, errors };

@@ -174,6 +174,7 @@ test('a step stuck past the renewal limit stops renewing the lease, so another r
     const tick = worker.tick();
     const gaveUp = await within(5000, async () => log.entries.some((e) => /a tick step is stuck/.test(String(e.message))));
     assert.ok(gaveUp, 'the stuck step was noticed');
+    assert.equal(worker.stuckStep()?.step, 'stuck', '/healthz can report it');
     // Once the lease's time is up, the other replica gets it; before the limit it would have been renewed.
     clock.advance(2500);
     const rival = await leases.acquire(WORKER_LEASE, 'replica-b', 2000);
@@ -181,6 +182,7 @@ test('a step stuck past the renewal limit stops renewing the lease, so another r
     release();
     const result = await tick;
     assert.equal(result.leader, true);
+    assert.equal(worker.stuckStep(), null, 'nothing is stuck once the step returned');
   } finally {
     await worker.stop();
     await db.terminate();
