@@ -2,7 +2,7 @@
  * The fault schedule of a chaos run, drawn from the seed: episodes that start at set moments, last a
  * while and overlap. Each episode switches one fault on through the stand-ins' own controls (the
  * sandbox's fault layer, Compute's unreachable zones, the Slack simulator's fault layer, the
- * stalling Firestore proxy) or kills a replica, and switches it off (or restarts it) when it ends.
+ * stalling Firestore proxy, which can also wedge its open connections for good) or kills a replica, and switches it off (or restarts it) when it ends.
  */
 import { googleError } from '../../src/sandbox/google/server.js';
 import { vertexListingLag } from '../../src/sandbox/google/vertex-faults.js';
@@ -25,6 +25,7 @@ export const FAULT_KINDS = [
   'slack-hang',
   'slack-lost-answer',
   'firestore-pause',
+  'firestore-wedge',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -157,6 +158,11 @@ export async function runFaults(
       case 'firestore-pause':
         world.proxy.pause();
         undo = () => world.proxy.resume();
+        break;
+      case 'firestore-wedge':
+        // The replicas' open Firestore connections stop answering for good (a half-open connection);
+        // only a client that notices (keepalive pings, call deadlines) carries on, on a new one.
+        world.proxy.wedge();
         break;
     }
     applied.set(e.kind, (applied.get(e.kind) ?? 0) + 1);
