@@ -35,12 +35,16 @@ export interface TickResult {
 const LEASE = 'worker';
 
 /**
- * The shortest worker lease. Three intervals alone would be 15 s with a 5 s interval, and a renewal
- * that waits on a busy Firestore (a transaction queued behind others, a paused connection) for that
- * long hands the lease over mid-tick, over and over: two replicas then take turns, each skipping the
- * rest of its tick. A killed leader is replaced within this time.
+ * The shortest worker lease: what three intervals give at the default 30 s interval. Three intervals
+ * alone would be 15 s with a 5 s interval, and a renewal that waits on a busy Firestore (a transaction
+ * queued behind others, a paused connection) for that long hands the lease over mid-tick, over and
+ * over: two replicas then take turns, each skipping the rest of its tick. A connection that stops
+ * answering is noticed only by its keepalive ping, up to 40 s (FIRESTORE_TRANSPORT in
+ * store/firestore.ts), and a renewal sent just then waits that long: with a 30 s floor every such
+ * stall cost the lease and the rest of the tick (npm run chaos, firestore-wedge). A killed leader is
+ * replaced within this time.
  */
-export const LEASE_FLOOR_MS = 30_000;
+export const LEASE_FLOOR_MS = 90_000;
 
 /**
  * The longest one tick step is renewed for. Every call a step makes has a timeout and bounded retries
@@ -213,7 +217,10 @@ export class Worker {
           (renewed) => {
             if (renewed === null || renewed.fence !== fence.fence) {
               state.lost = true;
-              this.options.log.warn('the worker lease passed to another replica during a tick', { fence: fence.fence });
+              // A new fence for this same holder: the renewal came after the lease had run out, so
+              // writes fenced by the old one are refused; the next tick starts on the new fence.
+              if (renewed === null) this.options.log.warn('the worker lease passed to another replica during a tick', { fence: fence.fence });
+              else this.options.log.warn('the worker lease ran out before its renewal landed; the rest of the tick is skipped', { fence: fence.fence, now: renewed.fence });
             }
           },
           (error: unknown) => this.options.log.warn('could not renew the worker lease; trying again', { error }),
