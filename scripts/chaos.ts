@@ -7,7 +7,8 @@
  *
  * Flags: --seed N, --boxes N (50), --jobs N (50), --chaos-seconds N (240), --settle-seconds N (150),
  * --quiet-faults (no faults: a baseline), --lost-answers (also Slack posts and Vertex AI creates that
- * succeed but whose answer is lost), --no-self-check (by default, after the audit, it plants one
+ * succeed but whose answer is lost), --wedges (also Firestore connections that go silent for good),
+ * --no-self-check (by default, after the audit, it plants one
  * known fault per column it can and checks the counters see it). Exits 1 when any failure column is
  * not zero, or when a planted fault was not counted.
  */
@@ -31,6 +32,7 @@ interface Options {
   settleMs: number;
   faults: boolean;
   lostAnswers: boolean;
+  wedges: boolean;
   selfCheck: boolean;
 }
 
@@ -57,6 +59,7 @@ function parseArgs(argv: readonly string[]): Options {
     settleMs: num('--settle-seconds', 150) * 1000,
     faults: !argv.includes('--quiet-faults'),
     lostAnswers: argv.includes('--lost-answers'),
+    wedges: argv.includes('--wedges'),
     selfCheck: !argv.includes('--no-self-check'),
   };
 }
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const say = (line: string): void => console.log(`[chaos ${String(Math.round((Date.now() - started) / 1000)).padStart(3)}s] ${line}`);
-  const replay = `npm run chaos -- --seed ${options.seed}${options.faults ? '' : ' --quiet-faults'}${options.lostAnswers ? ' --lost-answers' : ''}`;
+  const replay = `npm run chaos -- --seed ${options.seed}${options.faults ? '' : ' --quiet-faults'}${options.lostAnswers ? ' --lost-answers' : ''}${options.wedges ? ' --wedges' : ''}`;
   say(`seed ${options.seed} (replay: ${replay})`);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const logDir = mkdtempSync(path.join(os.tmpdir(), `gpubot-chaos-${options.seed}-`));
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
     say(`replicas up on ports ${replicas.map((x) => x.port).join(', ')} (start to /healthz: ${replicas.map((x) => `${x.starts[0] ?? '?'} ms`).join(', ')}); logs in ${logDir}`);
 
     const plan = planWorkload(r.fork('workload'), options.boxes, options.jobs, Math.min(120_000, options.chaosMs / 2));
-    const episodes = options.faults ? planFaults(r.fork('faults'), options.chaosMs, options.lostAnswers) : [];
+    const episodes = options.faults ? planFaults(r.fork('faults'), options.chaosMs, { lostAnswers: options.lostAnswers, wedges: options.wedges }) : [];
     say(`${plan.boxes.length} boxes (${['idle', 'cycle', 'delete', 'busy'].map((k) => `${plan.boxes.filter((b) => b.plan === k).length} ${k}`).join(', ')}), ${plan.jobs.length} jobs (${['succeed', 'fail', 'cancel'].map((k) => `${plan.jobs.filter((j) => j.plan === k).length} ${k}`).join(', ')}), ${episodes.length} fault episodes over ${options.chaosMs / 1000} s`);
 
     const records = new Records(world);
