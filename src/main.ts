@@ -36,6 +36,7 @@ import { JobWatcher } from './app/job-watcher.js';
 import { VertexAdapter } from './gcp/vertex.js';
 import { ComputeBoxAgent } from './gcp/box-agent.js';
 import { StagingAdapter } from './gcp/staging.js';
+import { perProject } from './gcp/projects.js';
 import { BoxJobs } from './app/box-jobs.js';
 import { BoxJobController } from './app/box-job-controller.js';
 import { DEFAULT_PACKAGE_LIMIT_BYTES } from './domain/box-agent-script.js';
@@ -116,6 +117,8 @@ export async function startGpubot(
   // makes after /healthz answers (listeners never call Google), so start-up does not parse them.
   const compute = new ComputeAdapter({ project, authClient: auth, endpoint, clock });
   const monitoring = new MonitoringAdapter({ project, authClient: auth, rootUrl: endpoint });
+  // A team's project (`/gpu team`) gets the same adapters, on first use: same auth client, same endpoint.
+  const monitoringFor = perProject(project, monitoring, (p) => new MonitoringAdapter({ project: p, authClient: auth, rootUrl: endpoint }));
   const priceBook = new PriceBook({
     catalog: new BillingAdapter({ authClient: auth, rootUrl: endpoint }),
     store: new FirestorePriceStore(firestore, clock),
@@ -130,6 +133,7 @@ export async function startGpubot(
   const jobStore = new FirestoreJobStore(firestore, clock, config.auditKeepDays);
   const audit = new AuditLog({ reader: new FirestoreAuditStore(firestore), policy: { isAdmin: (user) => config.admins.has(user) }, clock });
   const training = new VertexAdapter({ project, authClient: auth, rootUrl: endpoint });
+  const trainingFor = perProject(project, training, (p) => new VertexAdapter({ project: p, authClient: auth, rootUrl: endpoint }));
   const noticeStore = new FirestoreNoticeStore(firestore, clock);
   const costStore = new FirestoreCostStore(firestore, clock);
   const pricesOrNone = (region: string) => prices(region).catch(() => undefined);
@@ -268,10 +272,13 @@ export async function startGpubot(
     },
     accounts: new SlackGoogleAccounts(app.client, config.googleAccounts),
     project,
+    computeFor: (p) => compute.forProject(p),
     lease: { holds: (fence) => leases.holds(WORKER_LEASE, fence) },
   });
   const idleController = new IdleController({
     signals: monitoring,
+    signalsFor: monitoringFor,
+    project,
     store: boxStore,
     clock,
     log: log.child({ component: 'idle' }),
@@ -280,8 +287,11 @@ export async function startGpubot(
     maxKeepMs: config.idle.maxKeepMs,
   });
   const holder = `replica-${randomBytes(4).toString('hex')}`;
+  const boxAgent = new ComputeBoxAgent(compute, project);
   const boxJobController = new BoxJobController({
-    agent: new ComputeBoxAgent(compute, project),
+    agent: boxAgent,
+    agentFor: perProject(project, boxAgent, (p) => new ComputeBoxAgent(compute.forProject(p), p)),
+    project,
     staging: new StagingAdapter({ authClient: auth, rootUrl: endpoint }),
     jobs: jobStore,
     boxes: boxStore,
@@ -290,7 +300,7 @@ export async function startGpubot(
     answerWithinMs: config.agentTimeoutMs,
     maxPackageBytes: DEFAULT_PACKAGE_LIMIT_BYTES,
   });
-  const jobWatcher = new JobWatcher({ training, store: jobStore, clock, log: log.child({ component: 'job-watcher' }), project });
+  const jobWatcher = new JobWatcher({ training, trainingFor, store: jobStore, clock, log: log.child({ component: 'job-watcher' }), project });
   const cardClaims = new FirestoreCardClaimStore(firestore, clock);
   const notifier = new SlackNotifier({
     client: app.client,
