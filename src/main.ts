@@ -37,6 +37,9 @@ import { VertexAdapter } from './gcp/vertex.js';
 import { ComputeBoxAgent } from './gcp/box-agent.js';
 import { StagingAdapter } from './gcp/staging.js';
 import { perProject } from './gcp/projects.js';
+import { Teams } from './app/teams.js';
+import { TeamBudgetGate } from './app/team-budget.js';
+import { FirestoreTeamStore } from './store/team-store.js';
 import { BoxJobs } from './app/box-jobs.js';
 import { BoxJobController } from './app/box-job-controller.js';
 import { DEFAULT_PACKAGE_LIMIT_BYTES } from './domain/box-agent-script.js';
@@ -151,6 +154,10 @@ export async function startGpubot(
     usd: formatUsd,
   });
   const leases = new FirestoreLeaseStore(firestore, clock);
+  // `/gpu team`: a channel bound to a project, a region and a budget; its requests go there, and its
+  // budget gates them beside the policy.
+  const teams = new Teams({ store: new FirestoreTeamStore(firestore, config.auditKeepDays), clock, isAdmin: (user) => config.admins.has(user), admins: [...config.admins].sort() });
+  const gate = new TeamBudgetGate({ gate: policyGate, teams, costs: costStore, prices: pricesOrNone, clock, admins: [...config.admins].sort(), usd: formatUsd });
 
   let worker: Worker | null = null;
   const boxes = new BoxCommands({
@@ -162,7 +169,9 @@ export async function startGpubot(
     defaultRegion: config.region,
     minDiskGb: config.minDiskGb,
     maxDiskGb: config.maxDiskGb,
-    gate: policyGate,
+    gate,
+    teams,
+    project,
     admins: config.admins,
     idle: {
       defaultWindowMs: config.idleAfterMs,
@@ -179,7 +188,8 @@ export async function startGpubot(
     clock,
     nudge: { nudge: () => worker?.nudge() },
     newId: newJobId,
-    gate: policyGate,
+    gate,
+    teams,
     project,
     defaultRegion: config.region,
     resubmitFromBox: (asker, job) => boxJobs.resubmit(asker, job),
@@ -190,11 +200,13 @@ export async function startGpubot(
     jobs: jobStore,
     boxes: boxStore,
     policy: { isAdmin: (user) => config.admins.has(user) },
-    gate: policyGate,
+    gate,
     clock,
     nudge: { nudge: () => worker?.nudge() },
     newId: newJobId,
     bucket: config.stagingBucket,
+    teams,
+    project,
   });
 
   const stoppedReminders = new StoppedReminders({
@@ -253,7 +265,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, boxJobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user), jobApprovals, stoppedReminders },
+    deps: { boxes, jobs, boxJobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user), jobApprovals, stoppedReminders, teams, teamSpend: (team) => gate.spentThisMonth(team) },
   });
   slackClient = app.client;
 

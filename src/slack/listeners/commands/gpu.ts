@@ -20,6 +20,8 @@ import { randomUUID } from 'node:crypto';
 import { upForm } from '../../views/up-form.js';
 import { keptText } from '../../views/idle-notices.js';
 import { auditAnswer } from '../../views/audit.js';
+import { teamAnswer } from '../../views/team.js';
+import type { Team } from '../../../domain/team.js';
 
 /** `/gpu keep NAME` without a length keeps the box for an hour, like the [Keep 1h] button. */
 const DEFAULT_KEEP_MS = 3_600_000;
@@ -121,8 +123,13 @@ async function answer(
       const found = await deps.boxes.connect(asker, { name: cmd.name });
       return found.ok ? connectMessage(found.value, { project: deps.project, viewer: asker.userId }) : errorMessage(found.error.message);
     }
-    case 'cost':
-      return costReply(cmd, asker.userId, deps);
+    case 'cost': {
+      // In a team's channel, plain `/gpu cost` is the team's spend (`--user @you` still shows yours).
+      const team = cmd.who.kind === 'me' && deps.teams !== undefined ? await deps.teams.teamOf(command.channel_id) : null;
+      return costReply(team === null ? cmd : { ...cmd, who: { kind: 'team', channel: team.channel } }, asker.userId, deps);
+    }
+    case 'team':
+      return teamReply(cmd.team, asker, deps);
     case 'doctor':
       // Nothing but this check before the ack: the Google and Slack reads run after it (answerDoctor).
       if (deps.doctor === undefined) return errorMessage('The deployment check is not set up on this gpubot; run `npm run doctor` where it is deployed.');
@@ -165,13 +172,38 @@ async function answerDoctor(respond: SlackCommandMiddlewareArgs['respond'], deps
   );
 }
 
+async function teamReply(team: Extract<GpuCommand, { kind: 'team' }>['team'], asker: Asker, deps: ListenerDeps): Promise<Reply> {
+  const teams = deps.teams;
+  if (teams === undefined) return errorMessage('Teams are not set up on this gpubot.');
+  const ctx = { project: deps.project, region: deps.region, admins: deps.policy?.admins ?? [], canEdit: deps.isAdmin?.(asker.userId) === true };
+  const withSpend = async (t: Team | null) => {
+    if (t === null || t.budgetUsd === null || deps.teamSpend === undefined) return {};
+    // A few reads and a price table: given a good part of the ack, and left out when later.
+    const spent = await within(deps.teamSpend(t).catch(() => undefined), 1_200);
+    return spent === undefined ? {} : { spent };
+  };
+  if (team.action === 'show') {
+    const current = await teams.teamOf(asker.channelId);
+    return teamAnswer(asker.channelId, current, { ...ctx, ...(await withSpend(current)) });
+  }
+  if (team.action === 'clear') {
+    const result = await teams.clear(asker);
+    if (!result.ok) return errorMessage(result.error.message);
+    const lead = result.value.cleared === null ? 'This channel was no team’s; nothing changed. ' : ':white_check_mark: Unbound. Boxes and jobs already made keep their project. ';
+    return teamAnswer(asker.channelId, null, ctx, lead);
+  }
+  const result = await teams.set(asker, team);
+  if (!result.ok) return errorMessage(result.error.message);
+  return teamAnswer(asker.channelId, result.value.team, { ...ctx, ...(await withSpend(result.value.team)) }, ':white_check_mark: Bound. ');
+}
+
 async function costReply(cmd: Extract<GpuCommand, { kind: 'cost' }>, asker: string, deps: ListenerDeps): Promise<Reply> {
   if (deps.costs === undefined) return errorMessage('Costs are not set up on this gpubot.');
   const result = await deps.costs.report(asker, cmd.range, cmd.who);
   if (!result.ok) return errorMessage(result.error.message);
   const { report } = result.value;
   const whose = whoseText(cmd.who);
-  const answer = costAnswer(report, { whose });
+  const answer = costAnswer(report, { whose, byTeam: cmd.who.kind === 'all' });
   // A chart of nothing but zeros says less than the answer's one line.
   if (report.byDay.length === 0 || report.total === 0) return answer;
   const first = report.byDay[0];
