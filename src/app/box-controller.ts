@@ -100,9 +100,11 @@ export class BoxController {
       const began = performance.now();
       try {
         const listing = listings.get(this.projectOf(box)) ?? null;
-        // A project whose listing failed this pass says nothing about its boxes: they keep their state.
-        if (listing === null) return;
-        const observed = await this.sighting(box, byBox.get(`${this.projectOf(box)}/${box.id}`) ?? null, listing.unreachableZones, gets);
+        // A project whose listing failed this pass says nothing about its boxes' VMs: they keep their
+        // state. A box not created yet has none to miss, and goes on: its create says what fails, and a
+        // repeated insert (same request id) or the name already taken finds a VM made before a crash.
+        if (listing === null && box.zone !== null && box.status !== 'requested' && box.status !== 'awaiting-approval') return;
+        const observed = await this.sighting(box, byBox.get(`${this.projectOf(box)}/${box.id}`) ?? null, listing?.unreachableZones ?? new Set<string>(), gets);
         if (observed === 'unknown') return;
         const left = await this.reconcile(box, observed, fence);
         if (left !== undefined) after[at] = left;
@@ -315,6 +317,7 @@ export class BoxController {
     let zone = box.zone;
     if (zone === null || box.zonesTried.length === 0) {
       const offering = await this.computeOf(box).zonesOffering(box.spec.region, gpu.acceleratorType);
+      if (!offering.ok && offering.failure.kind === 'permission') return this.failedChange(box, projectRefused(this.projectOf(box), offering.failure), now);
       if (!offering.ok) return this.transient(box, offering.failure);
       if (box.spec.zone !== null && !offering.value.includes(box.spec.zone)) {
         return this.failedChange(box, {
@@ -605,6 +608,18 @@ export class BoxController {
     this.deps.log.warn('cloud call failed; retrying next tick', { boxId: box.id, failure });
     return null;
   }
+}
+
+/**
+ * Compute refused gpubot in the box's project: it does not exist, or gpubot's service account has no
+ * role there (Google answers both alike). Waiting would not help; the binding or the grant must change.
+ */
+function projectRefused(project: string, failure: CloudFailure): NonNullable<Box['failure']> {
+  return {
+    code: 'PROJECT_REFUSED',
+    message: `Google Cloud refused gpubot in project \`${project}\`: ${failure.message}`,
+    hint: "Ask an admin to check this channel's binding (`/gpu team`), or to give gpubot's service account its roles in that project (README, deploy guide).",
+  };
 }
 
 export { regionOfZone };

@@ -1,8 +1,9 @@
 /**
  * A team's monthly budget (`/gpu team set --budget`) applied to new boxes and jobs asked for in its
  * channel, beside the policy: the team's month-to-date spend (its records, running ones up to now)
- * against its budget. Past it, the request goes the way the policy's "Past a budget" rule says: on, to
- * an admin's approval, or refused. It wraps the policy gate, so every use case that asks the policy
+ * against its budget. Past it, the request goes to an admin's approval, or is refused where the
+ * policy's "Past a budget" rule says refuse (a budget bound to a channel is an admin's explicit limit, so
+ * the rule's `allow` does not wave it through). It wraps the policy gate, so every use case that asks the policy
  * (`/gpu up`, its form, `/train`, `--from-box`) asks the team's budget too, without knowing of teams.
  */
 import { budgetHit, refusalText, type RuleHit } from '../domain/policy.js';
@@ -76,7 +77,9 @@ export class TeamBudgetGate implements Pick<PolicyGate, 'checkBox' | 'checkJob'>
   }
 
   private merge<T>(verdict: GateVerdict<T>, over: TeamOverrun | null, mode: 'allow' | 'refuse' | 'approve'): GateVerdict<T> {
-    if (verdict.kind === 'refuse' || over === null || mode === 'allow') return verdict;
+    // A budget an admin bound to the channel is meant to hold: where the policy lets spend past budgets
+    // go on (`allow`, the default), a team's still goes to an approval; `refuse` refuses, as for people.
+    if (verdict.kind === 'refuse' || over === null) return verdict;
     const hit: RuleHit = budgetHit(
       `this channel's team budget for ${over.month} is used up (${this.deps.usd(over.spent)} of ${this.deps.usd(over.budget)}, list price). An admin can raise it with \`/gpu team set --budget\`.`,
     );
