@@ -32,7 +32,7 @@ export function teamAnswer(channel: string, team: Team | null, ctx: TeamAnswerCo
   const lines = [
     `*Project*: ${code(team.project ?? ctx.project)}${team.project === null ? ' (the deployment’s own)' : ''}`,
     `*Region*: ${team.region === null ? `any; ${code(ctx.region)} unless one is named` : `${code(team.region)}; boxes and jobs go there, and a request for another region is refused`}`,
-    `*Budget*: ${team.budgetUsd === null ? 'none of its own' : `${formatUsd(team.budgetUsd)} a month (list price)${ctx.spent !== undefined ? `, ${formatUsd(ctx.spent)} spent this month` : ''}; past it, new boxes and jobs follow the policy’s *Past a budget* rule`}`,
+    `*Budget*: ${team.budgetUsd === null ? 'none of its own' : `${formatUsd(team.budgetUsd)} a month (list price)${ctx.spent !== undefined ? `, ${formatUsd(ctx.spent)} spent this month` : ''}; past it, new boxes and jobs asked for here wait for an admin’s approval (or are refused, where the policy’s *Past a budget* rule says refuse)`}`,
   ];
   const head = `:busts_in_silhouette: <#${channel}> is a team: boxes and jobs asked for here are created in its project and counted in its spend.`;
   const by = team.updatedBy !== '' ? `Last changed by ${mention(team.updatedBy)}. ` : '';
