@@ -39,6 +39,15 @@ async function record(bot: Bot, collection: string, name: string): Promise<Recor
   }
 }
 
+/** The initial option's value of the select `actionId` anywhere in a view. */
+function initialOf(node: unknown, actionId: string): string | undefined {
+  if (Array.isArray(node)) return node.map((n) => initialOf(n, actionId)).find((v) => v !== undefined);
+  if (typeof node !== 'object' || node === null) return undefined;
+  const o = node as { action_id?: unknown; initial_option?: { value?: string } };
+  if (o.action_id === actionId) return o.initial_option?.value;
+  return Object.values(node).map((v) => initialOf(v, actionId)).find((v) => v !== undefined);
+}
+
 function teamCompute(bot: Bot) {
   const other = bot.others.get(TEAM_PROJECT);
   assert.ok(other, 'the team project is served');
@@ -66,6 +75,10 @@ test('a bound channel sends its boxes to the team project: created, idle-stopped
     assert.match(bound, /Bound/);
     assert.match(bound, new RegExp(TEAM_PROJECT));
     assert.match(await gpu(bot, 'team'), /europe-west4/, 'anyone sees the binding');
+    // The form opened in the channel starts at the team's region.
+    await gpu(bot, '');
+    await bot.slack.waitFor((c) => c.method === 'views.open');
+    assert.equal(initialOf(bot.slack.topView(ALICE), 'region'), 'europe-west4');
 
     // A region outside the team's is refused, naming the team's.
     assert.match(await gpu(bot, 'up elsewhere --gpu t4 --region us-east1'), /team uses region `europe-west4`/);

@@ -51,12 +51,15 @@ export function registerGpuCommand(app: App, deps: ListenerDeps): void {
 export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMiddlewareArgs, deps: ListenerDeps): Promise<void> {
   const { command, client, respond } = args;
   // `/gpu policy` from an admin opens the policy form instead of the box form; it is built once the policy is read.
-  const modal: { policy?: Modal } = {};
+  const modal: { policy?: Modal; teamRegion?: string } = {};
   await answerSlashCommand(args, {
     name: '/gpu',
     log: deps.log,
     work: () => answer(command, deps, modal),
-    form: () => modal.policy ?? upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
+    // In a team's channel the form starts at the team's region (answer() read the binding).
+    form: () =>
+      modal.policy ??
+      upForm({ defaultRegion: modal.teamRegion ?? deps.region, regions: [...new Set([...(modal.teamRegion !== undefined ? [modal.teamRegion] : []), ...deps.regions])], privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
     after: async (reply) => {
       if ('chart' in reply && reply.chart !== undefined) await uploadChart(client, respond, command, reply.chart, deps);
       if ('doctor' in reply && reply.doctor === true) await answerDoctor(respond, deps);
@@ -67,7 +70,7 @@ export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMid
 async function answer(
   command: SlackCommandMiddlewareArgs['command'],
   deps: ListenerDeps,
-  modal: { policy?: Modal },
+  modal: { policy?: Modal; teamRegion?: string },
 ): Promise<Reply> {
   const parsed = parseGpuCommand(command.text ?? '');
   if (!parsed.ok) return errorMessage(parsed.error.message);
@@ -78,9 +81,9 @@ async function answer(
     case 'help':
       return gpuHelp(cmd.topic);
     case 'form':
-      return 'form';
+      return upFormIn(command.channel_id, deps, modal);
     case 'up': {
-      if (cmd.request === null) return 'form';
+      if (cmd.request === null) return upFormIn(command.channel_id, deps, modal);
       // Asked while the request is recorded, for the region the box will most likely get, so the two waits overlap.
       const likelyRegion = cmd.request.zone !== null ? regionOfZone(cmd.request.zone) : (cmd.request.region ?? deps.region);
       const early = startLookup(deps.prices, likelyRegion, deps.log);
@@ -170,6 +173,13 @@ async function answerDoctor(respond: SlackCommandMiddlewareArgs['respond'], deps
   await respond({ response_type: 'ephemeral', replace_original: true, text: answer.text, blocks: answer.blocks }).catch((error: unknown) =>
     deps.log.warn('could not send the /gpu doctor answer', { error }),
   );
+}
+
+/** The box form, starting at the region of the channel's team when it has one. */
+async function upFormIn(channel: string, deps: ListenerDeps, modal: { teamRegion?: string }): Promise<Reply> {
+  const team = deps.teams === undefined ? null : await deps.teams.teamOf(channel);
+  if (team?.region != null) modal.teamRegion = team.region;
+  return 'form';
 }
 
 async function teamReply(team: Extract<GpuCommand, { kind: 'team' }>['team'], asker: Asker, deps: ListenerDeps): Promise<Reply> {
