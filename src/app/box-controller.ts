@@ -133,7 +133,7 @@ export class BoxController {
             tx.notify(null, [
               {
                 to: 'admins',
-                event: { type: 'orphan-found', instance: { id: i.id, name: i.name, zone: i.zone, owner: i.ownerLabel, status: i.status } },
+                event: { type: 'orphan-found', instance: { id: i.id, name: i.name, zone: i.zone, owner: i.ownerLabel, status: i.status, ...(project !== this.deps.project ? { project } : {}) } },
               },
             ]);
           });

@@ -66,6 +66,12 @@ test("each box is reconciled in its own project; a project whose listing fails k
     assert.equal(team.count('instances.stop'), 1, 'the team box is stopped in the team project');
     assert.equal(home.count('instances.stop'), 1);
     assert.equal((await store.getBox('bteam'))?.status, 'stopping');
+    // A VM of ours in the team project that no record knows is an orphan there, and the notice says where.
+    vm(team, 'bgone', 'stray');
+    const third = await controller.reconcileAll();
+    assert.equal(third.orphans, 1);
+    const orphan = (await db.collection('notices').get()).docs.map((d) => d.data()).find((n) => n.event?.type === 'orphan-found');
+    assert.equal(orphan?.event?.instance?.project, TEAM);
     // The other project's adapter shares the first one's clients and counts.
     assert.equal(compute.forProject(TEAM), compute.forProject(TEAM));
     assert.ok((compute.callCounts.get('instances.stop') ?? 0) >= 2);
