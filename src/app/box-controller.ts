@@ -4,7 +4,8 @@
  * deterministic, and an operation is recorded before the next step depends on it.
  */
 import { inLanes } from './lanes.js';
-import { boxRecord, commit, keepIssued, nextSeq, outsideEntry, quotaFailure, requestIdFor, type Change } from './box-change.js';
+import { boxRecord, commit, keepIssued, nextSeq, outsideEntry, projectRefused, quotaFailure, requestIdFor, type Change } from './box-change.js';
+import { listProjects } from './project-listings.js';
 import { isLive, type Box } from '../domain/box.js';
 import { fail, moveTo, moveToSince, regionOfZone, remainingZones } from '../domain/box-transitions.js';
 import { expireIfDue } from '../domain/box-approval.js';
@@ -12,7 +13,7 @@ import { tickEntry } from '../domain/audit.js';
 import { GPUS } from '../domain/gpus.js';
 import { instancePlan, type PlanContext } from '../domain/instance-plan.js';
 import { NOT_WARNED } from '../domain/idle.js';
-import { projectOf, projectsOf } from '../domain/team.js';
+import { projectOf } from '../domain/team.js';
 import type { NoticeDraft } from '../domain/notice.js';
 import type {
   BoxStore,
@@ -23,7 +24,6 @@ import type {
   Fence,
   ForProject,
   GoogleAccountsPort,
-  InstanceListing,
   LeaseCheck,
   Logger,
   ObservedInstance,
@@ -84,7 +84,7 @@ export class BoxController {
   /** One pass over every live box and every VM labelled as ours. */
   async reconcileAll(fence?: Fence): Promise<ReconcileReport> {
     // The configured project and every project a live box lives in, each listed on its own.
-    const [boxes, listings] = await this.listAll();
+    const [boxes, listings] = await listProjects(this.deps, (project) => this.computeIn(project));
     const byBox = new Map<string, ObservedInstance>();
     for (const [project, listing] of listings) {
       if (listing === null) continue;
@@ -142,35 +142,6 @@ export class BoxController {
     }
     const inFlight = boxes.filter((b) => IN_FLIGHT.has(b.status) || b.operation !== null).length;
     return { boxes: boxes.length, instances: instanceCount, errors, orphans, inFlight, live: after.filter((b): b is Box => b !== null && isLive(b)) };
-  }
-
-  /**
-   * The live boxes, and each project's listing (null: that project could not be listed this pass). A
-   * listing failure in one project leaves the others' boxes judged as usual; only when no project could
-   * be listed does the pass fail, as it did with one project.
-   */
-  private async listAll(): Promise<[Box[], Map<string, InstanceListing | null>]> {
-    const failures: unknown[] = [];
-    const list = async (project: string): Promise<readonly [string, InstanceListing | null]> => {
-      try {
-        return [project, await this.computeIn(project).listManagedInstances()];
-      } catch (error) {
-        failures.push(error);
-        this.deps.log.warn('could not list the VMs of a project; its boxes keep their state this pass', { project, error });
-        return [project, null];
-      }
-    };
-    // The configured project's listing runs beside the read of the boxes, as it did before teams; the
-    // other projects are known once the boxes are.
-    const configured = list(this.deps.project);
-    const boxes = await this.deps.store.liveBoxes().catch(async (error: unknown) => {
-      await configured;
-      throw error;
-    });
-    const others = this.deps.computeFor === undefined ? [] : projectsOf(boxes, this.deps.project).filter((p) => p !== this.deps.project);
-    const listed = await Promise.all([configured, ...others.map(list)]);
-    if (failures.length === listed.length) throw failures[0];
-    return [boxes, new Map(listed)];
   }
 
   private projectOf(box: Box): string {
@@ -608,18 +579,6 @@ export class BoxController {
     this.deps.log.warn('cloud call failed; retrying next tick', { boxId: box.id, failure });
     return null;
   }
-}
-
-/**
- * Compute refused gpubot in the box's project: it does not exist, or gpubot's service account has no
- * role there (Google answers both alike). Waiting would not help; the binding or the grant must change.
- */
-function projectRefused(project: string, failure: CloudFailure): NonNullable<Box['failure']> {
-  return {
-    code: 'PROJECT_REFUSED',
-    message: `Google Cloud refused gpubot in project \`${project}\`: ${failure.message}`,
-    hint: "Ask an admin to check this channel's binding (`/gpu team`), or to give gpubot's service account its roles in that project (README, deploy guide).",
-  };
 }
 
 export { regionOfZone };
