@@ -44,13 +44,13 @@ export class TeamBudgetGate implements Pick<PolicyGate, 'checkBox' | 'checkJob'>
   constructor(private readonly deps: TeamBudgetDeps) {}
 
   async checkBox(user: string, channel: string, spec: BoxSpec, idle: { idleWindowMs: number | null; maxRunningMs: number | null }): Promise<GateVerdict<{ maxRunningMs: number | null }>> {
-    const [verdict, over, mode] = await Promise.all([this.deps.gate.checkBox(user, channel, spec, idle), this.overrun(channel), this.mode()]);
-    return this.merge(verdict, over, mode);
+    const [verdict, over] = await Promise.all([this.deps.gate.checkBox(user, channel, spec, idle), this.overrun(channel)]);
+    return this.merge(verdict, over);
   }
 
   async checkJob(user: string, channel: string, region: string, plan: JobPlan): Promise<GateVerdict<null>> {
-    const [verdict, over, mode] = await Promise.all([this.deps.gate.checkJob(user, channel, region, plan), this.overrun(channel), this.mode()]);
-    return this.merge(verdict, over, mode);
+    const [verdict, over] = await Promise.all([this.deps.gate.checkJob(user, channel, region, plan), this.overrun(channel)]);
+    return this.merge(verdict, over);
   }
 
   /** The team's spend this UTC month so far, at list price: its boxes (running ones up to now) and its jobs. */
@@ -76,10 +76,12 @@ export class TeamBudgetGate implements Pick<PolicyGate, 'checkBox' | 'checkJob'>
     return (await this.deps.gate.current()).policy.approval.pastBudget;
   }
 
-  private merge<T>(verdict: GateVerdict<T>, over: TeamOverrun | null, mode: 'allow' | 'refuse' | 'approve'): GateVerdict<T> {
+  /** The policy's verdict, with the team's budget laid over it; the policy is read again only for a team past its budget. */
+  private async merge<T>(verdict: GateVerdict<T>, over: TeamOverrun | null): Promise<GateVerdict<T>> {
+    if (verdict.kind === 'refuse' || over === null) return verdict;
     // A budget an admin bound to the channel is meant to hold: where the policy lets spend past budgets
     // go on (`allow`, the default), a team's still goes to an approval; `refuse` refuses, as for people.
-    if (verdict.kind === 'refuse' || over === null) return verdict;
+    const mode = await this.mode();
     const hit: RuleHit = budgetHit(
       `this channel's team budget for ${over.month} is used up (${this.deps.usd(over.spent)} of ${this.deps.usd(over.budget)}, list price). An admin can raise it with \`/gpu team set --budget\`.`,
     );
