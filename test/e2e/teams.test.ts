@@ -67,6 +67,8 @@ test('a bound channel sends its boxes to the team project: created, idle-stopped
     // A non-admin may see the binding, not change it; the refusal names who can.
     assert.match(await gpu(bot, `team set --project ${TEAM_PROJECT}`), new RegExp(`Only an admin can change this channel's team binding: <@${ADMIN}>`));
     assert.match(await gpu(bot, 'team'), /is no team's/);
+    const inDm = await bot.slack.sendCommand({ text: 'team', userId: ALICE, channelId: 'D0ALICE' });
+    assert.match(JSON.stringify(inDm.body), /A team is a channel/);
     // Validation: a project id, a known region, a positive amount.
     assert.match(await gpu(bot, 'team set --project Not_A_Project', ADMIN), /is not a Google Cloud project id/);
     assert.match(await gpu(bot, 'team set --region mars-north1', ADMIN), /is not a region gpubot knows/);

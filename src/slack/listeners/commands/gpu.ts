@@ -21,6 +21,7 @@ import { upForm } from '../../views/up-form.js';
 import { keptText } from '../../views/idle-notices.js';
 import { auditAnswer } from '../../views/audit.js';
 import { teamAnswer } from '../../views/team.js';
+import { isChannelId } from '../../views/format.js';
 import type { Team } from '../../../domain/team.js';
 
 /** `/gpu keep NAME` without a length keeps the box for an hour, like the [Keep 1h] button. */
@@ -193,6 +194,7 @@ async function teamReply(team: Extract<GpuCommand, { kind: 'team' }>['team'], as
     return spent === undefined ? {} : { spent };
   };
   if (team.action === 'show') {
+    if (!isChannelId(asker.channelId)) return okMessage('A team is a channel: type `/gpu team` in a channel to see its binding.');
     const current = await teams.teamOf(asker.channelId);
     return teamAnswer(asker.channelId, current, { ...ctx, ...(await withSpend(current)) });
   }
