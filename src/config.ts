@@ -2,6 +2,7 @@
  * The only reader of process.env. Every setting is validated once at start-up; a wrong value stops the
  * process with a message naming the variable and what it should look like.
  */
+import { isProjectId } from './domain/team.js';
 import { parseDuration } from './domain/duration.js';
 import type { OverBudgetPolicy } from './domain/box-approval.js';
 import { checkPolicy, defaultPolicy, type TeamPolicy } from './domain/policy.js';
@@ -101,6 +102,12 @@ export interface Config {
   stagingBucket: string | null;
   /** How long a box's agent may take to answer a request (GPUBOT_AGENT_TIMEOUT). */
   agentTimeoutMs: number;
+  /**
+   * The sandbox cloud's projects beside GOOGLE_CLOUD_PROJECT (GPUBOT_SANDBOX_PROJECTS, comma-separated),
+   * for channels bound to a team's project (`/gpu team`); any other project answers as one the caller
+   * may not use. Ignored with a real cloud.
+   */
+  sandboxProjects: readonly string[];
   logLevel: 'debug' | 'info' | 'warning' | 'error';
   /** Warnings found while reading the settings, logged once at start-up. */
   warnings: readonly string[];
@@ -208,6 +215,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const auditKeepDays = intSetting(get('GPUBOT_AUDIT_DAYS'), 'GPUBOT_AUDIT_DAYS', DEFAULT_AUDIT_KEEP_DAYS, 1, 3650, problems);
   const stagingBucket = readStagingBucket(get('GPUBOT_STAGING_BUCKET'), cloud, problems);
   const agentTimeoutMs = durationSetting(get('GPUBOT_AGENT_TIMEOUT'), 'GPUBOT_AGENT_TIMEOUT', '10m', 60_000, problems, warnings);
+  const sandboxProjects = (get('GPUBOT_SANDBOX_PROJECTS') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  for (const p of sandboxProjects) if (!isProjectId(p)) problems.push(`GPUBOT_SANDBOX_PROJECTS has "${p}"; list project ids such as ml-lab-vision, separated by commas.`);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -240,6 +249,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     policy,
     stagingBucket,
     agentTimeoutMs,
+    sandboxProjects,
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });

@@ -36,6 +36,10 @@ import { JobWatcher } from './app/job-watcher.js';
 import { VertexAdapter } from './gcp/vertex.js';
 import { ComputeBoxAgent } from './gcp/box-agent.js';
 import { StagingAdapter } from './gcp/staging.js';
+import { perProject } from './gcp/projects.js';
+import { Teams } from './app/teams.js';
+import { TeamBudgetGate } from './app/team-budget.js';
+import { FirestoreTeamStore } from './store/team-store.js';
 import { BoxJobs } from './app/box-jobs.js';
 import { BoxJobController } from './app/box-job-controller.js';
 import { DEFAULT_PACKAGE_LIMIT_BYTES } from './domain/box-agent-script.js';
@@ -117,6 +121,8 @@ export async function startGpubot(
   // makes after /healthz answers (listeners never call Google), so start-up does not parse them.
   const compute = new ComputeAdapter({ project, authClient: auth, endpoint, clock });
   const monitoring = new MonitoringAdapter({ project, authClient: auth, rootUrl: endpoint });
+  // A team's project (`/gpu team`) gets the same adapters, on first use: same auth client, same endpoint.
+  const monitoringFor = perProject(project, monitoring, (p) => new MonitoringAdapter({ project: p, authClient: auth, rootUrl: endpoint }));
   const priceBook = new PriceBook({
     catalog: new BillingAdapter({ authClient: auth, rootUrl: endpoint }),
     store: new FirestorePriceStore(firestore, clock),
@@ -131,6 +137,7 @@ export async function startGpubot(
   const jobStore = new FirestoreJobStore(firestore, clock, config.auditKeepDays);
   const audit = new AuditLog({ reader: new FirestoreAuditStore(firestore), policy: { isAdmin: (user) => config.admins.has(user) }, clock });
   const training = new VertexAdapter({ project, authClient: auth, rootUrl: endpoint });
+  const trainingFor = perProject(project, training, (p) => new VertexAdapter({ project: p, authClient: auth, rootUrl: endpoint }));
   const noticeStore = new FirestoreNoticeStore(firestore, clock);
   const costStore = new FirestoreCostStore(firestore, clock);
   const pricesOrNone = (region: string) => prices(region).catch(() => undefined);
@@ -148,6 +155,10 @@ export async function startGpubot(
     usd: formatUsd,
   });
   const leases = new FirestoreLeaseStore(firestore, clock);
+  // `/gpu team`: a channel bound to a project, a region and a budget; its requests go there, and its
+  // budget gates them beside the policy.
+  const teams = new Teams({ store: new FirestoreTeamStore(firestore, config.auditKeepDays), clock, isAdmin: (user) => config.admins.has(user), admins: [...config.admins].sort() });
+  const gate = new TeamBudgetGate({ gate: policyGate, teams, costs: costStore, prices: pricesOrNone, clock, admins: [...config.admins].sort(), usd: formatUsd });
 
   let worker: Worker | null = null;
   const boxes = new BoxCommands({
@@ -159,7 +170,9 @@ export async function startGpubot(
     defaultRegion: config.region,
     minDiskGb: config.minDiskGb,
     maxDiskGb: config.maxDiskGb,
-    gate: policyGate,
+    gate,
+    teams,
+    project,
     admins: config.admins,
     idle: {
       defaultWindowMs: config.idleAfterMs,
@@ -176,7 +189,8 @@ export async function startGpubot(
     clock,
     nudge: { nudge: () => worker?.nudge() },
     newId: newJobId,
-    gate: policyGate,
+    gate,
+    teams,
     project,
     defaultRegion: config.region,
     resubmitFromBox: (asker, job) => boxJobs.resubmit(asker, job),
@@ -187,11 +201,13 @@ export async function startGpubot(
     jobs: jobStore,
     boxes: boxStore,
     policy: { isAdmin: (user) => config.admins.has(user) },
-    gate: policyGate,
+    gate,
     clock,
     nudge: { nudge: () => worker?.nudge() },
     newId: newJobId,
     bucket: config.stagingBucket,
+    teams,
+    project,
   });
 
   const stoppedReminders = new StoppedReminders({
@@ -247,7 +263,7 @@ export async function startGpubot(
     port: config.port,
     routes,
     log,
-    deps: { boxes, jobs, boxJobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user), jobApprovals, stoppedReminders },
+    deps: { boxes, jobs, boxJobs, log, clock, project, region: config.region, regions: [...new Set([config.region, ...REGIONS])], prices, costs, budgets: config.budgets, doctor, audit, policy: policyGate, isAdmin: (user) => config.admins.has(user), jobApprovals, stoppedReminders, teams, teamSpend: (team) => gate.spentThisMonth(team) },
   });
   slackClient = app.client;
 
@@ -266,10 +282,13 @@ export async function startGpubot(
     },
     accounts: new SlackGoogleAccounts(app.client, config.googleAccounts),
     project,
+    computeFor: (p) => compute.forProject(p),
     lease: { holds: (fence) => leases.holds(WORKER_LEASE, fence) },
   });
   const idleController = new IdleController({
     signals: monitoring,
+    signalsFor: monitoringFor,
+    project,
     store: boxStore,
     clock,
     log: log.child({ component: 'idle' }),
@@ -278,8 +297,11 @@ export async function startGpubot(
     maxKeepMs: config.idle.maxKeepMs,
   });
   const holder = `replica-${randomBytes(4).toString('hex')}`;
+  const boxAgent = new ComputeBoxAgent(compute, project);
   const boxJobController = new BoxJobController({
-    agent: new ComputeBoxAgent(compute, project),
+    agent: boxAgent,
+    agentFor: perProject(project, boxAgent, (p) => new ComputeBoxAgent(compute.forProject(p), p)),
+    project,
     staging: new StagingAdapter({ authClient: auth, rootUrl: endpoint }),
     jobs: jobStore,
     boxes: boxStore,
@@ -288,7 +310,7 @@ export async function startGpubot(
     answerWithinMs: config.agentTimeoutMs,
     maxPackageBytes: DEFAULT_PACKAGE_LIMIT_BYTES,
   });
-  const jobWatcher = new JobWatcher({ training, store: jobStore, clock, log: log.child({ component: 'job-watcher' }), project });
+  const jobWatcher = new JobWatcher({ training, trainingFor, store: jobStore, clock, log: log.child({ component: 'job-watcher' }), project });
   const cardClaims = new FirestoreCardClaimStore(firestore, clock);
   const notifier = new SlackNotifier({
     client: app.client,

@@ -15,6 +15,18 @@ import type { BoxTx, CloudFailure } from './ports.js';
 /** `audit`: what the tick found or did on its own that the trail records (an expiry, a console stop). */
 export type Change = { box: Box; notices: NoticeDraft[]; releaseName?: boolean; issued?: boolean; audit?: AuditEntry };
 
+/**
+ * Compute refused gpubot in the box's project: it does not exist, or gpubot's service account has no
+ * role there (Google answers both alike). Waiting would not help; the binding or the grant must change.
+ */
+export function projectRefused(project: string, failure: CloudFailure): NonNullable<Box['failure']> {
+  return {
+    code: 'PROJECT_REFUSED',
+    message: `Google Cloud refused gpubot in project \`${project}\`: ${failure.message}`,
+    hint: "Ask an admin to check this channel's binding (`/gpu team`), or to give gpubot's service account its roles in that project (README, deploy guide).",
+  };
+}
+
 export function quotaFailure(failure: CloudFailure, region: string, project: string): NonNullable<Box['failure']> {
   const quota = failure.quota ?? 'GPUS_ALL_REGIONS';
   return {

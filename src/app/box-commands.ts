@@ -16,6 +16,7 @@ import { applyKeep, NOT_WARNED } from '../domain/idle.js';
 import { requestedEntry, type AuditAction } from '../domain/audit.js';
 import type { BoxStore, Clock, Nudge, Policy } from './ports.js';
 import type { PolicyGate } from './policy-gate.js';
+import { placeInTeam, teamTag, type Team, type TeamTag } from '../domain/team.js';
 
 export interface BoxCommandsDeps {
   store: BoxStore;
@@ -31,6 +32,13 @@ export interface BoxCommandsDeps {
   gate?: Pick<PolicyGate, 'checkBox'>;
   /** Who can decide on approvals: no one approves their own request unless they are the only one. */
   admins?: ReadonlySet<string>;
+  /**
+   * The channel's team (`/gpu team`): a box asked for there is created in the team's project and region
+   * and counts in its spend. Absent (or with no `project`): every box goes to the configured project.
+   */
+  teams?: { teamOf(channel: string): Promise<Team | null> };
+  /** The configured project (GOOGLE_CLOUD_PROJECT), which a team bound without a project of its own uses. */
+  project?: string;
 }
 
 /** What the configuration allows for idle stops (see config.ts). */
@@ -58,8 +66,13 @@ export class BoxCommands {
    * transaction.
    */
   async requestBox(asker: Asker, request: BoxRequest, options: { pastBudget?: BudgetOverrun } = {}): Promise<Parsed<{ box: Box }>> {
+    // In a team's channel the box goes to the team's project, and to its region unless one of it is named.
+    const team = this.deps.teams === undefined || this.deps.project === undefined ? null : await this.deps.teams.teamOf(asker.channelId);
+    const place = placeInTeam(team, { region: request.region, zone: request.zone });
+    if (!place.ok) return place;
+    const tag: TeamTag = this.deps.project === undefined ? {} : teamTag(team, this.deps.project);
     const spec = resolveBoxSpec(request, {
-      defaultRegion: this.deps.defaultRegion,
+      defaultRegion: team?.region ?? this.deps.defaultRegion,
       minDiskGb: this.deps.minDiskGb,
       maxDiskGb: this.deps.maxDiskGb,
     });
@@ -77,7 +90,7 @@ export class BoxCommands {
       if (verdict.kind === 'approve') cause = verdict.cause;
     }
     const now = this.deps.clock.now();
-    const fresh = this.newBox(asker, request.name, { ...spec.value, ...settings }, now, cause);
+    const fresh: Box = { ...this.newBox(asker, request.name, { ...spec.value, ...settings }, now, cause), ...tag };
     const waits = fresh.status === 'awaiting-approval';
     // Most requests are new and their name free: one batched write says so, and answers the ack fast.
     // A waiting box also needs its notice to the admins written with it, which only a transaction does.

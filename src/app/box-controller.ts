@@ -4,7 +4,8 @@
  * deterministic, and an operation is recorded before the next step depends on it.
  */
 import { inLanes } from './lanes.js';
-import { boxRecord, commit, keepIssued, nextSeq, outsideEntry, quotaFailure, requestIdFor, type Change } from './box-change.js';
+import { boxRecord, commit, keepIssued, nextSeq, outsideEntry, projectRefused, quotaFailure, requestIdFor, type Change } from './box-change.js';
+import { listProjects } from './project-listings.js';
 import { isLive, type Box } from '../domain/box.js';
 import { fail, moveTo, moveToSince, regionOfZone, remainingZones } from '../domain/box-transitions.js';
 import { expireIfDue } from '../domain/box-approval.js';
@@ -12,6 +13,7 @@ import { tickEntry } from '../domain/audit.js';
 import { GPUS } from '../domain/gpus.js';
 import { instancePlan, type PlanContext } from '../domain/instance-plan.js';
 import { NOT_WARNED } from '../domain/idle.js';
+import { projectOf } from '../domain/team.js';
 import type { NoticeDraft } from '../domain/notice.js';
 import type {
   BoxStore,
@@ -20,6 +22,7 @@ import type {
   CloudResult,
   ComputePort,
   Fence,
+  ForProject,
   GoogleAccountsPort,
   LeaseCheck,
   Logger,
@@ -37,7 +40,10 @@ export interface BoxControllerDeps {
   clock: Clock;
   log: Logger;
   plan: PlanContext;
+  /** The configured project (GOOGLE_CLOUD_PROJECT): where `compute` goes, and records without a project live. */
   project: string;
+  /** Compute for a team's project (domain/team.ts); without it every box is taken to live in `project`. */
+  computeFor?: ForProject<ComputePort>;
   /** Confirms the lease right before each cloud side effect; without it only the Firestore writes are fenced. */
   lease?: LeaseCheck;
   /**
@@ -77,10 +83,13 @@ export class BoxController {
 
   /** One pass over every live box and every VM labelled as ours. */
   async reconcileAll(fence?: Fence): Promise<ReconcileReport> {
-    const [boxes, listing] = await Promise.all([this.deps.store.liveBoxes(), this.deps.compute.listManagedInstances()]);
-    const { instances, unreachableZones } = listing;
+    // The configured project and every project a live box lives in, each listed on its own.
+    const [boxes, listings] = await listProjects(this.deps, (project) => this.computeIn(project));
     const byBox = new Map<string, ObservedInstance>();
-    for (const i of instances) if (i.boxId !== null) byBox.set(i.boxId, i);
+    for (const [project, listing] of listings) {
+      if (listing === null) continue;
+      for (const i of listing.instances) if (i.boxId !== null) byBox.set(`${project}/${i.boxId}`, i);
+    }
     let errors = 0;
     const gets = { left: UNREACHABLE_GETS_PER_PASS };
     // Each box as this pass left it (a box it changed, as written), for the idle pass to reuse.
@@ -90,7 +99,12 @@ export class BoxController {
     await inLanes(boxes.map((box, at) => ({ box, at })), BOX_LANES, async ({ box, at }) => {
       const began = performance.now();
       try {
-        const observed = await this.sighting(box, byBox.get(box.id) ?? null, unreachableZones, gets);
+        const listing = listings.get(this.projectOf(box)) ?? null;
+        // A project whose listing failed this pass says nothing about its boxes' VMs: they keep their
+        // state. A box not created yet has none to miss, and goes on: its create says what fails, and a
+        // repeated insert (same request id) or the name already taken finds a VM made before a crash.
+        if (listing === null && box.zone !== null && box.status !== 'requested' && box.status !== 'awaiting-approval') return;
+        const observed = await this.sighting(box, byBox.get(`${this.projectOf(box)}/${box.id}`) ?? null, listing?.unreachableZones ?? new Set<string>(), gets);
         if (observed === 'unknown') return;
         const left = await this.reconcile(box, observed, fence);
         if (left !== undefined) after[at] = left;
@@ -103,26 +117,44 @@ export class BoxController {
         this.deps.log.error('box step failed; will retry next tick', { boxId: box.id, error });
       }
     });
-    const live = new Set(boxes.map((b) => b.id));
+    const live = new Set(boxes.map((b) => `${this.projectOf(b)}/${b.id}`));
     let orphans = 0;
-    for (const i of instances) {
-      if (i.boxId !== null && live.has(i.boxId)) continue;
-      // Never deleted: a person decides what an unknown VM is for.
-      if (await this.deps.store.rememberOrphan(i.id, fence)) {
-        orphans++;
-        this.deps.log.warn('VM labelled managed-by=gpubot is unknown to Firestore', { instance: i.name, zone: i.zone });
-        await this.deps.store.transact(fence ? { fence } : {}, async (tx) => {
-          tx.notify(null, [
-            {
-              to: 'admins',
-              event: { type: 'orphan-found', instance: { id: i.id, name: i.name, zone: i.zone, owner: i.ownerLabel, status: i.status } },
-            },
-          ]);
-        });
+    let instanceCount = 0;
+    for (const [project, listing] of listings) {
+      if (listing === null) continue;
+      instanceCount += listing.instances.length;
+      for (const i of listing.instances) {
+        if (i.boxId !== null && live.has(`${project}/${i.boxId}`)) continue;
+        // Never deleted: a person decides what an unknown VM is for.
+        if (await this.deps.store.rememberOrphan(i.id, fence)) {
+          orphans++;
+          this.deps.log.warn('VM labelled managed-by=gpubot is unknown to Firestore', { instance: i.name, zone: i.zone, project });
+          await this.deps.store.transact(fence ? { fence } : {}, async (tx) => {
+            tx.notify(null, [
+              {
+                to: 'admins',
+                event: { type: 'orphan-found', instance: { id: i.id, name: i.name, zone: i.zone, owner: i.ownerLabel, status: i.status, ...(project !== this.deps.project ? { project } : {}) } },
+              },
+            ]);
+          });
+        }
       }
     }
     const inFlight = boxes.filter((b) => IN_FLIGHT.has(b.status) || b.operation !== null).length;
-    return { boxes: boxes.length, instances: instances.length, errors, orphans, inFlight, live: after.filter((b): b is Box => b !== null && isLive(b)) };
+    return { boxes: boxes.length, instances: instanceCount, errors, orphans, inFlight, live: after.filter((b): b is Box => b !== null && isLive(b)) };
+  }
+
+  private projectOf(box: Box): string {
+    return projectOf(box, this.deps.project);
+  }
+
+  private computeIn(project: string): ComputePort {
+    return this.deps.computeFor === undefined || project === this.deps.project ? this.deps.compute : this.deps.computeFor(project);
+  }
+
+  /** Compute in the project the box's VM lives in. */
+  private computeOf(box: Box): ComputePort {
+    return this.computeIn(this.projectOf(box));
   }
 
   /**
@@ -144,7 +176,7 @@ export class BoxController {
       }
       gets.left--;
     }
-    const got = await this.deps.compute.getInstance(box.zone, box.name);
+    const got = await this.computeOf(box).getInstance(box.zone, box.name);
     if (!got.ok) {
       this.deps.log.warn('could not confirm a VM missing from the listing; retrying next tick', { boxId: box.id, failure: got.failure });
       return 'unknown';
@@ -255,7 +287,8 @@ export class BoxController {
     const gpu = GPUS[box.spec.gpu];
     let zone = box.zone;
     if (zone === null || box.zonesTried.length === 0) {
-      const offering = await this.deps.compute.zonesOffering(box.spec.region, gpu.acceleratorType);
+      const offering = await this.computeOf(box).zonesOffering(box.spec.region, gpu.acceleratorType);
+      if (!offering.ok && offering.failure.kind === 'permission') return this.failedChange(box, projectRefused(this.projectOf(box), offering.failure), now);
       if (!offering.ok) return this.transient(box, offering.failure);
       if (box.spec.zone !== null && !offering.value.includes(box.spec.zone)) {
         return this.failedChange(box, {
@@ -273,7 +306,7 @@ export class BoxController {
     // with the same id and gets the same operation back.
     const requestId = requestIdFor(box, 'insert', zone);
     await this.mayAct(fence);
-    const result = await this.deps.compute.insertInstance(plan, requestId);
+    const result = await this.computeOf(box).insertInstance(plan, requestId);
     if (!result.ok) return this.insertFailed(box, zone, result.failure, observed, fence);
     return {
       box: { ...moveTo(box, 'creating', now, zone), zone, operation: { name: result.value.name, zone, action: 'insert', startedAt: now }, requestSeq: nextSeq(box) },
@@ -286,7 +319,7 @@ export class BoxController {
     const now = this.deps.clock.now();
     if (failure.kind === 'stockout') {
       const tried = { ...box, zonesTried: [...box.zonesTried, { zone, outcome: 'stockout' as const, message: failure.message, at: now }] };
-      const offering = await this.deps.compute.zonesOffering(box.spec.region, GPUS[box.spec.gpu].acceleratorType);
+      const offering = await this.computeOf(box).zonesOffering(box.spec.region, GPUS[box.spec.gpu].acceleratorType);
       const next = offering.ok ? remainingZones(tried, offering.value)[0] : undefined;
       if (next === undefined) return this.noZoneLeft(tried, offering.ok ? offering.value : [zone]);
       return {
@@ -295,7 +328,7 @@ export class BoxController {
       };
     }
     if (failure.kind === 'already-exists') {
-      const existing = await this.deps.compute.getInstance(zone, box.name);
+      const existing = await this.computeOf(box).getInstance(zone, box.name);
       if (existing.ok && existing.value !== null && existing.value.boxId === box.id) {
         return { box: { ...moveTo(box, 'booting', now), zone, operation: null }, notices: [] };
       }
@@ -305,7 +338,7 @@ export class BoxController {
         hint: 'Pick another name for the box, or delete that VM in the console if nobody needs it.',
       }, observed, fence);
     }
-    if (failure.kind === 'quota') return this.failed(box, quotaFailure(failure, box.spec.region, this.deps.project), observed, fence);
+    if (failure.kind === 'quota') return this.failed(box, quotaFailure(failure, box.spec.region, this.projectOf(box)), observed, fence);
     if (failure.kind === 'transient') return this.transient(box, failure);
     return this.failed(box, {
       code: failure.code ?? 'CLOUD_ERROR',
@@ -338,7 +371,7 @@ export class BoxController {
     const op = box.operation;
     if (op === null) return null;
     const ref: OperationRef = { name: op.name, zone: op.zone };
-    const state = await this.deps.compute.getOperation(ref);
+    const state = await this.computeOf(box).getOperation(ref);
     if (!state.ok) {
       if (state.failure.kind !== 'not-found') return this.transient(box, state.failure);
       // Compute forgets old operations: judge by what the VM looks like instead.
@@ -381,7 +414,7 @@ export class BoxController {
     if (observed.status === 'TERMINATED' || observed.status === 'STOPPING' || observed.status === 'SUSPENDED') {
       if (box.status === 'starting') return null;
       const since = box.history.at(-1)?.at ?? box.createdAt;
-      const preempted = observed.spot ? await this.deps.compute.wasPreempted(observed.zone, observed.name, since) : null;
+      const preempted = observed.spot ? await this.computeOf(box).wasPreempted(observed.zone, observed.name, since) : null;
       const cause = preempted?.ok && preempted.value ? 'preempted' : 'outside';
       // Observed state wins: the box is stopped now, and stays so until someone starts it.
       return {
@@ -445,7 +478,7 @@ export class BoxController {
     if (observed === null) {
       // Nothing in Compute; but an insert may be in flight: let it finish before deciding.
       if (box.operation !== null && box.operation.action === 'insert') {
-        const state = await this.deps.compute.getOperation({ name: box.operation.name, zone: box.operation.zone });
+        const state = await this.computeOf(box).getOperation({ name: box.operation.name, zone: box.operation.zone });
         if (!state.ok && state.failure.kind !== 'not-found') return this.transient(box, state.failure);
         if (state.ok && !state.value.done) return null;
         // The insert made a VM after all: forget the operation and let the next tick's get find it.
@@ -464,10 +497,10 @@ export class BoxController {
     await this.mayAct(fence);
     const call =
       action === 'start'
-        ? this.deps.compute.startInstance(zone, box.name, requestId)
+        ? this.computeOf(box).startInstance(zone, box.name, requestId)
         : action === 'stop'
-          ? this.deps.compute.stopInstance(zone, box.name, requestId)
-          : this.deps.compute.deleteInstance(zone, box.name, requestId);
+          ? this.computeOf(box).stopInstance(zone, box.name, requestId)
+          : this.computeOf(box).deleteInstance(zone, box.name, requestId);
     const result: CloudResult<OperationRef> = await call;
     if (!result.ok) {
       if (result.failure.kind === 'not-found') return this.deletedChange(box, action === 'delete' ? 'request' : 'outside');
@@ -521,7 +554,7 @@ export class BoxController {
     ];
     const requestId = requestIdFor(cleaning, 'delete', observed.zone);
     await this.mayAct(fence);
-    const result = await this.deps.compute.deleteInstance(observed.zone, observed.name, requestId);
+    const result = await this.computeOf(box).deleteInstance(observed.zone, observed.name, requestId);
     if (!result.ok && result.failure.kind !== 'not-found') {
       this.deps.log.warn('could not delete the VM of a failed create yet; retrying next tick', { boxId: box.id, failure: result.failure });
       return { box: cleaning, notices };

@@ -7,13 +7,17 @@
  */
 import { agentSilent, copyRequest, jobPrefix, packageRefusal, packageRequest, type BoxJobCopy, type BoxJobSource } from '../domain/box-job.js';
 import { isJobOver, type Job, type JobFailure, type JobStatus } from '../domain/job.js';
-import type { Clock, Fence, Logger } from './ports.js';
+import type { Clock, Fence, ForProject, Logger } from './ports.js';
 import type { BoxAgentPort, StagingPort } from './ports/box-agent.js';
 import type { BoxStore } from './ports/boxes.js';
 import type { JobStore } from './ports/jobs.js';
 
 export interface BoxJobControllerDeps {
+  /** The agent of boxes in the configured project. */
   agent: BoxAgentPort;
+  /** The agent of boxes in a team's project (domain/team.ts), with the configured `project`; absent: every box is in the configured one. */
+  agentFor?: ForProject<BoxAgentPort>;
+  project?: string;
   staging: StagingPort;
   jobs: JobStore;
   boxes: Pick<BoxStore, 'getBox'>;
@@ -37,6 +41,12 @@ export class BoxJobController {
     return { waiting: jobs.length };
   }
 
+  /** The agent of a box in `project` (undefined: a box recorded before teams, in the configured project). */
+  private agentIn(project: string | undefined): BoxAgentPort {
+    const { agentFor, project: configured } = this.deps;
+    return agentFor === undefined || project === undefined || project === configured ? this.deps.agent : agentFor(project);
+  }
+
   private async step(job: Job, fence: Fence): Promise<void> {
     const source = job.fromBox;
     if (source === null || source === undefined) return;
@@ -58,7 +68,7 @@ export class BoxJobController {
         await this.giveUp(job, fence, 'failed', { code: 'BOX_NOT_READY', message: `\`${source.box}\` is ${state}, so it could not package the code; no job was created. Start it and submit again.`, logLines: [] });
         return;
       }
-      const asked = await this.deps.agent.ask(box.zone, box.name, packageRequest(source, job.id, this.deps.maxPackageBytes));
+      const asked = await this.agentIn(box.project).ask(box.zone, box.name, packageRequest(source, job.id, this.deps.maxPackageBytes));
       if (!asked.ok) {
         if (asked.failure.kind === 'transient') {
           this.deps.log.warn('asking the box agent will be retried', { jobId: job.id, error: asked.failure.message });
@@ -67,10 +77,10 @@ export class BoxJobController {
         await this.giveUp(job, fence, 'failed', { code: 'AGENT_UNREACHABLE', message: `I could not reach \`${source.box}\` to package the code: ${asked.failure.message}`, logLines: [] });
         return;
       }
-      await this.update(job.id, fence, (j, s) => (s.state === 'packaging' && s.askedAt === null ? { ...j, fromBox: { ...s, zone: box.zone ?? s.zone, askedAt: now } } : null));
+      await this.update(job.id, fence, (j, s) => (s.state === 'packaging' && s.askedAt === null ? { ...j, fromBox: { ...s, zone: box.zone ?? s.zone, ...(box.project !== undefined ? { boxProject: box.project } : {}), askedAt: now } } : null));
       return;
     }
-    const answer = await this.deps.agent.answerTo(source.zone, source.box, source.requestId);
+    const answer = await this.agentIn(source.boxProject).answerTo(source.zone, source.box, source.requestId);
     if (answer.ok && answer.value === null) {
       // No answer yet: a box stopped or deleted meanwhile never will give one, so say so now, not at the timeout.
       const box = await this.deps.boxes.getBox(source.boxId);
@@ -108,17 +118,17 @@ export class BoxJobController {
         await finish({ state: 'failed', message: `\`${source.box}\` is ${box?.status ?? 'gone'}; start it and click again.` });
         return;
       }
-      const asked = await this.deps.agent.ask(box.zone, box.name, copyRequest(copy, source.bucket, job.id));
+      const asked = await this.agentIn(box.project).ask(box.zone, box.name, copyRequest(copy, source.bucket, job.id));
       if (!asked.ok) {
         if (asked.failure.kind === 'transient') return;
         await finish({ state: 'failed', message: `I could not reach \`${source.box}\`: ${asked.failure.message}` });
         return;
       }
-      await this.update(job.id, fence, (j, s) => (s.copy !== null && s.copy.requestId === copy.requestId && s.copy.state === 'requested' ? { ...j, fromBox: { ...s, zone: box.zone ?? s.zone, copy: { ...s.copy, state: 'asked', askedAt: now } } } : null));
+      await this.update(job.id, fence, (j, s) => (s.copy !== null && s.copy.requestId === copy.requestId && s.copy.state === 'requested' ? { ...j, fromBox: { ...s, zone: box.zone ?? s.zone, ...(box.project !== undefined ? { boxProject: box.project } : {}), copy: { ...s.copy, state: 'asked', askedAt: now } } } : null));
       return;
     }
     const askedAt = copy.askedAt ?? copy.requestedAt;
-    const answer = await this.deps.agent.answerTo(source.zone, source.box, copy.requestId);
+    const answer = await this.agentIn(source.boxProject).answerTo(source.zone, source.box, copy.requestId);
     const late = now - askedAt > this.deps.answerWithinMs;
     if (!answer.ok || answer.value === null) {
       if (late) await finish({ state: 'failed', message: agentSilent(source.box, now - askedAt).message.replace(', so no job was created', '') });
@@ -135,7 +145,7 @@ export class BoxJobController {
     if (source === null || source === undefined) return;
     if (source.askedAt !== null) {
       // An agent that comes back (or answers late) must not upload for a job that is over.
-      const withdrawn = await this.deps.agent.withdraw(source.zone, source.box, source.requestId);
+      const withdrawn = await this.agentIn(source.boxProject).withdraw(source.zone, source.box, source.requestId);
       if (!withdrawn.ok && withdrawn.failure.kind !== 'not-found') {
         this.deps.log.warn('withdrawing the box agent request will be retried', { jobId: job.id, error: withdrawn.failure.message });
         return;

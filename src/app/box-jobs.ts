@@ -17,6 +17,7 @@ import type { Clock, Nudge, Policy } from './ports.js';
 import type { BoxStore } from './ports/boxes.js';
 import type { JobStore } from './ports/jobs.js';
 import type { PolicyGate } from './policy-gate.js';
+import { teamTag, type Team } from '../domain/team.js';
 
 export interface BoxJobsDeps {
   jobs: JobStore;
@@ -28,6 +29,9 @@ export interface BoxJobsDeps {
   newId: () => string;
   /** GPUBOT_STAGING_BUCKET, a bare bucket name; null: training from a box is not set up. */
   bucket: string | null;
+  /** The channel's team and the configured project: a job asked for in a team's channel goes to its project (domain/team.ts). */
+  teams?: { teamOf(channel: string): Promise<Team | null> };
+  project?: string;
 }
 
 export class BoxJobs {
@@ -59,6 +63,8 @@ export class BoxJobs {
       if (verdict.kind === 'approve') cause = verdict.cause;
     }
     const zone = box.zone ?? '';
+    const team = this.deps.teams === undefined || this.deps.project === undefined ? null : await this.deps.teams.teamOf(asker.channelId);
+    const tag = this.deps.project === undefined ? {} : teamTag(team, this.deps.project);
     const now = this.deps.clock.now();
     const result = await this.deps.jobs.transact({ requestKey: asker.requestKey }, async (tx): Promise<Parsed<{ job: Job; box: Box }>> => {
       const plan = planJob(request, { owner: asker.userId, jobId: id, defaultRegion: box.spec.region });
@@ -66,6 +72,7 @@ export class BoxJobs {
         boxId: box.id,
         box: box.name,
         zone,
+        ...(box.project !== undefined ? { boxProject: box.project } : {}),
         dir: req.dir,
         entry: { ...req.entry },
         bucket,
@@ -90,6 +97,7 @@ export class BoxJobs {
         failure: null,
         fromBox,
         ...(cause !== undefined ? { approval: waitingApproval(cause, now) } : {}),
+        ...tag,
         createdAt: now,
         startedAt: null,
         endedAt: null,

@@ -35,8 +35,10 @@ export class CostReports {
     }
     const now = this.deps.clock.now();
     const period = periodOf(range, now);
-    const owner = who.kind === 'all' ? null : who.kind === 'user' ? who.userId : asker;
-    const [boxes, jobs] = await Promise.all([this.deps.store.boxesSince(period.fromMs, owner), this.deps.store.jobsSince(period.fromMs, owner)]);
+    // A team's spend is its channel's to see (the records asked for there), like the cards posted there.
+    const owner = who.kind === 'all' || who.kind === 'team' ? null : who.kind === 'user' ? who.userId : asker;
+    const team = who.kind === 'team' ? who.channel : undefined;
+    const [boxes, jobs] = await Promise.all([this.deps.store.boxesSince(period.fromMs, owner, team), this.deps.store.jobsSince(period.fromMs, owner, team)]);
     const regions = [...new Set([...boxes.boxes.map((b) => b.spec.region), ...jobs.jobs.map((j) => j.region)])];
     const tables = new Map<string, PriceTable>();
     await Promise.all(

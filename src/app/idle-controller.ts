@@ -10,8 +10,9 @@ import { BOT_ACTOR, type AuditEntry } from '../domain/audit.js';
 import type { BoxStore, Clock, Fence, Logger } from './ports.js';
 import { isIdleSignalsUnavailable, type IdleSignalsPort } from './ports/idle.js';
 import { inLanes } from './lanes.js';
+import { readSignals, type SignalSources } from './project-signals.js';
 
-export interface IdleControllerDeps {
+export interface IdleControllerDeps extends SignalSources {
   signals: IdleSignalsPort;
   store: BoxStore;
   clock: Clock;
@@ -62,7 +63,8 @@ export class IdleController {
     const longest = Math.max(...running.map((b) => windowOf(b) ?? 0), this.deps.policy.defaultWindowMs);
     let signals;
     try {
-      signals = await this.deps.signals.idleSignals(longest, now);
+      // Per project: a team's boxes are read from their own project's Monitoring (project-signals.ts).
+      signals = await readSignals(running, this.deps, longest, now, this.deps.log);
     } catch (error) {
       // Without signals nothing can be judged idle; skipping the pass is the safe answer.
       if (isIdleSignalsUnavailable(error)) {
@@ -77,7 +79,7 @@ export class IdleController {
       const window = windowOf(box);
       const policy: IdlePolicy = { gpuBelowPercent: this.deps.policy.gpuBelowPercent, cpuBelowFraction: this.deps.policy.cpuBelowFraction, windowMs: window ?? longest };
       const since = runningSince(box);
-      const judgement = judgeIdle(signals.get(box.instanceId ?? '') ?? null, policy, { runningSinceMs: since, idleWindowMs: window }, now);
+      const judgement = judgeIdle(signals(box), policy, { runningSinceMs: since, idleWindowMs: window }, now);
       // A box nothing can be judged by still meets the maximum running time, after the usual warning.
       const blindLimit = (box.spec.maxRunningMs ?? null) === null && judgement.blind && this.deps.policy.maxRunningMs !== undefined;
       const maxRunningMs = box.spec.maxRunningMs ?? (blindLimit ? (this.deps.policy.maxRunningMs ?? null) : null);

@@ -13,6 +13,7 @@ import type { PolicyGate } from './policy-gate.js';
 import { requestedEntry } from '../domain/audit.js';
 import { waitingApproval, type ApprovalCause } from '../domain/box-approval.js';
 import { withdrawJob } from './job-approvals.js';
+import { placeInTeam, teamTag, type Team } from '../domain/team.js';
 
 export interface JobCommandsDeps {
   store: JobStore;
@@ -24,6 +25,8 @@ export interface JobCommandsDeps {
   gate?: Pick<PolicyGate, 'checkJob'>;
   project: string;
   defaultRegion: string;
+  /** The channel's team (`/gpu team`): a job asked for there goes to the team's project and region. */
+  teams?: { teamOf(channel: string): Promise<Team | null> };
   /** [Resubmit] of a job trained from a box (app/box-jobs.ts): its box packages the code again. */
   resubmitFromBox?: (asker: Asker, job: Job) => Promise<Parsed<{ job: Job }>>;
 }
@@ -36,8 +39,14 @@ export class JobCommands {
   /** `/train submit`: records the job; the watcher creates it in Vertex AI. A retry returns the first answer. */
   async submit(asker: Asker, request: TrainRequest): Promise<Parsed<{ job: Job }>> {
     let cause: ApprovalCause | undefined;
+    // In a team's channel the job goes to the team's project, and to its region unless one of it is named.
+    const team = this.deps.teams === undefined ? null : await this.deps.teams.teamOf(asker.channelId);
+    const place = placeInTeam(team, { region: request.region, zone: null });
+    if (!place.ok) return place;
+    const defaultRegion = team?.region ?? this.deps.defaultRegion;
+    const tag = teamTag(team, this.deps.project);
     if (this.deps.gate !== undefined) {
-      const planned = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion: this.deps.defaultRegion });
+      const planned = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion });
       const verdict = await this.deps.gate.checkJob(asker.userId, asker.channelId, planned.region, planned.plan);
       if (verdict.kind === 'refuse') return { ok: false, error: verdict.error };
       // A job a rule sends to an admin is recorded to wait: nothing reaches Vertex AI until one approves.
@@ -46,7 +55,7 @@ export class JobCommands {
     const now = this.deps.clock.now();
     const result = await this.deps.store.transact({ requestKey: asker.requestKey }, async (tx): Promise<Parsed<{ job: Job }>> => {
       const id = this.deps.newId();
-      const planned = planJob(request, { owner: asker.userId, jobId: id, defaultRegion: this.deps.defaultRegion });
+      const planned = planJob(request, { owner: asker.userId, jobId: id, defaultRegion });
       const job: Job = {
         id,
         name: request.name,
@@ -60,6 +69,7 @@ export class JobCommands {
         vertexJobId: null,
         failure: null,
         ...(cause !== undefined ? { approval: waitingApproval(cause, now) } : {}),
+        ...tag,
         createdAt: now,
         startedAt: null,
         endedAt: null,

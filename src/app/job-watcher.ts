@@ -4,7 +4,8 @@
  * every step is safe to repeat, so a process killed mid-tick loses nothing and the next tick resumes.
  */
 import { isJobOver, statusOfVertexState, type Job, type JobFailure, type JobStatus } from '../domain/job.js';
-import type { CloudFailure, Clock, Fence, Logger, ObservedJob, TrainingPort } from './ports.js';
+import type { CloudFailure, Clock, Fence, ForProject, Logger, ObservedJob, TrainingPort } from './ports.js';
+import { projectOf } from '../domain/team.js';
 import { isTrainingUnavailable, vertexJobKind } from './ports.js';
 import { tuningOutcome, type TuningOutcome } from '../domain/tuning-plan.js';
 import type { JobStore } from './ports/jobs.js';
@@ -15,7 +16,10 @@ export interface JobWatcherDeps {
   store: JobStore;
   clock: Clock;
   log: Logger;
+  /** The configured project: where `training` goes, and where jobs recorded without a project live. */
   project: string;
+  /** Vertex AI in a team's project (domain/team.ts); without it every job is taken to live in `project`. */
+  trainingFor?: ForProject<TrainingPort>;
 }
 
 /** Error lines a failure notice quotes. */
@@ -62,19 +66,24 @@ export class JobWatcher {
     const current = toCreate.length > 0 || expired > 0 ? await this.deps.store.activeJobs() : jobs;
     const watched = current.filter((j) => j.vertexJobId !== null);
     let ended = 0;
-    const regions = [...new Set(watched.map((j) => j.region))];
-    for (const region of regions) {
+    // One listing per project and region: a team's jobs live in its project (domain/team.ts), and a
+    // listing that fails in one says nothing about another's jobs.
+    const places = [...new Set(watched.map((j) => placeOf(j, this.deps.project)))];
+    for (const place of places) {
       let observed: ObservedJob[];
-      const inRegion = watched.filter((j) => j.region === region);
+      const inRegion = watched.filter((j) => placeOf(j, this.deps.project) === place);
+      const first = inRegion[0];
+      if (first === undefined) continue;
+      const region = first.region;
       // Only the jobs being watched: not over, created since the oldest watched record (less a margin).
       const createdSince = Math.min(...inRegion.map((j) => j.createdAt)) - LIST_MARGIN_MS;
       try {
         const kinds = [...new Set(inRegion.map((j) => vertexJobKind(j.plan)))];
-        observed = await this.deps.training.listManagedJobs(region, { activeOnly: true, createdSince, kinds });
+        observed = await this.trainingOf(first).listManagedJobs(region, { activeOnly: true, createdSince, kinds });
       } catch (error) {
         // Half a listing would make running jobs look gone: skip the region this pass.
-        if (isTrainingUnavailable(error)) this.deps.log.warn('Vertex AI jobs could not be listed', { region, error: error.message });
-        else this.deps.log.error('listing Vertex AI jobs failed', { region, error });
+        if (isTrainingUnavailable(error)) this.deps.log.warn('Vertex AI jobs could not be listed', { region, project: projectOf(first, this.deps.project), error: error.message });
+        else this.deps.log.error('listing Vertex AI jobs failed', { region, project: projectOf(first, this.deps.project), error });
         continue;
       }
       const byRecord = new Map(observed.filter((o) => o.recordId !== null).map((o) => [o.recordId, o]));
@@ -92,12 +101,18 @@ export class JobWatcher {
     return { active: current.length - ended, changing };
   }
 
+  /** Vertex AI in the project the job lives in. */
+  private trainingOf(job: Job): TrainingPort {
+    const project = projectOf(job, this.deps.project);
+    return this.deps.trainingFor === undefined || project === this.deps.project ? this.deps.training : this.deps.trainingFor(project);
+  }
+
   /** A recorded job not yet in Vertex AI: create it (by its record id, so a repeat finds the first). */
   private async create(job: Job, fence: Fence): Promise<void> {
     if (job.desired === 'cancelled') {
       // A create whose record write was lost has a job in Vertex AI all the same: closing the record
       // without looking would leave that job running, and billing, with nobody watching it.
-      const found = await this.deps.training.jobForRecord(job.region, job.id, vertexJobKind(job.plan));
+      const found = await this.trainingOf(job).jobForRecord(job.region, job.id, vertexJobKind(job.plan));
       if (!found.ok) {
         this.deps.log.warn('Vertex AI look-up before a cancel will be retried', { jobId: job.id, error: found.failure.message });
         return;
@@ -112,7 +127,7 @@ export class JobWatcher {
     }
     if (job.createTriedAt != null) {
       // A create was tried before: it may have made a job whose answer or record write was lost.
-      const found = await this.deps.training.jobForRecord(job.region, job.id, vertexJobKind(job.plan));
+      const found = await this.trainingOf(job).jobForRecord(job.region, job.id, vertexJobKind(job.plan));
       if (!found.ok) {
         this.deps.log.warn('Vertex AI look-up before a repeated create will be retried', { jobId: job.id, error: found.failure.message });
         return;
@@ -129,7 +144,7 @@ export class JobWatcher {
     }
     // The intent first: a crash after the create, before the job's name is written, is then known.
     await this.markCreateTried(job.id, fence);
-    const created = await this.deps.training.createJob(job.region, job.plan, job.id);
+    const created = await this.trainingOf(job).createJob(job.region, job.plan, job.id);
     if (created.ok) {
       // The created job's name is recorded before anything else (a direct get finds it from then on);
       // then through follow: a job found by its label may have ended already, and its end is told.
@@ -142,7 +157,7 @@ export class JobWatcher {
       this.deps.log.warn('Vertex AI create will be retried', { jobId: job.id, error: failure.message });
       return;
     }
-    await this.end(job.id, fence, 'failed', createFailure(failure, job.region, this.deps.project), null);
+    await this.end(job.id, fence, 'failed', createFailure(failure, job.region, projectOf(job, this.deps.project)), null);
   }
 
   /** Brings the record up to what Vertex AI shows, and cancels a job someone asked to cancel; true when it ended. */
@@ -152,7 +167,7 @@ export class JobWatcher {
       // Not in the listing: it ended since (the listing leaves ended jobs out), the listing lags, or it
       // was deleted. Only a direct get that answers 404 says it is gone.
       if (job.vertexJobId === null) return false;
-      const got = await this.deps.training.getJob(job.region, job.vertexJobId, vertexJobKind(job.plan));
+      const got = await this.trainingOf(job).getJob(job.region, job.vertexJobId, vertexJobKind(job.plan));
       if (!got.ok) {
         this.deps.log.warn('a job missing from the listing could not be read; asking again next pass', { jobId: job.id, error: got.failure.message });
         return false;
@@ -165,7 +180,7 @@ export class JobWatcher {
     }
     const status = statusOfVertexState(seen.state);
     if (job.desired === 'cancelled' && !isJobOver({ status }) && status !== 'cancelling') {
-      const cancelled = await this.deps.training.cancelJob(job.region, seen.id, vertexJobKind(job.plan));
+      const cancelled = await this.trainingOf(job).cancelJob(job.region, seen.id, vertexJobKind(job.plan));
       if (!cancelled.ok && cancelled.failure.kind !== 'not-found') {
         this.deps.log.warn('Vertex AI cancel will be retried', { jobId: job.id, error: cancelled.failure.message });
       }
@@ -173,7 +188,7 @@ export class JobWatcher {
     if (isJobOver({ status })) {
       let failure: JobFailure | null = null;
       if (status === 'failed') {
-        const lines = await this.deps.training.failureLog(seen.id, job.region, LOG_LINES);
+        const lines = await this.trainingOf(job).failureLog(seen.id, job.region, LOG_LINES);
         failure = { code: 'VERTEX_FAILED', message: seen.error?.message || 'Vertex AI reported the job failed without a message.', logLines: lines.ok ? lines.value : [] };
       }
       const tuning = await this.tuningEnd(job, seen);
@@ -198,7 +213,7 @@ export class JobWatcher {
     if (study === undefined) return undefined;
     let trials = seen.trials;
     if (trials === undefined) {
-      const got = await this.deps.training.getJob(job.region, seen.id, 'tuning');
+      const got = await this.trainingOf(job).getJob(job.region, seen.id, 'tuning');
       if (!got.ok) {
         this.deps.log.warn('the trials of an ended tuning job could not be read; asking again next pass', { jobId: job.id, error: got.failure.message });
         return null;
@@ -254,6 +269,11 @@ export class JobWatcher {
       ]);
     });
   }
+}
+
+/** Where a job's listing is read: its project and region. */
+function placeOf(job: Job, configured: string): string {
+  return `${projectOf(job, configured)}/${job.region}`;
 }
 
 /** Why Vertex AI refused the create, for the person: the quota and where to raise it, or Vertex AI's own words. */

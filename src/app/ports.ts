@@ -21,3 +21,4 @@ export * from './ports/accounts.js';
 export * from './ports/audit.js';
 export * from './ports/box-agent.js';
 export * from './ports/stopped-reminders.js';
+export * from './ports/teams.js';

@@ -20,6 +20,9 @@ export const AUDIT_ACTIONS = [
   'approve',
   'deny',
   'policy-change',
+  /** A channel bound to a team (project, region, budget), or its binding changed or cleared (`/gpu team`). */
+  'team-bind',
+  'team-clear',
   'idle-stop',
   'job-submit',
   'job-cancel',
@@ -46,7 +49,7 @@ export interface AuditEntry {
   /** A Slack user id, or `gpubot` for what the bot did on its own (an idle stop). */
   who: string;
   action: AuditAction;
-  targetKind: 'box' | 'job' | 'policy';
+  targetKind: 'box' | 'job' | 'policy' | 'team';
   targetId: string;
   /** The box's or job's name, as people search for it. */
   targetName: string;

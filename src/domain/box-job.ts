@@ -13,6 +13,8 @@ export interface BoxJobSource {
   /** The box's name, also its VM's name. */
   box: string;
   zone: string;
+  /** The project the box's VM lives in, written when its agent is asked; absent: the configured project (domain/team.ts). */
+  boxProject?: string;
   /** The packaged directory, relative to the notebook's home directory. */
   dir: string;
   entry: BoxEntry;

@@ -156,6 +156,10 @@ export interface Box {
   ownerAccount?: string;
   /** [Keep 30 days] on the weekly stopped-box reminder: no reminder about this box before then (stopped-reminder.ts). */
   stoppedQuietUntil?: number;
+  /** The Google Cloud project its VM lives in; absent on records from before teams: the configured project (domain/team.ts). */
+  project?: string;
+  /** The channel of the team it was asked for in (`/gpu team`), whose spend it counts in; absent: no team. */
+  team?: string;
 }
 
 export const BOX_STATUSES: readonly BoxStatus[] = [

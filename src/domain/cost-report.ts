@@ -14,7 +14,11 @@ import { hourlyPrice, type PriceSource, type PriceTable } from './prices.js';
 export type CostRange = { kind: 'days'; days: number } | { kind: 'month' };
 
 /** Whose spend `/gpu cost` shows. */
-export type CostWho = { kind: 'me' } | { kind: 'user'; userId: string } | { kind: 'all' };
+/** `team`: the records asked for in that channel while it was bound to a team (domain/team.ts). */
+export type CostWho = { kind: 'me' } | { kind: 'user'; userId: string } | { kind: 'all' } | { kind: 'team'; channel: string };
+
+/** The `byTeam` key of spend asked for outside any team's channel. */
+export const NO_TEAM = '';
 
 export const DEFAULT_COST_RANGE: CostRange = { kind: 'days', days: 7 };
 export const MAX_COST_DAYS = 92;
@@ -69,6 +73,8 @@ export interface CostReport {
   total: number;
   /** Highest first. */
   byPerson: SpendLine[];
+  /** By team channel (`NO_TEAM` for records of no team), highest first. */
+  byTeam: SpendLine[];
   byBox: BoxSpend[];
   /**
    * Training jobs' spend, highest first: a job's `jobCost` clipped to the period adds a line here and
@@ -105,6 +111,7 @@ function ranked(map: Map<string, number>): SpendLine[] {
 
 export function buildCostReport(records: CostRecords, prices: (region: string) => PriceTable | undefined, period: Period, nowMs: number): CostReport {
   const byPerson = new Map<string, number>();
+  const byTeam = new Map<string, number>();
   const byBox: BoxSpend[] = [];
   const byJob: JobSpend[] = [];
   const dayTotals = new Map<number, number>();
@@ -136,6 +143,7 @@ export function buildCostReport(records: CostRecords, prices: (region: string) =
     missing.push(...cost.missing);
     total += cost.total;
     byPerson.set(box.owner, (byPerson.get(box.owner) ?? 0) + cost.total);
+    byTeam.set(box.team ?? NO_TEAM, (byTeam.get(box.team ?? NO_TEAM) ?? 0) + cost.total);
     byBox.push({ key: box.id, name: box.name, owner: box.owner, total: cost.total });
     addDays({ key: box.id, kind: 'box', name: box.name, owner: box.owner }, costByDay(box, table, period.fromMs, period.toMs, nowMs));
   }
@@ -152,6 +160,7 @@ export function buildCostReport(records: CostRecords, prices: (region: string) =
     if (cost.total === 0) continue;
     total += cost.total;
     byPerson.set(job.owner, (byPerson.get(job.owner) ?? 0) + cost.total);
+    byTeam.set(job.team ?? NO_TEAM, (byTeam.get(job.team ?? NO_TEAM) ?? 0) + cost.total);
     byJob.push({ key: job.id, name: job.name, owner: job.owner, total: cost.total });
     addDays({ key: job.id, kind: 'job', name: job.name, owner: job.owner }, jobCostByDay(job, table, period.fromMs, period.toMs, nowMs));
   }
@@ -161,6 +170,7 @@ export function buildCostReport(records: CostRecords, prices: (region: string) =
     period,
     total,
     byPerson: ranked(byPerson),
+    byTeam: ranked(byTeam),
     byBox,
     byJob,
     byDay: [...dayTotals.entries()].sort((a, b) => a[0] - b[0]).map(([dayStartMs, t]) => ({ dayStartMs, total: t })),

@@ -7,6 +7,8 @@ import type { CostRange, CostWho } from './cost-report.js';
 import { fail, ok, parseUserRef, parseWhole, readArgs, unknownFlagError, type FlagSpec } from './gpu-flags.js';
 import { parseUp } from './gpu-up.js';
 import { parseCost } from './gpu-cost.js';
+import { parseTeamCommand, type TeamCommand } from './team.js';
+import { GOOGLE_CLOUD_REGIONS } from './regions.js';
 
 export type GpuCommand =
   | { kind: 'help'; topic?: string }
@@ -24,6 +26,8 @@ export type GpuCommand =
   | { kind: 'policy' }
   /** The audit trail (admins only): everything, one box or job's, or one person's, over the last `days`. */
   | { kind: 'audit'; of: AuditOf; days: number }
+  /** This channel's team: show it, bind it (admins) or clear it (admins). */
+  | { kind: 'team'; team: TeamCommand }
   /** No arguments at all: open the form. */
   | { kind: 'form' };
 
@@ -40,9 +44,9 @@ export type { Parsed, UserError };
 /** Longer text is refused before it is read: no real command comes near it. */
 export const MAX_COMMAND_LENGTH = 2000;
 
-type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'doctor' | 'policy' | 'audit' | 'help';
+type Subcommand = 'up' | 'list' | 'stop' | 'start' | 'delete' | 'connect' | 'keep' | 'cost' | 'doctor' | 'policy' | 'audit' | 'team' | 'help';
 
-const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, doctor, policy, audit, help';
+const SUBCOMMANDS_TEXT = 'up, list, stop, start, delete, connect, keep, cost, doctor, policy, audit, team, help';
 
 /**
  * What each word after `/gpu` means. `down` stops rather than deletes: stopping can be undone,
@@ -77,12 +81,13 @@ const SUBCOMMAND_WORDS: Readonly<Record<string, Subcommand>> = {
   policy: 'policy',
   rules: 'policy',
   audit: 'audit',
+  team: 'team',
   help: 'help',
   '?': 'help',
 };
 
 /** Topics `help` knows; the help text itself is written elsewhere. */
-export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'audit', 'gpus'] as const;
+export const HELP_TOPICS = ['up', 'list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'audit', 'team', 'gpus'] as const;
 export type HelpTopic = (typeof HELP_TOPICS)[number];
 
 const TOPIC_WORDS: Readonly<Record<string, HelpTopic>> = (() => {
@@ -144,6 +149,10 @@ export function parseGpuCommand(text: string): Parsed<GpuCommand> {
       return rest.length === 0 ? ok({ kind: 'policy' }) : fail('EXTRA_ARGUMENT', `\`/gpu ${said}\` takes nothing after it; ${q(rest[0] ?? '')} is extra.`);
     case 'audit':
       return parseAudit(said, rest);
+    case 'team': {
+      const team = parseTeamCommand(said, rest, GOOGLE_CLOUD_REGIONS);
+      return team.ok ? ok({ kind: 'team', team: team.value }) : team;
+    }
   }
 }
 

@@ -28,13 +28,15 @@ export type GpuCommandErrorCode = (typeof GPU_COMMAND_ERROR_CODES)[number];
 
 export type FlagValue = 'text' | 'bool';
 export interface FlagSpec {
-  field: UpField | 'all' | CostField;
+  field: UpField | 'all' | CostField | TeamField;
   value: FlagValue;
 }
 export type CostField = 'days' | 'month' | 'user';
+/** `/gpu team set`'s own flags (its `--region` is the same field as `/gpu up`'s). */
+export type TeamField = 'project' | 'budget';
 export type UpField = 'gpu' | 'count' | 'machine' | 'zone' | 'region' | 'disk' | 'image' | 'spot' | 'flexStart' | 'maxRun' | 'accelerator' | 'idle' | 'hours';
 
-export const EXAMPLES: Readonly<Record<UpField | 'all' | CostField, string>> = {
+export const EXAMPLES: Readonly<Record<UpField | 'all' | CostField | TeamField, string>> = {
   gpu: 'a100',
   count: '2',
   machine: 'n1-standard-8',
@@ -52,6 +54,8 @@ export const EXAMPLES: Readonly<Record<UpField | 'all' | CostField, string>> = {
   days: '30',
   month: 'true',
   user: '@someone',
+  project: 'ml-lab-vision',
+  budget: '500',
 };
 
 export function ok<T>(value: T): Parsed<T> {

@@ -47,6 +47,10 @@ export interface Job {
   fromBox?: BoxJobSource | null;
   /** Present on a job a policy rule sent to an admin: waiting, or what became of the request. */
   approval?: JobApproval;
+  /** The Google Cloud project its Vertex AI job lives in; absent on records from before teams: the configured project (domain/team.ts). */
+  project?: string;
+  /** The channel of the team it was asked for in, whose spend it counts in; absent: no team. */
+  team?: string;
   createdAt: number;
   /** When Vertex AI started running it (its `startTime`), and when it ended. */
   startedAt: number | null;

@@ -27,7 +27,8 @@ export type NoticeEvent =
   | { type: 'box-approval-copies' }
   /** The daily digest and budget alerts (cost-notice.ts). */
   | CostNoticeEvent
-  | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string } }
+  /** `project`: where the VM is, when not the configured project (a team's, domain/team.ts). */
+  | { type: 'orphan-found'; instance: { id: string; name: string; zone: string; owner: string | null; status: string; project?: string } }
   /** A training job reached a final state; the job record (`jobs/{jobId}`) holds the facts. */
   | { type: 'job-ended'; jobId: string }
   /** A training job a policy rule sent to an admin: the admins get [Approve] / [Deny] (job-approval.ts). */

@@ -90,14 +90,35 @@ export class ComputeAdapter implements ComputePort {
   private readonly load: () => Promise<ComputeClients>;
   private built: ComputeClients | null = null;
   private readonly offering = new Map<string, { at: number; zones: string[] }>();
-  /** Google API calls made, by method: the benchmarks read it. */
-  readonly callCounts = new Map<string, number>();
+  /** Google API calls made, by method (all projects' together): the benchmarks read it. */
+  readonly callCounts: Map<string, number>;
+  /** The adapters of other projects made from this one (forProject), by project. */
+  private readonly others = new Map<string, ComputeAdapter>();
 
-  constructor(private readonly options: ComputeAdapterOptions) {
-    this.policy = { ...DEFAULT_REST_POLICY, ...options.rest };
+  /** `sharing`: the adapter whose clients, auth and policy this one uses (forProject); none: its own. */
+  constructor(
+    private readonly options: ComputeAdapterOptions,
+    sharing?: ComputeAdapter,
+  ) {
+    this.policy = sharing?.policy ?? { ...DEFAULT_REST_POLICY, ...options.rest };
+    this.callCounts = sharing?.callCounts ?? new Map<string, number>();
     // Built on the first call, never by the constructor: start-up and listeners do not pay for them.
     const policy = this.policy;
-    this.load = lazily(async () => (this.built = await buildClients(options, policy)));
+    this.load = sharing?.load ?? lazily(async () => (this.built = await buildClients(options, policy)));
+  }
+
+  /**
+   * The adapter for another project (a team's, domain/team.ts): the same clients, auth client and
+   * endpoint, since every Compute method names its project in the request; made on first use and kept.
+   */
+  forProject(project: string): ComputeAdapter {
+    if (project === this.options.project) return this;
+    let other = this.others.get(project);
+    if (other === undefined) {
+      other = new ComputeAdapter({ ...this.options, project }, this);
+      this.others.set(project, other);
+    }
+    return other;
   }
 
   private count(method: string): void {

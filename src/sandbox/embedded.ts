@@ -13,7 +13,8 @@ import { VertexSandbox } from './google/vertex.js';
 import { StorageSandbox } from './google/storage.js';
 import { BoxAgentSandbox } from './google/box-agent.js';
 import { activitySampler, monitoredInstances } from './google/utilization.js';
-import { startGoogleSandbox, type GoogleSandbox } from './google/server.js';
+import { startGoogleSandbox, type GoogleSandbox, type SandboxHandler } from './google/server.js';
+import { ProjectsSandbox } from './google/projects.js';
 import { startFirestoreEmulator, type RunningEmulator } from './firestore-emulator.js';
 import { SlackSimulator } from './slack/web-api-server.js';
 import { runConsole } from './console/console.js';
@@ -68,7 +69,18 @@ export async function startEmbedded(config: Config, log: Logger, clock: Clock): 
     // `/train --from-box` in the console: every box starts with a small project, and its agent answers.
     const storage = new StorageSandbox({ buckets: config.stagingBucket === null ? [] : [config.stagingBucket], now: () => clock.now() });
     const agent = new BoxAgentSandbox({ compute, storage, defaultFiles: DEMO_PROJECT });
-    google = await startGoogleSandbox({ handlers: [agent, ...setUp, compute, monitoring, storage, new BillingSandbox({ now: () => clock.now() }), new VertexSandbox({ project: config.cloud.project, now: () => clock.now(), stepMs: 20_000 })], onError: (error) => log.error('sandbox handler failed', { error }) });
+    const vertex = new VertexSandbox({ project: config.cloud.project, now: () => clock.now(), stepMs: 20_000 });
+    // Teams' projects (GPUBOT_SANDBOX_PROJECTS), each with its own Compute, Monitoring and Vertex AI;
+    // a project not listed answers as one the caller may not use (projects.ts).
+    const served = new Map<string, SandboxHandler[]>([[project, [agent, ...setUp, compute, monitoring, vertex]]]);
+    config.sandboxProjects.forEach((other, i) => {
+      if (served.has(other)) return;
+      const otherCompute = new ComputeSandbox({ project: other, now: () => clock.now() });
+      const otherMonitoring = new MonitoringSandbox({ project: other, now: () => clock.now(), instances: monitoredInstances(otherCompute), sampler: activitySampler(() => 'idle', clock.now()) });
+      const otherVertex = new VertexSandbox({ project: other, projectNumber: String(223456789012 + i), now: () => clock.now(), stepMs: 20_000 });
+      served.set(other, [new BoxAgentSandbox({ compute: otherCompute, storage, defaultFiles: DEMO_PROJECT }), otherCompute, otherMonitoring, otherVertex]);
+    });
+    google = await startGoogleSandbox({ handlers: [new ProjectsSandbox({ projects: served }), storage, new BillingSandbox({ now: () => clock.now() })], onError: (error) => log.error('sandbox handler failed', { error }) });
   }
   if (config.firestore.kind === 'embedded') {
     emulator = await startFirestoreEmulator({ onNote: say });

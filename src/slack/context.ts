@@ -11,6 +11,8 @@ import type { DoctorReport } from '../app/doctor.js';
 import type { AuditLog } from '../app/audit-log.js';
 import type { JobApprovals } from '../app/job-approvals.js';
 import type { StoppedReminders } from '../app/stopped-reminders.js';
+import type { Teams } from '../app/teams.js';
+import type { Team } from '../domain/team.js';
 
 export interface ListenerDeps {
   boxes: BoxCommands;
@@ -41,4 +43,8 @@ export interface ListenerDeps {
   jobApprovals?: JobApprovals;
   /** [Keep 30 days] on the weekly stopped-box reminder. */
   stoppedReminders?: StoppedReminders;
+  /** `/gpu team` (bound by admins, seen by anyone) and the team a channel's `/gpu cost` reports; without it the subcommand says teams are not set up. */
+  teams?: Pick<Teams, 'teamOf' | 'set' | 'clear'>;
+  /** A team's spend this month so far (list price), shown beside its budget. */
+  teamSpend?: (team: Team) => Promise<number>;
 }

@@ -53,12 +53,17 @@ export class FirestoreCostStore implements CostStore {
     private readonly clock: Clock,
   ) {}
 
-  async boxesSince(fromMs: number, owner: string | null): Promise<BoxesRead> {
+  async boxesSince(fromMs: number, owner: string | null, team?: string): Promise<BoxesRead> {
     let live = this.db.collection(BOXES).where('live', '==', true);
     let changed = this.db.collection(BOXES).where('updatedAt', '>=', fromMs);
     if (owner !== null) {
       live = live.where('owner', '==', owner);
       changed = changed.where('owner', '==', owner);
+    }
+    // A team's records carry its channel in `team` (domain/team.ts); index (team, live, updatedAt).
+    if (team !== undefined) {
+      live = live.where('team', '==', team);
+      changed = changed.where('team', '==', team);
     }
     // Live boxes changed since `fromMs` match both; the second query skips them to read less.
     changed = changed.where('live', '==', false);
@@ -68,12 +73,17 @@ export class FirestoreCostStore implements CostStore {
     return { boxes: [...byId.values()], reads: billed(a) + billed(b) };
   }
 
-  async jobsSince(fromMs: number, owner: string | null): Promise<JobsRead> {
+  async jobsSince(fromMs: number, owner: string | null, team?: string): Promise<JobsRead> {
     let live = this.db.collection(JOBS).where('live', '==', true);
     let ended = this.db.collection(JOBS).where('endedAt', '>=', fromMs);
     if (owner !== null) {
       live = live.where('owner', '==', owner);
       ended = ended.where('owner', '==', owner);
+    }
+    // Index (team, endedAt); the live query's two equalities need none.
+    if (team !== undefined) {
+      live = live.where('team', '==', team);
+      ended = ended.where('team', '==', team);
     }
     const [a, b] = await Promise.all([live.get(), ended.get()]);
     const byId = new Map<string, Job>();

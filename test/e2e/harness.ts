@@ -15,7 +15,8 @@ import { VertexSandbox } from '../../src/sandbox/google/vertex.js';
 import { StorageSandbox } from '../../src/sandbox/google/storage.js';
 import { BoxAgentSandbox } from '../../src/sandbox/google/box-agent.js';
 import { activitySampler, monitoredInstances, type Activity } from '../../src/sandbox/google/utilization.js';
-import { startGoogleSandbox, type GoogleSandbox } from '../../src/sandbox/google/server.js';
+import { startGoogleSandbox, type GoogleSandbox, type SandboxHandler } from '../../src/sandbox/google/server.js';
+import { ProjectsSandbox } from '../../src/sandbox/google/projects.js';
 import { SlackSimulator, type SimMessage } from '../../src/sandbox/slack/web-api-server.js';
 import { ManualClock } from '../support/clock.js';
 import { emulatorHost, emulatorKind, freshProjectId } from '../support/firestore.js';
@@ -42,6 +43,8 @@ export interface Bot {
   gpubot: Running;
   log: ReturnType<typeof memoryLogger>;
   project: string;
+  /** The other projects the sandbox serves (`otherProjects`), each with its own stand-ins, by project id. */
+  others: Map<string, { compute: ComputeSandbox; monitoring: MonitoringSandbox; vertex: VertexSandbox; agent: BoxAgentSandbox }>;
   config: ReturnType<typeof loadConfig>;
   /** Runs ticks, moving the clock `stepMs` (a second) each, until `done` holds (or fails the test). */
   tickUntil(done: () => boolean, what: string, maxTicks?: number, stepMs?: number): Promise<void>;
@@ -71,7 +74,15 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startBot(
-  options: { env?: Record<string, string>; billingFailsWith?: 403 | 503; startAt?: number; socketMode?: boolean; refusedInsertsExpected?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    billingFailsWith?: 403 | 503;
+    startAt?: number;
+    socketMode?: boolean;
+    refusedInsertsExpected?: boolean;
+    /** Projects served beside the configured one (a team's, `/gpu team`); any other answers 403. */
+    otherProjects?: readonly string[];
+  } = {},
 ): Promise<Bot> {
   const clock = new ManualClock(options.startAt);
   const project = freshProjectId('e2e');
@@ -94,7 +105,21 @@ export async function startBot(
   const storage = new StorageSandbox({ buckets: [STAGING_BUCKET], now: () => clock.now() });
   const agent = new BoxAgentSandbox({ compute, storage });
   // The agent first: it answers what the last call set before Compute reads it back.
-  const google = await startGoogleSandbox({ handlers: [agent, compute, monitoring, billing, vertex, storage] });
+  const others: Bot['others'] = new Map();
+  (options.otherProjects ?? []).forEach((other, i) => {
+    const c = new ComputeSandbox({ project: other, now: () => clock.now(), timings: { provisioningMs: 2000, stagingMs: 2000, jupyterReadyMs: 4000, stoppingMs: 2000, operationMs: 1000, waitMaxMs: 0 } });
+    const cName = (id: string): string => c.instances().find((vm) => vm.id === id)?.name ?? '';
+    others.set(other, {
+      compute: c,
+      monitoring: new MonitoringSandbox({ project: other, now: () => clock.now(), instances: monitoredInstances(c), sampler: activitySampler((id) => activity.get(cName(id)) ?? 'gpu-busy', clock.now() - 3_600_000) }),
+      vertex: new VertexSandbox({ project: other, projectNumber: String(223456789012 + i), now: () => clock.now() }),
+      agent: new BoxAgentSandbox({ compute: c, storage }),
+    });
+  });
+  // With other projects, each request goes to its project's stand-ins (sandbox/google/projects.ts).
+  const served = new Map<string, SandboxHandler[]>([[project, [agent, compute, monitoring, vertex]], ...[...others].map(([p, o]): [string, SandboxHandler[]] => [p, [o.agent, o.compute, o.monitoring, o.vertex]])]);
+  const handlers: SandboxHandler[] = others.size === 0 ? [agent, compute, monitoring, billing, vertex, storage] : [new ProjectsSandbox({ projects: served }), billing, storage];
+  const google = await startGoogleSandbox({ handlers });
   const signingSecret = 'e2e-signing-secret-0123456789';
   const botToken = 'xoxb-e2e-token';
   const socketMode = options.socketMode === true;
@@ -135,6 +160,7 @@ export async function startBot(
     gpubot,
     log,
     project,
+    others,
     config,
     async tickUntil(done, what, maxTicks = 40, stepMs = 1000) {
       for (let i = 0; i < maxTicks; i++) {
@@ -168,7 +194,9 @@ export async function startBot(
       await google.close();
       // Whatever a test did, the bot never sent an insert Compute would refuse (a refusal is a person's
       // box failing on the real API); a test about refusals opts out.
-      if (options.refusedInsertsExpected !== true) assert.deepEqual(compute.refusedInserts(), [], 'the sandbox refused an insert the bot sent');
+      if (options.refusedInsertsExpected !== true) {
+        for (const c of [compute, ...[...others.values()].map((o) => o.compute)]) assert.deepEqual(c.refusedInserts(), [], 'the sandbox refused an insert the bot sent');
+      }
     },
   };
   return bot;

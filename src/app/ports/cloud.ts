@@ -11,3 +11,9 @@ export interface CloudFailure {
 }
 
 export type CloudResult<T> = { ok: true; value: T } | { ok: false; failure: CloudFailure };
+
+/**
+ * The port for one Google Cloud project (a team's, or the configured one): records name their project
+ * (domain/team.ts), and each cloud call goes to the record's.
+ */
+export type ForProject<T> = (project: string) => T;

@@ -25,14 +25,16 @@ export interface LooseNotice extends NoticeDraft {
 export interface CostStore {
   /**
    * Every box that may have cost something since `fromMs`: live ones, and ended ones changed since
-   * then; one owner's, or everyone's with `owner` null.
+   * then; one owner's, or everyone's with `owner` null; with `team`, only those asked for in that
+   * team's channel (tagged with it).
    */
-  boxesSince(fromMs: number, owner: string | null): Promise<BoxesRead>;
+  boxesSince(fromMs: number, owner: string | null, team?: string): Promise<BoxesRead>;
   /**
    * Every training job that may have cost something since `fromMs`: the ones not over yet (running or
-   * about to), and the ones that ended since then; one owner's, or everyone's with `owner` null.
+   * about to), and the ones that ended since then; one owner's, or everyone's with `owner` null; with
+   * `team`, only that team's.
    */
-  jobsSince(fromMs: number, owner: string | null): Promise<JobsRead>;
+  jobsSince(fromMs: number, owner: string | null, team?: string): Promise<JobsRead>;
   /** Idle stops since `fromMs`, one per box and stop (the notices the idle reaper recorded). */
   idleStopsSince(fromMs: number): Promise<{ boxId: string; at: number }[]>;
   /** Whether the marker document exists. */

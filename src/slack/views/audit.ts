@@ -16,6 +16,8 @@ const VERBS: Readonly<Record<AuditEntry['action'], string>> = {
   approve: 'approved',
   deny: 'denied',
   'policy-change': 'changed',
+  'team-bind': 'bound',
+  'team-clear': 'unbound',
   'idle-stop': 'stopped (idle)',
   'job-submit': 'submitted',
   'job-cancel': 'cancelled',
@@ -33,7 +35,8 @@ const LINES_PER_SECTION = 12;
 /** One entry as a line of mrkdwn, user text escaped. */
 export function auditLine(e: AuditEntry): string {
   const who = e.who === BOT_ACTOR ? 'gpubot' : e.who === OUTSIDE_ACTOR ? 'someone' : mention(e.who);
-  const what = `${e.targetKind === 'job' ? 'job' : e.targetKind === 'policy' ? 'the policy' : 'box'} \`${escapeMrkdwn(truncate(e.targetName, 80)).replace(/`/g, "'")}\``;
+  const named = `\`${escapeMrkdwn(truncate(e.targetName, 80)).replace(/`/g, "'")}\``;
+  const what = e.targetKind === 'team' ? `the team of ${/^[CG][A-Z0-9]{2,}$/.test(e.targetId) ? `<#${e.targetId}>` : named}` : `${e.targetKind === 'job' ? 'job' : e.targetKind === 'policy' ? 'the policy' : 'box'} ${named}`;
   const detail = e.detail !== null && e.detail !== '' ? ` (${escapeMrkdwn(truncate(e.detail, 80))})` : '';
   const where = e.channel !== null && /^[CG][A-Z0-9]{2,}$/.test(e.channel) ? ` in <#${e.channel}>` : '';
   return `${slackDate(e.at)} · ${who} ${VERBS[e.action] ?? escapeMrkdwn(String(e.action))} ${what}${detail} · ${source(e)}${where}`;

@@ -92,7 +92,7 @@ export function boxCard(box: Box, ctx: BoxCardContext): SlackMessage {
   const approved = approvedText(box);
   if (approved !== null) facts.push(approved);
   if (hasConsolePage(box) && box.zone !== null) {
-    facts.push(link(consoleInstanceUrl(ctx.project, box.zone, box.name), 'Cloud console'));
+    facts.push(link(consoleInstanceUrl(box.project ?? ctx.project, box.zone, box.name), 'Cloud console'));
   }
   if (money !== null) facts.push(money.basis);
   blocks.push(contextLine(facts.join(' · ')));

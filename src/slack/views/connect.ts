@@ -87,7 +87,7 @@ export function connectMessage(box: Box, ctx: ConnectContext): SlackMessage {
   const open = url !== null ? openButton(box) : null;
   blocks.push(open !== null ? { ...section(lead), accessory: open } : section(lead));
 
-  const command = iapTunnelCommand(box.name, zone, ctx.project);
+  const command = iapTunnelCommand(box.name, zone, box.project ?? ctx.project);
   blocks.push(
     section(`${url !== null ? 'Or tunnel' : 'Tunnel'} from your own machine:\n\`\`\`${escapeMrkdwn(command)}\`\`\`\nthen open http://localhost:${JUPYTER_PORT}`),
   );

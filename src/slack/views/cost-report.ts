@@ -1,5 +1,5 @@
 /** The answer to `/gpu cost`: totals by person, by box and by training job over the period, and what the figures are. */
-import type { CostReport } from '../../domain/cost-report.js';
+import { NO_TEAM, type CostReport, type CostWho } from '../../domain/cost-report.js';
 import { formatUsd } from '../../domain/money.js';
 import { LIMITS, type KnownBlock, type EphemeralMessage } from './block-kit.js';
 import { mention } from './format.js';
@@ -12,6 +12,8 @@ const MAX_LINES = 15;
 export interface CostAnswerContext {
   /** Whose spend: `your`, `<@U123>'s`, `the team's`. */
   whose: string;
+  /** Everyone's spend: split it by team too, when any channel is a team's (`/gpu team`). */
+  byTeam?: boolean;
 }
 
 /**
@@ -36,16 +38,21 @@ function nameText(name: string): string {
   return `\`${escapeMrkdwn(truncate(name, 63)).replace(/`/g, "'")}\``;
 }
 
-export function whoseText(who: { kind: 'me' } | { kind: 'user'; userId: string } | { kind: 'all' }): string {
+export function whoseText(who: CostWho): string {
   if (who.kind === 'me') return 'Your';
   if (who.kind === 'all') return 'The team’s';
+  if (who.kind === 'team') return 'This channel’s team’s';
   return `${mention(who.userId)}’s`;
 }
 
 export function costAnswer(report: CostReport, ctx: CostAnswerContext): EphemeralMessage {
   const head = `:moneybag: ${ctx.whose} spend ${report.period.label}: *${formatUsd(report.total)}*`;
   const blocks: KnownBlock[] = [section(head)];
-  if (report.byPerson.length > 1 || (report.byPerson.length === 1 && ctx.whose === 'The team’s')) {
+  if (ctx.byTeam === true && report.byTeam.some((t) => t.key !== NO_TEAM)) {
+    // Each team by its channel; spend asked for outside any team's channel is its own line.
+    blocks.push(listSection('*By team*', report.byTeam.map((t) => `• ${t.key === NO_TEAM ? 'No team' : `<#${t.key}>`}: ${formatUsd(t.total)}`)));
+  }
+  if (report.byPerson.length > 1 || (report.byPerson.length === 1 && (ctx.whose === 'The team’s' || ctx.whose === 'This channel’s team’s'))) {
     blocks.push(listSection('*By person*', report.byPerson.map((p) => `• ${mention(p.key)}: ${formatUsd(p.total)}`)));
   }
   const showOwner = report.byPerson.length > 1;

@@ -36,6 +36,7 @@ export const AUDITED_HELP: readonly { actions: readonly AuditAction[]; says: str
   { actions: ['approve', 'deny', 'withdraw'], says: 'box and job requests approved, denied, or withdrawn by their requester' },
   { actions: ['expire'], says: 'requests that ended undecided' },
   { actions: ['policy-change'], says: 'policy changes and the rules they changed (`/gpu audit policy`)' },
+  { actions: ['team-bind', 'team-clear'], says: 'channels bound to a team’s project, region and budget, or unbound (`/gpu team`)' },
 ];
 
 const COMMANDS: Readonly<Record<string, string>> = {
@@ -45,11 +46,12 @@ const COMMANDS: Readonly<Record<string, string>> = {
   delete: '`/gpu delete NAME`: deletes the VM *and its disk*, with every file on it. It asks before it does.',
   connect: '`/gpu connect NAME`: the JupyterLab link and the IAP tunnel command for a running box.',
   keep: '`/gpu keep NAME [2h]`: no idle stop for that long (1 hour if not said), like the Keep buttons on an idle warning.',
-  cost: '`/gpu cost [--days N | --month] [--user @someone | --all]`: spend by person and box at list prices (the last 7 days if not said), with a chart of daily spend sent to your DM with me; admins may ask for another person or `--all`.',
+  cost: '`/gpu cost [--days N | --month] [--user @someone | --all]`: spend by person and box at list prices (the last 7 days if not said), with a chart of daily spend sent to your DM with me; in a team’s channel, the team’s spend (`--user @you` for your own); admins may ask for another person or `--all`, which also splits spend by team.',
   doctor: '`/gpu doctor`: admins only. Checks this deployment (Google APIs, roles, GPU quotas, the external-IP policy, Firestore indexes, Slack scopes and channels), one line per check with the fix for each failure. `npm run doctor` prints the same.',
   policy: '`/gpu policy`: the team’s rules (GPU types, limits per person and per job, running times, what needs an approval). Admins get a form to change them; everyone else reads them.',
   audit: `\`/gpu audit [NAME | @someone] [--days N]\`: admins only. Who did what, when and from where (command, button, form, idle check, approval expiry, or outside gpubot), the last 7 days if not said: ${AUDITED_HELP.map((g) => g.says).join('; ')}.`,
-  help: '`/gpu help [up|gpus|list|stop|start|delete|connect|keep|cost|doctor|policy|audit]`: this, or more on one command.',
+  team: '`/gpu team [set --project P --region R --budget 500 | clear]`: this channel’s team. Bound, the boxes and jobs asked for here are created in its Google Cloud project and region, its monthly budget (US dollars, list price) gates them like the policy’s budget rule, and `/gpu cost` here shows its spend. Anyone sees the binding; admins set or clear it.',
+  help: '`/gpu help [up|gpus|list|stop|start|delete|connect|keep|cost|doctor|policy|audit|team]`: this, or more on one command.',
 };
 
 /** Every GPU with its machine family and the machine a box gets by default, as a fixed-width table. */
@@ -98,7 +100,7 @@ function overview(): SlackMessage {
       '*GPU boxes*: a Compute Engine VM with a GPU and JupyterLab, made from Slack. Each box gets a card in the channel that shows its progress. Type `/gpu` alone for a form.',
     ),
     section(`*Create*\n\`${UP_USAGE}\`\n${ALIASES}\n\`/gpu help up\` lists the GPUs and defaults.`),
-    section(`*Manage*\n${['list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'audit', 'help'].map((k) => COMMANDS[k] ?? '').join('\n')}`),
+    section(`*Manage*\n${['list', 'stop', 'start', 'delete', 'connect', 'keep', 'cost', 'doctor', 'policy', 'audit', 'team', 'help'].map((k) => COMMANDS[k] ?? '').join('\n')}`),
     section(`*Examples*\n\`\`\`${EXAMPLES.join('\n')}\`\`\``),
     contextLine(NAME_RULE),
   ];

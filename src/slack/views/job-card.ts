@@ -149,11 +149,11 @@ export function jobCard(job: Job, ctx: JobViewContext): SlackMessage {
     ...approvalBlocks(job),
   ];
   const cost = jobCostText(job, ctx);
-  const where = links(job, ctx.project);
+  const where = links(job, job.project ?? ctx.project);
   const footer = [cost !== null ? `:moneybag: ${cost}` : null, where].filter((x): x is string => x !== null).join(' · ');
   if (footer !== '') blocks.push(contextLine(footer));
   const buttons: Button[] = [];
-  const logs = logsButton(job, ctx.project);
+  const logs = logsButton(job, job.project ?? ctx.project);
   if (logs !== null) buttons.push(logs);
   if (!isJobOver(job) && job.desired !== 'cancelled') buttons.push(cancelButton(job, true));
   if (isJobOver(job)) buttons.push(resubmitButton(job), ...copyButtons(job));
@@ -171,10 +171,10 @@ export function jobEndedMessage(job: Job, ctx: JobViewContext & { audience: Noti
   const blocks: KnownBlock[] = [section(sentence), ...tuningEndBlocks(job), ...failureBlocks(job), ...boxJobBlocks(job, ctx.project)];
   const cost = jobCostText(job, ctx);
   if (cost !== null) blocks.push(contextLine(`:moneybag: ${cost}`));
-  const l = links(job, ctx.project);
+  const l = links(job, job.project ?? ctx.project);
   if (l !== null) blocks.push(contextLine(l));
   const buttons: Button[] = [];
-  const logs = logsButton(job, ctx.project);
+  const logs = logsButton(job, job.project ?? ctx.project);
   if (logs !== null) buttons.push(logs);
   buttons.push(resubmitButton(job), ...copyButtons(job));
   blocks.push({ type: 'actions', elements: buttons });
@@ -212,7 +212,7 @@ export function jobLogsMessage(job: Job, project: string): EphemeralMessage {
     const text = `\`${jobNameText(job)}\` has no logs.${why}`;
     return ephemeral(text, [section(`:information_source: ${text}`)]);
   }
-  const text = `Logs of \`${jobNameText(job)}\`: ${link(jobLogsUrl(project, job.vertexJobId), 'open them in the Logs Explorer')}.`;
+  const text = `Logs of \`${jobNameText(job)}\`: ${link(jobLogsUrl(job.project ?? project, job.vertexJobId), 'open them in the Logs Explorer')}.`;
   return ephemeral(text, [section(`:scroll: ${text}`), ...failureBlocks(job)]);
 }
 

@@ -181,7 +181,7 @@ function orphanMessage(event: Extract<NoticeEvent, { type: 'orphan-found' }>, pr
       ],
     },
     section(
-      `gpubot will not touch it; delete it in the console if nobody needs it: ${link(consoleInstanceUrl(project, i.zone, i.name), 'open it in the Cloud console')}.`,
+      `gpubot will not touch it; delete it in the console if nobody needs it: ${link(consoleInstanceUrl(i.project ?? project, i.zone, i.name), 'open it in the Cloud console')}.`,
     ),
   ];
   const text = `Unknown gpubot VM ${name} in ${zone} (${escapeMrkdwn(truncate(i.status, 40))}): gpubot will not touch it; delete it in the console if nobody needs it.`;

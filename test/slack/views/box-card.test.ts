@@ -156,6 +156,11 @@ describe('boxCard', () => {
     );
   });
 
+  it("links the Cloud console to the box's own project when it is a team's", () => {
+    const text = textOf(boxCard(makeBox({ project: 'vision-lab' }), ctx).blocks);
+    assert.ok(text.includes('/instances/exp42?project=vision-lab|Cloud console>'), text);
+  });
+
   it('has a plain fallback text naming the box and its status', () => {
     assert.equal(boxCard(makeBox(), ctx).text, 'exp42: Ready (NVIDIA T4 × 1, us-central1-a)');
   });

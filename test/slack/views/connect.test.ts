@@ -23,6 +23,12 @@ describe('connectMessage', () => {
     assert.ok(text.includes(`\`\`\`${COMMAND}\`\`\`\nthen open http://localhost:8080`), text);
   });
 
+  it("tunnels into the box's own project: a team's box lives in the team's project (`/gpu team`)", () => {
+    const text = textOf(connectMessage(makeBox({ project: 'vision-lab', team: 'CVISION' }), ctx).blocks);
+    assert.ok(text.includes('--zone=us-central1-a --project=vision-lab'), text);
+    assert.ok(!text.includes(`--project=${PROJECT}`), text);
+  });
+
   it('gives the Jupyter link through the proxy when there is one, as a link and a button', () => {
     const m = connectMessage(makeBox(), ctx);
     assert.ok(textOf(m.blocks).includes('<https://abc123-dot-us-central1.notebooks.googleusercontent.com/lab|open JupyterLab>'));

@@ -15,6 +15,7 @@ function report(overrides: Partial<CostReport> = {}): CostReport {
     period: { fromMs: FROM, toMs: FROM + 7 * DAY - 1, label: 'the last 7 days' },
     total: 0,
     byPerson: [],
+    byTeam: [],
     byBox: [],
     byJob: [],
     byDay: Array.from({ length: 7 }, (_, i) => ({ dayStartMs: FROM + i * DAY, total: 0 })),

@@ -117,6 +117,11 @@ describe('noticeMessage', () => {
     );
   });
 
+  it("links an orphan found in a team's project to that project", () => {
+    const event: NoticeEvent = { type: 'orphan-found', instance: { id: '123', name: 'old-exp', zone: 'us-central1-f', owner: null, status: 'RUNNING', project: 'vision-lab' } };
+    assert.ok(textOf(noticeMessage(event, null, ctx('admins')).blocks).includes('/instances/old-exp?project=vision-lab|'));
+  });
+
   it('names the box in a DM but not in its thread', () => {
     const event: NoticeEvent = { type: 'box-started' };
     assert.ok(!textOf(noticeMessage(event, makeBox(), ctx('thread')).blocks).includes('*exp42*'));

@@ -20,6 +20,9 @@ import { randomUUID } from 'node:crypto';
 import { upForm } from '../../views/up-form.js';
 import { keptText } from '../../views/idle-notices.js';
 import { auditAnswer } from '../../views/audit.js';
+import { teamAnswer } from '../../views/team.js';
+import { isChannelId } from '../../views/format.js';
+import type { Team } from '../../../domain/team.js';
 
 /** `/gpu keep NAME` without a length keeps the box for an hour, like the [Keep 1h] button. */
 const DEFAULT_KEEP_MS = 3_600_000;
@@ -49,12 +52,15 @@ export function registerGpuCommand(app: App, deps: ListenerDeps): void {
 export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMiddlewareArgs, deps: ListenerDeps): Promise<void> {
   const { command, client, respond } = args;
   // `/gpu policy` from an admin opens the policy form instead of the box form; it is built once the policy is read.
-  const modal: { policy?: Modal } = {};
+  const modal: { policy?: Modal; teamRegion?: string } = {};
   await answerSlashCommand(args, {
     name: '/gpu',
     log: deps.log,
     work: () => answer(command, deps, modal),
-    form: () => modal.policy ?? upForm({ defaultRegion: deps.region, regions: deps.regions, privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
+    // In a team's channel the form starts at the team's region (answer() read the binding).
+    form: () =>
+      modal.policy ??
+      upForm({ defaultRegion: modal.teamRegion ?? deps.region, regions: [...new Set([...(modal.teamRegion !== undefined ? [modal.teamRegion] : []), ...deps.regions])], privateMetadata: JSON.stringify({ channel: command.channel_id }) }),
     after: async (reply) => {
       if ('chart' in reply && reply.chart !== undefined) await uploadChart(client, respond, command, reply.chart, deps);
       if ('doctor' in reply && reply.doctor === true) await answerDoctor(respond, deps);
@@ -65,7 +71,7 @@ export async function handleGpuCommand(args: SlackCommandMiddlewareArgs & AllMid
 async function answer(
   command: SlackCommandMiddlewareArgs['command'],
   deps: ListenerDeps,
-  modal: { policy?: Modal },
+  modal: { policy?: Modal; teamRegion?: string },
 ): Promise<Reply> {
   const parsed = parseGpuCommand(command.text ?? '');
   if (!parsed.ok) return errorMessage(parsed.error.message);
@@ -76,9 +82,9 @@ async function answer(
     case 'help':
       return gpuHelp(cmd.topic);
     case 'form':
-      return 'form';
+      return upFormIn(command.channel_id, deps, modal);
     case 'up': {
-      if (cmd.request === null) return 'form';
+      if (cmd.request === null) return upFormIn(command.channel_id, deps, modal);
       // Asked while the request is recorded, for the region the box will most likely get, so the two waits overlap.
       const likelyRegion = cmd.request.zone !== null ? regionOfZone(cmd.request.zone) : (cmd.request.region ?? deps.region);
       const early = startLookup(deps.prices, likelyRegion, deps.log);
@@ -121,8 +127,13 @@ async function answer(
       const found = await deps.boxes.connect(asker, { name: cmd.name });
       return found.ok ? connectMessage(found.value, { project: deps.project, viewer: asker.userId }) : errorMessage(found.error.message);
     }
-    case 'cost':
-      return costReply(cmd, asker.userId, deps);
+    case 'cost': {
+      // In a team's channel, plain `/gpu cost` is the team's spend (`--user @you` still shows yours).
+      const team = cmd.who.kind === 'me' && deps.teams !== undefined ? await deps.teams.teamOf(command.channel_id) : null;
+      return costReply(team === null ? cmd : { ...cmd, who: { kind: 'team', channel: team.channel } }, asker.userId, deps);
+    }
+    case 'team':
+      return teamReply(cmd.team, asker, deps);
     case 'doctor':
       // Nothing but this check before the ack: the Google and Slack reads run after it (answerDoctor).
       if (deps.doctor === undefined) return errorMessage('The deployment check is not set up on this gpubot; run `npm run doctor` where it is deployed.');
@@ -165,13 +176,46 @@ async function answerDoctor(respond: SlackCommandMiddlewareArgs['respond'], deps
   );
 }
 
+/** The box form, starting at the region of the channel's team when it has one. */
+async function upFormIn(channel: string, deps: ListenerDeps, modal: { teamRegion?: string }): Promise<Reply> {
+  const team = deps.teams === undefined ? null : await deps.teams.teamOf(channel);
+  if (team?.region != null) modal.teamRegion = team.region;
+  return 'form';
+}
+
+async function teamReply(team: Extract<GpuCommand, { kind: 'team' }>['team'], asker: Asker, deps: ListenerDeps): Promise<Reply> {
+  const teams = deps.teams;
+  if (teams === undefined) return errorMessage('Teams are not set up on this gpubot.');
+  const ctx = { project: deps.project, region: deps.region, admins: deps.policy?.admins ?? [], canEdit: deps.isAdmin?.(asker.userId) === true };
+  const withSpend = async (t: Team | null) => {
+    if (t === null || t.budgetUsd === null || deps.teamSpend === undefined) return {};
+    // A few reads and a price table: given a good part of the ack, and left out when later.
+    const spent = await within(deps.teamSpend(t).catch(() => undefined), 1_200);
+    return spent === undefined ? {} : { spent };
+  };
+  if (team.action === 'show') {
+    if (!isChannelId(asker.channelId)) return okMessage('A team is a channel: type `/gpu team` in a channel to see its binding.');
+    const current = await teams.teamOf(asker.channelId);
+    return teamAnswer(asker.channelId, current, { ...ctx, ...(await withSpend(current)) });
+  }
+  if (team.action === 'clear') {
+    const result = await teams.clear(asker);
+    if (!result.ok) return errorMessage(result.error.message);
+    const lead = result.value.cleared === null ? 'This channel was no team’s; nothing changed. ' : ':white_check_mark: Unbound. Boxes and jobs already made keep their project. ';
+    return teamAnswer(asker.channelId, null, ctx, lead);
+  }
+  const result = await teams.set(asker, team);
+  if (!result.ok) return errorMessage(result.error.message);
+  return teamAnswer(asker.channelId, result.value.team, { ...ctx, ...(await withSpend(result.value.team)) }, ':white_check_mark: Bound. ');
+}
+
 async function costReply(cmd: Extract<GpuCommand, { kind: 'cost' }>, asker: string, deps: ListenerDeps): Promise<Reply> {
   if (deps.costs === undefined) return errorMessage('Costs are not set up on this gpubot.');
   const result = await deps.costs.report(asker, cmd.range, cmd.who);
   if (!result.ok) return errorMessage(result.error.message);
   const { report } = result.value;
   const whose = whoseText(cmd.who);
-  const answer = costAnswer(report, { whose });
+  const answer = costAnswer(report, { whose, byTeam: cmd.who.kind === 'all' });
   // A chart of nothing but zeros says less than the answer's one line.
   if (report.byDay.length === 0 || report.total === 0) return answer;
   const first = report.byDay[0];

@@ -1,0 +1,45 @@
+/**
+ * The box pass's listings when boxes live in more than one project (a team's, domain/team.ts): the
+ * configured project and every project a live box names, each listed on its own, so that a listing
+ * failure in one project leaves the others' boxes judged as usual.
+ */
+import type { Box } from '../domain/box.js';
+import { projectsOf } from '../domain/team.js';
+import type { BoxStore, ComputePort, ForProject, InstanceListing, Logger } from './ports.js';
+
+export interface ListingDeps {
+  store: Pick<BoxStore, 'liveBoxes'>;
+  log: Logger;
+  /** The configured project. */
+  project: string;
+  /** Present when boxes may live in other projects; absent: only the configured one is listed. */
+  computeFor?: ForProject<ComputePort>;
+}
+
+/**
+ * The live boxes, and each project's listing (null: that project could not be listed this pass). Only
+ * when no project could be listed does the pass fail, as it did with one project.
+ */
+export async function listProjects(deps: ListingDeps, computeIn: (project: string) => ComputePort): Promise<[Box[], Map<string, InstanceListing | null>]> {
+  const failures: unknown[] = [];
+  const list = async (project: string): Promise<readonly [string, InstanceListing | null]> => {
+    try {
+      return [project, await computeIn(project).listManagedInstances()];
+    } catch (error) {
+      failures.push(error);
+      deps.log.warn('could not list the VMs of a project; its boxes keep their state this pass', { project, error });
+      return [project, null];
+    }
+  };
+  // The configured project's listing runs beside the read of the boxes, as it did before teams; the
+  // other projects are known once the boxes are.
+  const configured = list(deps.project);
+  const boxes = await deps.store.liveBoxes().catch(async (error: unknown) => {
+    await configured;
+    throw error;
+  });
+  const others = deps.computeFor === undefined ? [] : projectsOf(boxes, deps.project).filter((p) => p !== deps.project);
+  const listed = await Promise.all([configured, ...others.map(list)]);
+  if (failures.length === listed.length) throw failures[0];
+  return [boxes, new Map(listed)];
+}

@@ -1,0 +1,88 @@
+/**
+ * `/gpu team`: an admin binds the channel they type in to a Google Cloud project, a region and a
+ * monthly budget, or clears the binding; anyone may see it. Every change is written with its audit
+ * entry. `teamOf` is what requests made in a channel read to learn where they go (domain/team.ts).
+ */
+import { requestedEntry } from '../domain/audit.js';
+import { applyTeamSet, notAdminToBind, teamDetail, type Team, type TeamCommand } from '../domain/team.js';
+import type { Parsed } from '../domain/result.js';
+import type { Asker } from './box-commands.js';
+import type { Clock } from './ports.js';
+import type { TeamStore } from './ports/teams.js';
+
+export interface TeamsDeps {
+  store: TeamStore;
+  clock: Clock;
+  isAdmin(user: string): boolean;
+  /** Named in a refusal: who can bind. */
+  admins: readonly string[];
+}
+
+/**
+ * A binding read for one request is reused by the others of the same moment (the gate and the use case
+ * of one `/gpu up` both need it) for this long; a change made here clears it at once.
+ */
+const REUSE_MS = 2_000;
+
+export class Teams {
+  private readonly recent = new Map<string, { at: number; team: Promise<Team | null> }>();
+
+  constructor(private readonly deps: TeamsDeps) {}
+
+  /** The channel's team; null: none (a DM, or a channel nobody bound). */
+  teamOf(channel: string): Promise<Team | null> {
+    // Only channels are teams: a DM or an app home binds nothing.
+    if (!/^[CG][A-Z0-9]+$/.test(channel)) return Promise.resolve(null);
+    // Wall time, not the clock the rules use: this only spares a second read of the same moment.
+    const now = performance.now();
+    const seen = this.recent.get(channel);
+    if (seen !== undefined && now - seen.at < REUSE_MS) return seen.team;
+    const team = this.deps.store.get(channel);
+    this.recent.set(channel, { at: now, team });
+    // A failed read is not kept for the next request.
+    team.catch(() => this.recent.delete(channel));
+    if (this.recent.size > 1000) this.recent.clear();
+    return team;
+  }
+
+  /** `/gpu team set ...` (admins): the parts given replace the stored ones. */
+  async set(asker: Asker, set: Extract<TeamCommand, { action: 'set' }>): Promise<Parsed<{ team: Team }>> {
+    const refusal = this.refusal(asker);
+    if (refusal !== null) return refusal;
+    const before = await this.deps.store.get(asker.channelId);
+    const now = this.deps.clock.now();
+    const team = applyTeamSet(before, set, asker.channelId, asker.userId, now);
+    await this.deps.store.put(asker.channelId, team, requestedEntry(asker, 'team-bind', target(asker.channelId), now, teamDetail(team)));
+    this.recent.delete(asker.channelId);
+    // A retried request saved nothing new; what is stored now is the answer either way.
+    return { ok: true, value: { team: (await this.deps.store.get(asker.channelId)) ?? team } };
+  }
+
+  /** `/gpu team clear` (admins): the channel is no team's from now on; its records keep their project. */
+  async clear(asker: Asker): Promise<Parsed<{ cleared: Team | null }>> {
+    const refusal = this.refusal(asker);
+    if (refusal !== null) return refusal;
+    const before = await this.deps.store.get(asker.channelId);
+    if (before === null) return { ok: true, value: { cleared: null } };
+    await this.deps.store.put(asker.channelId, null, requestedEntry(asker, 'team-clear', target(asker.channelId), this.deps.clock.now(), teamDetail(before)));
+    this.recent.delete(asker.channelId);
+    return { ok: true, value: { cleared: before } };
+  }
+
+  /** Every bound channel. */
+  all(): Promise<Team[]> {
+    return this.deps.store.all();
+  }
+
+  private refusal(asker: Asker): { ok: false; error: { code: string; message: string } } | null {
+    if (!this.deps.isAdmin(asker.userId)) return { ok: false, error: notAdminToBind(this.deps.admins) };
+    if (!/^[CG][A-Z0-9]+$/.test(asker.channelId)) {
+      return { ok: false, error: { code: 'NOT_A_CHANNEL', message: 'A team is a channel: type `/gpu team set ...` in the channel to bind, not in a DM.' } };
+    }
+    return null;
+  }
+}
+
+function target(channel: string): { kind: 'team'; id: string; name: string } {
+  return { kind: 'team', id: channel, name: channel };
+}
