@@ -16,7 +16,7 @@ import { approvalRequestMessage } from './views/approval.js';
 import { isJobNotice, type JobNotifier } from './job-notifier.js';
 import { isJobApprovalNotice, type JobApprovalNotifier } from './job-approval-notifier.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
-import { CardRetries, deliverNotice, postCardOnce, waitForCardMs, type NoticeSender } from './outbox.js';
+import { CardRetries, deliverNotices, postCardOnce, waitForCardMs, type NoticeRoute, type NoticeSender } from './outbox.js';
 import { inLanes } from '../app/lanes.js';
 
 export interface NotifierDeps {
@@ -104,12 +104,17 @@ export class SlackNotifier {
       else list.push(notice);
     }
     let waiting = false;
+    const budgetMs = this.deps.passBudgetMs ?? PASS_BUDGET_MS;
+    // First where each notice goes (reads only), then one claim for all, the posts, and one record of them.
+    const ready: NoticeRoute[][] = [];
     await inLanes([...threads.values()], LANES, async (notices) => {
+      const routes: NoticeRoute[] = [];
+      ready.push(routes);
       let sent = 0;
       /** Found without a card this pass: the thread's other notices wait too, without being read again. */
       let cardless = false;
       for (const notice of notices) {
-        if (Date.now() - started > (this.deps.passBudgetMs ?? PASS_BUDGET_MS)) {
+        if (Date.now() - started > budgetMs) {
           waiting = true;
           return;
         }
@@ -123,18 +128,22 @@ export class SlackNotifier {
         }
         sent++;
         try {
-          if (await this.send(notice, fenceNo)) {
+          const route = await this.route(notice, fenceNo);
+          if (route === 'wait') {
             // Its thread has no card yet: put it off behind the others rather than read it first every pass.
             cardless = true;
             await this.deps.notices.defer(notice.id, now + waitForCardMs(now - notice.createdAt));
             waiting = waiting || now - notice.createdAt < FRESH_MS;
+          } else if (route !== 'done') {
+            routes.push(route);
           }
         } catch (error) {
           this.deps.log.error('notice delivery failed', { noticeId: notice.id, error });
         }
       }
     });
-    return waiting || moreJobCards || cards.length === 50 || pending.length === NOTICES_PER_PASS;
+    const left = await deliverNotices(this.sender, ready, fenceNo, { lanes: LANES, started, budgetMs });
+    return left || waiting || moreJobCards || cards.length === 50 || pending.length === NOTICES_PER_PASS;
   }
 
   /** A card Slack refuses for good is given up for this revision (one log line); others are tried later. */
@@ -174,17 +183,23 @@ export class SlackNotifier {
     if (posted !== null) await this.deps.boxes.markCardShown(box.id, box.rev, posted);
   }
 
-  /** Sends one notice; returns true if it must wait (its thread is not posted yet). */
-  private async send(notice: Notice, fence: number | undefined): Promise<boolean> {
-    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.send(notice, fence) : true;
-    if (isJobApprovalNotice(notice)) return this.deps.jobApprovals !== undefined ? this.deps.jobApprovals.send(notice, fence) : true;
+  /**
+   * Where one notice goes and how it is posted; 'wait' when its thread is not posted yet, 'done' when
+   * it was dealt with here (split per admin, given up, or a request's copies updated in place).
+   */
+  private async route(notice: Notice, fence: number | undefined): Promise<NoticeRoute | 'wait' | 'done'> {
+    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.route(notice) : 'wait';
+    if (isJobApprovalNotice(notice)) {
+      if (this.deps.jobApprovals === undefined) return 'wait';
+      return (await this.deps.jobApprovals.send(notice, fence)) ? 'wait' : 'done';
+    }
     // The box and its card in one read: both live in the box's document.
     const { box, card: shownCard } = notice.boxId !== null ? await this.deps.boxes.boxWithCard(notice.boxId) : { box: null, card: null };
     const card = notice.to === 'thread' ? shownCard : null;
-    if (notice.to === 'thread' && card === null) return true;
+    if (notice.to === 'thread' && card === null) return 'wait';
     if (notice.event.type === 'box-approval-copies') {
       await this.updateApprovalCopies(notice, box, fence);
-      return false;
+      return 'done';
     }
     const digest = notice.to === 'admins' && notice.boxId === null && notice.channel !== null;
     if (notice.to === 'admins' && !digest && notice.admin === undefined && this.deps.adminChannel === null) {
@@ -192,10 +207,10 @@ export class SlackNotifier {
       if (this.deps.admins.size === 0) {
         this.deps.log.warn('an admin notice has nowhere to go: set GPUBOT_ADMINS or GPUBOT_ADMIN_CHANNEL', { noticeId: notice.id, event: notice.event.type });
         await this.deps.notices.markFailed(notice.id, 'no admins configured', null);
-        return false;
+        return 'done';
       }
       await this.deps.notices.fanOut(notice.id, [...this.deps.admins].sort());
-      return false;
+      return 'done';
     }
     const prices = await this.pricesFor(box);
     const message = noticeMessage(notice.event, box, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to, ...prices });
@@ -216,11 +231,10 @@ export class SlackNotifier {
     } else {
       await this.deps.notices.markFailed(notice.id, 'nowhere to send it', null);
       this.deps.log.error('notice given up: it has nowhere to go', { noticeId: notice.id, to: notice.to });
-      return false;
+      return 'done';
     }
     const fallback = fallbackUser === null ? null : { user: fallbackUser, message };
-    await deliverNotice(this.sender, notice, fence, to, fallbackUser, (tag) => this.post(to.channel, message, to.threadTs, fallback, tag));
-    return false;
+    return { notice, to, fallbackUser, post: (tag) => this.post(to.channel, message, to.threadTs, fallback, tag) };
   }
 
   /**
