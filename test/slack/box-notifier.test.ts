@@ -35,9 +35,11 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     liveBoxes: unused,
     liveBoxNamed: unused,
     boxesOwnedBy: unused,
-    boxesWithStaleCards: () => Promise.resolve(cardShown ? [] : [box]),
-    markCardShown: () => {
-      cardShown = true;
+    boxesWithStaleCards: unused,
+    markCardShown: unused,
+    staleCards: () => Promise.resolve(cardShown ? [] : [{ box, card: null }]),
+    markCardsShown: (shown) => {
+      cardShown = cardShown || shown.some((s) => s.boxId === box.id);
       return Promise.resolve();
     },
     rememberOrphan: unused,

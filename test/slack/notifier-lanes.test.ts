@@ -128,3 +128,51 @@ test("notices of different boxes go out at once, each box's one after another, e
   assert.deepEqual(states, Array.from({ length: 2 * OWNERS.length }, () => 'sent'));
   await db.terminate();
 });
+
+test("a pass's cards are drawn from the read that found them and recorded in one write; a box's two notices read it once", async () => {
+  const db = testFirestore();
+  const clock = new ManualClock(Date.UTC(2026, 6, 14, 9, 30));
+  const boxes = new FirestoreBoxStore(db, clock);
+  const made = OWNERS.map((owner, i) => makeBox({ id: `b${i}`, name: `b${i}`, owner, channel: CHANNEL, status: 'ready' }));
+  for (const box of made) await boxes.transact({}, async (tx) => tx.putBox(box));
+  const calls: Record<string, number> = { cardOf: 0, markCardShown: 0, markCardsShown: 0, boxWithCard: 0 };
+  const counted = Object.create(boxes) as FirestoreBoxStore;
+  counted.cardOf = (id) => ((calls.cardOf = (calls.cardOf ?? 0) + 1), boxes.cardOf(id));
+  counted.markCardShown = (id, rev, card) => ((calls.markCardShown = (calls.markCardShown ?? 0) + 1), boxes.markCardShown(id, rev, card));
+  counted.markCardsShown = (shown) => ((calls.markCardsShown = (calls.markCardsShown ?? 0) + 1), boxes.markCardsShown(shown));
+  counted.boxWithCard = (id) => ((calls.boxWithCard = (calls.boxWithCard ?? 0) + 1), boxes.boxWithCard(id));
+  const notifier = new SlackNotifier({
+    client: new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet }),
+    boxes: counted,
+    notices: new FirestoreNoticeStore(db, clock),
+    claims: new FirestoreCardClaimStore(db, clock),
+    clock,
+    log: createLogger({ level: 'error', write: () => undefined }),
+    project: 'gpubot-test',
+    admins: new Set(),
+    adminChannel: null,
+    holder: 'replica-a',
+  });
+  // The first pass posts the cards; then every box changes (its card is behind again) and says so twice.
+  await notifier.deliver();
+  assert.equal((await boxes.staleCards(50)).length, 0);
+  for (const box of made) {
+    const changed = { ...box, rev: box.rev + 1 };
+    await boxes.transact({}, async (tx) => {
+      tx.putBox(changed);
+      tx.notify(changed, [
+        { to: 'thread', event: { type: 'box-started' } },
+        { to: 'dm', event: { type: 'box-started' } },
+      ]);
+    });
+  }
+  for (const key of Object.keys(calls)) calls[key] = 0;
+  const updatesBefore = sim.callsTo('chat.update').length;
+  const dmsBefore = new Map(OWNERS.map((owner) => [owner, sim.dms(owner).length]));
+  await notifier.deliver();
+  assert.equal(sim.callsTo('chat.update').length - updatesBefore, OWNERS.length, 'every card redrawn once');
+  assert.deepEqual(calls, { cardOf: 0, markCardShown: 0, markCardsShown: 1, boxWithCard: OWNERS.length });
+  assert.deepEqual(await boxes.staleCards(50), [], 'every card recorded as shown');
+  for (const owner of OWNERS) assert.equal(sim.dms(owner).length - (dmsBefore.get(owner) ?? 0), 1, `${owner} got the DM once`);
+  await db.terminate();
+});

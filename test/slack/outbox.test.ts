@@ -244,6 +244,7 @@ describe('cards', () => {
     const lost = { claim: w.claims.claim.bind(w.claims), recordPosted: () => Promise.reject(new Error('UNAVAILABLE')) };
     const boxes = Object.create(w.boxes) as FirestoreBoxStore;
     boxes.markCardShown = () => Promise.reject(new Error('UNAVAILABLE'));
+    boxes.markCardsShown = () => Promise.reject(new Error('UNAVAILABLE'));
     await replica(w, 'replica-a', { claims: lost, boxes }).deliver();
     assert.equal(sim.messages(CHANNEL).length, 1);
     w.clock.advance(61_000);
