@@ -218,6 +218,7 @@ export async function benchWorkerTick(options: { boxes?: number; jobs?: number; 
       PORT: '0',
       METADATA_SERVER_DETECTION: 'none',
       ...(process.env.GPUBOT_BENCH_CPU_PROFILE !== undefined ? { GPUBOT_BENCH_CPU_PROFILE: process.env.GPUBOT_BENCH_CPU_PROFILE } : {}),
+      ...(process.env.GPUBOT_BENCH_HEAP_SNAPSHOT !== undefined ? { GPUBOT_BENCH_HEAP_SNAPSHOT: process.env.GPUBOT_BENCH_HEAP_SNAPSHOT } : {}),
       // Settings the image may carry, passed on to measure what they do (the process's memory allocator's arenas, node's flags).
       ...(process.env.MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
       ...(process.env.NODE_OPTIONS !== undefined ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
