@@ -203,13 +203,18 @@ async function appSpecs(): Promise<AppSpecs> {
   const bareVariant = (name: AppName, env: Record<string, string>): AppSpec => ({ name, command: process.execPath, args: bareArgs, env });
   // The container's command line; the bare apps get the same flags and no loader either.
   return {
-    gpubot: { name: 'gpubot', command: process.execPath, args: useTsx ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'] },
+    // GPUBOT_BENCH_NODE_FLAGS: node flags for gpubot alone (`--cpu-prof --cpu-prof-dir=<dir>` to see where an ack's time goes).
+    gpubot: { name: 'gpubot', command: process.execPath, args: [...gpubotFlags(), ...(useTsx ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'])] },
     bare: { name: 'bare Bolt', command: process.execPath, args: bareArgs },
     floor: bareVariant('Bolt + Firestore read', { BARE_BOLT_FIRESTORE_READ: '1' }),
     floorRest: bareVariant('Bolt + Firestore read, REST', { BARE_BOLT_FIRESTORE_READ: '1', BARE_BOLT_PREFER_REST: '1' }),
     floorTx: bareVariant('Bolt + Firestore tx', { BARE_BOLT_FIRESTORE_TX: '1' }),
     runner: useTsx ? 'node --import tsx src/main.ts (no build)' : 'node dist/main.js (built dist)',
   };
+}
+
+function gpubotFlags(): string[] {
+  return (process.env.GPUBOT_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 }
 
 function appEnv(urls: { slackApiUrl: string; gcpEndpoint: string; firestoreHost: string }, port: number): NodeJS.ProcessEnv {

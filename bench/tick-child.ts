@@ -10,6 +10,7 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { Firestore } from '@google-cloud/firestore';
 
 type MainModule = typeof import('../src/main.js');
@@ -139,6 +140,14 @@ async function main(): Promise<void> {
       if (session !== null && profileDir !== undefined) {
         const { profile } = await session.post('Profiler.stop');
         writeFileSync(join(profileDir, `tick-${tickNo}.cpuprofile`), JSON.stringify(profile));
+      }
+      // GPUBOT_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot after each tick (tick-1.heapsnapshot, ...), taken
+      // after the figures above; writing it collects garbage first, so it shows what the tick left live.
+      const heapDir = process.env.GPUBOT_BENCH_HEAP_SNAPSHOT;
+      if (heapDir !== undefined) {
+        writeHeapSnapshot(join(heapDir, `tick-${tickNo}.heapsnapshot`));
+        const live = process.memoryUsage();
+        process.stderr.write(`tick ${tickNo} after a full collection: heap used ${(live.heapUsed / 1e6).toFixed(0)} MB, heap total ${(live.heapTotal / 1e6).toFixed(0)} MB, RSS ${(live.rss / 1e6).toFixed(0)} MB\n`);
       }
       send({ type: 'tick', wallMs, steps, firestore: { ...counts }, cpuMs: (used.user + used.system) / 1000, rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, errors: result.errors });
     })().catch((error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }));

@@ -218,11 +218,14 @@ export async function benchWorkerTick(options: { boxes?: number; jobs?: number; 
       PORT: '0',
       METADATA_SERVER_DETECTION: 'none',
       ...(process.env.GPUBOT_BENCH_CPU_PROFILE !== undefined ? { GPUBOT_BENCH_CPU_PROFILE: process.env.GPUBOT_BENCH_CPU_PROFILE } : {}),
+      ...(process.env.GPUBOT_BENCH_HEAP_SNAPSHOT !== undefined ? { GPUBOT_BENCH_HEAP_SNAPSHOT: process.env.GPUBOT_BENCH_HEAP_SNAPSHOT } : {}),
       // Settings the image may carry, passed on to measure what they do (the process's memory allocator's arenas, node's flags).
       ...(process.env.MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
       ...(process.env.NODE_OPTIONS !== undefined ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
     };
-    const child = spawn(process.execPath, ['--input-type=module', '-e', await childSource()], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // GPUBOT_BENCH_NODE_FLAGS: node flags for the gpubot child (as the image's CMD would pass them), to measure what they do.
+    const flags = (process.env.GPUBOT_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+    const child = spawn(process.execPath, [...flags, '--input-type=module', '-e', await childSource()], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     open.child = child;
     const next = (): Promise<ChildMessage> =>
       new Promise((resolve, reject) => {

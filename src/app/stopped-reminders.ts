@@ -33,8 +33,11 @@ export class StoppedReminders {
 
   constructor(private readonly deps: StoppedRemindersDeps) {}
 
-  /** One pass of the tick: sends this week's reminders if they are due; returns how many owners were told. */
-  async run(): Promise<number> {
+  /**
+   * One pass of the tick: sends this week's reminders if they are due; returns how many owners were
+   * told. `live`: the live boxes as this tick's box pass read them, so a due run does not read them all again.
+   */
+  async run(live?: readonly Box[]): Promise<number> {
     const now = this.deps.clock.now();
     if (now < this.notBefore) return 0;
     const last = await this.deps.run.lastRun();
@@ -42,7 +45,7 @@ export class StoppedReminders {
       this.notBefore = last + STOPPED_REMINDER_EVERY_MS;
       return 0;
     }
-    const [boxes, policy] = await Promise.all([this.deps.boxes.liveBoxes(), this.deps.policy()]);
+    const [boxes, policy] = await Promise.all([live ?? this.deps.boxes.liveBoxes(), this.deps.policy()]);
     const due = boxes.filter((b) => remindsAbout(b, now, policy.stoppedReminderDays));
     const tables = new Map<string, PriceTable>();
     for (const region of new Set(due.map((b) => b.spec.region))) tables.set(region, (await this.deps.prices(region).catch(() => undefined)) ?? bundledPrices(region));

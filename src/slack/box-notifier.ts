@@ -16,13 +16,17 @@ import { approvalRequestMessage } from './views/approval.js';
 import { isJobNotice, type JobNotifier } from './job-notifier.js';
 import { isJobApprovalNotice, type JobApprovalNotifier } from './job-approval-notifier.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
-import { CardRetries, deliverNotice, postCardOnce, waitForCardMs, type NoticeSender } from './outbox.js';
+import { CardRetries, deliverNotices, postCardOnce, waitForCardMs, type NoticeRoute, type NoticeSender } from './outbox.js';
 import { inLanes } from '../app/lanes.js';
 
 export interface NotifierDeps {
   client: WebClient;
   boxes: BoxStore & {
     cardOf(boxId: string): Promise<{ channel: string; ts: string } | null>;
+    /** The boxes whose card is behind, each with its card (null: not posted yet), in one read. */
+    staleCards(limit: number): Promise<{ box: Box; card: { channel: string; ts: string } | null }[]>;
+    /** Records a pass's cards as shown, in one write. */
+    markCardsShown(shown: readonly CardShown[]): Promise<void>;
     /** The box and its card, read together. */
     boxWithCard(boxId: string): Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>;
   };
@@ -67,6 +71,13 @@ const LANES = 8;
  */
 const PASS_BUDGET_MS = 10_000;
 
+/** A card brought up to date: its box, the revision drawn, and where the card is. */
+interface CardShown {
+  boxId: string;
+  rev: number;
+  card: { channel: string; ts: string };
+}
+
 export class SlackNotifier {
   private readonly retries: CardRetries;
   private readonly sender: NoticeSender;
@@ -79,18 +90,25 @@ export class SlackNotifier {
   /** One delivery pass; returns true when something is still waiting (the next tick should come soon). */
   async deliver(fence?: Fence): Promise<boolean> {
     const fenceNo = fence?.fence;
-    const cards = await this.deps.boxes.boxesWithStaleCards(50);
+    const cards = await this.deps.boxes.staleCards(50);
+    const shown: CardShown[] = [];
     // Each card is its own message: a few at once (chat.update is Slack's tier 3, 50+ a minute, and the
     // Web API client waits Retry-After when told to).
     await inLanes(
-      cards.filter((box) => this.retries.due(`${box.id}@${box.rev}`)),
+      cards.filter(({ box }) => this.retries.due(`${box.id}@${box.rev}`)),
       LANES,
-      (box) =>
-        this.showCard(box, fenceNo).then(
-          () => this.retries.succeeded(`${box.id}@${box.rev}`),
+      ({ box, card }) =>
+        this.showCard(box, card, fenceNo).then(
+          (drawn) => {
+            if (drawn !== null) shown.push({ boxId: box.id, rev: box.rev, card: drawn });
+            this.retries.succeeded(`${box.id}@${box.rev}`);
+          },
           (error: unknown) => this.cardFailed(box, error),
         ),
     );
+    // One write for the pass's cards; if it fails they are drawn again next pass (chat.update is idempotent,
+    // and a new card is found through its claim, not posted twice).
+    await this.deps.boxes.markCardsShown(shown).catch((error: unknown) => this.deps.log.warn('could not record the cards shown; they are drawn again next pass', { cards: shown.length, error }));
     const moreJobCards = (await this.deps.jobs?.showCards(fenceNo)) ?? false;
     const pending = await this.deps.notices.pending(NOTICES_PER_PASS);
     const now = this.deps.clock.now();
@@ -104,12 +122,19 @@ export class SlackNotifier {
       else list.push(notice);
     }
     let waiting = false;
+    const budgetMs = this.deps.passBudgetMs ?? PASS_BUDGET_MS;
+    // First where each notice goes (reads only), then one claim for all, the posts, and one record of them.
+    const ready: NoticeRoute[][] = [];
+    // A box's notices share one read of it (and its card) per pass: a warned box has two.
+    const reads = new Map<string, Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>>();
     await inLanes([...threads.values()], LANES, async (notices) => {
+      const routes: NoticeRoute[] = [];
+      ready.push(routes);
       let sent = 0;
       /** Found without a card this pass: the thread's other notices wait too, without being read again. */
       let cardless = false;
       for (const notice of notices) {
-        if (Date.now() - started > (this.deps.passBudgetMs ?? PASS_BUDGET_MS)) {
+        if (Date.now() - started > budgetMs) {
           waiting = true;
           return;
         }
@@ -123,18 +148,22 @@ export class SlackNotifier {
         }
         sent++;
         try {
-          if (await this.send(notice, fenceNo)) {
+          const route = await this.route(notice, fenceNo, reads);
+          if (route === 'wait') {
             // Its thread has no card yet: put it off behind the others rather than read it first every pass.
             cardless = true;
             await this.deps.notices.defer(notice.id, now + waitForCardMs(now - notice.createdAt));
             waiting = waiting || now - notice.createdAt < FRESH_MS;
+          } else if (route !== 'done') {
+            routes.push(route);
           }
         } catch (error) {
           this.deps.log.error('notice delivery failed', { noticeId: notice.id, error });
         }
       }
     });
-    return waiting || moreJobCards || cards.length === 50 || pending.length === NOTICES_PER_PASS;
+    const left = await deliverNotices(this.sender, ready, fenceNo, { lanes: LANES, started, budgetMs });
+    return left || waiting || moreJobCards || cards.length === 50 || pending.length === NOTICES_PER_PASS;
   }
 
   /** A card Slack refuses for good is given up for this revision (one log line); others are tried later. */
@@ -159,32 +188,36 @@ export class SlackNotifier {
     return prices !== undefined ? { prices } : {};
   }
 
-  private async showCard(box: Box, fence: number | undefined): Promise<void> {
+  /** Draws the box's card (`card`: where it is, as read with the box; null: not posted yet); returns where it is now, or null when another sender posts it. */
+  private async showCard(box: Box, card: { channel: string; ts: string } | null, fence: number | undefined): Promise<{ channel: string; ts: string } | null> {
     const ctx = { now: this.deps.clock.now(), project: this.deps.project, ...(await this.pricesFor(box)) };
-    const card = await this.deps.boxes.cardOf(box.id);
     if (card !== null) {
       const message = boxCard(box, { ...ctx, shownInDm: card.channel !== box.channel });
       await this.deps.client.chat.update({ channel: card.channel, ts: card.ts, text: message.text, blocks: message.blocks });
-      await this.deps.boxes.markCardShown(box.id, box.rev, card);
-      return;
+      return card;
     }
-    const posted = await postCardOnce(this.deps, `box:${box.id}`, fence, { channel: box.channel }, (tag) =>
+    return postCardOnce(this.deps, `box:${box.id}`, fence, { channel: box.channel }, (tag) =>
       this.post(box.channel, boxCard(box, ctx), undefined, { user: box.owner, message: boxCard(box, { ...ctx, shownInDm: true }) }, tag),
     );
-    if (posted !== null) await this.deps.boxes.markCardShown(box.id, box.rev, posted);
   }
 
-  /** Sends one notice; returns true if it must wait (its thread is not posted yet). */
-  private async send(notice: Notice, fence: number | undefined): Promise<boolean> {
-    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.send(notice, fence) : true;
-    if (isJobApprovalNotice(notice)) return this.deps.jobApprovals !== undefined ? this.deps.jobApprovals.send(notice, fence) : true;
+  /**
+   * Where one notice goes and how it is posted; 'wait' when its thread is not posted yet, 'done' when
+   * it was dealt with here (split per admin, given up, or a request's copies updated in place).
+   */
+  private async route(notice: Notice, fence: number | undefined, reads: Map<string, Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>>): Promise<NoticeRoute | 'wait' | 'done'> {
+    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.route(notice) : 'wait';
+    if (isJobApprovalNotice(notice)) {
+      if (this.deps.jobApprovals === undefined) return 'wait';
+      return (await this.deps.jobApprovals.send(notice, fence)) ? 'wait' : 'done';
+    }
     // The box and its card in one read: both live in the box's document.
-    const { box, card: shownCard } = notice.boxId !== null ? await this.deps.boxes.boxWithCard(notice.boxId) : { box: null, card: null };
+    const { box, card: shownCard } = notice.boxId !== null ? await this.readBox(notice.boxId, reads) : { box: null, card: null };
     const card = notice.to === 'thread' ? shownCard : null;
-    if (notice.to === 'thread' && card === null) return true;
+    if (notice.to === 'thread' && card === null) return 'wait';
     if (notice.event.type === 'box-approval-copies') {
       await this.updateApprovalCopies(notice, box, fence);
-      return false;
+      return 'done';
     }
     const digest = notice.to === 'admins' && notice.boxId === null && notice.channel !== null;
     if (notice.to === 'admins' && !digest && notice.admin === undefined && this.deps.adminChannel === null) {
@@ -192,10 +225,10 @@ export class SlackNotifier {
       if (this.deps.admins.size === 0) {
         this.deps.log.warn('an admin notice has nowhere to go: set GPUBOT_ADMINS or GPUBOT_ADMIN_CHANNEL', { noticeId: notice.id, event: notice.event.type });
         await this.deps.notices.markFailed(notice.id, 'no admins configured', null);
-        return false;
+        return 'done';
       }
       await this.deps.notices.fanOut(notice.id, [...this.deps.admins].sort());
-      return false;
+      return 'done';
     }
     const prices = await this.pricesFor(box);
     const message = noticeMessage(notice.event, box, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to, ...prices });
@@ -216,11 +249,20 @@ export class SlackNotifier {
     } else {
       await this.deps.notices.markFailed(notice.id, 'nowhere to send it', null);
       this.deps.log.error('notice given up: it has nowhere to go', { noticeId: notice.id, to: notice.to });
-      return false;
+      return 'done';
     }
     const fallback = fallbackUser === null ? null : { user: fallbackUser, message };
-    await deliverNotice(this.sender, notice, fence, to, fallbackUser, (tag) => this.post(to.channel, message, to.threadTs, fallback, tag));
-    return false;
+    return { notice, to, fallbackUser, post: (tag) => this.post(to.channel, message, to.threadTs, fallback, tag) };
+  }
+
+  /** The box and its card, read once per pass; a failed read is not kept. */
+  private readBox(boxId: string, reads: Map<string, Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>>): Promise<{ box: Box | null; card: { channel: string; ts: string } | null }> {
+    const kept = reads.get(boxId);
+    if (kept !== undefined) return kept;
+    const read = this.deps.boxes.boxWithCard(boxId);
+    reads.set(boxId, read);
+    read.catch(() => reads.delete(boxId));
+    return read;
   }
 
   /**

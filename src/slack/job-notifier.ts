@@ -11,7 +11,7 @@ import type { PriceTable } from '../domain/prices.js';
 import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { jobCard, jobEndedMessage } from './views/job-card.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
-import { CardRetries, deliverNotice, postCardOnce, type NoticeSender } from './outbox.js';
+import { CardRetries, postCardOnce, type NoticeRoute } from './outbox.js';
 import { inLanes } from '../app/lanes.js';
 
 export interface JobNotifierDeps {
@@ -37,11 +37,9 @@ export function isJobNotice(notice: Pick<Notice, 'event'>): boolean {
 
 export class JobNotifier {
   private readonly retries: CardRetries;
-  private readonly sender: NoticeSender;
 
   constructor(private readonly deps: JobNotifierDeps) {
     this.retries = new CardRetries(deps.clock);
-    this.sender = { client: deps.client, notices: deps.notices, clock: deps.clock, log: deps.log, holder: deps.holder, unmarked: new Map() };
   }
 
   /** Brings stale job cards up to date; true when more are waiting than one pass takes. */
@@ -89,22 +87,24 @@ export class JobNotifier {
     if (posted !== null) await this.deps.jobs.markCardShown(job.id, job.rev, posted);
   }
 
-  /** Sends one job notice; returns true if it must wait (its card is not posted yet). */
-  async send(notice: Notice, fence?: number): Promise<boolean> {
-    if (notice.event.type !== 'job-ended') return false;
+  /**
+   * Where one job notice goes and how it is posted (the box notifier claims, posts and records it with
+   * the rest of its pass); 'wait' while its card is not posted yet, 'done' when there is nothing to post.
+   */
+  async route(notice: Notice): Promise<NoticeRoute | 'wait' | 'done'> {
+    if (notice.event.type !== 'job-ended') return 'done';
     const job = await this.deps.jobs.getJob(notice.event.jobId);
     if (job === null) {
       await this.deps.notices.markFailed(notice.id, 'job record gone', null);
-      return false;
+      return 'done';
     }
     const card = notice.to === 'thread' ? await this.deps.jobs.cardOf(job.id) : null;
-    if (notice.to === 'thread' && card === null) return true;
+    if (notice.to === 'thread' && card === null) return 'wait';
     const prices = await this.pricesFor(job);
     const message = jobEndedMessage(job, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to, ...prices });
     const to = card !== null ? { channel: card.channel, threadTs: card.ts } : { channel: job.owner };
     const fallbackUser = card !== null ? job.owner : null;
-    await deliverNotice(this.sender, notice, fence, to, fallbackUser, (tag) => this.post(to.channel, message, to.threadTs, fallbackUser, tag));
-    return false;
+    return { notice, to, fallbackUser, post: (tag) => this.post(to.channel, message, to.threadTs, fallbackUser, tag) };
   }
 
   /** Posts; where the bot may not post (a channel it is not in), posts to `fallbackUser`'s DM instead. */

@@ -5,7 +5,8 @@
  * for a while is tried again later, not on every tick.
  */
 import type { WebClient } from '@slack/web-api';
-import type { CardClaimStore, Clock, Logger, NoticeStore } from '../app/ports.js';
+import type { CardClaimStore, Clock, Logger, NoticeOutcome, NoticeStore } from '../app/ports.js';
+import { inLanes } from '../app/lanes.js';
 import { backoffMs, findTagged, isPermanent, slackError, type OutboxTag, type Posted } from './delivery.js';
 
 /** How long a claim to post keeps others off: far longer than one post with its retries takes. */
@@ -153,6 +154,94 @@ export async function deliverNotice(
     return;
   }
   await markSentOnce(s.notices, s.log, notice.id, delivered, s.unmarked);
+}
+
+/** One notice ready to go: where it goes, where it may fall back to, and how to post it. */
+export interface NoticeRoute {
+  notice: { id: string; attempts: number };
+  to: { channel: string; threadTs?: string | undefined };
+  fallbackUser: string | null;
+  post: (tag: OutboxTag) => Promise<Posted>;
+}
+
+/**
+ * Delivers a pass's notices with two commits in all, not two per notice: every notice is claimed in
+ * one transaction before anything is posted (the intent recorded first, as `deliverNotice` does it),
+ * each thread's notices are then posted one after another (threads `lanes` at a time), and what
+ * became of each (sent, failed, or handed back unposted when the pass ran out of time) is written in
+ * one more. A notice claimed before (its earlier claim may have posted it) is looked for first. When
+ * the last write fails, the posted notices are kept in `unmarked` and marked, never posted, next time;
+ * until then their claim keeps other senders off, and after it the search finds the post.
+ * Returns true when notices were left for the next pass.
+ */
+export async function deliverNotices(
+  s: NoticeSender,
+  threads: readonly (readonly NoticeRoute[])[],
+  fence: number | undefined,
+  pass: { lanes: number; started: number; budgetMs: number },
+): Promise<boolean> {
+  const outcomes: NoticeOutcome[] = [];
+  const toClaim: string[] = [];
+  for (const route of threads.flat()) {
+    const known = s.unmarked.get(route.notice.id);
+    if (known !== undefined) outcomes.push({ id: route.notice.id, kind: 'sent', delivery: known });
+    else toClaim.push(route.notice.id);
+  }
+  const until = s.clock.now() + CLAIM_MS;
+  let claimed = new Map<string, { claimedBefore: number | null }>();
+  if (toClaim.length > 0) {
+    try {
+      claimed = await s.notices.claimMany(toClaim, s.holder, until, fence);
+    } catch (error) {
+      // Nothing is posted without its claim recorded: the next pass tries again.
+      s.log.warn('could not claim notices; none posted this pass', { notices: toClaim.length, error });
+    }
+  }
+  let left = false;
+  await inLanes(threads, pass.lanes, async (routes) => {
+    for (const route of routes) {
+      const claim = claimed.get(route.notice.id);
+      if (claim === undefined) continue;
+      // Out of time (real time: it bounds the tick), or so late the claim may run out during the post.
+      if (Date.now() - pass.started > pass.budgetMs || s.clock.now() > until - CLAIM_MS / 2) {
+        left = true;
+        outcomes.push({ id: route.notice.id, kind: 'released', claimedBefore: claim.claimedBefore });
+        continue;
+      }
+      outcomes.push(await postClaimed(s, route, claim.claimedBefore));
+    }
+  });
+  if (outcomes.length === 0) return left;
+  if (await retried(() => s.notices.settle(outcomes, s.holder), s.log, { notices: outcomes.length })) {
+    for (const o of outcomes) s.unmarked.delete(o.id);
+    return left;
+  }
+  for (const o of outcomes) if (o.kind === 'sent') s.unmarked.set(o.id, o.delivery);
+  s.log.error('notices were posted but could not be marked sent; they will be marked, not posted, on the next pass', { notices: outcomes.filter((o) => o.kind === 'sent').length });
+  return left;
+}
+
+/** Posts one claimed notice (or finds the post an earlier claim made); says what became of it. */
+async function postClaimed(s: NoticeSender, route: NoticeRoute, claimedBefore: number | null): Promise<NoticeOutcome> {
+  const { notice, to, fallbackUser } = route;
+  const tag: OutboxTag = { eventType: 'gpubot_notice', key: notice.id };
+  if (claimedBefore !== null) {
+    const found = await findEarlier(s, to, fallbackUser, tag, claimedBefore);
+    if (found !== null) {
+      s.log.info('found the notice an earlier try posted; not posting it again', { noticeId: notice.id });
+      return { id: notice.id, kind: 'sent', delivery: found };
+    }
+  }
+  try {
+    return { id: notice.id, kind: 'sent', delivery: await route.post(tag) };
+  } catch (error) {
+    const code = slackError(error);
+    // The claim counted as a try: `attempts` here is the count before it.
+    const retryAtMs = isPermanent(code) || notice.attempts + 1 >= MAX_NOTICE_ATTEMPTS ? null : s.clock.now() + backoffMs(notice.attempts);
+    if (retryAtMs === null) s.log.error('notice given up', { noticeId: notice.id, slackError: code, permanent: isPermanent(code) });
+    else s.log.warn('notice not delivered; will try again', { noticeId: notice.id, slackError: code, retryAt: retryAtMs });
+    return { id: notice.id, kind: 'failed', error: code ?? String(error), retryAtMs };
+  }
 }
 
 /** Tries of one notice before it is given up (the waits between them double from 5 s to 10 minutes). */

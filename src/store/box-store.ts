@@ -107,6 +107,15 @@ export class FirestoreBoxStore implements BoxStore {
     return snap.docs.map((d) => toBox(d.data() as BoxDoc));
   }
 
+  /** As boxesWithStaleCards, each with the card it already has (null: not posted yet), from the same read. */
+  async staleCards(limit: number): Promise<{ box: Box; card: { channel: string; ts: string } | null }[]> {
+    const snap = await this.db.collection(BOXES).where('cardStale', '==', true).limit(limit).get();
+    return snap.docs.map((d) => {
+      const doc = d.data() as BoxDoc;
+      return { box: toBox(doc), card: doc.card ?? null };
+    });
+  }
+
   async cardOf(boxId: string): Promise<{ channel: string; ts: string } | null> {
     const snap = await this.db.collection(BOXES).doc(boxId).get();
     return snap.exists ? ((snap.data() as BoxDoc).card ?? null) : null;
@@ -129,6 +138,28 @@ export class FirestoreBoxStore implements BoxStore {
         // Only the newest render clears the flag; a write that raced in keeps the card stale.
         t.update(ref, { card, cardStale: doc.rev > rev });
       }),
+    );
+  }
+
+  /**
+   * markCardShown for a delivery pass's cards in one transaction, by the same rule, instead of one
+   * transaction per card (50 a pass: most of the pass's commits, bench/tick.ts).
+   */
+  async markCardsShown(shown: readonly { boxId: string; rev: number; card: { channel: string; ts: string } }[]): Promise<void> {
+    if (shown.length === 0) return;
+    const refs = shown.map((s) => this.db.collection(BOXES).doc(s.boxId));
+    await this.mutex.run(
+      shown.map((s) => s.boxId),
+      () =>
+        this.db.runTransaction(async (t) => {
+          const snaps = await t.getAll(...refs);
+          shown.forEach((s, i) => {
+            const snap = snaps[i];
+            const ref = refs[i];
+            if (snap === undefined || ref === undefined || !snap.exists) return;
+            t.update(ref, { card: s.card, cardStale: (snap.data() as BoxDoc).rev > s.rev });
+          });
+        }),
     );
   }
 

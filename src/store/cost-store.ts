@@ -23,6 +23,7 @@ import type { BoxesRead, BudgetStatus, CostStore, JobsRead, LooseNotice } from '
 import { BOXES, NOTICES } from './box-store.js';
 import { checkFence } from './keyed-transaction.js';
 import { JOBS } from './job-store.js';
+import { ShortCache } from './short-cache.js';
 
 export const BUDGET_STATUS = 'budget-status';
 
@@ -47,11 +48,22 @@ function billed(snap: QuerySnapshot): number {
   return Math.max(1, snap.size);
 }
 
+/**
+ * How long a replica answers from its last read of a month's budget standing: the leader rewrites it
+ * at most every 10 minutes (BUDGET_CHECK_EVERY_MS), and every `/gpu up` read it in the ack.
+ */
+export const BUDGET_CACHE_MS = 5_000;
+
 export class FirestoreCostStore implements CostStore {
+  private readonly budgets: ShortCache<BudgetStatus | null>;
+
   constructor(
     private readonly db: Firestore,
     private readonly clock: Clock,
-  ) {}
+    budgetCacheMs = BUDGET_CACHE_MS,
+  ) {
+    this.budgets = new ShortCache(budgetCacheMs);
+  }
 
   async boxesSince(fromMs: number, owner: string | null, team?: string): Promise<BoxesRead> {
     let live = this.db.collection(BOXES).where('live', '==', true);
@@ -125,11 +137,17 @@ export class FirestoreCostStore implements CostStore {
   }
 
   async putBudgetStatus(month: string, status: BudgetStatus): Promise<void> {
-    await this.db.collection(BUDGET_STATUS).doc(month).set(status);
+    try {
+      await this.db.collection(BUDGET_STATUS).doc(month).set(status);
+    } finally {
+      this.budgets.drop();
+    }
   }
 
   async budgetStatus(month: string): Promise<BudgetStatus | null> {
-    const snap = await this.db.collection(BUDGET_STATUS).doc(month).get();
-    return snap.exists ? (snap.data() as BudgetStatus) : null;
+    return this.budgets.get(month, async () => {
+      const snap = await this.db.collection(BUDGET_STATUS).doc(month).get();
+      return snap.exists ? (snap.data() as BudgetStatus) : null;
+    });
   }
 }

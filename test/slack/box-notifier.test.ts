@@ -35,9 +35,11 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     liveBoxes: unused,
     liveBoxNamed: unused,
     boxesOwnedBy: unused,
-    boxesWithStaleCards: () => Promise.resolve(cardShown ? [] : [box]),
-    markCardShown: () => {
-      cardShown = true;
+    boxesWithStaleCards: unused,
+    markCardShown: unused,
+    staleCards: () => Promise.resolve(cardShown ? [] : [{ box, card: null }]),
+    markCardsShown: (shown) => {
+      cardShown = cardShown || shown.some((s) => s.boxId === box.id);
       return Promise.resolve();
     },
     rememberOrphan: unused,
@@ -52,6 +54,11 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     pending: () => Promise.resolve(pending.splice(0)),
     claim: () => Promise.resolve(true),
     markSent: () => Promise.resolve(),
+    claimMany: (ids) => Promise.resolve(new Map(ids.map((id) => [id, { claimedBefore: null }]))),
+    settle: (outcomes) => {
+      const failed = outcomes.find((o) => o.kind !== 'sent');
+      return failed === undefined ? Promise.resolve() : Promise.reject(new Error(`a notice was not sent: ${JSON.stringify(failed)}`));
+    },
     markFailed: (_id, error) => Promise.reject(new Error(`a notice failed: ${error}`)),
     defer: unused,
     fanOut: unused,

@@ -1,6 +1,6 @@
 /**
  * A delivery pass sends the notices of different threads at once and a thread's own one after
- * another; every notice still goes out once. Real stores on the Firestore emulator, the real Web API
+ * another; every notice still goes out once, claimed in one commit before the posts and marked in one after. Real stores on the Firestore emulator, the real Web API
  * client against the Slack simulator, whose answers are made slow so that overlap is visible without
  * timing anything.
  */
@@ -32,40 +32,51 @@ after(async () => {
 });
 
 /**
- * Counts the notices between their claim and their "sent" mark: more than one at a time means overlap;
- * more than one of the same box at a time means a thread's order was not kept.
+ * Counts the posts in flight: more than one at a time means overlap; more than one to the same person
+ * (each box here is its own owner's) means a thread's order was not kept. Wraps the real client's
+ * method on this one instance; the call itself still goes to the simulator.
  */
-function overlapCounter(inner: NoticeStore, boxOf: ReadonlyMap<string, string>): { store: NoticeStore; most: () => number; mostOfOneBox: () => number } {
+function overlapCounter(client: WebClient): { most: () => number; mostOfOneBox: () => number } {
   let open = 0;
   let most = 0;
   let mostOfOneBox = 0;
-  const openOfBox = new Map<string, number>();
+  const openTo = new Map<string, number>();
+  const post = client.chat.postMessage.bind(client.chat);
+  client.chat.postMessage = async (args) => {
+    const to = String(args.channel);
+    most = Math.max(most, ++open);
+    const ofBox = (openTo.get(to) ?? 0) + 1;
+    openTo.set(to, ofBox);
+    mostOfOneBox = Math.max(mostOfOneBox, ofBox);
+    try {
+      return await post(args);
+    } finally {
+      open--;
+      openTo.set(to, (openTo.get(to) ?? 1) - 1);
+    }
+  };
+  return { most: () => most, mostOfOneBox: () => mostOfOneBox };
+}
+
+/** Counts the notice store's writes: claims and outcomes, one by one or a pass's at once. */
+function writeCounter(inner: NoticeStore): { store: NoticeStore; calls: Record<string, number> } {
+  const calls: Record<string, number> = { claim: 0, markSent: 0, claimMany: 0, settle: 0 };
+  const count = (name: string) => {
+    calls[name] = (calls[name] ?? 0) + 1;
+  };
   const store: NoticeStore = {
     pending: (limit) => inner.pending(limit),
-    claim: async (id, holder, until, fence) => {
-      const claimed = await inner.claim(id, holder, until, fence);
-      if (claimed) {
-        most = Math.max(most, ++open);
-        const box = boxOf.get(id) ?? '?';
-        const ofBox = (openOfBox.get(box) ?? 0) + 1;
-        openOfBox.set(box, ofBox);
-        mostOfOneBox = Math.max(mostOfOneBox, ofBox);
-      }
-      return claimed;
-    },
-    markSent: async (id, delivery) => {
-      open--;
-      const box = boxOf.get(id) ?? '?';
-      openOfBox.set(box, (openOfBox.get(box) ?? 1) - 1);
-      await inner.markSent(id, delivery);
-    },
+    claim: (id, holder, until, fence) => (count('claim'), inner.claim(id, holder, until, fence)),
+    markSent: (id, delivery) => (count('markSent'), inner.markSent(id, delivery)),
+    claimMany: (ids, holder, until, fence) => (count('claimMany'), inner.claimMany(ids, holder, until, fence)),
+    settle: (outcomes, holder) => (count('settle'), inner.settle(outcomes, holder)),
     markFailed: (id, error, retryAt, holder) => inner.markFailed(id, error, retryAt, holder),
     defer: (id, at) => inner.defer(id, at),
     fanOut: (id, admins) => inner.fanOut(id, admins),
     sentCopies: (boxId, type) => inner.sentCopies(boxId, type),
     sentJobCopies: (jobId, type) => inner.sentJobCopies(jobId, type),
   };
-  return { store, most: () => most, mostOfOneBox: () => mostOfOneBox };
+  return { store, calls };
 }
 
 test("notices of different boxes go out at once, each box's one after another, each once", async () => {
@@ -86,15 +97,16 @@ test("notices of different boxes go out at once, each box's one after another, e
     });
     await boxes.markCardShown(box.id, box.rev, { channel: CHANNEL, ts: `100${i}.000` });
   }
-  const seeded = await db.collection(NOTICES).get();
-  const counter = overlapCounter(notices, new Map(seeded.docs.map((d) => [d.id, (d.data() as { boxId: string }).boxId])));
-  // Every post answered 300 ms late: one at a time, no two claims would ever be open together.
+  const client = new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+  const counter = overlapCounter(client);
+  const writes = writeCounter(notices);
+  // Every post answered 300 ms late: one at a time, no two posts would ever be in flight together.
   const undo = sim.faults.add({ name: 'slow', path: /^\/api\/chat\.postMessage/, fault: { kind: 'delay', ms: 300 } });
   try {
     const notifier = new SlackNotifier({
-      client: new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet }),
+      client,
       boxes,
-      notices: counter.store,
+      notices: writes.store,
       claims: new FirestoreCardClaimStore(db, clock),
       clock,
       log: createLogger({ level: 'error', write: () => undefined }),
@@ -108,9 +120,59 @@ test("notices of different boxes go out at once, each box's one after another, e
     undo();
   }
   assert.ok(counter.most() > 1, `notices of different boxes overlapped (at most ${counter.most()} open at once)`);
-  assert.equal(counter.mostOfOneBox(), 1, "a box's second notice is claimed only after its first was marked sent");
+  assert.equal(counter.mostOfOneBox(), 1, "a box's second notice is posted only once its first is");
+  // Twelve notices, two commits: every claim before any post, every "sent" mark after them.
+  assert.deepEqual(writes.calls, { claim: 0, markSent: 0, claimMany: 1, settle: 1 }, 'claims and marks are batched per pass');
   for (const owner of OWNERS) assert.equal(sim.dms(owner).length, 2, `${owner} got both DMs, once each`);
   const states = (await db.collection(NOTICES).get()).docs.map((d) => (d.data() as { state: string }).state);
   assert.deepEqual(states, Array.from({ length: 2 * OWNERS.length }, () => 'sent'));
+  await db.terminate();
+});
+
+test("a pass's cards are drawn from the read that found them and recorded in one write; a box's two notices read it once", async () => {
+  const db = testFirestore();
+  const clock = new ManualClock(Date.UTC(2026, 6, 14, 9, 30));
+  const boxes = new FirestoreBoxStore(db, clock);
+  const made = OWNERS.map((owner, i) => makeBox({ id: `b${i}`, name: `b${i}`, owner, channel: CHANNEL, status: 'ready' }));
+  for (const box of made) await boxes.transact({}, async (tx) => tx.putBox(box));
+  const calls: Record<string, number> = { cardOf: 0, markCardShown: 0, markCardsShown: 0, boxWithCard: 0 };
+  const counted = Object.create(boxes) as FirestoreBoxStore;
+  counted.cardOf = (id) => ((calls.cardOf = (calls.cardOf ?? 0) + 1), boxes.cardOf(id));
+  counted.markCardShown = (id, rev, card) => ((calls.markCardShown = (calls.markCardShown ?? 0) + 1), boxes.markCardShown(id, rev, card));
+  counted.markCardsShown = (shown) => ((calls.markCardsShown = (calls.markCardsShown ?? 0) + 1), boxes.markCardsShown(shown));
+  counted.boxWithCard = (id) => ((calls.boxWithCard = (calls.boxWithCard ?? 0) + 1), boxes.boxWithCard(id));
+  const notifier = new SlackNotifier({
+    client: new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet }),
+    boxes: counted,
+    notices: new FirestoreNoticeStore(db, clock),
+    claims: new FirestoreCardClaimStore(db, clock),
+    clock,
+    log: createLogger({ level: 'error', write: () => undefined }),
+    project: 'gpubot-test',
+    admins: new Set(),
+    adminChannel: null,
+    holder: 'replica-a',
+  });
+  // The first pass posts the cards; then every box changes (its card is behind again) and says so twice.
+  await notifier.deliver();
+  assert.equal((await boxes.staleCards(50)).length, 0);
+  for (const box of made) {
+    const changed = { ...box, rev: box.rev + 1 };
+    await boxes.transact({}, async (tx) => {
+      tx.putBox(changed);
+      tx.notify(changed, [
+        { to: 'thread', event: { type: 'box-started' } },
+        { to: 'dm', event: { type: 'box-started' } },
+      ]);
+    });
+  }
+  for (const key of Object.keys(calls)) calls[key] = 0;
+  const updatesBefore = sim.callsTo('chat.update').length;
+  const dmsBefore = new Map(OWNERS.map((owner) => [owner, sim.dms(owner).length]));
+  await notifier.deliver();
+  assert.equal(sim.callsTo('chat.update').length - updatesBefore, OWNERS.length, 'every card redrawn once');
+  assert.deepEqual(calls, { cardOf: 0, markCardShown: 0, markCardsShown: 1, boxWithCard: OWNERS.length });
+  assert.deepEqual(await boxes.staleCards(50), [], 'every card recorded as shown');
+  for (const owner of OWNERS) assert.equal(sim.dms(owner).length - (dmsBefore.get(owner) ?? 0), 1, `${owner} got the DM once`);
   await db.terminate();
 });

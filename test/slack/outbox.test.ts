@@ -9,7 +9,7 @@ import { WebClient, LogLevel } from '@slack/web-api';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Box } from '../../src/domain/box.js';
 import type { NoticeDraft } from '../../src/domain/notice.js';
-import type { CardClaimStore, NoticeStore } from '../../src/app/ports.js';
+import type { CardClaimStore, NoticeOutcome, NoticeStore } from '../../src/app/ports.js';
 import { createLogger } from '../../src/log.js';
 import { SlackNotifier } from '../../src/slack/box-notifier.js';
 import { FirestoreBoxStore, NOTICES } from '../../src/store/box-store.js';
@@ -84,17 +84,19 @@ async function noticeStates(w: World): Promise<string[]> {
 
 /** A notice store whose "sent" marks fail (Firestore paused), the rest working. */
 function failingMarks(inner: NoticeStore, times: number): NoticeStore & { failed: number } {
+  const fail = (): boolean => {
+    if (wrapped.failed >= times) return false;
+    wrapped.failed++;
+    return true;
+  };
+  const paused = () => Promise.reject(new Error('DEADLINE_EXCEEDED: Firestore did not answer'));
   const wrapped = {
     failed: 0,
     pending: (limit: number) => inner.pending(limit),
     claim: (id: string, holder: string, until: number, fence?: number) => inner.claim(id, holder, until, fence),
-    markSent: (id: string, delivery: { channel: string; ts: string }) => {
-      if (wrapped.failed < times) {
-        wrapped.failed++;
-        return Promise.reject(new Error('DEADLINE_EXCEEDED: Firestore did not answer'));
-      }
-      return inner.markSent(id, delivery);
-    },
+    claimMany: (ids: readonly string[], holder: string, until: number, fence?: number) => inner.claimMany(ids, holder, until, fence),
+    markSent: (id: string, delivery: { channel: string; ts: string }) => (fail() ? paused() : inner.markSent(id, delivery)),
+    settle: (outcomes: readonly NoticeOutcome[], holder: string) => (fail() ? paused() : inner.settle(outcomes, holder)),
     markFailed: (id: string, error: string, retryAt: number | null, holder?: string) => inner.markFailed(id, error, retryAt, holder),
     defer: (id: string, at: number) => inner.defer(id, at),
     fanOut: (id: string, admins: readonly string[]) => inner.fanOut(id, admins),
@@ -151,6 +153,8 @@ describe('notices', () => {
       assert.equal(again, true, 'the pass says more is waiting');
       for (let i = 0; i < 6 && sim.dms(OWNER).length < 6; i++) await a.deliver();
       assert.equal(sim.dms(OWNER).length, 6, 'every notice is sent once, over later passes');
+      // Claimed with the pass but not posted in its time: handed back as never claimed, so nobody searches Slack for it.
+      assert.equal(sim.callsTo('conversations.history').length, 0, 'no search for notices that were never posted');
     } finally {
       undo();
     }
@@ -240,6 +244,7 @@ describe('cards', () => {
     const lost = { claim: w.claims.claim.bind(w.claims), recordPosted: () => Promise.reject(new Error('UNAVAILABLE')) };
     const boxes = Object.create(w.boxes) as FirestoreBoxStore;
     boxes.markCardShown = () => Promise.reject(new Error('UNAVAILABLE'));
+    boxes.markCardsShown = () => Promise.reject(new Error('UNAVAILABLE'));
     await replica(w, 'replica-a', { claims: lost, boxes }).deliver();
     assert.equal(sim.messages(CHANNEL).length, 1);
     w.clock.advance(61_000);
