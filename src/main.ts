@@ -147,7 +147,7 @@ export async function startGpubot(
     store: new FirestorePolicyStore(firestore, clock, config.auditKeepDays),
     defaults: config.policy,
     boxesOwnedBy: (owner) => boxStore.boxesOwnedBy(owner, { includeEnded: false, limit: 100 }),
-    jobsOwnedBy: (owner) => jobStore.jobsOwnedBy(owner, 50),
+    liveJobsOwnedBy: (owner) => jobStore.liveJobsOwnedBy(owner),
     prices,
     budgetStatus: (month) => costStore.budgetStatus(month),
     clock,

@@ -38,7 +38,8 @@ export interface PolicyGateDeps {
   /** The policy from configuration: what holds until an admin changes it. */
   defaults: TeamPolicy;
   boxesOwnedBy(owner: string): Promise<Box[]>;
-  jobsOwnedBy(owner: string): Promise<Job[]>;
+  /** The person's jobs not over yet (all of them: a limit would drop a long-running one). */
+  liveJobsOwnedBy(owner: string): Promise<Job[]>;
   /** A region's list prices; a slow or failed look-up falls back to the bundled table. */
   prices?: (region: string) => Promise<PriceTable>;
   budgetStatus(month: string): Promise<BudgetStatus | null>;
@@ -136,7 +137,7 @@ export class PolicyGate {
 
   /** What the person runs now: boxes running or on their way (not stopped, not waiting), jobs not over. */
   private async usage(user: string): Promise<Usage> {
-    const [boxes, jobs] = await Promise.all([this.deps.boxesOwnedBy(user), this.deps.jobsOwnedBy(user)]);
+    const [boxes, jobs] = await Promise.all([this.deps.boxesOwnedBy(user), this.deps.liveJobsOwnedBy(user)]);
     const running = boxes.filter((b) => b.desired === 'running' && b.status !== 'awaiting-approval' && b.status !== 'deleted' && b.status !== 'failed');
     const active = jobs.filter((j) => !isJobOver(j) && j.desired === 'running' && j.status !== 'awaiting-approval');
     const regions = [...new Set([...running.map((b) => b.spec.region), ...active.map((j) => j.region)])];

@@ -83,6 +83,16 @@ export class FirestoreJobStore implements JobStore {
     return newestFirst(snap.docs.map((d) => toJob(d.data() as JobDoc)), limit);
   }
 
+  /**
+   * Every job of a person that is not over: what the policy counts against their limits on every
+   * `/gpu up` and `/train`. Two equality filters, which Firestore serves from its single-field indexes;
+   * it decodes only the live jobs, and a running job is counted however many newer ones have ended.
+   */
+  async liveJobsOwnedBy(owner: string): Promise<Job[]> {
+    const snap = await this.db.collection(JOBS).where('owner', '==', owner).where('live', '==', true).get();
+    return snap.docs.map((d) => toJob(d.data() as JobDoc));
+  }
+
   /** The newest `limit` jobs of anyone (`/train list all`): ordered and limited by the query. */
   async recentJobs(limit: number): Promise<Job[]> {
     const snap = await this.db.collection(JOBS).orderBy('createdAt', 'desc').limit(limit).get();

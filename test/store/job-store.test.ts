@@ -145,6 +145,22 @@ test("a person's jobs and the recent jobs are read with a limit, not the whole c
   await db.terminate();
 });
 
+test("a person's live jobs are all found, however many newer ones have ended: what the policy counts", async () => {
+  const db = testFirestore();
+  const clock = new ManualClock();
+  const store = new FirestoreJobStore(db, clock);
+  // The oldest job still runs; 60 newer ones ended. The newest 50 (what the policy read before) miss it.
+  await store.transact({}, async (tx) => tx.putJob(makeJob({ id: 'jlong', name: 'long_run', owner: 'UALICE', status: 'running', endedAt: null, createdAt: 1_000 })));
+  for (let i = 0; i < 60; i++) {
+    await store.transact({}, async (tx) => tx.putJob(makeJob({ id: `jdone${i}`, name: `done_${i}`, owner: 'UALICE', createdAt: 2_000 + i })));
+  }
+  await store.transact({}, async (tx) => tx.putJob(makeJob({ id: 'jbob', name: 'bob_run', owner: 'UBOB', status: 'running', endedAt: null, createdAt: 3_000 })));
+  assert.deepEqual((await store.liveJobsOwnedBy('UALICE')).map((j) => j.id), ['jlong']);
+  assert.deepEqual((await store.liveJobsOwnedBy('UBOB')).map((j) => j.id), ['jbob']);
+  assert.ok(!(await store.jobsOwnedBy('UALICE', 50)).some((j) => j.id === 'jlong'), 'the newest 50 leave the running job out');
+  await db.terminate();
+});
+
 test('a request key past its expiry is not replayed: the request runs again', async () => {
   const db = testFirestore();
   const clock = new ManualClock();

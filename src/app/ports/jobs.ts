@@ -33,6 +33,8 @@ export interface JobStore {
   /** Jobs whose box's agent still has work (packaging the code, copying outputs back), ended ones included. */
   jobsAwaitingBox(): Promise<Job[]>;
   jobsOwnedBy(owner: string, limit: number): Promise<Job[]>;
+  /** A person's jobs not over yet, however old. */
+  liveJobsOwnedBy(owner: string): Promise<Job[]>;
   recentJobs(limit: number): Promise<Job[]>;
   jobsWithStaleCards(limit: number): Promise<Job[]>;
   cardOf(jobId: string): Promise<{ channel: string; ts: string } | null>;
