@@ -283,6 +283,7 @@ export async function startGpubot(
     accounts: new SlackGoogleAccounts(app.client, config.googleAccounts),
     project,
     computeFor: (p) => compute.forProject(p),
+    boundProjects: () => teams.boundProjects(),
     lease: { holds: (fence) => leases.holds(WORKER_LEASE, fence) },
   });
   const idleController = new IdleController({
