@@ -2,7 +2,9 @@
  * A channel is a team, end to end: an admin binds the channel to a second Google Cloud project, a
  * region and a budget; boxes and jobs asked for there are created in that project (the second
  * project's stand-ins receive the calls, the first's none), the tick's stops reach them there, the
- * channel's `/gpu cost` is the team's, and the team's budget sends a request past it to an admin.
+ * channel's `/gpu cost` is the team's, and the team's budget sends a request past it to an admin. A
+ * bound project with no box yet is watched for orphans; `--from-box` there follows the team's region
+ * and refuses a box of another project to all but an admin.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
