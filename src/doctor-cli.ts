@@ -22,11 +22,14 @@ export interface DoctorParts {
   rootUrl: string | null;
   /** null: no Slack workspace to check (the local console stands in). */
   slackClient: WebClient | null;
+  /** The projects channels are bound to (`/gpu team`), checked beside the configured one; absent: none. */
+  teamProjects?: () => Promise<readonly string[]>;
 }
 
 /** The doctor for a configuration, from the clients the caller already has. */
 export async function createDoctor(config: Config, parts: DoctorParts): Promise<Doctor> {
   const { cloud, firestore } = config;
+  const authClient = parts.authClient;
   // Against a stand-in endpoint the Firestore Admin API is the stand-in's, checked as a real one would be;
   // an emulator (FIRESTORE_EMULATOR_HOST, or the embedded one with the sandbox) needs no indexes.
   const firestoreDatabase =
@@ -34,6 +37,9 @@ export async function createDoctor(config: Config, parts: DoctorParts): Promise<
   return new Doctor({
     google: parts.authClient === null ? null : new GoogleDeploymentAdapter({ project: cloud.project, authClient: parts.authClient, rootUrl: parts.rootUrl }),
     slack: parts.slackClient === null ? null : new SlackWorkspace(parts.slackClient),
+    ...(parts.teamProjects !== undefined && authClient !== null
+      ? { teams: { projects: parts.teamProjects, google: (project: string) => new GoogleDeploymentAdapter({ project, authClient, rootUrl: parts.rootUrl }) } }
+      : {}),
     settings: {
       project: cloud.project,
       region: config.region,

@@ -255,7 +255,7 @@ export async function startGpubot(
     isAdmin: (user: string) => config.admins.has(user),
     run: async () => {
       const { createDoctor } = await import('./doctor-cli.js');
-      return (await createDoctor(config, { authClient: auth, rootUrl: endpoint, slackClient })).run();
+      return (await createDoctor(config, { authClient: auth, rootUrl: endpoint, slackClient, teamProjects: () => teams.boundProjects() })).run();
     },
   };
   const { app, drain } = createSlackApp({
@@ -283,6 +283,7 @@ export async function startGpubot(
     accounts: new SlackGoogleAccounts(app.client, config.googleAccounts),
     project,
     computeFor: (p) => compute.forProject(p),
+    boundProjects: () => teams.boundProjects(),
     lease: { holds: (fence) => leases.holds(WORKER_LEASE, fence) },
   });
   const idleController = new IdleController({

@@ -44,6 +44,8 @@ export interface BoxControllerDeps {
   project: string;
   /** Compute for a team's project (domain/team.ts); without it every box is taken to live in `project`. */
   computeFor?: ForProject<ComputePort>;
+  /** Projects channels are bound to: listed for orphans even with no live box there (app/project-listings.ts). */
+  boundProjects?: () => Promise<readonly string[]>;
   /** Confirms the lease right before each cloud side effect; without it only the Firestore writes are fenced. */
   lease?: LeaseCheck;
   /**
@@ -83,7 +85,7 @@ export class BoxController {
 
   /** One pass over every live box and every VM labelled as ours. */
   async reconcileAll(fence?: Fence): Promise<ReconcileReport> {
-    // The configured project and every project a live box lives in, each listed on its own.
+    // The configured project, every project a live box lives in and every bound one, each listed on its own.
     const [boxes, listings] = await listProjects(this.deps, (project) => this.computeIn(project));
     const byBox = new Map<string, ObservedInstance>();
     for (const [project, listing] of listings) {

@@ -18,6 +18,7 @@ import type { BoxStore } from './ports/boxes.js';
 import type { JobStore } from './ports/jobs.js';
 import type { PolicyGate } from './policy-gate.js';
 import { teamTag, type Team } from '../domain/team.js';
+import { placeFromBox } from '../domain/team-from-box.js';
 
 export interface BoxJobsDeps {
   jobs: JobStore;
@@ -49,13 +50,22 @@ export class BoxJobs {
     const box = await this.deps.boxes.liveBoxNamed(req.box);
     const refusal = this.checkBox(box, req.box, asker.userId);
     if (refusal !== null || box === null) return { ok: false, error: refusal ?? noSuchBox(req.box) };
+    // The channel decides the job's project and region, as for /train; the box only lends its code
+    // (domain/team-from-box.ts says why a box of another project is an admin's call).
+    const team = this.deps.teams === undefined || this.deps.project === undefined ? null : await this.deps.teams.teamOf(asker.channelId);
+    const tag = this.deps.project === undefined ? {} : teamTag(team, this.deps.project);
+    const place =
+      this.deps.project === undefined
+        ? { ok: true as const, value: { region: box.spec.region, note: null, crossing: null } }
+        : placeFromBox(team, tag, box, box.spec.region, this.deps.project, this.deps.policy.isAdmin(asker.userId));
+    if (!place.ok) return place;
     const id = this.deps.newId();
-    const planned = boxTrainPlan(req, { box: { gpu: box.spec.gpu, gpuCount: box.spec.gpuCount, imageFamily: box.spec.imageFamily, region: box.spec.region }, bucket, jobId: id });
+    const planned = boxTrainPlan(req, { box: { gpu: box.spec.gpu, gpuCount: box.spec.gpuCount, imageFamily: box.spec.imageFamily, region: place.value.region }, bucket, jobId: id });
     if (!planned.ok) return planned;
-    const request = planned.value.request;
+    const request = place.value.note === null ? planned.value.request : { ...planned.value.request, notes: [...planned.value.request.notes, place.value.note] };
     let cause: ApprovalCause | undefined;
     if (this.deps.gate !== undefined) {
-      const check = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion: box.spec.region });
+      const check = planJob(request, { owner: asker.userId, jobId: 'policy-check', defaultRegion: place.value.region });
       const verdict = await this.deps.gate.checkJob(asker.userId, asker.channelId, check.region, check.plan);
       if (verdict.kind === 'refuse') return { ok: false, error: verdict.error };
       // As for /train: the job is recorded to wait, and the box packages nothing until an admin approves,
@@ -63,11 +73,9 @@ export class BoxJobs {
       if (verdict.kind === 'approve') cause = verdict.cause;
     }
     const zone = box.zone ?? '';
-    const team = this.deps.teams === undefined || this.deps.project === undefined ? null : await this.deps.teams.teamOf(asker.channelId);
-    const tag = this.deps.project === undefined ? {} : teamTag(team, this.deps.project);
     const now = this.deps.clock.now();
     const result = await this.deps.jobs.transact({ requestKey: asker.requestKey }, async (tx): Promise<Parsed<{ job: Job; box: Box }>> => {
-      const plan = planJob(request, { owner: asker.userId, jobId: id, defaultRegion: box.spec.region });
+      const plan = planJob(request, { owner: asker.userId, jobId: id, defaultRegion: place.value.region });
       const fromBox: BoxJobSource = {
         boxId: box.id,
         box: box.name,
@@ -105,7 +113,7 @@ export class BoxJobs {
         rev: 1,
       };
       tx.putJob(job);
-      tx.audit(requestedEntry(asker, 'job-submit', { kind: 'job', id, name: job.name }, now, `from box ${box.name}`));
+      tx.audit(requestedEntry(asker, 'job-submit', { kind: 'job', id, name: job.name }, now, place.value.crossing ?? `from box ${box.name}`));
       if (cause !== undefined) tx.notify(job, [{ to: 'admins', event: { type: 'job-approval-requested', jobId: job.id } }]);
       return { ok: true, value: { job, box } };
     });

@@ -43,12 +43,32 @@ export interface DoctorReport {
   ok: boolean;
 }
 
+/**
+ * The projects channels are bound to (`/gpu team`): boxes and jobs are created there, so the APIs and
+ * roles that creating them needs are checked there too, each line naming the project.
+ */
+export interface TeamProjects {
+  /** Every bound project; the configured one, if named, is not checked twice. */
+  projects(): Promise<readonly string[]>;
+  /** The doctor's reads in one of them. */
+  google(project: string): GoogleDeploymentPort;
+}
+
+/**
+ * What a team's project needs: its boxes' and jobs' APIs. Prices come from the Billing catalog and all
+ * state is in the configured project's Firestore, so those two APIs (and the Firestore role) are the
+ * configured project's alone.
+ */
+const CONFIGURED_PROJECT_ONLY = new Set(['cloudbilling.googleapis.com', 'firestore.googleapis.com', 'roles/datastore.user']);
+
 export interface DoctorDeps {
   /** null: the Google side is the local sandbox, not a deployment; its checks are skipped. */
   google: GoogleDeploymentPort | null;
   /** null: Slack is the local simulator; its checks are skipped. */
   slack: SlackWorkspacePort | null;
   settings: DoctorSettings;
+  /** Absent: no team bindings to check (the CLI without Firestore). */
+  teams?: TeamProjects;
 }
 
 export class Doctor {
@@ -59,11 +79,12 @@ export class Doctor {
     const checks: CheckResult[] = [];
     if (google === null) checks.push(skipped('Google Cloud', 'not configured (GOOGLE_CLOUD_PROJECT unset: the local sandbox stands in), nothing to check'));
     else {
-      checks.push(...(await this.apis(google)));
-      checks.push(...(await this.roles(google)));
+      checks.push(...(await this.apis(google, this.deps.settings.project)));
+      checks.push(...(await this.roles(google, this.deps.settings.project, google)));
       checks.push(...(await this.gpuQuotas(google)));
       checks.push(await this.externalIps(google));
       checks.push(...(await this.firestore(google)));
+      checks.push(...(await this.teamProjects(google)));
     }
     if (slack === null) checks.push(skipped('Slack', 'not configured (SLACK_BOT_TOKEN unset: the local console stands in), nothing to check'));
     else {
@@ -73,60 +94,100 @@ export class Doctor {
     return { checks, ok: allPassed(checks) };
   }
 
-  /** Every API the bot calls is enabled. */
-  private async apis(google: GoogleDeploymentPort): Promise<CheckResult[]> {
-    const { project } = this.deps.settings;
-    const states = await google.serviceStates(REQUIRED_APIS.map((a) => a.service));
-    if (!states.ok) {
-      return [unreadable('enabled APIs', states, `gcloud services enable serviceusage.googleapis.com --project=${project} (and a role with serviceusage.services.list, such as roles/serviceusage.serviceUsageViewer)`)];
+  /** Each bound project other than the configured one: the APIs and roles its boxes and jobs need. */
+  private async teamProjects(configured: GoogleDeploymentPort): Promise<CheckResult[]> {
+    const teams = this.deps.teams;
+    if (teams === undefined) return [];
+    let projects: readonly string[];
+    try {
+      projects = await teams.projects();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      return [fail('team projects', `the channels' bindings could not be read (${reason ?? ''})`, 'check that Firestore answers, then run the doctor again')];
     }
-    return REQUIRED_APIS.map(({ service, why }) => {
-      const state = states.value.get(service) ?? 'unknown';
-      return state === 'ENABLED'
-        ? pass(`API ${service}`, 'enabled')
-        : fail(`API ${service}`, `${state === 'unknown' ? 'not listed' : state.toLowerCase()}; needed for ${why}`, `gcloud services enable ${service} --project=${project}`);
-    });
-  }
-
-  /** The bot's and the boxes' service accounts hold their roles. */
-  private async roles(google: GoogleDeploymentPort): Promise<CheckResult[]> {
-    const { project, botServiceAccount } = this.deps.settings;
     const checks: CheckResult[] = [];
-    const policy = await google.projectBindings();
-    const boxAccount = await this.boxServiceAccount(google);
-    if (!policy.ok) {
-      checks.push(unreadable('project IAM policy', policy, `grant the account running the doctor resourcemanager.projects.getIamPolicy (roles/iam.securityReviewer) on ${project}`));
-      return checks;
-    }
-    if (botServiceAccount === null) {
-      checks.push(fail('bot service account', 'unknown: the credentials name no service account', 'set GPUBOT_SERVICE_ACCOUNT to the email of the account the bot runs as'));
-    } else {
-      // The secret accessor is granted on each Slack secret, which Cloud Run itself checks: a service
-      // whose account cannot read its secrets does not start, so there is no running bot to ask.
-      for (const role of BOT_ROLES.filter((r) => r.on !== 'slack-secrets')) checks.push(await this.role(google, policy.value, role, botServiceAccount, boxAccount));
-    }
-    if (boxAccount === null) {
-      checks.push(fail('box service account', 'unknown: the project number could not be read', 'set GPUBOT_BOX_SERVICE_ACCOUNT to the email of the account the boxes run as'));
-    } else {
-      for (const role of BOX_ROLES) checks.push(await this.role(google, policy.value, role, boxAccount, boxAccount));
+    for (const project of [...new Set(projects)].filter((p) => p !== this.deps.settings.project).sort()) {
+      const google = teams.google(project);
+      checks.push(...(await this.apis(google, project)));
+      checks.push(...(await this.roles(google, project, configured)));
     }
     return checks;
   }
 
-  private async role(google: GoogleDeploymentPort, project: readonly RoleBinding[], need: RequiredRole, account: string, boxAccount: string | null): Promise<CheckResult> {
+  /** Every API the bot calls is enabled (in a team's project, those its boxes and jobs need). */
+  private async apis(google: GoogleDeploymentPort, project: string): Promise<CheckResult[]> {
+    const at = this.where(project);
+    const needed = at === '' ? REQUIRED_APIS : REQUIRED_APIS.filter((a) => !CONFIGURED_PROJECT_ONLY.has(a.service));
+    const states = await google.serviceStates(needed.map((a) => a.service));
+    if (!states.ok) {
+      return [unreadable(`enabled APIs${at}`, states, `gcloud services enable serviceusage.googleapis.com --project=${project} (and a role with serviceusage.services.list, such as roles/serviceusage.serviceUsageViewer)`)];
+    }
+    return needed.map(({ service, why }) => {
+      const state = states.value.get(service) ?? 'unknown';
+      return state === 'ENABLED'
+        ? pass(`API ${service}${at}`, 'enabled')
+        : fail(`API ${service}${at}`, `${state === 'unknown' ? 'not listed' : state.toLowerCase()}; needed for ${why}`, `gcloud services enable ${service} --project=${project}`);
+    });
+  }
+
+  /** ` in project P` after a check's name, for a team's project; nothing for the configured one (as before teams). */
+  private where(project: string): string {
+    return project === this.deps.settings.project ? '' : ` in project ${project}`;
+  }
+
+  /**
+   * The bot's and the boxes' service accounts hold their roles in `project`. `configured` reads the
+   * configured project: a box account made there has its own policy there, whichever project its VMs
+   * run in.
+   */
+  private async roles(google: GoogleDeploymentPort, project: string, configured: GoogleDeploymentPort): Promise<CheckResult[]> {
+    const { botServiceAccount } = this.deps.settings;
+    const at = this.where(project);
+    const checks: CheckResult[] = [];
+    const policy = await google.projectBindings();
+    const boxAccount = await this.boxServiceAccount(google);
+    if (!policy.ok) {
+      checks.push(unreadable(`project IAM policy${at}`, policy, `grant the account running the doctor resourcemanager.projects.getIamPolicy (roles/iam.securityReviewer) on ${project}`));
+      return checks;
+    }
+    const accounts = boxAccount !== null && boxAccount.endsWith(`@${this.deps.settings.project}.iam.gserviceaccount.com`) ? configured : google;
+    const place = { project, at, accounts, accountsProject: accounts === google ? project : this.deps.settings.project };
+    if (botServiceAccount === null) {
+      checks.push(fail(`bot service account${at}`, 'unknown: the credentials name no service account', 'set GPUBOT_SERVICE_ACCOUNT to the email of the account the bot runs as'));
+    } else {
+      // The secret accessor is granted on each Slack secret, which Cloud Run itself checks: a service
+      // whose account cannot read its secrets does not start, so there is no running bot to ask.
+      const roles = BOT_ROLES.filter((r) => r.on !== 'slack-secrets' && (at === '' || !CONFIGURED_PROJECT_ONLY.has(r.role)));
+      for (const role of roles) checks.push(await this.role(place, policy.value, role, botServiceAccount, boxAccount));
+    }
+    if (boxAccount === null) {
+      checks.push(fail(`box service account${at}`, 'unknown: the project number could not be read', 'set GPUBOT_BOX_SERVICE_ACCOUNT to the email of the account the boxes run as'));
+    } else {
+      for (const role of BOX_ROLES) checks.push(await this.role(place, policy.value, role, boxAccount, boxAccount));
+    }
+    return checks;
+  }
+
+  private async role(
+    place: { project: string; at: string; accounts: GoogleDeploymentPort; accountsProject: string },
+    project: readonly RoleBinding[],
+    need: RequiredRole,
+    account: string,
+    boxAccount: string | null,
+  ): Promise<CheckResult> {
     const member = `serviceAccount:${account}`;
-    const projectId = this.deps.settings.project;
+    const projectId = place.project;
     // A custom role is named under its project (projects/PROJECT/roles/ID); the list writes PROJECT.
     need = { ...need, role: need.role.replace(/^projects\/PROJECT\//, `projects/${projectId}/`) };
-    const name = `role ${need.role} for ${account}`;
+    const name = `role ${need.role} for ${account}${place.at}`;
     if (holdsRole(project, need.role, member)) return pass(name, 'granted on the project');
     // The basic roles carry every permission these roles do (cloud.google.com/iam/docs/roles-overview#basic).
     const basic = BASIC_ROLES.find((r) => holdsRole(project, r, member));
     if (basic !== undefined) return pass(name, `covered by ${basic} on the project (broader than needed)`);
     if (need.on === 'box-service-account' && boxAccount !== null) {
-      const onAccount = await google.serviceAccountBindings(boxAccount);
+      const onAccount = await place.accounts.serviceAccountBindings(boxAccount);
       if (onAccount.ok && holdsRole(onAccount.value, need.role, member)) return pass(name, `granted on ${boxAccount}`);
-      const fix = `gcloud iam service-accounts add-iam-policy-binding ${boxAccount} --project=${projectId} --member=${member} --role=${need.role}`;
+      const fix = `gcloud iam service-accounts add-iam-policy-binding ${boxAccount} --project=${place.accountsProject} --member=${member} --role=${need.role}`;
       if (!onAccount.ok) return fail(name, `not on the project, and ${boxAccount}'s policy could not be read (${onAccount.reason}); needed to ${need.why}`, fix);
       return fail(name, `missing; needed to ${need.why}`, fix);
     }

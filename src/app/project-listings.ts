@@ -1,7 +1,9 @@
 /**
  * The box pass's listings when boxes live in more than one project (a team's, domain/team.ts): the
- * configured project and every project a live box names, each listed on its own, so that a listing
- * failure in one project leaves the others' boxes judged as usual.
+ * configured project, every project a live box names and every project a channel is bound to, each
+ * listed on its own, so that a listing failure in one project leaves the others' boxes judged as usual.
+ * A bound project with no live box is listed too: a VM of ours there whose record was lost (or whose
+ * creator died before writing it) is an orphan an admin must hear of, as in the configured project.
  */
 import type { Box } from '../domain/box.js';
 import { projectsOf } from '../domain/team.js';
@@ -14,6 +16,8 @@ export interface ListingDeps {
   project: string;
   /** Present when boxes may live in other projects; absent: only the configured one is listed. */
   computeFor?: ForProject<ComputePort>;
+  /** The projects channels are bound to (app/teams.ts, read through a short cache); absent: none. */
+  boundProjects?: () => Promise<readonly string[]>;
 }
 
 /**
@@ -34,11 +38,21 @@ export async function listProjects(deps: ListingDeps, computeIn: (project: strin
   // The configured project's listing runs beside the read of the boxes, as it did before teams; the
   // other projects are known once the boxes are.
   const configured = list(deps.project);
+  // Bindings that cannot be read leave out only the bound projects no live box names, for this pass:
+  // every box's own project is still listed, so no box looks gone for it.
+  const bound =
+    deps.computeFor === undefined || deps.boundProjects === undefined
+      ? Promise.resolve([])
+      : deps.boundProjects().catch((error: unknown) => {
+          deps.log.warn('could not read the team bindings; only the projects of live boxes are listed this pass', { error });
+          return [];
+        });
   const boxes = await deps.store.liveBoxes().catch(async (error: unknown) => {
     await configured;
     throw error;
   });
-  const others = deps.computeFor === undefined ? [] : projectsOf(boxes, deps.project).filter((p) => p !== deps.project);
+  const others =
+    deps.computeFor === undefined ? [] : [...new Set([...projectsOf(boxes, deps.project), ...(await bound)])].filter((p) => p !== deps.project).sort();
   const listed = await Promise.all([configured, ...others.map(list)]);
   if (failures.length === listed.length) throw failures[0];
   return [boxes, new Map(listed)];

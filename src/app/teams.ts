@@ -24,8 +24,19 @@ export interface TeamsDeps {
  */
 const REUSE_MS = 2_000;
 
+/**
+ * The projects bound to teams are read again after this long. The worker lists them on every tick (a
+ * team project with no live box may still hold a VM of ours that no record knows, app/project-listings.ts),
+ * and a tick comes every few seconds while boxes change: reading every binding each time costs one
+ * Firestore read per bound channel per tick, for data an admin changes a few times a month. A minute
+ * only delays the first report of an orphan in a newly bound project; a box's own project is listed
+ * from its record whatever this says, and a change made on this replica clears it at once.
+ */
+export const BOUND_REUSE_MS = 60_000;
+
 export class Teams {
   private readonly recent = new Map<string, { at: number; team: Promise<Team | null> }>();
+  private bound: { at: number; projects: Promise<string[]> } | null = null;
 
   constructor(private readonly deps: TeamsDeps) {}
 
@@ -54,6 +65,7 @@ export class Teams {
     const team = applyTeamSet(before, set, asker.channelId, asker.userId, now);
     await this.deps.store.put(asker.channelId, team, requestedEntry(asker, 'team-bind', target(asker.channelId), now, teamDetail(team)));
     this.recent.delete(asker.channelId);
+    this.bound = null;
     // A retried request saved nothing new; what is stored now is the answer either way.
     return { ok: true, value: { team: (await this.deps.store.get(asker.channelId)) ?? team } };
   }
@@ -66,12 +78,31 @@ export class Teams {
     if (before === null) return { ok: true, value: { cleared: null } };
     await this.deps.store.put(asker.channelId, null, requestedEntry(asker, 'team-clear', target(asker.channelId), this.deps.clock.now(), teamDetail(before)));
     this.recent.delete(asker.channelId);
+    this.bound = null;
     return { ok: true, value: { cleared: before } };
   }
 
   /** Every bound channel. */
   all(): Promise<Team[]> {
     return this.deps.store.all();
+  }
+
+  /**
+   * Every project some channel is bound to (a binding that keeps the configured project names none),
+   * read again after BOUND_REUSE_MS; a failed read is not kept, so the next call reads again.
+   */
+  boundProjects(): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const seen = this.bound;
+    // A clock that went back reads again rather than trusting an age it cannot tell.
+    if (seen !== null && now >= seen.at && now - seen.at < BOUND_REUSE_MS) return seen.projects;
+    const projects = this.deps.store.all().then((teams) => [...new Set(teams.flatMap((t) => (t.project === null ? [] : [t.project])))].sort());
+    const entry = { at: now, projects };
+    this.bound = entry;
+    projects.catch(() => {
+      if (this.bound === entry) this.bound = null;
+    });
+    return projects;
   }
 
   private refusal(asker: Asker): { ok: false; error: { code: string; message: string } } | null {

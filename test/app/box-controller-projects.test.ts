@@ -100,3 +100,66 @@ test('a project nobody serves answers 403 in Compute\'s words; the public image 
     await server.close();
   }
 });
+
+test('a project bound to a team is listed with no live box there: a stray VM of ours in it is an orphan; its failed listing, or unreadable bindings, leave the other boxes as usual', async () => {
+  const clock = new ManualClock();
+  const home = new ComputeSandbox({ project: HOME, now: () => clock.now(), timings: { waitMaxMs: 0 } });
+  const team = new ComputeSandbox({ project: TEAM, now: () => clock.now(), timings: { waitMaxMs: 0 } });
+  const server = await startGoogleSandbox({ handlers: [new ProjectsSandbox({ projects: new Map([[HOME, [home]], [TEAM, [team]]]) })] });
+  const compute = new ComputeAdapter({ project: HOME, authClient: sandboxAuth(), endpoint: server.url, clock });
+  const db = testFirestore();
+  try {
+    const store = new FirestoreBoxStore(db, clock, boxStoreOptions());
+    const log = memoryLogger();
+    let bindings: () => Promise<readonly string[]> = () => Promise.resolve([TEAM]);
+    const controller = new BoxController({
+      compute,
+      computeFor: (p) => compute.forProject(p),
+      boundProjects: () => bindings(),
+      store,
+      clock,
+      log,
+      plan: { network: 'default', subnetwork: null, serviceAccount: null, jupyterAccess: 'project-editors' },
+      project: HOME,
+    });
+    const vm = (sandbox: ComputeSandbox, id: string, name: string) =>
+      sandbox.consoleCreate({ name, zone: 'us-central1-a', machineType: 'n1-standard-8', labels: { 'managed-by': 'gpubot', 'gpubot-id': id }, status: 'RUNNING' });
+    // The only live box is in the configured project; the team project holds a VM whose record was lost.
+    vm(home, 'bhome', 'homebox');
+    await store.transact({}, async (tx) => {
+      tx.putBox(makeBox({ id: 'bhome', name: 'homebox', status: 'ready', desired: 'running', zone: 'us-central1-a', createdAt: clock.now(), updatedAt: clock.now() }));
+    });
+    // The team project cannot be listed: no orphan is made up, the pass does not fail, the home box is judged.
+    team.failNext('instances.aggregatedList', computeHttpError(403, 'forbidden', `Required 'compute.instances.list' permission for 'projects/${TEAM}'`));
+    vm(team, 'blost', 'lostbox');
+    const first = await controller.reconcileAll();
+    assert.equal(first.orphans, 0);
+    assert.equal(first.boxes, 1);
+    assert.equal(team.count('instances.aggregatedList'), 1, 'the bound project was asked for its VMs');
+    assert.equal((await store.getBox('bhome'))?.status, 'ready');
+    // Listed: the stray VM is reported once, naming its project.
+    const second = await controller.reconcileAll();
+    assert.equal(second.orphans, 1);
+    const third = await controller.reconcileAll();
+    assert.equal(third.orphans, 0, 'reported once');
+    const orphans = (await db.collection('notices').get()).docs.map((d) => d.data()).filter((n) => n.event?.type === 'orphan-found');
+    assert.deepEqual(orphans.map((n) => [n.event.instance.name, n.event.instance.project]), [['lostbox', TEAM]]);
+    // Bindings that cannot be read: logged, the configured project still listed and its box still judged.
+    bindings = () => Promise.reject(new Error('firestore unavailable'));
+    await store.transact({}, async (tx) => {
+      const box = await tx.getBox('bhome');
+      assert.ok(box);
+      tx.putBox({ ...box, desired: 'stopped' });
+    });
+    const listedBefore = team.count('instances.aggregatedList');
+    const fourth = await controller.reconcileAll();
+    assert.equal(fourth.errors, 0);
+    assert.equal(home.count('instances.stop'), 1, 'the home box is stopped');
+    assert.equal(team.count('instances.aggregatedList'), listedBefore, 'no bound project is listed without the bindings');
+    assert.ok(log.entries.some((e) => /could not read the team bindings/.test(JSON.stringify(e))), 'the failure is logged');
+  } finally {
+    await compute.close();
+    await server.close();
+    await db.terminate();
+  }
+});

@@ -2,7 +2,9 @@
  * A channel is a team, end to end: an admin binds the channel to a second Google Cloud project, a
  * region and a budget; boxes and jobs asked for there are created in that project (the second
  * project's stand-ins receive the calls, the first's none), the tick's stops reach them there, the
- * channel's `/gpu cost` is the team's, and the team's budget sends a request past it to an admin.
+ * channel's `/gpu cost` is the team's, and the team's budget sends a request past it to an admin. A
+ * bound project with no box yet is watched for orphans; `--from-box` there follows the team's region
+ * and refuses a box of another project to all but an admin.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -185,6 +187,55 @@ test("past the team's budget, a new box in its channel waits for an admin; a pro
     await bot.tickUntil(() => /Failed|failed/.test(bot.card('lost')?.text ?? ''), 'the box in an unserved project fails', 20);
     assert.match(JSON.stringify(bot.threadOf('lost').map((m) => [m.text, m.blocks])) + JSON.stringify(bot.card('lost')?.blocks), /refused gpubot in project .*nobody-serves-this.*Required 'compute\.acceleratorTypes\.list' permission/);
     assert.equal(team.compute.instances().find((i) => i.name === 'spender')?.status, 'RUNNING', 'the team box still runs');
+  } finally {
+    await bot.stop();
+  }
+});
+
+test("a bound project with no box yet is still watched for VMs of ours no record knows; --from-box there trains in the team's project and region, and a box of another project only for an admin", async () => {
+  const bot = await startBot({ otherProjects: [TEAM_PROJECT] });
+  try {
+    const team = teamCompute(bot);
+    await gpu(bot, 'up plain --gpu t4');
+    await bot.tickUntil(() => /Ready/.test(bot.card('plain')?.text ?? ''), 'plain ready');
+    bot.agent.files('plain', { 'train.py': 'print(1)\n' });
+    await gpu(bot, `team set --project ${TEAM_PROJECT}`, ADMIN);
+    // A VM of ours in the team project whose record is gone, while no live box lives there: the admins hear of it.
+    team.compute.consoleCreate({ name: 'stray', zone: 'europe-west4-a', machineType: 'n1-standard-8', labels: { 'managed-by': 'gpubot', 'gpubot-id': 'bgone' }, status: 'RUNNING' });
+    await bot.tickUntil(() => bot.dmsTo(ADMIN).some((m) => /Unknown gpubot VM stray/.test(m.text)), 'the stray VM reported', 10);
+    assert.match(JSON.stringify(bot.dmsTo(ADMIN).map((m) => m.blocks)), new RegExp(`project=${TEAM_PROJECT}`), 'the console link opens the team project');
+
+    await gpu(bot, 'up teambox --gpu t4');
+    await bot.tickUntil(() => /Ready/.test(bot.card('teambox')?.text ?? ''), 'teambox ready');
+    team.agent.files('teambox', { 'train.py': 'print(2)\n' });
+    const spec = (await record(bot, BOXES, 'teambox')).spec as { region?: unknown };
+    assert.equal(typeof spec.region, 'string');
+    assert.notEqual(spec.region, 'europe-west4', 'the box was made before the team had a region');
+    await gpu(bot, 'team set --region europe-west4', ADMIN);
+
+    const train = async (text: string, user = ALICE) => {
+      const res = await bot.slack.sendCommand({ command: '/train', text, userId: user, channelId: CHANNEL });
+      assert.equal(res.status, 200);
+      return `${answerText(res.body)} ${JSON.stringify(res.body)}`;
+    };
+    // A box of the configured project cannot train into the team's project for a non-admin.
+    const refused = await train('submit fromplain --from-box plain --entry train.py');
+    assert.match(refused, /`plain` lives in project `[^`]+`\. This channel's team sends its jobs to project `vision-team-lab`/);
+    // The team's box: the job goes to the team's project, in the team's region, and says so.
+    const said = await train('submit fromteam --from-box teambox --entry train.py');
+    assert.match(said, /Runs in `europe-west4`, this channel's team's region/, said);
+    await bot.tickUntil(() => team.vertex.jobs().length === 1, 'the job created in the team project', 60);
+    const job = await record(bot, JOBS, 'fromteam');
+    assert.equal(job.project, TEAM_PROJECT);
+    assert.equal(job.region, 'europe-west4');
+    assert.match(JSON.stringify(team.vertex.jobs()[0]), /locations\/europe-west4\//);
+    // An admin may cross on purpose; the trail says so.
+    const crossed = await train('submit crossed --from-box plain --entry train.py', ADMIN);
+    assert.doesNotMatch(crossed, /lives in project/, crossed);
+    assert.equal((await record(bot, JOBS, 'crossed')).project, TEAM_PROJECT);
+    const trail = await auditLines(bot, '--days 1');
+    assert.ok(trail.some((l) => l.includes(`from box plain in project ${bot.project} into project ${TEAM_PROJECT}`)), trail.join('\n'));
+    assert.equal(bot.vertex.jobs().length, 0, 'nothing in the configured project');
   } finally {
     await bot.stop();
   }

@@ -60,3 +60,48 @@ test('only admins bind, only channels are teams, and a document broken by hand b
     await db.terminate();
   }
 });
+
+test('the bound projects are read once a minute, again at once after a change here, and a failed read is not kept', async () => {
+  const db = testFirestore();
+  const clock = new ManualClock(Date.UTC(2026, 11, 1));
+  try {
+    const store = new FirestoreTeamStore(db);
+    let reads = 0;
+    let failNext = false;
+    const counted = {
+      get: (c: string) => store.get(c),
+      put: (...a: Parameters<FirestoreTeamStore['put']>) => store.put(...a),
+      all: () => {
+        reads++;
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error('firestore unavailable'));
+        }
+        return store.all();
+      },
+    };
+    const teams = new Teams({ store: counted, clock, isAdmin: (u) => u === 'UADMIN', admins: ['UADMIN'] });
+    assert.deepEqual(await teams.boundProjects(), []);
+    assert.ok((await teams.set(asker('cmd:B:1'), { action: 'set', project: 'vision-lab' })).ok);
+    // A binding with no project of its own keeps the configured one: it names no project to list.
+    assert.ok((await teams.set(asker('cmd:B:2', 'UADMIN', 'CBUDGET'), { action: 'set', budgetUsd: 100 })).ok);
+    assert.deepEqual(await teams.boundProjects(), ['vision-lab']);
+    const before = reads;
+    // Another replica binds a channel: seen once the minute is over, not before.
+    const entry = { key: 'other:1', at: clock.now(), who: 'UADMIN', action: 'team-bind' as const, targetKind: 'team' as const, targetId: 'CAUDIO', targetName: 'CAUDIO', via: 'command' as const, channel: 'CAUDIO', detail: null };
+    await store.put('CAUDIO', { channel: 'CAUDIO', project: 'audio-lab', region: null, budgetUsd: null, updatedBy: 'UADMIN', updatedAt: clock.now() }, entry);
+    clock.advance(59_000);
+    assert.deepEqual(await teams.boundProjects(), ['vision-lab']);
+    assert.equal(reads, before, 'no read inside the minute');
+    clock.advance(1_000);
+    assert.deepEqual(await teams.boundProjects(), ['audio-lab', 'vision-lab']);
+    assert.equal(reads, before + 1);
+    // A failed read throws to the caller and is read again on the next call.
+    clock.advance(60_000);
+    failNext = true;
+    await assert.rejects(teams.boundProjects(), /firestore unavailable/);
+    assert.deepEqual(await teams.boundProjects(), ['audio-lab', 'vision-lab']);
+  } finally {
+    await db.terminate();
+  }
+});
