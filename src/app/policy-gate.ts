@@ -121,18 +121,8 @@ export class PolicyGate {
     return { month, status: await this.deps.budgetStatus(month) };
   }
 
-  private async table(region: string): Promise<PriceTable> {
-    const lookup = this.deps.prices;
-    if (lookup === undefined) return bundledPrices(region);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), PRICE_WAIT_MS);
-    });
-    try {
-      return (await Promise.race([lookup(region).catch(() => undefined), late])) ?? bundledPrices(region);
-    } finally {
-      clearTimeout(timer);
-    }
+  private table(region: string): Promise<PriceTable> {
+    return pricesWithin(this.deps.prices, region);
   }
 
   /** What the person runs now: boxes running or on their way (not stopped, not waiting), jobs not over. */
@@ -163,4 +153,22 @@ function poolGpu(pool: { machineType: string; acceleratorType: string | null; ac
 /** A job's price per hour: each pool's replica price times its replicas. */
 function jobPerHour(plan: JobPlan, table: PriceTable): number {
   return jobPools(plan).reduce((sum, p) => sum + trainingHourlyPrice(p, table).perHour * p.replicaCount, 0);
+}
+
+/**
+ * A region's list prices from `lookup`, or the bundled table when there is no look-up, it fails, or it
+ * is slower than PRICE_WAIT_MS: a gate answers inside Slack's ack deadline whatever the catalog does.
+ * The team budget gate prices the same way (team-budget.ts).
+ */
+export async function pricesWithin(lookup: ((region: string) => Promise<PriceTable | undefined>) | undefined, region: string): Promise<PriceTable> {
+  if (lookup === undefined) return bundledPrices(region);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), PRICE_WAIT_MS);
+  });
+  try {
+    return (await Promise.race([lookup(region).catch(() => undefined), late])) ?? bundledPrices(region);
+  } finally {
+    clearTimeout(timer);
+  }
 }

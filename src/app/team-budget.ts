@@ -16,7 +16,7 @@ import { bundledPrices, type PriceTable } from '../domain/prices.js';
 import type { Team } from '../domain/team.js';
 import type { Clock } from './ports.js';
 import type { CostStore } from './ports/costs.js';
-import type { GateVerdict, PolicyGate } from './policy-gate.js';
+import { pricesWithin, type GateVerdict, type PolicyGate } from './policy-gate.js';
 
 export interface TeamBudgetDeps {
   gate: Pick<PolicyGate, 'checkBox' | 'checkJob' | 'current'>;
@@ -36,9 +36,6 @@ export interface TeamOverrun {
   spent: number;
   budget: number;
 }
-
-/** In the ack a price look-up gets this long, as in the policy gate. */
-const PRICE_WAIT_MS = 400;
 
 export class TeamBudgetGate implements Pick<PolicyGate, 'checkBox' | 'checkJob'> {
   constructor(private readonly deps: TeamBudgetDeps) {}
@@ -98,17 +95,7 @@ export class TeamBudgetGate implements Pick<PolicyGate, 'checkBox' | 'checkJob'>
     return { kind: 'approve', value: verdict.value, cause };
   }
 
-  private async table(region: string): Promise<PriceTable> {
-    const lookup = this.deps.prices;
-    if (lookup === undefined) return bundledPrices(region);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), PRICE_WAIT_MS);
-    });
-    try {
-      return (await Promise.race([lookup(region).catch(() => undefined), late])) ?? bundledPrices(region);
-    } finally {
-      clearTimeout(timer);
-    }
+  private table(region: string): Promise<PriceTable> {
+    return pricesWithin(this.deps.prices, region);
   }
 }
