@@ -33,6 +33,8 @@ interface Run {
   version: string;
   code: number;
   seconds: number;
+  /** Empty when the run passed. */
+  failures: string;
 }
 
 /**
@@ -45,19 +47,36 @@ interface Run {
 async function runOn(node: string, live: boolean): Promise<Run> {
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   const started = Date.now();
-  const child = spawn(node, ['--import', 'tsx', '--import', './test/support/network-guard.ts', '--test', '--test-concurrency=2', ...files], {
-    stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'],
-    env,
-  });
+  // The spec reporter by name: piped, Node 20 would otherwise pick TAP.
+  const args = ['--import', 'tsx', '--import', './test/support/network-guard.ts', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
+  const child = spawn(node, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const output: Buffer[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+  const keep = (chunk: Buffer): void => {
+    output.push(chunk);
+    if (live) process.stdout.write(chunk);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const code = await new Promise<number>((resolve) => child.once('close', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  const text = Buffer.concat(output).toString('utf8');
   if (!live) {
     console.log(`\n---- the suite on Node ${version} (${node}) ----`);
-    process.stdout.write(Buffer.concat(output));
+    process.stdout.write(text);
   }
-  return { version, code, seconds: Math.round((Date.now() - started) / 1000) };
+  return { version, code, seconds: Math.round((Date.now() - started) / 1000), failures: code === 0 ? '' : whatFailed(text) };
+}
+
+/**
+ * What a failed run's report says went wrong, to print again at the very end: a CI log may keep only
+ * its tail, and with two Nodes the first one's failures would otherwise be far above it. The spec
+ * reporter ends with a "failing tests:" section; without one (a crash outside any test) the report's
+ * last lines are what there is.
+ */
+function whatFailed(text: string): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => line.includes('failing tests:'));
+  const picked = start >= 0 ? lines.slice(start) : lines.slice(-60);
+  return picked.slice(0, 200).join('\n');
 }
 
 const binaries = nodes.length > 0 ? nodes : [process.execPath];
@@ -75,4 +94,5 @@ await emulator.stop();
 if (results.length > 1) {
   for (const r of results) console.log(`Node ${r.version}: ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`} in ${r.seconds} s`);
 }
+for (const r of results.filter((run) => run.failures !== '')) console.log(`\n---- what failed on Node ${r.version} ----\n${r.failures}`);
 process.exit(results.find((r) => r.code !== 0)?.code ?? 0);
