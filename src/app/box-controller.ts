@@ -24,6 +24,7 @@ import type {
   Fence,
   ForProject,
   GoogleAccountsPort,
+  IssuedOperation,
   LeaseCheck,
   Logger,
   ObservedInstance,
@@ -398,12 +399,15 @@ export class BoxController {
         return { box: moveToSince(cleared, 'booting', now, state.value.endedAt), notices: [] };
       case 'stop':
         if (failure !== null) return this.transient(cleared, failure);
-        return { box: { ...moveTo(cleared, 'stopped', now), idle: NOT_WARNED }, notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };
+        return {
+          box: { ...moveToSince(cleared, 'stopped', now, state.value.endedAt), idle: NOT_WARNED },
+          notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }],
+        };
       case 'delete':
         if (failure !== null && failure.kind !== 'not-found') return this.transient(cleared, failure);
         // Done is not gone: the next tick's get (404) ends the record, once nothing answers to the name.
         if (observed !== null) return { box: { ...cleared, rev: box.rev + 1, updatedAt: now }, notices: [] };
-        return this.deletedChange(cleared, 'request');
+        return this.deletedChange(cleared, 'request', state.value.endedAt);
     }
   }
 
@@ -503,15 +507,17 @@ export class BoxController {
         : action === 'stop'
           ? this.computeOf(box).stopInstance(zone, box.name, requestId)
           : this.computeOf(box).deleteInstance(zone, box.name, requestId);
-    const result: CloudResult<OperationRef> = await call;
+    const result: CloudResult<IssuedOperation> = await call;
     if (!result.ok) {
       if (result.failure.kind === 'not-found') return this.deletedChange(box, action === 'delete' ? 'request' : 'outside');
       if (action === 'start' && result.failure.kind === 'stockout') return this.followFailedStart(box, zone, result.failure);
       return this.transient(box, result.failure);
     }
     const status = action === 'start' ? 'starting' : action === 'stop' ? 'stopping' : 'deleting';
+    // Dated by the operation's insertTime: after a lost answer the retry (same request id) gets the
+    // first operation back, and the change began when that one did, not when the retry was answered.
     return {
-      box: { ...moveTo(box, status, now), operation: { name: result.value.name, zone, action, startedAt: now }, requestSeq: nextSeq(box) },
+      box: { ...moveToSince(box, status, now, result.value.insertedAt), operation: { name: result.value.name, zone, action, startedAt: now }, requestSeq: nextSeq(box) },
       notices: [],
       issued: true,
     };
@@ -525,7 +531,8 @@ export class BoxController {
     };
   }
 
-  private deletedChange(box: Box, cause: 'request' | 'outside'): Change {
+  /** `since`: when Compute says the delete ended, if known; the record is dated by it (moveToSince). */
+  private deletedChange(box: Box, cause: 'request' | 'outside', since: number | null = null): Change {
     const now = this.deps.clock.now();
     if (box.failure !== null && box.status === 'deleting') {
       // The cleanup after a failed create is done: the box ends as failed; its owner was told at the start.
@@ -534,7 +541,7 @@ export class BoxController {
     const notices: NoticeDraft[] = [{ to: 'thread', event: { type: 'box-deleted', cause } }];
     if (cause === 'outside') notices.push({ to: 'dm', event: { type: 'box-deleted', cause } });
     return {
-      box: { ...moveTo(box, 'deleted', now, cause), desired: 'deleted', operation: null, jupyterUrl: null },
+      box: { ...moveToSince(box, 'deleted', now, since, cause), desired: 'deleted', operation: null, jupyterUrl: null },
       notices,
       releaseName: true,
       ...(cause === 'outside' ? { audit: outsideEntry(box, 'console-delete', now) } : {}),

@@ -13,12 +13,12 @@ export function moveTo(box: Box, status: BoxStatus, now: number, note?: string):
  * made it): the history, which costs are counted from, says when it happened, not when a tick noticed
  * (a tick slowed by a hung call notices a minute late). Kept between the last event and now.
  */
-export function moveToSince(box: Box, status: BoxStatus, now: number, since: number | null): Box {
-  const moved = moveTo(box, status, now);
+export function moveToSince(box: Box, status: BoxStatus, now: number, since: number | null, note?: string): Box {
+  const moved = moveTo(box, status, now, note);
   if (since === null || moved === box || moved.status === box.status) return moved;
   const floor = box.history.at(-1)?.at ?? box.createdAt;
   const at = Math.min(now, Math.max(floor, since));
-  return { ...moved, history: [...moved.history.slice(0, -1), { status, at }] };
+  return { ...moved, history: [...moved.history.slice(0, -1), note === undefined ? { status, at } : { status, at, note }] };
 }
 
 export function fail(box: Box, failure: BoxFailure, now: number): Box {

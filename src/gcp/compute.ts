@@ -19,6 +19,7 @@ import type {
   ComputePort,
   InstanceListing,
   InstanceStatus,
+  IssuedOperation,
   ObservedInstance,
   OperationRef,
   OperationState,
@@ -167,7 +168,7 @@ export class ComputeAdapter implements ComputePort {
     }
   }
 
-  async insertInstance(plan: InstancePlan, requestId: string): Promise<CloudResult<OperationRef>> {
+  async insertInstance(plan: InstancePlan, requestId: string): Promise<CloudResult<IssuedOperation>> {
     this.count('instances.insert');
     return this.operation(plan.zone, async ({ instances }) => {
       const [lro] = await instances.insert(
@@ -178,17 +179,17 @@ export class ComputeAdapter implements ComputePort {
     });
   }
 
-  async startInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
+  async startInstance(zone: string, name: string, requestId: string): Promise<CloudResult<IssuedOperation>> {
     this.count('instances.start');
     return this.operation(zone, async ({ instances }) => (await instances.start({ project: this.options.project, zone, instance: name, requestId }, NO_GAX_RETRY))[0].latestResponse);
   }
 
-  async stopInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
+  async stopInstance(zone: string, name: string, requestId: string): Promise<CloudResult<IssuedOperation>> {
     this.count('instances.stop');
     return this.operation(zone, async ({ instances }) => (await instances.stop({ project: this.options.project, zone, instance: name, requestId }, NO_GAX_RETRY))[0].latestResponse);
   }
 
-  async deleteInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>> {
+  async deleteInstance(zone: string, name: string, requestId: string): Promise<CloudResult<IssuedOperation>> {
     this.count('instances.delete');
     return this.operation(zone, async ({ instances }) => (await instances.delete({ project: this.options.project, zone, instance: name, requestId }, NO_GAX_RETRY))[0].latestResponse);
   }
@@ -267,14 +268,15 @@ export class ComputeAdapter implements ComputePort {
     if (clients) await Promise.all([clients.instances.close(), clients.operations.close(), clients.acceleratorTypes.close()]);
   }
 
-  private async operation(zone: string, send: (clients: ComputeClients) => Promise<unknown>): Promise<CloudResult<OperationRef>> {
+  private async operation(zone: string, send: (clients: ComputeClients) => Promise<unknown>): Promise<CloudResult<IssuedOperation>> {
     try {
       const data = await this.call(AGAIN, send);
       if (!isOperation(data)) return { ok: false, failure: { kind: 'other', message: 'Compute returned an operation without a name' } };
       // Some failures (quota) come back as an operation that is already DONE with an error.
       const state = operationState(data);
       if (state.done && state.failure !== null) return { ok: false, failure: state.failure };
-      return { ok: true, value: { name: data.name, zone } };
+      const inserted = typeof data.insertTime === 'string' ? Date.parse(data.insertTime) : NaN;
+      return { ok: true, value: { name: data.name, zone, insertedAt: Number.isFinite(inserted) ? inserted : null } };
     } catch (error) {
       return { ok: false, failure: classifyThrown(error) };
     }

@@ -169,6 +169,34 @@ test('a box noticed running a minute late is billed from when Compute says its i
   await w.close();
 });
 
+test('a stop whose answer was lost is dated from the operation Compute began then, and stopped from when it ended, not from the retry', { timeout: 60_000 }, async () => {
+  const w = await world({
+    compute: (_real, ctx) =>
+      new ComputeAdapter({ project: 'gpubot-test', authClient: sandboxAuth(), endpoint: ctx.cloud.server.url, clock: ctx.clock, rest: { timeoutMs: 300, retries: 1, firstRetryDelayMs: 10 } }),
+  });
+  try {
+    const box = await w.up('up late2 --gpu t4');
+    await w.tickUntil('late2', (b) => b.status === 'ready');
+    assert.ok((await w.commands.stop({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'stop-late2' }, { id: box.id })).ok);
+    // Compute carries the stop out, but both attempts of this tick lose their answer.
+    w.cloud.sandbox.hang('instances.stop', { after: 'acting', times: 2 });
+    const sent = w.clock.now();
+    await w.controller.reconcileAll();
+    assert.equal((await w.store.getBox(box.id))?.status, 'ready', 'nothing recorded without an answer');
+    // The next tick, a minute later, asks again with the same request id and gets the first operation back.
+    w.clock.advance(60_000);
+    const stopped = await w.tickUntil('late2', (b) => b.status === 'stopped');
+    assert.equal(w.cloud.sandbox.count('instances.stop'), 3, 'two lost attempts, then the retry');
+    const at = (status: string) => stopped.history.findLast((e) => e.status === status)?.at ?? NaN;
+    assert.ok(at('stopping') - sent <= 1_000, `stopping recorded ${at('stopping') - sent} ms after the first stop was sent`);
+    assert.ok(at('stopped') - sent <= 5_000, `stopped recorded ${at('stopped') - sent} ms after the first stop was sent`);
+    assert.ok(stopped.updatedAt >= sent + 60_000, 'the record itself changed when the tick saw it');
+  } finally {
+    w.cloud.sandbox.releaseHangs();
+    await w.close();
+  }
+});
+
 test('a stockout in the first zone lands the box in the next zone and the thread says so', async () => {
   const w = await world();
   w.cloud.sandbox.stockout('us-central1-a');

@@ -32,6 +32,15 @@ export interface OperationRef {
   zone: string;
 }
 
+/**
+ * An operation as Compute answered a request for it. `insertedAt` is the operation's `insertTime`
+ * (epoch ms; null if not given): for a request id Compute has seen before, the first request's, so a
+ * retry after a lost answer still says when the change began.
+ */
+export interface IssuedOperation extends OperationRef {
+  insertedAt: number | null;
+}
+
 export interface OperationState {
   done: boolean;
   failure: CloudFailure | null;
@@ -53,10 +62,10 @@ export interface ComputePort {
   listManagedInstances(): Promise<InstanceListing>;
   getInstance(zone: string, name: string): Promise<CloudResult<ObservedInstance | null>>;
   /** `requestId` makes a repeated insert return the first one's operation instead of a second VM. */
-  insertInstance(plan: InstancePlan, requestId: string): Promise<CloudResult<OperationRef>>;
-  startInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>>;
-  stopInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>>;
-  deleteInstance(zone: string, name: string, requestId: string): Promise<CloudResult<OperationRef>>;
+  insertInstance(plan: InstancePlan, requestId: string): Promise<CloudResult<IssuedOperation>>;
+  startInstance(zone: string, name: string, requestId: string): Promise<CloudResult<IssuedOperation>>;
+  stopInstance(zone: string, name: string, requestId: string): Promise<CloudResult<IssuedOperation>>;
+  deleteInstance(zone: string, name: string, requestId: string): Promise<CloudResult<IssuedOperation>>;
   getOperation(ref: OperationRef): Promise<CloudResult<OperationState>>;
   /** Zones of `region` that offer the accelerator type, in name order. */
   zonesOffering(region: string, acceleratorType: string): Promise<CloudResult<string[]>>;
