@@ -282,7 +282,7 @@ export class BoxController {
     }
     if (observed !== null) {
       // The insert went through before a restart lost track of it: adopt the VM.
-      return { box: { ...moveTo(box, 'booting', now), zone: observed.zone, operation: null }, notices: [] };
+      return { box: { ...moveToSince(box, 'booting', now, startedSince(box, observed)), zone: observed.zone, operation: null }, notices: [] };
     }
     if (box.desired === 'stopped') {
       return { box: { ...moveTo(box, 'stopped', now), operation: null }, notices: [] };
@@ -333,7 +333,7 @@ export class BoxController {
     if (failure.kind === 'already-exists') {
       const existing = await this.computeOf(box).getInstance(zone, box.name);
       if (existing.ok && existing.value !== null && existing.value.boxId === box.id) {
-        return { box: { ...moveTo(box, 'booting', now), zone, operation: null }, notices: [] };
+        return { box: { ...moveToSince(box, 'booting', now, startedSince(box, existing.value)), zone, operation: null }, notices: [] };
       }
       return this.failed(box, {
         code: 'NAME_TAKEN',
@@ -424,7 +424,7 @@ export class BoxController {
       const cause = preempted?.ok && preempted.value ? 'preempted' : 'outside';
       // Observed state wins: the box is stopped now, and stays so until someone starts it.
       return {
-        box: { ...moveTo(box, 'stopped', now, cause), desired: 'stopped', jupyterUrl: box.jupyterUrl },
+        box: { ...moveToSince(box, 'stopped', now, stoppedSince(box, observed), cause), desired: 'stopped', jupyterUrl: box.jupyterUrl },
         notices: [
           { to: 'thread', event: { type: 'box-stopped', cause } },
           { to: 'dm', event: { type: 'box-stopped', cause } },
@@ -440,7 +440,7 @@ export class BoxController {
     if (box.status === 'booting' || box.status === 'starting') {
       const runningFor = now - (box.history.at(-1)?.at ?? now);
       if (observed.proxyUrl === null && runningFor < READY_WITHOUT_PROXY_MS) {
-        return box.status === 'starting' ? { box: moveTo(box, 'booting', now), notices: [] } : null;
+        return box.status === 'starting' ? { box: moveToSince(box, 'booting', now, startedSince(box, observed)), notices: [] } : null;
       }
       const url = observed.proxyUrl;
       return {
@@ -462,15 +462,19 @@ export class BoxController {
     if (observed === null) return this.deletedChange(box, 'outside');
     if (box.desired === 'running') {
       if (observed.status === 'TERMINATED') return this.issue(box, 'start', observed.zone, fence);
-      if (observed.status === 'RUNNING') return { box: moveTo(box, 'booting', now), notices: [] };
+      if (observed.status === 'RUNNING') return { box: moveToSince(box, 'booting', now, startedSince(box, observed)), notices: [] };
       return null;
     }
     if (observed.status === 'RUNNING' && box.status === 'stopped') {
       // Started in the console: say so by showing it as running again.
-      return { box: { ...moveTo(box, 'booting', now, 'started outside'), desired: 'running' }, notices: [], audit: outsideEntry(box, 'console-start', now) };
+      return {
+        box: { ...moveToSince(box, 'booting', now, startedSince(box, observed), 'started outside'), desired: 'running' },
+        notices: [],
+        audit: outsideEntry(box, 'console-start', now),
+      };
     }
     if (box.status === 'stopping' && observed.status === 'TERMINATED') {
-      return { box: moveTo(box, 'stopped', now), notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };
+      return { box: moveToSince(box, 'stopped', now, stoppedSince(box, observed)), notices: [{ to: 'thread', event: { type: 'box-stopped', cause: 'request' } }] };
     }
     if (box.status === 'stopping' && observed.status === 'RUNNING') return this.issue(box, 'stop', observed.zone, fence);
     return null;
@@ -591,3 +595,23 @@ export class BoxController {
 }
 
 export { regionOfZone };
+
+/**
+ * When Compute says a VM seen RUNNING last started (`lastStartTimestamp`), if that is after the record's
+ * last change: a start seen by looking (its answer lost, made in the console) is then dated when it
+ * happened, not when a tick, perhaps a minute later, saw it. An older time is another start's: null, so
+ * the tick's own time is used.
+ */
+function startedSince(box: Box, observed: ObservedInstance): number | null {
+  return observed.status === 'RUNNING' ? newerThanLastChange(box, observed.lastStartedAt) : null;
+}
+
+/** The same for a VM seen TERMINATED and its `lastStopTimestamp`. */
+function stoppedSince(box: Box, observed: ObservedInstance): number | null {
+  return observed.status === 'TERMINATED' ? newerThanLastChange(box, observed.lastStoppedAt) : null;
+}
+
+function newerThanLastChange(box: Box, at: number | null | undefined): number | null {
+  const last = box.history.at(-1)?.at ?? box.createdAt;
+  return at !== null && at !== undefined && at > last ? at : null;
+}

@@ -275,8 +275,7 @@ export class ComputeAdapter implements ComputePort {
       // Some failures (quota) come back as an operation that is already DONE with an error.
       const state = operationState(data);
       if (state.done && state.failure !== null) return { ok: false, failure: state.failure };
-      const inserted = typeof data.insertTime === 'string' ? Date.parse(data.insertTime) : NaN;
-      return { ok: true, value: { name: data.name, zone, insertedAt: Number.isFinite(inserted) ? inserted : null } };
+      return { ok: true, value: { name: data.name, zone, insertedAt: epochMs(data.insertTime) } };
     } catch (error) {
       return { ok: false, failure: classifyThrown(error) };
     }
@@ -348,14 +347,21 @@ function observe(instance: IInstance): ObservedInstance {
     spot: instance.scheduling?.provisioningModel === 'SPOT',
     proxyUrl: proxy === null || proxy === '' ? null : proxy.startsWith('http') ? proxy : `https://${proxy}`,
     machineType: lastSegment(instance.machineType),
+    lastStartedAt: epochMs(instance.lastStartTimestamp),
+    lastStoppedAt: epochMs(instance.lastStopTimestamp),
   };
+}
+
+/** An RFC 3339 time as Compute gives it, in epoch ms; null when absent or unreadable. */
+function epochMs(time: string | null | undefined): number | null {
+  const ms = typeof time === 'string' ? Date.parse(time) : NaN;
+  return Number.isFinite(ms) ? ms : null;
 }
 
 function operationState(op: IOperation): OperationState {
   const done = op.status === 'DONE';
   const first = op.error?.errors?.[0];
-  const ended = done && typeof op.endTime === 'string' ? Date.parse(op.endTime) : NaN;
-  return { done, failure: done && first !== undefined ? classifyOperationError(first.code, first.message) : null, endedAt: Number.isFinite(ended) ? ended : null };
+  return { done, failure: done && first !== undefined ? classifyOperationError(first.code, first.message) : null, endedAt: done ? epochMs(op.endTime) : null };
 }
 
 /** A network as configured: a name in this project, or a path (Shared VPC: `projects/HOST/global/networks/NAME`, or a full URL). */

@@ -197,6 +197,43 @@ test('a stop whose answer was lost is dated from the operation Compute began the
   }
 });
 
+test('a start whose answer was lost and a stop made in the console are dated from when Compute says the VM started and stopped, not from the tick that saw them', { timeout: 60_000 }, async () => {
+  const w = await world({
+    compute: (_real, ctx) =>
+      new ComputeAdapter({ project: 'gpubot-test', authClient: sandboxAuth(), endpoint: ctx.cloud.server.url, clock: ctx.clock, rest: { timeoutMs: 300, retries: 1, firstRetryDelayMs: 10 } }),
+  });
+  try {
+    const box = await w.up('up late3 --gpu t4');
+    await w.tickUntil('late3', (b) => b.status === 'ready');
+    assert.ok((await w.commands.stop({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'stop-late3' }, { id: box.id })).ok);
+    await w.tickUntil('late3', (b) => b.status === 'stopped');
+    assert.ok((await w.commands.start({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'start-late3' }, { id: box.id })).ok);
+    // Compute carries the start out, but both attempts of this tick lose their answer.
+    w.cloud.sandbox.hang('instances.start', { after: 'acting', times: 2 });
+    const sent = w.clock.now();
+    await w.controller.reconcileAll();
+    // The next tick comes a minute later and finds the VM running, with no operation to follow.
+    w.clock.advance(60_000);
+    const running = await w.tickUntil('late3', (b) => b.status === 'booting' || b.status === 'ready');
+    const vm = w.cloud.sandbox.instance('late3') as unknown as { lastStartTimestamp?: string } | undefined;
+    const booted = running.history.findLast((e) => e.status === 'booting')?.at ?? NaN;
+    assert.ok(booted - sent <= 10_000, `booting recorded ${booted - sent} ms after the start was sent`);
+    assert.equal(booted, Date.parse(vm?.lastStartTimestamp ?? ''), "dated by the VM's lastStartTimestamp");
+    // Stopped in the console; the tick that sees it comes two minutes later.
+    await w.tickUntil('late3', (b) => b.status === 'ready');
+    const stoppedOutside = w.clock.now();
+    w.cloud.sandbox.consoleStop('late3');
+    w.clock.advance(120_000);
+    const stopped = await w.tickUntil('late3', (b) => b.status === 'stopped');
+    const at = stopped.history.findLast((e) => e.status === 'stopped');
+    assert.equal(at?.note, 'outside');
+    assert.ok((at?.at ?? NaN) - stoppedOutside <= 10_000, `stopped recorded ${(at?.at ?? NaN) - stoppedOutside} ms after the console stop`);
+  } finally {
+    w.cloud.sandbox.releaseHangs();
+    await w.close();
+  }
+});
+
 test('a stockout in the first zone lands the box in the next zone and the thread says so', async () => {
   const w = await world();
   w.cloud.sandbox.stockout('us-central1-a');

@@ -25,6 +25,13 @@ export interface ObservedInstance {
   /** The inverting proxy's Jupyter URL, once its agent wrote it back. */
   proxyUrl: string | null;
   machineType: string;
+  /**
+   * When Compute says the VM last became RUNNING and last stopped (`lastStartTimestamp`,
+   * `lastStopTimestamp`, epoch ms; absent when not given). A change seen by looking at the VM rather
+   * than through its operation is dated by these, not by the tick that saw it.
+   */
+  lastStartedAt?: number | null;
+  lastStoppedAt?: number | null;
 }
 
 export interface OperationRef {
