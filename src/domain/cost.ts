@@ -18,8 +18,9 @@
  * first running span; the first running span itself when history does not reach back that far) until
  * the box is `deleted` or `failed`, whether the VM runs or not.
  *
- * Times are when the bot observed each change, so a stop made outside the bot is counted up to the
- * tick that saw it (at most one tick interval too much). History keeps the last 200 changes; for an
+ * Times are Google's where Compute gives them (the box controller dates a change by its operation's
+ * insertTime or endTime, or by the VM's lastStartTimestamp and lastStopTimestamp), and otherwise when
+ * a tick saw the change (at most one tick interval off). History keeps the last 200 changes; for an
  * older box the first kept change is where counting starts.
  */
 import type { Box, BoxEvent, BoxStatus } from './box.js';
