@@ -154,6 +154,15 @@ test('/gpu up reaches ready with the Jupyter link, on a VM built the way its GPU
   await w.close();
 });
 
+/**
+ * The real Compute client with a short timeout and one retry, for tests whose calls hang or lose their
+ * answer (the sandbox holds them until the client gives up). 1.5 s: long enough for a loaded machine's
+ * ordinary calls, short enough that a hung one costs little.
+ */
+function shortTimeouts(_real: ComputePort, ctx: { cloud: TestCloud; clock: ManualClock }): ComputePort {
+  return new ComputeAdapter({ project: 'gpubot-test', authClient: sandboxAuth(), endpoint: ctx.cloud.server.url, clock: ctx.clock, rest: { timeoutMs: 1500, retries: 1, firstRetryDelayMs: 10 } });
+}
+
 test('a box noticed running a minute late is billed from when Compute says its insert ended, not from the tick', async () => {
   const w = await world();
   await w.up('up late1 --gpu t4');
@@ -170,10 +179,7 @@ test('a box noticed running a minute late is billed from when Compute says its i
 });
 
 test('a stop whose answer was lost is dated from the operation Compute began then, and stopped from when it ended, not from the retry', { timeout: 60_000 }, async () => {
-  const w = await world({
-    compute: (_real, ctx) =>
-      new ComputeAdapter({ project: 'gpubot-test', authClient: sandboxAuth(), endpoint: ctx.cloud.server.url, clock: ctx.clock, rest: { timeoutMs: 300, retries: 1, firstRetryDelayMs: 10 } }),
-  });
+  const w = await world({ compute: shortTimeouts });
   try {
     const box = await w.up('up late2 --gpu t4');
     await w.tickUntil('late2', (b) => b.status === 'ready');
@@ -198,10 +204,7 @@ test('a stop whose answer was lost is dated from the operation Compute began the
 });
 
 test('a start whose answer was lost and a stop made in the console are dated from when Compute says the VM started and stopped, not from the tick that saw them', { timeout: 60_000 }, async () => {
-  const w = await world({
-    compute: (_real, ctx) =>
-      new ComputeAdapter({ project: 'gpubot-test', authClient: sandboxAuth(), endpoint: ctx.cloud.server.url, clock: ctx.clock, rest: { timeoutMs: 300, retries: 1, firstRetryDelayMs: 10 } }),
-  });
+  const w = await world({ compute: shortTimeouts });
   try {
     const box = await w.up('up late3 --gpu t4');
     await w.tickUntil('late3', (b) => b.status === 'ready');
@@ -566,10 +569,7 @@ test('a failed create whose VM exists stays deleting until the VM is gone, howev
 });
 
 test('a Compute call that hangs times out and is retried; the tick ends, and a lost insert answer makes no second VM', { timeout: 60_000 }, async () => {
-  const w = await world({
-    compute: (_real, ctx) =>
-      new ComputeAdapter({ project: 'gpubot-test', authClient: sandboxAuth(), endpoint: ctx.cloud.server.url, clock: ctx.clock, rest: { timeoutMs: 300, retries: 1, firstRetryDelayMs: 10 } }),
-  });
+  const w = await world({ compute: shortTimeouts });
   try {
     const box = await w.up('up exp66 --gpu t4');
     // The listing hangs once: the retry answers, and the tick goes on to send the insert.
