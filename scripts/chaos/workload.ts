@@ -196,13 +196,34 @@ async function at(t0: number, ms: number): Promise<void> {
   if (wait > 0) await sleep(wait);
 }
 
+/**
+ * Asks for a box or a job as a person does. An answer that was not ready inside Slack's 3 s is a
+ * "Working on it" ack that promises nothing (the bot says the request may not be recorded, and to look
+ * before asking again), so the person waits for it to show in the list, and asks again when it does
+ * not within a minute, three times at most. 'asked': answered, or shown in the list; 'unanswered': no
+ * replica answered; 'unconfirmed': every answer was that ack and it never showed. Only 'asked' counts as
+ * a request the bot accepted.
+ */
+async function askUntilListed(send: () => Promise<BotResponse | null>, listed: (timeoutMs: number) => Promise<boolean>): Promise<'asked' | 'unanswered' | 'unconfirmed'> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const answer = await send();
+    if (answer === null) return 'unanswered';
+    if (!/Working on it/.test(answer.text)) return 'asked';
+    if (await listed(60_000)) return 'asked';
+  }
+  return 'unconfirmed';
+}
+
 export async function driveBox(ctx: WorkloadContext, box: PlannedBox): Promise<void> {
   const { world, records, front, r } = ctx;
   world.activity.set(box.name, box.plan === 'idle' ? 'idle' : 'gpu-busy');
   await at(ctx.t0, box.atMs);
-  const up = await front.command(box.owner, '/gpu', `up ${box.name} --gpu t4`);
-  if (up === null) {
-    box.done.push('up-unanswered');
+  const up = await askUntilListed(
+    () => front.command(box.owner, '/gpu', `up ${box.name} --gpu t4`),
+    async (ms) => (await records.waitBox(box.name, () => true, ms, ctx.over)) !== null,
+  );
+  if (up !== 'asked') {
+    box.done.push(`up-${up}`);
     return;
   }
   box.done.push('up');
@@ -228,9 +249,12 @@ export async function driveBox(ctx: WorkloadContext, box: PlannedBox): Promise<v
 export async function driveJob(ctx: WorkloadContext, job: PlannedJob): Promise<void> {
   const { world, records, front, r } = ctx;
   await at(ctx.t0, job.atMs);
-  const submitted = await front.command(job.owner, '/train', `submit ${job.name} --scale-tier BASIC --master-image-uri ${TRAINER_IMAGE}`);
-  if (submitted === null) {
-    job.done.push('submit-unanswered');
+  const submitted = await askUntilListed(
+    () => front.command(job.owner, '/train', `submit ${job.name} --scale-tier BASIC --master-image-uri ${TRAINER_IMAGE}`),
+    async (ms) => (await records.waitJob(job.name, () => true, ms, ctx.over)) !== null,
+  );
+  if (submitted !== 'asked') {
+    job.done.push(`submit-${submitted}`);
     return;
   }
   job.done.push('submit');

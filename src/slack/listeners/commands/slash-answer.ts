@@ -39,8 +39,11 @@ export async function answerSlashCommand<R extends PlainReply>(
   });
   const first = await raceAckDeadline(work);
   if (first === 'late') {
-    // Slack gives up after 3 s; the intent is recorded either way, so say so now and answer later.
-    await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' });
+    // Slack gives up after 3 s, so the ack goes now and the answer follows through response_url. The
+    // ack promises nothing: the intent may not be recorded yet, Slack never resends a slash command, and
+    // a process that dies before the write loses it (a chaos run found one). So the person is told how
+    // to tell, and to look before asking again (a second /train would be a second job).
+    await ack({ response_type: 'ephemeral', text: lateAck(answer.name) });
     const reply = await work;
     const late = reply === 'form' ? errorMessage('That took too long to open the form; run the command again.') : reply;
     await respond({ response_type: 'ephemeral', replace_original: true, text: late.text, ...(late.blocks ? { blocks: late.blocks } : {}) }).catch(
@@ -61,4 +64,9 @@ export async function answerSlashCommand<R extends PlainReply>(
   } catch (error) {
     answer.log.warn(`could not open the ${answer.name} form`, { error });
   }
+}
+
+/** The ack of an answer not ready in time: what to do if nothing follows it. */
+export function lateAck(command: string): string {
+  return `:hourglass_flowing_sand: Working on it; the answer will replace this message. If none comes within a minute, this may not have been recorded: check \`${command} list\` before you run it again.`;
 }
