@@ -148,10 +148,10 @@ export class IdleController {
   private async commit(changes: readonly IdleChange[], fence: Fence | undefined): Promise<void> {
     const ids = changes.map((c) => c.seen.id);
     await this.deps.store.transact({ ...(fence ? { fence } : {}), lockKeys: ids }, async (tx) => {
-      const current = await tx.getBoxes(ids);
+      const current = await tx.revisionsOf(ids);
       for (const { seen, updated, notices, audit } of changes) {
         // Someone pressed Keep or Stop since we read the box: their word wins; the next tick decides again.
-        if (current.get(seen.id)?.rev !== seen.rev) continue;
+        if (current.get(seen.id) !== seen.rev) continue;
         tx.putBox(updated);
         if (audit !== null) tx.audit(audit);
         if (notices.length > 0) tx.notify(updated, notices);

@@ -13,7 +13,7 @@ import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lo
 import { boxCard } from './views/box-card.js';
 import { noticeMessage } from './views/notices.js';
 import { approvalRequestMessage } from './views/approval.js';
-import { isJobNotice, type JobNotifier } from './job-notifier.js';
+import { isJobNotice, type JobNotifier, type JobRead } from './job-notifier.js';
 import { isJobApprovalNotice, type JobApprovalNotifier } from './job-approval-notifier.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
 import { CardRetries, deliverNotices, postCardOnce, waitForCardMs, type NoticeRoute, type NoticeSender } from './outbox.js';
@@ -78,6 +78,12 @@ interface CardShown {
   card: { channel: string; ts: string };
 }
 
+/** A delivery pass's reads, by id, shared by the notices of one box or job (its thread's, its owner's). */
+interface PassReads {
+  boxes: Map<string, Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>>;
+  jobs: Map<string, Promise<JobRead>>;
+}
+
 export class SlackNotifier {
   private readonly retries: CardRetries;
   private readonly sender: NoticeSender;
@@ -126,7 +132,7 @@ export class SlackNotifier {
     // First where each notice goes (reads only), then one claim for all, the posts, and one record of them.
     const ready: NoticeRoute[][] = [];
     // A box's notices share one read of it (and its card) per pass: a warned box has two.
-    const reads = new Map<string, Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>>();
+    const reads: PassReads = { boxes: new Map(), jobs: new Map() };
     await inLanes([...threads.values()], LANES, async (notices) => {
       const routes: NoticeRoute[] = [];
       ready.push(routes);
@@ -205,14 +211,14 @@ export class SlackNotifier {
    * Where one notice goes and how it is posted; 'wait' when its thread is not posted yet, 'done' when
    * it was dealt with here (split per admin, given up, or a request's copies updated in place).
    */
-  private async route(notice: Notice, fence: number | undefined, reads: Map<string, Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>>): Promise<NoticeRoute | 'wait' | 'done'> {
-    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.route(notice) : 'wait';
+  private async route(notice: Notice, fence: number | undefined, reads: PassReads): Promise<NoticeRoute | 'wait' | 'done'> {
+    if (isJobNotice(notice)) return this.deps.jobs !== undefined ? this.deps.jobs.route(notice, reads.jobs) : 'wait';
     if (isJobApprovalNotice(notice)) {
       if (this.deps.jobApprovals === undefined) return 'wait';
       return (await this.deps.jobApprovals.send(notice, fence)) ? 'wait' : 'done';
     }
     // The box and its card in one read: both live in the box's document.
-    const { box, card: shownCard } = notice.boxId !== null ? await this.readBox(notice.boxId, reads) : { box: null, card: null };
+    const { box, card: shownCard } = notice.boxId !== null ? await this.readBox(notice.boxId, reads.boxes) : { box: null, card: null };
     const card = notice.to === 'thread' ? shownCard : null;
     if (notice.to === 'thread' && card === null) return 'wait';
     if (notice.event.type === 'box-approval-copies') {

@@ -31,6 +31,9 @@ const CARDS_PER_PASS = 50;
 /** Cards updated at once (chat.update is Slack's tier 3, 50+ a minute; the client waits Retry-After). */
 const CARD_LANES = 8;
 
+/** One read of a job and its card. */
+export type JobRead = { job: Job | null; card: { channel: string; ts: string } | null };
+
 export function isJobNotice(notice: Pick<Notice, 'event'>): boolean {
   return notice.event.type === 'job-ended';
 }
@@ -91,14 +94,25 @@ export class JobNotifier {
    * Where one job notice goes and how it is posted (the box notifier claims, posts and records it with
    * the rest of its pass); 'wait' while its card is not posted yet, 'done' when there is nothing to post.
    */
-  async route(notice: Notice): Promise<NoticeRoute | 'wait' | 'done'> {
+  /**
+   * `reads`: the pass's reads of jobs by id, shared by a job's notices (its thread's and its owner's),
+   * so each ended job is read once a pass, with its card.
+   */
+  async route(notice: Notice, reads: Map<string, Promise<JobRead>> = new Map()): Promise<NoticeRoute | 'wait' | 'done'> {
     if (notice.event.type !== 'job-ended') return 'done';
-    const job = await this.deps.jobs.getJob(notice.event.jobId);
+    const jobId = notice.event.jobId;
+    let read = reads.get(jobId);
+    if (read === undefined) {
+      read = this.deps.jobs.jobWithCard(jobId);
+      reads.set(jobId, read);
+      read.catch(() => reads.delete(jobId));
+    }
+    const { job, card: shown } = await read;
     if (job === null) {
       await this.deps.notices.markFailed(notice.id, 'job record gone', null);
       return 'done';
     }
-    const card = notice.to === 'thread' ? await this.deps.jobs.cardOf(job.id) : null;
+    const card = notice.to === 'thread' ? shown : null;
     if (notice.to === 'thread' && card === null) return 'wait';
     const prices = await this.pricesFor(job);
     const message = jobEndedMessage(job, { now: this.deps.clock.now(), project: this.deps.project, audience: notice.to, ...prices });

@@ -199,12 +199,14 @@ class FirestoreBoxTx implements BoxTx {
     return snap.exists ? toBox(snap.data() as BoxDoc) : null;
   }
 
-  async getBoxes(ids: readonly string[]): Promise<Map<string, Box>> {
-    const found = new Map<string, Box>();
+  async revisionsOf(ids: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
     if (ids.length === 0) return found;
-    // One batchGetDocuments for all of them, where a getBox each would be a round trip each.
-    const snaps = await this.t.getAll(...ids.map((id) => this.db.collection(BOXES).doc(id)));
-    for (const snap of snaps) if (snap.exists) found.set(snap.id, toBox(snap.data() as BoxDoc));
+    // One batchGetDocuments for all of them, where a getBox each would be a round trip each; the
+    // mask sends and decodes `rev` alone (the idle pass's 500 warned boxes were 0.3 s of decoding).
+    const refs = ids.map((id) => this.db.collection(BOXES).doc(id));
+    const snaps = await this.t.getAll(...refs, { fieldMask: ['rev'] });
+    for (const snap of snaps) if (snap.exists) found.set(snap.id, (snap.data() as Pick<BoxDoc, 'rev'>).rev);
     return found;
   }
 

@@ -109,6 +109,13 @@ export class FirestoreJobStore implements JobStore {
     return snap.exists ? ((snap.data() as JobDoc).card ?? null) : null;
   }
 
+  async jobWithCard(jobId: string): Promise<{ job: Job | null; card: { channel: string; ts: string } | null }> {
+    const snap = await this.db.collection(JOBS).doc(jobId).get();
+    if (!snap.exists) return { job: null, card: null };
+    const doc = snap.data() as JobDoc;
+    return { job: toJob(doc), card: doc.card ?? null };
+  }
+
   async markCardShown(jobId: string, rev: number, card: { channel: string; ts: string }): Promise<void> {
     const ref = this.db.collection(JOBS).doc(jobId);
     await this.mutex.run([jobId], () =>

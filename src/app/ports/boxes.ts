@@ -9,8 +9,12 @@ export type { Box, BoxFailure };
 /** Reads and writes inside one Firestore transaction: all reads happen before the first write. */
 export interface BoxTx {
   getBox(id: string): Promise<Box | null>;
-  /** Several boxes in one read (one round trip), by id; ids with no record are absent. */
-  getBoxes(ids: readonly string[]): Promise<Map<string, Box>>;
+  /**
+   * The revision of several boxes in one read (one round trip), by id; ids with no record are absent.
+   * Only `rev` is read (a field mask): a pass that checks its boxes did not change underneath it need
+   * not decode them again.
+   */
+  revisionsOf(ids: readonly string[]): Promise<Map<string, number>>;
   /** The live box with this name, if any. */
   liveBoxNamed(name: string): Promise<Box | null>;
   putBox(box: Box): void;

@@ -38,5 +38,7 @@ export interface JobStore {
   recentJobs(limit: number): Promise<Job[]>;
   jobsWithStaleCards(limit: number): Promise<Job[]>;
   cardOf(jobId: string): Promise<{ channel: string; ts: string } | null>;
+  /** The job and its card in one read: both live in the job's document. */
+  jobWithCard(jobId: string): Promise<{ job: Job | null; card: { channel: string; ts: string } | null }>;
   markCardShown(jobId: string, rev: number, card: { channel: string; ts: string }): Promise<void>;
 }
