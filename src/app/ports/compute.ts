@@ -26,9 +26,10 @@ export interface ObservedInstance {
   proxyUrl: string | null;
   machineType: string;
   /**
-   * When Compute says the VM last became RUNNING and last stopped (`lastStartTimestamp`,
-   * `lastStopTimestamp`, epoch ms; absent when not given). A change seen by looking at the VM rather
-   * than through its operation is dated by these, not by the tick that saw it.
+   * When Compute says the VM last started and last stopped (`lastStartTimestamp`, `lastStopTimestamp`,
+   * output-only fields of the Instance resource, cloud.google.com/compute/docs/reference/rest/v1/instances;
+   * epoch ms, absent when not given). A change seen by looking at the VM rather than through its
+   * operation is dated by these, not by the tick that saw it.
    */
   lastStartedAt?: number | null;
   lastStoppedAt?: number | null;
