@@ -235,7 +235,15 @@ export async function audit(world: World, db: Firestore, planned: { boxes: reado
     const cloud = cloudRunningMs(mine, vm !== undefined && VM_UP.has(vm.status), now);
     const recorded = records.reduce((sum, b) => sum + recordRunningMs(b, now), 0);
     if (Math.abs(cloud - recorded) > RUNNING_TOLERANCE_MS) {
-      find('costs-disagreeing', 1, `${plan.name}: Compute shows ${Math.round(cloud / 1000)} s running, the record ${Math.round(recorded / 1000)} s`);
+      // Both timelines, in seconds from the first of them, so the finding says where they part.
+      const t0 = Math.min(...records.map((b) => b.createdAt), ...mine.map((o) => Date.parse(o.insertTime)));
+      const at = (ms: number): string => `${Math.round((ms - t0) / 1000)}`;
+      const recordLine = records.flatMap((b) => b.history.map((e) => `${e.status}@${at(e.at)}`)).join(' ');
+      const cloudLine = [...mine]
+        .sort((a, b) => Date.parse(a.insertTime) - Date.parse(b.insertTime))
+        .map((o) => `${o.operationType}@${at(Date.parse(o.insertTime))}${o.error !== undefined ? '(failed)' : ''}`)
+        .join(' ');
+      find('costs-disagreeing', 1, `${plan.name}: Compute shows ${Math.round(cloud / 1000)} s running, the record ${Math.round(recorded / 1000)} s (record: ${recordLine}; Compute: ${cloudLine})`);
     }
   }
   const STATUS_OF: Readonly<Record<string, string>> = { JOB_STATE_SUCCEEDED: 'succeeded', JOB_STATE_FAILED: 'failed', JOB_STATE_CANCELLED: 'cancelled' };
