@@ -32,6 +32,9 @@ import type {
 } from './ports.js';
 import { LostLeaseError } from './ports.js';
 
+/** Statuses of a box whose VM was made and not yet asked to go. */
+const HAD_A_VM: readonly Box['status'][] = ['booting', 'ready', 'stopping', 'stopped', 'starting'];
+
 /** A VM that runs but whose Jupyter URL never appears is called ready after this, with the tunnel as the way in. */
 const READY_WITHOUT_PROXY_MS = 15 * 60_000;
 
@@ -493,6 +496,12 @@ export class BoxController {
         if (state.ok && !state.value.done) return null;
         // The insert made a VM after all: forget the operation and let the next tick's get find it.
         if (state.ok && state.value.failure === null) return { box: { ...box, operation: null, rev: box.rev + 1, updatedAt: this.deps.clock.now() }, notices: [] };
+      }
+      if (box.zone !== null && HAD_A_VM.includes(box.status)) {
+        // Gone before a delete was recorded: most likely ours, its answer lost. Asked again with the
+        // same request id, Compute answers with that first operation, which says when the VM went
+        // (the record is billed until then, not until this tick); a 404 means there was none.
+        return this.issue(box, 'delete', box.zone, fence);
       }
       return this.deletedChange(box, 'request');
     }

@@ -203,6 +203,30 @@ test('a stop whose answer was lost is dated from the operation Compute began the
   }
 });
 
+test('a delete whose answer was lost and whose VM is gone by the next tick is dated from the operation Compute began then', { timeout: 60_000 }, async () => {
+  const w = await world({ compute: shortTimeouts });
+  try {
+    const box = await w.up('up late4 --gpu t4');
+    await w.tickUntil('late4', (b) => b.status === 'ready');
+    assert.ok((await w.commands.delete({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'delete-late4' }, { id: box.id })).ok);
+    // Compute carries the delete out, but both attempts of this tick lose their answer.
+    w.cloud.sandbox.hang('instances.delete', { after: 'acting', times: 2 });
+    const sent = w.clock.now();
+    await w.controller.reconcileAll();
+    // A minute later the VM is gone; the record was never told of the delete.
+    w.clock.advance(60_000);
+    assert.equal(w.cloud.sandbox.instances().length, 0);
+    const deleted = await w.tickUntil('late4', (b) => b.status === 'deleted');
+    const at = (status: string) => deleted.history.findLast((e) => e.status === status)?.at ?? NaN;
+    assert.ok(at('deleting') - sent <= 1_000, `deleting recorded ${at('deleting') - sent} ms after the first delete was sent`);
+    assert.ok(at('deleted') - sent <= 5_000, `deleted recorded ${at('deleted') - sent} ms after the first delete was sent`);
+    assert.equal(w.cloud.sandbox.count('instances.delete'), 3, 'two lost attempts, then the same request id once more');
+  } finally {
+    w.cloud.sandbox.releaseHangs();
+    await w.close();
+  }
+});
+
 test('a start whose answer was lost and a stop made in the console are dated from when Compute says the VM started and stopped, not from the tick that saw them', { timeout: 60_000 }, async () => {
   const w = await world({ compute: shortTimeouts });
   try {
