@@ -93,8 +93,6 @@ export class JobNotifier {
   /**
    * Where one job notice goes and how it is posted (the box notifier claims, posts and records it with
    * the rest of its pass); 'wait' while its card is not posted yet, 'done' when there is nothing to post.
-   */
-  /**
    * `reads`: the pass's reads of jobs by id, shared by a job's notices (its thread's and its owner's),
    * so each ended job is read once a pass, with its card.
    */

@@ -68,5 +68,5 @@ export async function answerSlashCommand<R extends PlainReply>(
 
 /** The ack of an answer not ready in time: what to do if nothing follows it. */
 export function lateAck(command: string): string {
-  return `:hourglass_flowing_sand: Working on it; the answer will replace this message. If none comes within a minute, this may not have been recorded: check \`${command} list\` before you run it again.`;
+  return `:hourglass_flowing_sand: Working on it; the answer will replace this message. If none comes within a minute, what you asked for may not have been recorded: check \`${command} list\` before you run it again.`;
 }
