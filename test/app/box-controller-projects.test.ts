@@ -21,16 +21,26 @@ import { boxStoreOptions, testFirestore } from '../support/firestore.js';
 const HOME = 'gpubot-home';
 const TEAM = 'vision-lab';
 
-test("each box is reconciled in its own project; a project whose listing fails keeps its boxes, the other's go on", async () => {
+/** Two sandbox projects behind one server, the real Compute client over them, and a box store. */
+async function twoProjects() {
   const clock = new ManualClock();
   const home = new ComputeSandbox({ project: HOME, now: () => clock.now(), timings: { waitMaxMs: 0 } });
   const team = new ComputeSandbox({ project: TEAM, now: () => clock.now(), timings: { waitMaxMs: 0 } });
   const server = await startGoogleSandbox({ handlers: [new ProjectsSandbox({ projects: new Map([[HOME, [home]], [TEAM, [team]]]) })] });
   const compute = new ComputeAdapter({ project: HOME, authClient: sandboxAuth(), endpoint: server.url, clock });
   const db = testFirestore();
+  const store = new FirestoreBoxStore(db, clock, boxStoreOptions());
+  const close = async (): Promise<void> => {
+    await compute.close();
+    await server.close();
+    await db.terminate();
+  };
+  return { clock, home, team, compute, db, store, log: memoryLogger(), close };
+}
+
+test("each box is reconciled in its own project; a project whose listing fails keeps its boxes, the other's go on", async () => {
+  const { clock, home, team, compute, db, store, log, close } = await twoProjects();
   try {
-    const store = new FirestoreBoxStore(db, clock, boxStoreOptions());
-    const log = memoryLogger();
     const controller = new BoxController({
       compute,
       computeFor: (p) => compute.forProject(p),
@@ -76,9 +86,7 @@ test("each box is reconciled in its own project; a project whose listing fails k
     assert.equal(compute.forProject(TEAM), compute.forProject(TEAM));
     assert.ok((compute.callCounts.get('instances.stop') ?? 0) >= 2);
   } finally {
-    await compute.close();
-    await server.close();
-    await db.terminate();
+    await close();
   }
 });
 
@@ -102,15 +110,8 @@ test('a project nobody serves answers 403 in Compute\'s words; the public image 
 });
 
 test('a project bound to a team is listed with no live box there: a stray VM of ours in it is an orphan; its failed listing, or unreadable bindings, leave the other boxes as usual', async () => {
-  const clock = new ManualClock();
-  const home = new ComputeSandbox({ project: HOME, now: () => clock.now(), timings: { waitMaxMs: 0 } });
-  const team = new ComputeSandbox({ project: TEAM, now: () => clock.now(), timings: { waitMaxMs: 0 } });
-  const server = await startGoogleSandbox({ handlers: [new ProjectsSandbox({ projects: new Map([[HOME, [home]], [TEAM, [team]]]) })] });
-  const compute = new ComputeAdapter({ project: HOME, authClient: sandboxAuth(), endpoint: server.url, clock });
-  const db = testFirestore();
+  const { clock, home, team, compute, db, store, log, close } = await twoProjects();
   try {
-    const store = new FirestoreBoxStore(db, clock, boxStoreOptions());
-    const log = memoryLogger();
     let bindings: () => Promise<readonly string[]> = () => Promise.resolve([TEAM]);
     const controller = new BoxController({
       compute,
@@ -158,8 +159,6 @@ test('a project bound to a team is listed with no live box there: a stray VM of 
     assert.equal(team.count('instances.aggregatedList'), listedBefore, 'no bound project is listed without the bindings');
     assert.ok(log.entries.some((e) => /could not read the team bindings/.test(JSON.stringify(e))), 'the failure is logged');
   } finally {
-    await compute.close();
-    await server.close();
-    await db.terminate();
+    await close();
   }
 });

@@ -31,6 +31,18 @@ after(async () => {
   await sim.close();
 });
 
+/** A notifier over these stores, with no admins and a silent log: what each test varies is what it passes. */
+function notifierOver(deps: Pick<ConstructorParameters<typeof SlackNotifier>[0], 'client' | 'boxes' | 'notices' | 'claims' | 'clock'>): SlackNotifier {
+  return new SlackNotifier({
+    ...deps,
+    log: createLogger({ level: 'error', write: () => undefined }),
+    project: 'gpubot-test',
+    admins: new Set(),
+    adminChannel: null,
+    holder: 'replica-a',
+  });
+}
+
 /**
  * Counts the posts in flight: more than one at a time means overlap; more than one to the same person
  * (each box here is its own owner's) means a thread's order was not kept. Wraps the real client's
@@ -103,18 +115,7 @@ test("notices of different boxes go out at once, each box's one after another, e
   // Every post answered 300 ms late: one at a time, no two posts would ever be in flight together.
   const undo = sim.faults.add({ name: 'slow', path: /^\/api\/chat\.postMessage/, fault: { kind: 'delay', ms: 300 } });
   try {
-    const notifier = new SlackNotifier({
-      client,
-      boxes,
-      notices: writes.store,
-      claims: new FirestoreCardClaimStore(db, clock),
-      clock,
-      log: createLogger({ level: 'error', write: () => undefined }),
-      project: 'gpubot-test',
-      admins: new Set(),
-      adminChannel: null,
-      holder: 'replica-a',
-    });
+    const notifier = notifierOver({ client, boxes, notices: writes.store, claims: new FirestoreCardClaimStore(db, clock), clock });
     await notifier.deliver();
   } finally {
     undo();
@@ -141,17 +142,12 @@ test("a pass's cards are drawn from the read that found them and recorded in one
   counted.markCardShown = (id, rev, card) => ((calls.markCardShown = (calls.markCardShown ?? 0) + 1), boxes.markCardShown(id, rev, card));
   counted.markCardsShown = (shown) => ((calls.markCardsShown = (calls.markCardsShown ?? 0) + 1), boxes.markCardsShown(shown));
   counted.boxWithCard = (id) => ((calls.boxWithCard = (calls.boxWithCard ?? 0) + 1), boxes.boxWithCard(id));
-  const notifier = new SlackNotifier({
+  const notifier = notifierOver({
     client: new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet }),
     boxes: counted,
     notices: new FirestoreNoticeStore(db, clock),
     claims: new FirestoreCardClaimStore(db, clock),
     clock,
-    log: createLogger({ level: 'error', write: () => undefined }),
-    project: 'gpubot-test',
-    admins: new Set(),
-    adminChannel: null,
-    holder: 'replica-a',
   });
   // The first pass posts the cards; then every box changes (its card is behind again) and says so twice.
   await notifier.deliver();
