@@ -7,6 +7,7 @@ import { requestedEntry } from '../domain/audit.js';
 import { applyTeamSet, notAdminToBind, teamDetail, type Team, type TeamCommand } from '../domain/team.js';
 import type { Parsed } from '../domain/result.js';
 import type { Asker } from './box-commands.js';
+import { ShortCache } from './short-cache.js';
 import type { Clock } from './ports.js';
 import type { TeamStore } from './ports/teams.js';
 
@@ -35,25 +36,20 @@ const REUSE_MS = 2_000;
 export const BOUND_REUSE_MS = 60_000;
 
 export class Teams {
-  private readonly recent = new Map<string, { at: number; team: Promise<Team | null> }>();
-  private bound: { at: number; projects: Promise<string[]> } | null = null;
+  /** By channel. Wall time, not the clock the rules use: this only spares a second read of the same moment. */
+  private readonly recent = new ShortCache<Team | null>(REUSE_MS);
+  /** One entry. The bot's clock: tests move it a minute on. */
+  private readonly bound: ShortCache<string[]>;
 
-  constructor(private readonly deps: TeamsDeps) {}
+  constructor(private readonly deps: TeamsDeps) {
+    this.bound = new ShortCache(BOUND_REUSE_MS, () => deps.clock.now());
+  }
 
-  /** The channel's team; null: none (a DM, or a channel nobody bound). */
+  /** The channel's team; null: none (a DM, or a channel nobody bound). Failed reads are not kept. */
   teamOf(channel: string): Promise<Team | null> {
     // Only channels are teams: a DM or an app home binds nothing.
-    if (!/^[CG][A-Z0-9]+$/.test(channel)) return Promise.resolve(null);
-    // Wall time, not the clock the rules use: this only spares a second read of the same moment.
-    const now = performance.now();
-    const seen = this.recent.get(channel);
-    if (seen !== undefined && now - seen.at < REUSE_MS) return seen.team;
-    const team = this.deps.store.get(channel);
-    this.recent.set(channel, { at: now, team });
-    // A failed read is not kept for the next request.
-    team.catch(() => this.recent.delete(channel));
-    if (this.recent.size > 1000) this.recent.clear();
-    return team;
+    if (!isChannel(channel)) return Promise.resolve(null);
+    return this.recent.get(channel, () => this.deps.store.get(channel));
   }
 
   /** `/gpu team set ...` (admins): the parts given replace the stored ones. */
@@ -64,8 +60,8 @@ export class Teams {
     const now = this.deps.clock.now();
     const team = applyTeamSet(before, set, asker.channelId, asker.userId, now);
     await this.deps.store.put(asker.channelId, team, requestedEntry(asker, 'team-bind', target(asker.channelId), now, teamDetail(team)));
-    this.recent.delete(asker.channelId);
-    this.bound = null;
+    this.recent.drop();
+    this.bound.drop();
     // A retried request saved nothing new; what is stored now is the answer either way.
     return { ok: true, value: { team: (await this.deps.store.get(asker.channelId)) ?? team } };
   }
@@ -77,8 +73,8 @@ export class Teams {
     const before = await this.deps.store.get(asker.channelId);
     if (before === null) return { ok: true, value: { cleared: null } };
     await this.deps.store.put(asker.channelId, null, requestedEntry(asker, 'team-clear', target(asker.channelId), this.deps.clock.now(), teamDetail(before)));
-    this.recent.delete(asker.channelId);
-    this.bound = null;
+    this.recent.drop();
+    this.bound.drop();
     return { ok: true, value: { cleared: before } };
   }
 
@@ -92,26 +88,21 @@ export class Teams {
    * read again after BOUND_REUSE_MS; a failed read is not kept, so the next call reads again.
    */
   boundProjects(): Promise<string[]> {
-    const now = this.deps.clock.now();
-    const seen = this.bound;
-    // A clock that went back reads again rather than trusting an age it cannot tell.
-    if (seen !== null && now >= seen.at && now - seen.at < BOUND_REUSE_MS) return seen.projects;
-    const projects = this.deps.store.all().then((teams) => [...new Set(teams.flatMap((t) => (t.project === null ? [] : [t.project])))].sort());
-    const entry = { at: now, projects };
-    this.bound = entry;
-    projects.catch(() => {
-      if (this.bound === entry) this.bound = null;
-    });
-    return projects;
+    return this.bound.get('all', () => this.deps.store.all().then((teams) => [...new Set(teams.flatMap((t) => (t.project === null ? [] : [t.project])))].sort()));
   }
 
   private refusal(asker: Asker): { ok: false; error: { code: string; message: string } } | null {
     if (!this.deps.isAdmin(asker.userId)) return { ok: false, error: notAdminToBind(this.deps.admins) };
-    if (!/^[CG][A-Z0-9]+$/.test(asker.channelId)) {
+    if (!isChannel(asker.channelId)) {
       return { ok: false, error: { code: 'NOT_A_CHANNEL', message: 'A team is a channel: type `/gpu team set ...` in the channel to bind, not in a DM.' } };
     }
     return null;
   }
+}
+
+/** A channel's id (public C…, private G…), not a DM's or a user's. */
+function isChannel(id: string): boolean {
+  return /^[CG][A-Z0-9]+$/.test(id);
 }
 
 function target(channel: string): { kind: 'team'; id: string; name: string } {

@@ -23,7 +23,7 @@ import type { BoxesRead, BudgetStatus, CostStore, JobsRead, LooseNotice } from '
 import { BOXES, NOTICES } from './box-store.js';
 import { checkFence } from './keyed-transaction.js';
 import { JOBS } from './job-store.js';
-import { ShortCache } from './short-cache.js';
+import { ShortCache } from '../app/short-cache.js';
 
 export const BUDGET_STATUS = 'budget-status';
 

@@ -9,7 +9,7 @@ import type { PolicyStore } from '../app/ports/policy.js';
 import { checkPolicy, type StoredPolicy, type TeamPolicy } from '../domain/policy.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { AUDIT, auditDocId, writeAudit } from './audit-store.js';
-import { ShortCache } from './short-cache.js';
+import { ShortCache } from '../app/short-cache.js';
 
 export const SETTINGS = 'settings';
 const POLICY_DOC = 'policy';

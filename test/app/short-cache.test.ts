@@ -1,7 +1,7 @@
 /** The few-seconds cache of the policy and budget reads: shared reads, an age limit, a write that drops it, no kept failures. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ShortCache } from '../../src/store/short-cache.js';
+import { ShortCache } from '../../src/app/short-cache.js';
 
 function reader(values: string[]): { read: () => Promise<string>; reads: () => number } {
   let n = 0;
@@ -53,4 +53,17 @@ test('a ttl of 0 reads every time', async () => {
   const r = reader(['a', 'b']);
   assert.equal(await cache.get('k', r.read), 'a');
   assert.equal(await cache.get('k', r.read), 'b');
+});
+
+test('a clock that went back reads again, and past its most keys every entry is dropped', async () => {
+  let now = 10_000;
+  const cache = new ShortCache<string>(60_000, () => now, 2);
+  const r = reader(['a1', 'a2', 'b1', 'c1', 'a3']);
+  assert.equal(await cache.get('a', r.read), 'a1');
+  now -= 1;
+  assert.equal(await cache.get('a', r.read), 'a2', 'an age it cannot tell is not trusted');
+  assert.equal(await cache.get('b', r.read), 'b1');
+  assert.equal(await cache.get('c', r.read), 'c1', 'a third key drops the two kept');
+  assert.equal(await cache.get('a', r.read), 'a3');
+  assert.equal(r.reads(), 5);
 });

@@ -3,7 +3,7 @@ import type { AuditEntry } from '../../domain/audit.js';
 import { BOT_ACTOR, OUTSIDE_ACTOR } from '../../domain/audit.js';
 import type { AuditOf } from '../../domain/gpu-command.js';
 import type { EphemeralMessage, KnownBlock } from './block-kit.js';
-import { mention, slackDate } from './format.js';
+import { isChannelId, mention, slackDate } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
 
 const VERBS: Readonly<Record<AuditEntry['action'], string>> = {
@@ -36,9 +36,9 @@ const LINES_PER_SECTION = 12;
 export function auditLine(e: AuditEntry): string {
   const who = e.who === BOT_ACTOR ? 'gpubot' : e.who === OUTSIDE_ACTOR ? 'someone' : mention(e.who);
   const named = `\`${escapeMrkdwn(truncate(e.targetName, 80)).replace(/`/g, "'")}\``;
-  const what = e.targetKind === 'team' ? `the team of ${/^[CG][A-Z0-9]{2,}$/.test(e.targetId) ? `<#${e.targetId}>` : named}` : `${e.targetKind === 'job' ? 'job' : e.targetKind === 'policy' ? 'the policy' : 'box'} ${named}`;
+  const what = e.targetKind === 'team' ? `the team of ${isChannelId(e.targetId) ? `<#${e.targetId}>` : named}` : `${e.targetKind === 'job' ? 'job' : e.targetKind === 'policy' ? 'the policy' : 'box'} ${named}`;
   const detail = e.detail !== null && e.detail !== '' ? ` (${escapeMrkdwn(truncate(e.detail, 80))})` : '';
-  const where = e.channel !== null && /^[CG][A-Z0-9]{2,}$/.test(e.channel) ? ` in <#${e.channel}>` : '';
+  const where = e.channel !== null && isChannelId(e.channel) ? ` in <#${e.channel}>` : '';
   return `${slackDate(e.at)} · ${who} ${VERBS[e.action] ?? escapeMrkdwn(String(e.action))} ${what}${detail} · ${source(e)}${where}`;
 }
 
