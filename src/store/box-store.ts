@@ -102,12 +102,7 @@ export class FirestoreBoxStore implements BoxStore {
       .slice(0, options.limit);
   }
 
-  async boxesWithStaleCards(limit: number): Promise<Box[]> {
-    const snap = await this.db.collection(BOXES).where('cardStale', '==', true).limit(limit).get();
-    return snap.docs.map((d) => toBox(d.data() as BoxDoc));
-  }
-
-  /** As boxesWithStaleCards, each with the card it already has (null: not posted yet), from the same read. */
+  /** Boxes whose Slack card is behind their record, each with the card it already has (null: not posted yet), in one read. */
   async staleCards(limit: number): Promise<{ box: Box; card: { channel: string; ts: string } | null }[]> {
     const snap = await this.db.collection(BOXES).where('cardStale', '==', true).limit(limit).get();
     return snap.docs.map((d) => {

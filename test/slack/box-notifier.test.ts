@@ -35,7 +35,6 @@ function setUp(box: Box, event: NoticeEvent | null, prices: NotifierDeps['prices
     liveBoxes: unused,
     liveBoxNamed: unused,
     boxesOwnedBy: unused,
-    boxesWithStaleCards: unused,
     markCardShown: unused,
     staleCards: () => Promise.resolve(cardShown ? [] : [{ box, card: null }]),
     markCardsShown: (shown) => {

@@ -52,8 +52,6 @@ export interface BoxStore {
   liveBoxes(): Promise<Box[]>;
   liveBoxNamed(name: string): Promise<Box | null>;
   boxesOwnedBy(owner: string, options: { includeEnded: boolean; limit: number }): Promise<Box[]>;
-  /** Boxes whose Slack card is behind their record. */
-  boxesWithStaleCards(limit: number): Promise<Box[]>;
   markCardShown(boxId: string, rev: number, card: { channel: string; ts: string }): Promise<void>;
   /** Remembers an orphan VM once; returns false when it was already reported. */
   rememberOrphan(instanceId: string, fence: Fence | undefined): Promise<boolean>;
