@@ -16,7 +16,7 @@ import { approvalRequestMessage } from './views/approval.js';
 import { isJobNotice, type JobNotifier, type JobRead } from './job-notifier.js';
 import { isJobApprovalNotice, type JobApprovalNotifier } from './job-approval-notifier.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
-import { CardRetries, deliverNotices, postCardOnce, waitForCardMs, type NoticeRoute, type NoticeSender } from './outbox.js';
+import { CardRetries, deliverNotices, postCardOnce, readOncePerPass, waitForCardMs, type NoticeRoute, type NoticeSender } from './outbox.js';
 import { inLanes } from '../app/lanes.js';
 
 export interface NotifierDeps {
@@ -218,7 +218,8 @@ export class SlackNotifier {
       return (await this.deps.jobApprovals.send(notice, fence)) ? 'wait' : 'done';
     }
     // The box and its card in one read: both live in the box's document.
-    const { box, card: shownCard } = notice.boxId !== null ? await this.readBox(notice.boxId, reads.boxes) : { box: null, card: null };
+    const boxId = notice.boxId;
+    const { box, card: shownCard } = boxId !== null ? await readOncePerPass(reads.boxes, boxId, () => this.deps.boxes.boxWithCard(boxId)) : { box: null, card: null };
     const card = notice.to === 'thread' ? shownCard : null;
     if (notice.to === 'thread' && card === null) return 'wait';
     if (notice.event.type === 'box-approval-copies') {
@@ -259,16 +260,6 @@ export class SlackNotifier {
     }
     const fallback = fallbackUser === null ? null : { user: fallbackUser, message };
     return { notice, to, fallbackUser, post: (tag) => this.post(to.channel, message, to.threadTs, fallback, tag) };
-  }
-
-  /** The box and its card, read once per pass; a failed read is not kept. */
-  private readBox(boxId: string, reads: Map<string, Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>>): Promise<{ box: Box | null; card: { channel: string; ts: string } | null }> {
-    const kept = reads.get(boxId);
-    if (kept !== undefined) return kept;
-    const read = this.deps.boxes.boxWithCard(boxId);
-    reads.set(boxId, read);
-    read.catch(() => reads.delete(boxId));
-    return read;
   }
 
   /**

@@ -11,7 +11,7 @@ import type { PriceTable } from '../domain/prices.js';
 import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { jobCard, jobEndedMessage } from './views/job-card.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
-import { CardRetries, postCardOnce, type NoticeRoute } from './outbox.js';
+import { CardRetries, postCardOnce, readOncePerPass, type NoticeRoute } from './outbox.js';
 import { inLanes } from '../app/lanes.js';
 
 export interface JobNotifierDeps {
@@ -99,13 +99,7 @@ export class JobNotifier {
   async route(notice: Notice, reads: Map<string, Promise<JobRead>> = new Map()): Promise<NoticeRoute | 'wait' | 'done'> {
     if (notice.event.type !== 'job-ended') return 'done';
     const jobId = notice.event.jobId;
-    let read = reads.get(jobId);
-    if (read === undefined) {
-      read = this.deps.jobs.jobWithCard(jobId);
-      reads.set(jobId, read);
-      read.catch(() => reads.delete(jobId));
-    }
-    const { job, card: shown } = await read;
+    const { job, card: shown } = await readOncePerPass(reads, jobId, () => this.deps.jobs.jobWithCard(jobId));
     if (job === null) {
       await this.deps.notices.markFailed(notice.id, 'job record gone', null);
       return 'done';

@@ -259,6 +259,19 @@ async function findEarlier(s: NoticeSender, to: { channel: string; threadTs?: st
   }
 }
 
+/**
+ * One read per key for a delivery pass, shared by every notice that needs it (a box's or job's thread
+ * notice and its DM); a failed read is not kept, so the next notice of that key reads again.
+ */
+export function readOncePerPass<V>(reads: Map<string, Promise<V>>, key: string, read: () => Promise<V>): Promise<V> {
+  const kept = reads.get(key);
+  if (kept !== undefined) return kept;
+  const value = read();
+  reads.set(key, value);
+  value.catch(() => reads.delete(key));
+  return value;
+}
+
 /** How long a notice waiting for its thread's card is put off: a while, growing with its age, at most 10 minutes. */
 export function waitForCardMs(ageMs: number): number {
   return Math.min(Math.max(5_000, Math.floor(ageMs / 2)), 600_000);
