@@ -12,6 +12,8 @@ export interface FirestoreCounts {
   missingRead: number;
   /** Writes in committed commits (sets, updates, deletes). */
   docsWritten: number;
+  /** Top-level fields those writes carried (a set or update sends each field it names, whole). */
+  fieldsWritten: number;
   queries: number;
   gets: number;
   commits: number;
@@ -27,7 +29,7 @@ interface FirestoreInternals {
  * passes (the client's RPC funnels), so queries, document gets and transactions are all seen.
  */
 export function countFirestore(db: Firestore): { counts: FirestoreCounts; reset(): void } {
-  const counts: FirestoreCounts = { docsRead: 0, missingRead: 0, docsWritten: 0, queries: 0, gets: 0, commits: 0 };
+  const counts: FirestoreCounts = { docsRead: 0, missingRead: 0, docsWritten: 0, fieldsWritten: 0, queries: 0, gets: 0, commits: 0 };
   const inner = db as unknown as FirestoreInternals;
   const request = inner.request.bind(inner);
   const requestStream = inner.requestStream.bind(inner);
@@ -35,7 +37,9 @@ export function countFirestore(db: Firestore): { counts: FirestoreCounts; reset(
     const result = await request(method, body, ...rest);
     if (method === 'commit') {
       counts.commits++;
-      counts.docsWritten += (body as { writes?: unknown[] }).writes?.length ?? 0;
+      const writes = (body as { writes?: { update?: { fields?: Record<string, unknown> } }[] }).writes ?? [];
+      counts.docsWritten += writes.length;
+      for (const write of writes) counts.fieldsWritten += Object.keys(write.update?.fields ?? {}).length;
     }
     return result;
   };

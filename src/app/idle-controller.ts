@@ -152,7 +152,8 @@ export class IdleController {
       for (const { seen, updated, notices, audit } of changes) {
         // Someone pressed Keep or Stop since we read the box: their word wins; the next tick decides again.
         if (current.get(seen.id) !== seen.rev) continue;
-        tx.putBox(updated);
+        // The stored record is `seen` (same rev): only what the pass changed is written.
+        tx.putBoxChanges(seen, updated);
         if (audit !== null) tx.audit(audit);
         if (notices.length > 0) tx.notify(updated, notices);
       }

@@ -173,6 +173,11 @@ export class FirestoreBoxStore implements BoxStore {
 /** gRPC status of a `create` whose document exists. */
 const ALREADY_EXISTS = 6;
 
+/** Whether two field values of a record are the same: records are plain JSON (no Dates, no Timestamps). */
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b));
+}
+
 function toBox(doc: BoxDoc): Box {
   const { live: _live, cardStale: _stale, card: _card, ...box } = doc;
   return box;
@@ -218,6 +223,18 @@ class FirestoreBoxTx implements BoxTx {
     const doc = { ...box, live: isLive(box), cardStale: true };
     // The record's fields whole; the card fields, which only the notifier writes, stay.
     this.writes.push(() => this.t.set(ref, doc, replaceFields(doc)));
+  }
+
+  putBoxChanges(stored: Box, box: Box): void {
+    const ref: DocumentReference = this.db.collection(BOXES).doc(box.id);
+    // As putBox: a field left undefined is not written, so it stays as stored.
+    const changed: Record<string, unknown> = { live: isLive(box), cardStale: true };
+    for (const [key, value] of Object.entries(box)) {
+      if (value !== undefined && !sameValue(value, (stored as unknown as Record<string, unknown>)[key])) changed[key] = value;
+    }
+    // update(), not set(): the record exists (its rev was just read), and each top-level field given
+    // replaces that field whole, nested maps and arrays included, as putBox's merge mask does.
+    this.writes.push(() => this.t.update(ref, changed));
   }
 
   claimName(name: string, boxId: string): void {

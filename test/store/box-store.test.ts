@@ -121,6 +121,36 @@ test('a box written again reads back whole: a failure replaces null and the card
   await db.terminate();
 });
 
+test('a box written with only its changes reads back as a whole write leaves it, keeps its card, and sends the changed fields alone', async () => {
+  const db = testFirestore();
+  const clock = new ManualClock();
+  const store = new FirestoreBoxStore(db, clock);
+  const stored = box('b1', 'exp42', { status: 'ready', instanceId: '4242' });
+  await store.transact({}, async (tx) => tx.putBox(stored));
+  const card = { channel: 'C1', ts: '1.000300' };
+  await store.markCardShown(stored.id, stored.rev, card);
+  // What the idle pass changes when it warns: the idle record, the time and the revision.
+  const warned: Box = { ...stored, idle: { warnedAt: 1_000, keepUntil: null, stopAt: 1_000 + 3_600_000, cause: 'idle' }, updatedAt: stored.updatedAt + 60_000, rev: stored.rev + 1 };
+  const counter = countFirestore(db);
+  await store.transact({}, async (tx) => {
+    assert.equal((await tx.revisionsOf([stored.id])).get(stored.id), stored.rev);
+    tx.putBoxChanges(stored, warned);
+  });
+  assert.equal(counter.counts.docsWritten, 1);
+  // idle, updatedAt and rev, with the two fields the store keeps beside every record (live, cardStale).
+  assert.equal(counter.counts.fieldsWritten, 5);
+  assert.deepEqual(await store.getBox(stored.id), warned);
+  assert.deepEqual(await store.cardOf(stored.id), card, 'the card the notifier recorded stays');
+  assert.deepEqual((await store.staleCards(10)).map((c) => c.box.id), [stored.id], 'and is marked behind the record, to be drawn again');
+
+  // The same change written whole sends every field of the record: what the idle pass did before.
+  counter.reset();
+  const again: Box = { ...warned, updatedAt: warned.updatedAt + 60_000, rev: warned.rev + 1 };
+  await store.transact({}, async (tx) => tx.putBox(again));
+  assert.ok(counter.counts.fieldsWritten >= Object.keys(again).length, `a whole write sent ${counter.counts.fieldsWritten} fields`);
+  await db.terminate();
+});
+
 test('a new box takes one batch where the database honours preconditions, and a second box of that name is refused', async (t) => {
   if (!needsOfficialEmulator(t, 'preconditions')) return;
   const db = testFirestore();
