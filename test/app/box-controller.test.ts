@@ -163,6 +163,23 @@ function shortTimeouts(_real: ComputePort, ctx: { cloud: TestCloud; clock: Manua
   return new ComputeAdapter({ project: 'gpubot-test', authClient: sandboxAuth(), endpoint: ctx.cloud.server.url, clock: ctx.clock, rest: { timeoutMs: 1500, retries: 1, firstRetryDelayMs: 10 } });
 }
 
+/**
+ * Asks for `action` on the box and runs one tick in which Compute carries it out but both attempts
+ * lose their answer; returns when the first attempt was sent.
+ */
+async function answerLostTwice(w: World, box: { id: string; name: string }, action: 'stop' | 'start' | 'delete'): Promise<number> {
+  assert.ok((await w.commands[action]({ userId: 'UALICE', channelId: 'CTEAM', requestKey: `${action}-${box.name}` }, { id: box.id })).ok);
+  w.cloud.sandbox.hang(`instances.${action}`, { after: 'acting', times: 2 });
+  const sent = w.clock.now();
+  await w.controller.reconcileAll();
+  return sent;
+}
+
+/** When the record last moved to `status` (NaN: never). */
+function lastAt(box: { history: readonly { status: string; at: number }[] }, status: string): number {
+  return box.history.findLast((e) => e.status === status)?.at ?? NaN;
+}
+
 test('a box noticed running a minute late is billed from when Compute says its insert ended, not from the tick', async () => {
   const w = await world();
   await w.up('up late1 --gpu t4');
@@ -183,19 +200,14 @@ test('a stop whose answer was lost is dated from the operation Compute began the
   try {
     const box = await w.up('up late2 --gpu t4');
     await w.tickUntil('late2', (b) => b.status === 'ready');
-    assert.ok((await w.commands.stop({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'stop-late2' }, { id: box.id })).ok);
-    // Compute carries the stop out, but both attempts of this tick lose their answer.
-    w.cloud.sandbox.hang('instances.stop', { after: 'acting', times: 2 });
-    const sent = w.clock.now();
-    await w.controller.reconcileAll();
+    const sent = await answerLostTwice(w, box, 'stop');
     assert.equal((await w.store.getBox(box.id))?.status, 'ready', 'nothing recorded without an answer');
     // The next tick, a minute later, asks again with the same request id and gets the first operation back.
     w.clock.advance(60_000);
     const stopped = await w.tickUntil('late2', (b) => b.status === 'stopped');
     assert.equal(w.cloud.sandbox.count('instances.stop'), 3, 'two lost attempts, then the retry');
-    const at = (status: string) => stopped.history.findLast((e) => e.status === status)?.at ?? NaN;
-    assert.ok(at('stopping') - sent <= 1_000, `stopping recorded ${at('stopping') - sent} ms after the first stop was sent`);
-    assert.ok(at('stopped') - sent <= 5_000, `stopped recorded ${at('stopped') - sent} ms after the first stop was sent`);
+    assert.ok(lastAt(stopped, 'stopping') - sent <= 1_000, `stopping recorded ${lastAt(stopped, 'stopping') - sent} ms after the first stop was sent`);
+    assert.ok(lastAt(stopped, 'stopped') - sent <= 5_000, `stopped recorded ${lastAt(stopped, 'stopped') - sent} ms after the first stop was sent`);
     assert.ok(stopped.updatedAt >= sent + 60_000, 'the record itself changed when the tick saw it');
   } finally {
     w.cloud.sandbox.releaseHangs();
@@ -208,18 +220,13 @@ test('a delete whose answer was lost and whose VM is gone by the next tick is da
   try {
     const box = await w.up('up late4 --gpu t4');
     await w.tickUntil('late4', (b) => b.status === 'ready');
-    assert.ok((await w.commands.delete({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'delete-late4' }, { id: box.id })).ok);
-    // Compute carries the delete out, but both attempts of this tick lose their answer.
-    w.cloud.sandbox.hang('instances.delete', { after: 'acting', times: 2 });
-    const sent = w.clock.now();
-    await w.controller.reconcileAll();
+    const sent = await answerLostTwice(w, box, 'delete');
     // A minute later the VM is gone; the record was never told of the delete.
     w.clock.advance(60_000);
     assert.equal(w.cloud.sandbox.instances().length, 0);
     const deleted = await w.tickUntil('late4', (b) => b.status === 'deleted');
-    const at = (status: string) => deleted.history.findLast((e) => e.status === status)?.at ?? NaN;
-    assert.ok(at('deleting') - sent <= 1_000, `deleting recorded ${at('deleting') - sent} ms after the first delete was sent`);
-    assert.ok(at('deleted') - sent <= 5_000, `deleted recorded ${at('deleted') - sent} ms after the first delete was sent`);
+    assert.ok(lastAt(deleted, 'deleting') - sent <= 1_000, `deleting recorded ${lastAt(deleted, 'deleting') - sent} ms after the first delete was sent`);
+    assert.ok(lastAt(deleted, 'deleted') - sent <= 5_000, `deleted recorded ${lastAt(deleted, 'deleted') - sent} ms after the first delete was sent`);
     assert.equal(w.cloud.sandbox.count('instances.delete'), 3, 'two lost attempts, then the same request id once more');
   } finally {
     w.cloud.sandbox.releaseHangs();
@@ -234,16 +241,12 @@ test('a start whose answer was lost and a stop made in the console are dated fro
     await w.tickUntil('late3', (b) => b.status === 'ready');
     assert.ok((await w.commands.stop({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'stop-late3' }, { id: box.id })).ok);
     await w.tickUntil('late3', (b) => b.status === 'stopped');
-    assert.ok((await w.commands.start({ userId: 'UALICE', channelId: 'CTEAM', requestKey: 'start-late3' }, { id: box.id })).ok);
-    // Compute carries the start out, but both attempts of this tick lose their answer.
-    w.cloud.sandbox.hang('instances.start', { after: 'acting', times: 2 });
-    const sent = w.clock.now();
-    await w.controller.reconcileAll();
+    const sent = await answerLostTwice(w, box, 'start');
     // The next tick comes a minute later and finds the VM running, with no operation to follow.
     w.clock.advance(60_000);
     const running = await w.tickUntil('late3', (b) => b.status === 'booting' || b.status === 'ready');
     const vm = w.cloud.sandbox.instance('late3') as unknown as { lastStartTimestamp?: string } | undefined;
-    const booted = running.history.findLast((e) => e.status === 'booting')?.at ?? NaN;
+    const booted = lastAt(running, 'booting');
     assert.ok(booted - sent <= 10_000, `booting recorded ${booted - sent} ms after the start was sent`);
     assert.equal(booted, Date.parse(vm?.lastStartTimestamp ?? ''), "dated by the VM's lastStartTimestamp");
     // Stopped in the console; the tick that sees it comes two minutes later.
@@ -252,9 +255,8 @@ test('a start whose answer was lost and a stop made in the console are dated fro
     w.cloud.sandbox.consoleStop('late3');
     w.clock.advance(120_000);
     const stopped = await w.tickUntil('late3', (b) => b.status === 'stopped');
-    const at = stopped.history.findLast((e) => e.status === 'stopped');
-    assert.equal(at?.note, 'outside');
-    assert.ok((at?.at ?? NaN) - stoppedOutside <= 10_000, `stopped recorded ${(at?.at ?? NaN) - stoppedOutside} ms after the console stop`);
+    assert.equal(stopped.history.findLast((e) => e.status === 'stopped')?.note, 'outside');
+    assert.ok(lastAt(stopped, 'stopped') - stoppedOutside <= 10_000, `stopped recorded ${lastAt(stopped, 'stopped') - stoppedOutside} ms after the console stop`);
   } finally {
     w.cloud.sandbox.releaseHangs();
     await w.close();
