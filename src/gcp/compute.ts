@@ -11,6 +11,7 @@
 import type { protos, InstancesClient, ZoneOperationsClient, AcceleratorTypesClient } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
 import { DEFAULT_REST_POLICY, TimedAuthClient, isTimedOut, lazily, withRetries, type CallBehaviour, type RestPolicy } from './call-policy.js';
+import { epochMs } from './timestamps.js';
 import type { InstancePlan } from '../domain/instance-plan.js';
 import { BOX_SCOPES } from '../domain/deploy-requirements.js';
 import type {
@@ -350,12 +351,6 @@ function observe(instance: IInstance): ObservedInstance {
     lastStartedAt: epochMs(instance.lastStartTimestamp),
     lastStoppedAt: epochMs(instance.lastStopTimestamp),
   };
-}
-
-/** An RFC 3339 time as Compute gives it, in epoch ms; null when absent or unreadable. */
-function epochMs(time: string | null | undefined): number | null {
-  const ms = typeof time === 'string' ? Date.parse(time) : NaN;
-  return Number.isFinite(ms) ? ms : null;
 }
 
 function operationState(op: IOperation): OperationState {

@@ -9,6 +9,7 @@ import type { logging_v2 } from 'googleapis/build/src/apis/logging/v2.js';
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import type { ListJobsOptions } from '../app/ports/training.js';
 import { DEFAULT_REST_POLICY, googleapisCall, lazily, type CallBehaviour } from './call-policy.js';
+import { epochMs } from './timestamps.js';
 import type { CloudFailure, CloudResult } from '../app/ports.js';
 import type { JobPlan } from '../domain/job-plan.js';
 import { customJobBody, hyperparameterTuningJobBody, type CustomJobBody, type HyperparameterTuningJobBody } from './vertex-bodies.js';
@@ -336,12 +337,6 @@ function checkRegion(region: string): CloudFailure | null {
   return REGION.test(region) ? null : { kind: 'invalid', message: `"${region}" is not a Vertex AI region` };
 }
 
-function time(value: string | null | undefined): number | null {
-  if (typeof value !== 'string') return null;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? null : t;
-}
-
 function observe(job: CustomJob | TuningJob, region: string): ObservedJob {
   const name = job.name ?? '';
   const m = /\/locations\/([^/]+)\/(customJobs|hyperparameterTuningJobs)\/([^/]+)$/.exec(name);
@@ -363,9 +358,9 @@ function observe(job: CustomJob | TuningJob, region: string): ObservedJob {
     labels,
     recordId: labels['gpubot-id'] ?? null,
     ownerLabel: labels['gpubot-owner'] ?? null,
-    createTime: time(job.createTime),
-    startTime: time(job.startTime),
-    endTime: time(job.endTime),
+    createTime: epochMs(job.createTime),
+    startTime: epochMs(job.startTime),
+    endTime: epochMs(job.endTime),
     error: job.error ? { code: job.error.code ?? 0, message: job.error.message ?? '' } : null,
   };
 }
