@@ -3,6 +3,7 @@
  * process with a message naming the variable and what it should look like.
  */
 import { isProjectId } from './domain/team.js';
+import { isChannelId } from './domain/slack-ids.js';
 import { parseDuration } from './domain/duration.js';
 import type { OverBudgetPolicy } from './domain/box-approval.js';
 import { checkPolicy, defaultPolicy, type TeamPolicy } from './domain/policy.js';
@@ -187,7 +188,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (minDiskGb > maxDiskGb) problems.push('GPUBOT_MIN_DISK_GB is larger than GPUBOT_MAX_DISK_GB.');
 
   const digestChannel = get('GPUBOT_DIGEST_CHANNEL');
-  if (digestChannel !== null && !/^[CG][A-Z0-9]{2,}$/.test(digestChannel)) {
+  if (digestChannel !== null && !isChannelId(digestChannel)) {
     problems.push(`GPUBOT_DIGEST_CHANNEL is "${digestChannel}"; it should be a channel id such as C024BE91L.`);
   }
   const digestHourUtc = intSetting(get('GPUBOT_DIGEST_HOUR'), 'GPUBOT_DIGEST_HOUR', 8, 0, 23, problems);

@@ -7,6 +7,7 @@ import { requestedEntry } from '../domain/audit.js';
 import { applyTeamSet, notAdminToBind, teamDetail, type Team, type TeamCommand } from '../domain/team.js';
 import type { Parsed } from '../domain/result.js';
 import type { Asker } from './box-commands.js';
+import { isChannelId } from '../domain/slack-ids.js';
 import { ShortCache } from './short-cache.js';
 import type { Clock } from './ports.js';
 import type { TeamStore } from './ports/teams.js';
@@ -48,7 +49,7 @@ export class Teams {
   /** The channel's team; null: none (a DM, or a channel nobody bound). Failed reads are not kept. */
   teamOf(channel: string): Promise<Team | null> {
     // Only channels are teams: a DM or an app home binds nothing.
-    if (!isChannel(channel)) return Promise.resolve(null);
+    if (!isChannelId(channel)) return Promise.resolve(null);
     return this.recent.get(channel, () => this.deps.store.get(channel));
   }
 
@@ -93,16 +94,11 @@ export class Teams {
 
   private refusal(asker: Asker): { ok: false; error: { code: string; message: string } } | null {
     if (!this.deps.isAdmin(asker.userId)) return { ok: false, error: notAdminToBind(this.deps.admins) };
-    if (!isChannel(asker.channelId)) {
+    if (!isChannelId(asker.channelId)) {
       return { ok: false, error: { code: 'NOT_A_CHANNEL', message: 'A team is a channel: type `/gpu team set ...` in the channel to bind, not in a DM.' } };
     }
     return null;
   }
-}
-
-/** A channel's id (public C…, private G…), not a DM's or a user's. */
-function isChannel(id: string): boolean {
-  return /^[CG][A-Z0-9]+$/.test(id);
 }
 
 function target(channel: string): { kind: 'team'; id: string; name: string } {

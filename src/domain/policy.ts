@@ -6,6 +6,7 @@
 import { GPU_KEYS, GPUS, type GpuKey } from './gpus.js';
 import { formatDuration } from './duration.js';
 import type { OverBudgetPolicy } from './box-approval.js';
+import { isChannelId } from './slack-ids.js';
 
 export interface TeamPolicy {
   /** GPU types anyone may ask for. */
@@ -105,7 +106,6 @@ export type PolicyCheck<T> = { ok: true; value: T } | { ok: false; problems: { f
 export type PolicyField = keyof Omit<TeamPolicy, 'approval'> | 'approvalGpus' | 'approvalGpusAbove' | 'approvalUsdPerHourAbove' | 'approvalPastBudget';
 
 const HOUR = 3_600_000;
-const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 /**
  * Checks a policy written by hand (GPUBOT_POLICY) or through the form: every number in range, every
@@ -141,7 +141,7 @@ export function checkPolicy(raw: unknown, base: TeamPolicy): PolicyCheck<TeamPol
     problems.push({ field: 'channelGpus', message: 'channelGpus should map channel ids such as C024BE91L to lists of GPU types.' });
   } else {
     for (const [channel, list] of Object.entries(rawChannels)) {
-      if (!CHANNEL_ID.test(channel)) problems.push({ field: 'channelGpus', message: `channelGpus has "${channel}"; use channel ids such as C024BE91L.` });
+      if (!isChannelId(channel)) problems.push({ field: 'channelGpus', message: `channelGpus has "${channel}"; use channel ids such as C024BE91L.` });
       else channelGpus[channel] = gpus('channelGpus', list, []);
     }
   }

@@ -3,7 +3,8 @@ import type { AuditEntry } from '../../domain/audit.js';
 import { BOT_ACTOR, OUTSIDE_ACTOR } from '../../domain/audit.js';
 import type { AuditOf } from '../../domain/gpu-command.js';
 import type { EphemeralMessage, KnownBlock } from './block-kit.js';
-import { isChannelId, mention, slackDate } from './format.js';
+import { isChannelId } from '../../domain/slack-ids.js';
+import { mention, slackDate } from './format.js';
 import { contextLine, escapeMrkdwn, fallbackText, section, truncate } from './messages.js';
 
 const VERBS: Readonly<Record<AuditEntry['action'], string>> = {

@@ -3,9 +3,9 @@ import { LIMITS } from './block-kit.js';
 import { escapeMrkdwn, truncate } from './messages.js';
 import { utcAt } from '../../domain/time.js';
 import { isNotebookProxyUrl } from '../../domain/jupyter-access.js';
+import { isChannelId } from '../../domain/slack-ids.js';
 
 const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
-const CHANNEL_ID = /^[CG][A-Z0-9]{2,30}$/;
 
 /** `<@U…>` for a Slack user id; anything else is shown as escaped text, never as markup. */
 export function mention(userId: string): string {
@@ -13,10 +13,6 @@ export function mention(userId: string): string {
 }
 
 /** Channel ids render as a link; a DM (`D…`) or a user id (a box made from the App Home) has none. */
-export function isChannelId(id: string): boolean {
-  return CHANNEL_ID.test(id);
-}
-
 export function channelRef(channelId: string): string | null {
   return isChannelId(channelId) ? `<#${channelId}>` : null;
 }

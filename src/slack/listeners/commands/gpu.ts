@@ -21,7 +21,7 @@ import { upForm } from '../../views/up-form.js';
 import { keptText } from '../../views/idle-notices.js';
 import { auditAnswer } from '../../views/audit.js';
 import { teamAnswer } from '../../views/team.js';
-import { isChannelId } from '../../views/format.js';
+import { isChannelId } from '../../../domain/slack-ids.js';
 import type { Team } from '../../../domain/team.js';
 
 /** `/gpu keep NAME` without a length keeps the box for an hour, like the [Keep 1h] button. */
