@@ -15,7 +15,10 @@ import { SlackNotifier } from '../../src/slack/box-notifier.js';
 import { FirestoreBoxStore, NOTICES } from '../../src/store/box-store.js';
 import { FirestoreCardClaimStore } from '../../src/store/card-claim-store.js';
 import { FirestoreNoticeStore } from '../../src/store/notice-store.js';
+import { FirestoreJobStore } from '../../src/store/job-store.js';
+import { JobNotifier } from '../../src/slack/job-notifier.js';
 import { makeBox } from '../support/boxes.js';
+import { makeJob } from '../support/jobs.js';
 import { ManualClock } from '../support/clock.js';
 import { testFirestore } from '../support/firestore.js';
 
@@ -32,7 +35,7 @@ after(async () => {
 });
 
 /** A notifier over these stores, with no admins and a silent log: what each test varies is what it passes. */
-function notifierOver(deps: Pick<ConstructorParameters<typeof SlackNotifier>[0], 'client' | 'boxes' | 'notices' | 'claims' | 'clock'>): SlackNotifier {
+function notifierOver(deps: Pick<ConstructorParameters<typeof SlackNotifier>[0], 'client' | 'boxes' | 'notices' | 'claims' | 'clock' | 'jobs'>): SlackNotifier {
   return new SlackNotifier({
     ...deps,
     log: createLogger({ level: 'error', write: () => undefined }),
@@ -170,5 +173,42 @@ test("a pass's cards are drawn from the read that found them and recorded in one
   assert.deepEqual(calls, { cardOf: 0, markCardShown: 0, markCardsShown: 1, boxWithCard: OWNERS.length });
   assert.deepEqual(await boxes.staleCards(50), [], 'every card recorded as shown');
   for (const owner of OWNERS) assert.equal(sim.dms(owner).length - (dmsBefore.get(owner) ?? 0), 1, `${owner} got the DM once`);
+  await db.terminate();
+});
+
+test("an ended job's thread notice and DM read the job, with its card, once in a pass", async () => {
+  const db = testFirestore();
+  const clock = new ManualClock(Date.UTC(2026, 6, 14, 9, 30));
+  const notices = new FirestoreNoticeStore(db, clock);
+  const claims = new FirestoreCardClaimStore(db, clock);
+  const client = new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+  const jobStore = new FirestoreJobStore(db, clock);
+  const calls: Record<string, number> = { jobWithCard: 0, getJob: 0, cardOf: 0 };
+  const counted = Object.create(jobStore) as FirestoreJobStore;
+  counted.jobWithCard = (id) => ((calls.jobWithCard = (calls.jobWithCard ?? 0) + 1), jobStore.jobWithCard(id));
+  counted.getJob = (id) => ((calls.getJob = (calls.getJob ?? 0) + 1), jobStore.getJob(id));
+  counted.cardOf = (id) => ((calls.cardOf = (calls.cardOf ?? 0) + 1), jobStore.cardOf(id));
+  const log = createLogger({ level: 'error', write: () => undefined });
+  const jobs = new JobNotifier({ client, jobs: counted, notices, claims, clock, log, project: 'gpubot-test', holder: 'replica-a' });
+  const notifier = notifierOver({ client, boxes: new FirestoreBoxStore(db, clock), notices, claims, clock, jobs });
+  const owners = OWNERS.slice(0, 3);
+  const ended = owners.map((owner, i) => makeJob({ id: `j${i}`, name: `census_${i}`, owner, channel: CHANNEL }));
+  for (const job of ended) await jobStore.transact({}, async (tx) => tx.putJob(job));
+  // The first pass posts the cards; then each job says it ended, in its thread and to its owner.
+  await notifier.deliver();
+  for (const job of ended) {
+    await jobStore.transact({}, async (tx) => {
+      tx.notify(job, [
+        { to: 'thread', event: { type: 'job-ended', jobId: job.id } },
+        { to: 'dm', event: { type: 'job-ended', jobId: job.id } },
+      ]);
+    });
+  }
+  for (const key of Object.keys(calls)) calls[key] = 0;
+  const dmsBefore = new Map(owners.map((owner) => [owner, sim.dms(owner).length]));
+  await notifier.deliver();
+  for (const owner of owners) assert.equal(sim.dms(owner).length - (dmsBefore.get(owner) ?? 0), 1, `${owner} got the DM once`);
+  assert.deepEqual(calls, { jobWithCard: owners.length, getJob: 0, cardOf: 0 }, 'one read per job for its two notices');
+  assert.deepEqual(await notices.pending(10), [], 'both notices of each job went out');
   await db.terminate();
 });
