@@ -16,8 +16,9 @@ import { approvalRequestMessage } from './views/approval.js';
 import { isJobNotice, type JobNotifier, type JobRead } from './job-notifier.js';
 import { isJobApprovalNotice, type JobApprovalNotifier } from './job-approval-notifier.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
-import { CardRetries, deliverNotices, postCardOnce, readOncePerPass, waitForCardMs, type NoticeRoute, type NoticeSender } from './outbox.js';
+import { CardRetries, deliverNotices, passReads, postCardOnce, waitForCardMs, type NoticeRoute, type NoticeSender } from './outbox.js';
 import { inLanes } from '../app/lanes.js';
+import type { ShortCache } from '../app/short-cache.js';
 
 export interface NotifierDeps {
   client: WebClient;
@@ -80,8 +81,8 @@ interface CardShown {
 
 /** A delivery pass's reads, by id, shared by the notices of one box or job (its thread's, its owner's). */
 interface PassReads {
-  boxes: Map<string, Promise<{ box: Box | null; card: { channel: string; ts: string } | null }>>;
-  jobs: Map<string, Promise<JobRead>>;
+  boxes: ShortCache<{ box: Box | null; card: { channel: string; ts: string } | null }>;
+  jobs: ShortCache<JobRead>;
 }
 
 export class SlackNotifier {
@@ -132,7 +133,7 @@ export class SlackNotifier {
     // First where each notice goes (reads only), then one claim for all, the posts, and one record of them.
     const ready: NoticeRoute[][] = [];
     // A box's notices share one read of it (and its card) per pass: a warned box has two.
-    const reads: PassReads = { boxes: new Map(), jobs: new Map() };
+    const reads: PassReads = { boxes: passReads(), jobs: passReads() };
     await inLanes([...threads.values()], LANES, async (notices) => {
       const routes: NoticeRoute[] = [];
       ready.push(routes);
@@ -219,7 +220,7 @@ export class SlackNotifier {
     }
     // The box and its card in one read: both live in the box's document.
     const boxId = notice.boxId;
-    const { box, card: shownCard } = boxId !== null ? await readOncePerPass(reads.boxes, boxId, () => this.deps.boxes.boxWithCard(boxId)) : { box: null, card: null };
+    const { box, card: shownCard } = boxId !== null ? await reads.boxes.get(boxId, () => this.deps.boxes.boxWithCard(boxId)) : { box: null, card: null };
     const card = notice.to === 'thread' ? shownCard : null;
     if (notice.to === 'thread' && card === null) return 'wait';
     if (notice.event.type === 'box-approval-copies') {

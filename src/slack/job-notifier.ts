@@ -11,8 +11,9 @@ import type { PriceTable } from '../domain/prices.js';
 import { PRICE_WAIT_MS, startLookup, within, type PriceLookup } from './price-lookup.js';
 import { jobCard, jobEndedMessage } from './views/job-card.js';
 import { postWithDmFallback, slackError, type OutboxTag, type Posted, type SlackMessageBody } from './delivery.js';
-import { CardRetries, postCardOnce, readOncePerPass, type NoticeRoute } from './outbox.js';
+import { CardRetries, passReads, postCardOnce, type NoticeRoute } from './outbox.js';
 import { inLanes } from '../app/lanes.js';
+import type { ShortCache } from '../app/short-cache.js';
 
 export interface JobNotifierDeps {
   client: WebClient;
@@ -96,10 +97,10 @@ export class JobNotifier {
    * `reads`: the pass's reads of jobs by id, shared by a job's notices (its thread's and its owner's),
    * so each ended job is read once a pass, with its card.
    */
-  async route(notice: Notice, reads: Map<string, Promise<JobRead>> = new Map()): Promise<NoticeRoute | 'wait' | 'done'> {
+  async route(notice: Notice, reads: ShortCache<JobRead> = passReads()): Promise<NoticeRoute | 'wait' | 'done'> {
     if (notice.event.type !== 'job-ended') return 'done';
     const jobId = notice.event.jobId;
-    const { job, card: shown } = await readOncePerPass(reads, jobId, () => this.deps.jobs.jobWithCard(jobId));
+    const { job, card: shown } = await reads.get(jobId, () => this.deps.jobs.jobWithCard(jobId));
     if (job === null) {
       await this.deps.notices.markFailed(notice.id, 'job record gone', null);
       return 'done';

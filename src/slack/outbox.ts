@@ -7,6 +7,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { CardClaimStore, Clock, Logger, NoticeOutcome, NoticeStore } from '../app/ports.js';
 import { inLanes } from '../app/lanes.js';
+import { ShortCache } from '../app/short-cache.js';
 import { backoffMs, findTagged, isPermanent, slackError, type OutboxTag, type Posted } from './delivery.js';
 
 /** How long a claim to post keeps others off: far longer than one post with its retries takes. */
@@ -261,15 +262,11 @@ async function findEarlier(s: NoticeSender, to: { channel: string; threadTs?: st
 
 /**
  * One read per key for a delivery pass, shared by every notice that needs it (a box's or job's thread
- * notice and its DM); a failed read is not kept, so the next notice of that key reads again.
+ * notice and its DM); a failed read is not kept, so the next notice of that key reads again. Kept for
+ * the whole pass: each pass makes its own.
  */
-export function readOncePerPass<V>(reads: Map<string, Promise<V>>, key: string, read: () => Promise<V>): Promise<V> {
-  const kept = reads.get(key);
-  if (kept !== undefined) return kept;
-  const value = read();
-  reads.set(key, value);
-  value.catch(() => reads.delete(key));
-  return value;
+export function passReads<V>(): ShortCache<V> {
+  return new ShortCache<V>(Number.POSITIVE_INFINITY);
 }
 
 /** How long a notice waiting for its thread's card is put off: a while, growing with its age, at most 10 minutes. */
